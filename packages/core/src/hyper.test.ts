@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { HyperParameterError } from './errors.js';
+import { checkHyper, resolveHyper } from './hyper.js';
+
+describe('hyper-parameters', () => {
+  const positive = { min: 0, minExclusive: true };
+
+  it('accepts numbers in range and evaluates schedules at a step', () => {
+    expect(checkHyper('learningRate', 0.1, positive)).toBe(0.1);
+    expect(resolveHyper('learningRate', (t) => 0.1 / (1 + t), 9, positive)).toBeCloseTo(0.01, 12);
+  });
+
+  it('rejects zero, negative, NaN and infinite values, naming the field and range', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => checkHyper('learningRate', bad, positive)).toThrow(HyperParameterError);
+    }
+    expect(() => checkHyper('learningRate', -1, positive)).toThrow(/learningRate must be in \(0, ∞\), got -1/);
+    expect(() => checkHyper('beta1', 1, { min: 0, max: 1, maxExclusive: true })).toThrow(/beta1 must be in \[0, 1\), got 1/);
+  });
+
+  it('checks schedules at step 0 when built and at every step when resolved', () => {
+    expect(() => checkHyper('learningRate', () => -1, positive)).toThrow(/schedule value at step 0/);
+    const sched = (t: number) => (t < 5 ? 0.1 : Number.NaN);
+    expect(checkHyper('learningRate', sched, positive)).toBe(sched);
+    expect(() => resolveHyper('learningRate', sched, 5, positive)).toThrow(/learningRate must be a finite number \(schedule value at step 5\), got NaN/);
+    try {
+      resolveHyper('learningRate', sched, 7, positive);
+    } catch (e) {
+      expect((e as HyperParameterError).field).toBe('learningRate');
+    }
+  });
+});

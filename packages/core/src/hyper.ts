@@ -1,0 +1,73 @@
+import { HyperParameterError } from './errors.js';
+
+/**
+ * A schedule: the value of a hyper-parameter at optimizer step `step` (counted from 0). Pure and
+ * cheap; evaluated on the host once per step. `@gradkit/schedules` builds them.
+ *
+ * @example
+ * ```ts
+ * const halfEvery100: Schedule = (step) => 0.1 * 0.5 ** Math.floor(step / 100);
+ * ```
+ */
+export type Schedule = (step: number) => number;
+
+/** A numeric hyper-parameter: a constant or a schedule. @example `sgd({ learningRate: cosineDecay({ initial: 0.1, decaySteps: 1000 }) })` */
+export type HyperParam = number | Schedule;
+
+/** The allowed range of a hyper-parameter, for `resolveHyper` and `checkHyper`. @example `{ min: 0, minExclusive: true }` */
+export interface HyperRange {
+  /** Smallest allowed value. */
+  readonly min?: number;
+  /** Largest allowed value. */
+  readonly max?: number;
+  /** Whether `min` itself is excluded (e.g. a learning rate must be > 0). */
+  readonly minExclusive?: boolean;
+  /** Whether `max` itself is excluded (e.g. betas must be < 1). */
+  readonly maxExclusive?: boolean;
+}
+
+function describeRange(r: HyperRange): string {
+  const lo = r.min === undefined ? '(-∞' : `${r.minExclusive ? '(' : '['}${r.min}`;
+  const hi = r.max === undefined ? '∞)' : `${r.max}${r.maxExclusive ? ')' : ']'}`;
+  return `${lo}, ${hi}`;
+}
+
+function checkNumber(field: string, v: number, range: HyperRange, context: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new HyperParameterError(field, `${field} must be a finite number${context}, got ${String(v)}`);
+  const { min, max, minExclusive, maxExclusive } = range;
+  const below = min !== undefined && (minExclusive ? v <= min : v < min);
+  const above = max !== undefined && (maxExclusive ? v >= max : v > max);
+  if (below || above) throw new HyperParameterError(field, `${field} must be in ${describeRange(range)}${context}, got ${v}`);
+  return v;
+}
+
+/**
+ * Validates a hyper-parameter when a transformation is built: a number must be finite and in
+ * `range`; a schedule is checked at step 0 (and again at every step by `resolveHyper`).
+ *
+ * @throws HyperParameterError naming `field`.
+ * @example
+ * ```ts
+ * const lr = checkHyper('learningRate', options.learningRate, { min: 0, minExclusive: true });
+ * ```
+ */
+export function checkHyper<T extends HyperParam>(field: string, value: T, range: HyperRange = {}): T {
+  if (typeof value === 'function') resolveHyper(field, value, 0, range);
+  else checkNumber(field, value as number, range, '');
+  return value;
+}
+
+/**
+ * The value of a hyper-parameter at `step`, validated against `range`: constants are returned as
+ * they are, schedules are called.
+ *
+ * @throws HyperParameterError naming `field` when the value is not finite or out of range.
+ * @example
+ * ```ts
+ * resolveHyper('learningRate', (t) => 0.1 / (1 + t), 9, { min: 0 }); // 0.01
+ * ```
+ */
+export function resolveHyper(field: string, value: HyperParam, step: number, range: HyperRange = {}): number {
+  if (typeof value === 'function') return checkNumber(field, value(step), range, ` (schedule value at step ${step})`);
+  return checkNumber(field, value, range, '');
+}

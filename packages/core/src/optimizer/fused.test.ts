@@ -1,0 +1,93 @@
+import { currentBackend, expectClose } from '@gradkit/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { heavyBall } from '../fixtures/heavy-ball.js';
+import { type FusedKernelArgs, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './fused.js';
+import { Optimizer } from './optimizer.js';
+
+// The plumbing of fused kernels (the numbers of real kernels are tested beside them, e.g. optimizers' sgd).
+describe('registerFusedKernel and the runner', () => {
+  const calls: Omit<FusedKernelArgs, 'backend'>[] = [];
+  const register = () =>
+    registerFusedKernel({
+      kernelName: 'GradkitTestHeavyBall',
+      backendName: currentBackend(),
+      pattern: ['heavyBall'],
+      slots: () => [['velocity']],
+      supports: ([o]) => (o as { momentum: number }).momentum !== 0.5,
+      kernelFunc: ({ backend, ...args }) => {
+        expect(backend).toBe(tf.backend());
+        calls.push(args);
+      },
+    });
+  afterEach(() => {
+    unregisterFusedKernel('GradkitTestHeavyBall', currentBackend());
+    calls.length = 0;
+  });
+
+  it('is registered in tfjs’s kernel registry and found by pattern, backend and options', () => {
+    register();
+    expect(tf.getKernel('GradkitTestHeavyBall', currentBackend())).toBeDefined();
+    expect(findFusedKernel(['heavyBall'], [{ momentum: 0.9 }], currentBackend())?.kernelName).toBe('GradkitTestHeavyBall');
+    expect(findFusedKernel(['heavyBall'], [{ momentum: 0.5 }], currentBackend())).toBeUndefined();
+    expect(findFusedKernel(['heavyBall'], [{ momentum: 0.9 }], 'no-such-backend')).toBeUndefined();
+    unregisterFusedKernel('GradkitTestHeavyBall', currentBackend());
+    expect(tf.getKernel('GradkitTestHeavyBall', currentBackend())).toBeUndefined();
+  });
+
+  it('runs the kernel with params, grads, slots and the hyper-parameters of the step, and advances count', async () => {
+    register();
+    const params = { a: tf.variable(tf.tensor1d([1, 2])), b: tf.variable(tf.scalar(3)) };
+    const opt = new Optimizer(params, heavyBall((t) => 0.1 * (t + 1), 0.9));
+    const g = { a: tf.tensor1d([1, 1]), b: tf.scalar(1) };
+    opt.step(g);
+    opt.step(g);
+    expect(opt.lastStepPath).toBe('fused:GradkitTestHeavyBall');
+    expect(calls).toHaveLength(2);
+    const [first, second] = calls as [Omit<FusedKernelArgs, 'backend'>, Omit<FusedKernelArgs, 'backend'>];
+    expect(first.params.map((p) => p.dataId)).toEqual([params.a.dataId, params.b.dataId]);
+    expect(first.grads.map((p) => p.dataId)).toEqual([g.a.dataId, g.b.dataId]);
+    expect(first.slots).toHaveLength(1);
+    expect(first.slots[0]?.map((s) => s.shape)).toEqual([[2], []]);
+    expect(first.hyper[0]?.learningRate).toBeCloseTo(0.1, 12);
+    expect(second.hyper[0]?.learningRate).toBeCloseTo(0.2, 12);
+    expect([first.step, second.step]).toEqual([0, 1]);
+    expect((await opt.saveState()).state.count).toBe(2);
+    opt.dispose();
+    tf.dispose([params.a, params.b, g.a, g.b]);
+  });
+
+  it('copies a variable’s buffer before the kernel when it is shared with another tensor (copy-on-write)', async () => {
+    register();
+    const t = tf.tensor1d([1, 2]);
+    const params = { w: tf.variable(t) };
+    expect(params.w.dataId).toBe(t.dataId);
+    const opt = new Optimizer(params, heavyBall(0.1, 0.9));
+    const g = { w: tf.tensor1d([1, 1]) };
+    opt.step(g);
+    expect(params.w.dataId).not.toBe(t.dataId);
+    expect(calls[0]?.params[0]?.dataId).toBe(params.w.dataId);
+    await expectClose(params.w, [1, 2]);
+    await expectClose(t, [1, 2]);
+    opt.dispose();
+    tf.dispose([t, params.w, g.w]);
+  });
+
+  it('takes the reference path when no kernel matches, when supports() declines, or with fused: false', async () => {
+    register();
+    const params = { w: tf.variable(tf.tensor1d([1, 2])) };
+    const g = { w: tf.tensor1d([1, 1]) };
+    for (const [opt, why] of [
+      [new Optimizer(params, heavyBall(0.1, 0.5)), 'supports() declines'],
+      [new Optimizer(params, heavyBall(0.1, 0.9), { fused: false }), 'fused: false'],
+    ] as const) {
+      opt.step(g);
+      expect(opt.lastStepPath, why).toBe('reference');
+      opt.dispose();
+    }
+    expect(calls).toHaveLength(0);
+    // two reference steps of −0.1·g each
+    await expectClose(params.w, [0.8, 1.8]);
+    tf.dispose([params.w, g.w]);
+  });
+});

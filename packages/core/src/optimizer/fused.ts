@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GradkitError } from '../errors.js';
+
+/**
+ * What a fused kernel receives for one optimizer step over all parameters. Tensors are given as
+ * tfjs `TensorInfo`s (dataId, shape, dtype) on `backend`; the kernel updates `params` and `slots` in
+ * place. The runner has already made every one of them exclusive (copy-on-write: a buffer shared with
+ * another tensor is copied before the kernel runs), so in-place writes never leak into other tensors.
+ *
+ * @example
+ * ```ts
+ * const kernelFunc = ({ backend, params, grads, hyper }: FusedKernelArgs) => { … };
+ * ```
+ */
+export interface FusedKernelArgs {
+  /** The active tfjs backend instance (`tf.backend()`), e.g. MathBackendCPU, BackendWasm, WebGPUBackend. */
+  readonly backend: tf.KernelBackend;
+  /** Parameters, in the tree's flatten order. */
+  readonly params: readonly tf.TensorInfo[];
+  /** Gradients, one per parameter (read only: the caller owns them). */
+  readonly grads: readonly tf.TensorInfo[];
+  /** `slots[k][i]`: the k-th per-parameter state buffer of parameter i, in the order `slots()` declared. */
+  readonly slots: readonly (readonly tf.TensorInfo[])[];
+  /** Each part's numeric hyper-parameters at this step (`GradientTransformation.hyperParams`). */
+  readonly hyper: readonly Readonly<Record<string, number>>[];
+  /** The step being taken, counted from 0. */
+  readonly step: number;
+}
+
+/**
+ * A fused kernel: one backend's fast implementation of a chain of transformations followed by the
+ * parameter update, registered with `registerFusedKernel`.
+ *
+ * @example
+ * ```ts
+ * registerFusedKernel({ kernelName: 'GradkitSgd', backendName: 'cpu', pattern: ['sgd'], kernelFunc: sgdCpu });
+ * ```
+ */
+export interface FusedKernelConfig {
+  /** Name in tfjs's kernel registry (one name, registered once per backend), e.g. `'GradkitSgd'`. */
+  readonly kernelName: string;
+  /** The tfjs backend it runs on: `'cpu'`, `'wasm'`, `'webgpu'`. */
+  readonly backendName: string;
+  /** The `name`s of the transformations it implements, in chain order, e.g. `['clipByGlobalNorm', 'adam']`. */
+  readonly pattern: readonly string[];
+  /**
+   * The per-parameter state buffers the kernel reads and writes, as paths inside each part's state
+   * whose subtree mirrors the parameter tree (e.g. `[[], ['mu', 'nu']]` for clip → adam). Default: none.
+   */
+  readonly slots?: (options: readonly object[]) => readonly (readonly string[])[];
+  /** Whether the kernel implements these options (for example only `momentum === 0`). Default: yes. */
+  readonly supports?: (options: readonly object[]) => boolean;
+  /** The kernel. It writes the new parameters and slots in place and returns nothing. */
+  readonly kernelFunc: (args: FusedKernelArgs) => void;
+}
+
+const registry = new Map<string, FusedKernelConfig[]>();
+const keyOf = (pattern: readonly string[]) => pattern.join(' > ');
+
+/**
+ * Registers a fused kernel: the plugin point through which a chain of transformations gets a fast
+ * path on one backend. The kernel goes into tfjs's own registry (`tf.registerKernel`) and the
+ * `Optimizer` runner calls it with `tf.engine().runKernel` whenever its chain matches `pattern` on the
+ * active backend and `supports` accepts the options; otherwise the runner takes the reference path
+ * (the transformations' tf ops), never an error. Both paths must give the same numbers.
+ *
+ * Registering the same kernel name for the same backend again replaces it.
+ *
+ * @example
+ * ```ts
+ * registerFusedKernel({
+ *   kernelName: 'GradkitSgd', backendName: 'cpu', pattern: ['sgd'],
+ *   supports: ([o]) => (o as SgdOptions).momentum === 0,
+ *   kernelFunc: ({ backend, params, grads, hyper }) => { … },
+ * });
+ * ```
+ */
+export function registerFusedKernel(config: FusedKernelConfig): void {
+  if (!config.kernelName || !config.backendName || config.pattern.length === 0) {
+    throw new GradkitError('BAD_KERNEL', 'registerFusedKernel needs a kernelName, a backendName and a non-empty pattern');
+  }
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel({
+    kernelName: config.kernelName,
+    backendName: config.backendName,
+    kernelFunc: ({ backend, attrs }) => {
+      config.kernelFunc({ backend: backend as tf.KernelBackend, ...(attrs as unknown as { args: Omit<FusedKernelArgs, 'backend'> }).args });
+      return [];
+    },
+  });
+  const key = keyOf(config.pattern);
+  const list = (registry.get(key) ?? []).filter((c) => !(c.kernelName === config.kernelName && c.backendName === config.backendName));
+  registry.set(key, [...list, config]);
+}
+
+/**
+ * Removes a fused kernel registered with `registerFusedKernel` (for tests and hot reload).
+ *
+ * @example
+ * ```ts
+ * unregisterFusedKernel('GradkitSgd', 'cpu');
+ * ```
+ */
+export function unregisterFusedKernel(kernelName: string, backendName: string): void {
+  for (const [key, list] of registry) {
+    const kept = list.filter((c) => !(c.kernelName === kernelName && c.backendName === backendName));
+    if (kept.length !== list.length) {
+      registry.set(key, kept);
+      if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+    }
+  }
+}
+
+/**
+ * The fused kernel the runner would use for `pattern` with `options` on `backendName`, or undefined.
+ *
+ * @example
+ * ```ts
+ * findFusedKernel(['sgd'], [{ learningRate: 0.1, momentum: 0 }], 'cpu')?.kernelName; // 'GradkitSgd'
+ * ```
+ */
+export function findFusedKernel(pattern: readonly string[], options: readonly object[], backendName: string): FusedKernelConfig | undefined {
+  return registry.get(keyOf(pattern))?.find((c) => c.backendName === backendName && (c.supports?.(options) ?? true));
+}
+
+/** Runs a fused kernel through tfjs's kernel registry. */
+export function runFusedKernel(config: FusedKernelConfig, args: Omit<FusedKernelArgs, 'backend'>): void {
+  tf.engine().runKernel(config.kernelName, {}, { args } as unknown as tf.NamedAttrMap);
+}

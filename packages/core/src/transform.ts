@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TreeMismatchError } from './errors.js';
+import { type GradTree, type ParamTree, type Tree, unflatten, zip } from './tree.js';
+
+/** A leaf of optimizer state: a tensor (per-parameter buffers) or a host number (a step count). @example `{ count: 3, mu: { w: muW } }` */
+export type StateLeaf = tf.Tensor | number;
+/** Optimizer state: a tree of tensors and numbers. @example `{ count: 0, momentum: { w: tf.zerosLike(w) } }` */
+export type StateTree = Tree<StateLeaf>;
+
+/** What `update` returns: the updates to add to the parameters, and the next state. @example `{ updates: { w: tf.mul(g, -0.1) }, state }` */
+export interface TransformResult<S> {
+  /** Updates with the structure of the gradients; an optimizer's updates already carry `-learningRate`. */
+  readonly updates: GradTree;
+  /** The next state, with the structure of the previous one. */
+  readonly state: S;
+}
+
+/**
+ * A gradient transformation (after optax): a pure pair of functions over trees. `init` builds the
+ * state for a parameter tree; `update` maps gradients (and state, and optionally the parameters) to
+ * updates and the next state. Clipping, optimizers, weight decay and monitoring are all
+ * transformations, composed with `chain`; updates are added to parameters with `applyUpdates` or
+ * applied in place by an `Optimizer`.
+ *
+ * Rules: `update` never disposes or mutates its inputs and builds its outputs from tf ops (callers
+ * run it inside `tf.tidy`); a number leaf named `count` at the root of the state counts the steps
+ * taken (fused kernels advance it); `options` holds the resolved hyper-parameters, schedules included,
+ * so runners and fused kernels can recognise the transformation.
+ *
+ * @typeParam S - the state tree.
+ * @typeParam O - the options object.
+ * @example
+ * ```ts
+ * const scaleBy = (factor: number): GradientTransformation<Record<string, never>> => ({
+ *   name: 'scaleBy', options: { factor },
+ *   init: () => ({}),
+ *   update: (grads, state) => ({ updates: map(grads, (g) => tf.mul(g, factor)), state }),
+ * });
+ * ```
+ */
+export interface GradientTransformation<S extends StateTree = StateTree, O extends object = object> {
+  /** Registered name (`'sgd'`, `'clipByGlobalNorm'` …); fused kernels match chains by these names. */
+  readonly name: string;
+  /** Resolved hyper-parameters, schedules included. */
+  readonly options: Readonly<O>;
+  /** The transformations a `chain` is made of (absent on single transformations). */
+  readonly parts?: readonly GradientTransformation[];
+  /** Builds the initial state for `params`. */
+  init(params: ParamTree): S;
+  /** Maps gradients to updates and the next state. */
+  update(grads: GradTree, state: S, params?: ParamTree): TransformResult<S>;
+  /**
+   * The numeric hyper-parameters at `step`, schedules evaluated and validated. Fused kernels read
+   * these; a transformation without it cannot be fused.
+   */
+  hyperParams?(step: number): Readonly<Record<string, number>>;
+}
+
+/**
+ * Composes transformations: each one's updates are the next one's gradients (optax.chain). Nested
+ * chains are flattened, so `chain(chain(a, b), c)` is `chain(a, b, c)`; the state is the array of the
+ * parts' states.
+ *
+ * @example
+ * ```ts
+ * const tx = chain(clipByGlobalNorm(1), adamw({ learningRate: 1e-3 }));
+ * ```
+ */
+export function chain(...transforms: GradientTransformation[]): GradientTransformation<StateTree[], Record<string, never>> {
+  const parts = transforms.flatMap((t) => (t.parts ? t.parts : [t]));
+  return {
+    name: 'chain',
+    options: {},
+    parts,
+    init: (params) => parts.map((p) => p.init(params)),
+    update(grads, state, params) {
+      if (!Array.isArray(state) || state.length !== parts.length) {
+        throw new TreeMismatchError('', `chain of ${parts.length} transformations got a state of ${Array.isArray(state) ? state.length : 'no'} parts: pass the state that this chain's init returned`);
+      }
+      let updates = grads;
+      const next = parts.map((part, i) => {
+        const r = part.update(updates, state[i] as StateTree, params);
+        updates = r.updates;
+        return r.state;
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * Returns new parameters `params + updates` (functional: nothing is mutated; the caller owns the
+ * result). For tf.Variables updated in place, use `Optimizer`.
+ *
+ * @throws TreeMismatchError naming the first path whose structure, shape or dtype differs.
+ * @example
+ * ```ts
+ * const { updates, state: next } = tx.update(grads, state, params);
+ * const newParams = applyUpdates(params, updates);
+ * ```
+ */
+export function applyUpdates<P extends ParamTree>(params: P, updates: GradTree): Tree<tf.Tensor> {
+  const pairs = zip(params, updates);
+  for (const { path, a, b } of pairs) checkSameTensorType(path, a, b, 'update');
+  return unflatten(params, pairs.map(({ a, b }) => tf.add(a, b)));
+}
+
+/**
+ * Throws a TreeMismatchError when `actual` is not a tensor with the shape and dtype of `expected`.
+ *
+ * @example
+ * ```ts
+ * checkSameTensorType('dense.kernel', param, grad, 'gradient');
+ * ```
+ */
+export function checkSameTensorType(path: string, expected: tf.Tensor, actual: unknown, what: string): void {
+  const where = path || '(root)';
+  if (!(actual instanceof tf.Tensor)) throw new TreeMismatchError(path, `${what} at '${where}' is ${actual === null ? 'null' : typeof actual}, not a tensor`);
+  if (actual.isDisposed) throw new TreeMismatchError(path, `${what} at '${where}' was already disposed`);
+  if (!tf.util.arraysEqual(actual.shape, expected.shape)) {
+    throw new TreeMismatchError(path, `${what} at '${where}' has shape [${actual.shape.join(', ')}] but the parameter has shape [${expected.shape.join(', ')}]`);
+  }
+  if (actual.dtype !== expected.dtype) throw new TreeMismatchError(path, `${what} at '${where}' has dtype ${actual.dtype} but the parameter has dtype ${expected.dtype}`);
+}

@@ -1,0 +1,171 @@
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { TreeMismatchError } from './errors.js';
+
+/**
+ * A tree: nested plain objects and arrays whose leaves are of type `L`. Parameter trees have tensor
+ * (or tf.Variable) leaves; optimizer state trees may also hold numbers.
+ *
+ * @example
+ * ```ts
+ * const params: Tree<tf.Variable> = { layers: [{ kernel: w0, bias: b0 }, { kernel: w1, bias: b1 }] };
+ * ```
+ */
+export type Tree<L = Tensor> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> };
+
+/** A tree of parameters (tensors or tf.Variables). @example `{ dense: { kernel, bias } }` */
+export type ParamTree = Tree<Tensor>;
+/** A tree of gradients or updates, with the structure of the parameter tree it belongs to. @example `{ dense: { kernel: dKernel, bias: dBias } }` */
+export type GradTree = Tree<Tensor>;
+
+/** One leaf of a flattened tree with its path. @example `{ path: 'layers.0.kernel', value: w0 }` */
+export interface TreeEntry<L = Tensor> {
+  /** Dot-separated keys and array indices from the root, e.g. `layers.0.kernel`; `''` for a bare leaf. */
+  readonly path: string;
+  /** The leaf. */
+  readonly value: L;
+}
+
+/** True for the containers a tree is made of: arrays and plain objects (not tensors or class instances). */
+function isContainer(x: unknown): x is Record<string, unknown> {
+  if (Array.isArray(x)) return true;
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+const join = (prefix: string, key: string | number) => (prefix === '' ? String(key) : `${prefix}.${key}`);
+
+/**
+ * Flattens a tree into its leaves with their paths, in depth-first order: array elements by index,
+ * object keys in insertion order (so a model built input-to-output flattens input-to-output).
+ *
+ * @example
+ * ```ts
+ * flatten({ a: w, b: [x, y] }); // [{ path: 'a', value: w }, { path: 'b.0', value: x }, { path: 'b.1', value: y }]
+ * ```
+ */
+export function flatten<L>(tree: Tree<L>): TreeEntry<L>[] {
+  const out: TreeEntry<L>[] = [];
+  const seen = new Set<string>();
+  const visit = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) for (const [i, child] of node.entries()) visit(child, join(path, i));
+    else if (isContainer(node)) for (const key of Object.keys(node)) visit(node[key], join(path, key));
+    else {
+      if (seen.has(path)) throw new TreeMismatchError(path, `two leaves have the path '${path}': keys must not contain '.' where that makes paths collide`);
+      seen.add(path);
+      out.push({ path, value: node as L });
+    }
+  };
+  visit(tree, '');
+  return out;
+}
+
+/**
+ * The paths of a tree's leaves, in `flatten` order.
+ *
+ * @example
+ * ```ts
+ * paths({ dense: { kernel: w, bias: b } }); // ['dense.kernel', 'dense.bias']
+ * ```
+ */
+export function paths(tree: Tree<unknown>): string[] {
+  return flatten(tree).map((e) => e.path);
+}
+
+/**
+ * Builds a tree of the same structure as `tree` whose leaves are `fn(leaf, path)`.
+ *
+ * @example
+ * ```ts
+ * const halves = map(params, (p) => tf.mul(p, 0.5));
+ * ```
+ */
+export function map<L, R>(tree: Tree<L>, fn: (leaf: L, path: string) => R): Tree<R> {
+  const visit = (node: unknown, path: string): unknown => {
+    if (Array.isArray(node)) return node.map((child, i) => visit(child, join(path, i)));
+    if (isContainer(node)) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(node)) out[key] = visit(node[key], join(path, key));
+      return out;
+    }
+    return fn(node as L, path);
+  };
+  return visit(tree, '') as Tree<R>;
+}
+
+/**
+ * Rebuilds a tree with the structure of `like` from leaves given in `flatten` order.
+ *
+ * @example
+ * ```ts
+ * const doubled = unflatten(params, flatten(params).map((e) => tf.mul(e.value, 2)));
+ * ```
+ */
+export function unflatten<L, R>(like: Tree<L>, leaves: readonly R[]): Tree<R> {
+  let i = 0;
+  const out = map(like, () => {
+    if (i >= leaves.length) throw new TreeMismatchError('', `unflatten: ${leaves.length} leaves given for a tree of more leaves`);
+    return leaves[i++] as R;
+  });
+  if (i !== leaves.length) throw new TreeMismatchError('', `unflatten: ${leaves.length} leaves given for a tree of ${i} leaves`);
+  return out;
+}
+
+/** Describes a structural difference; returns null when `a` and `b` have the same containers and keys. */
+function firstDifference(a: unknown, b: unknown, path: string): TreeMismatchError | null {
+  const where = path === '' ? 'at the root' : `at '${path}'`;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b)) return new TreeMismatchError(path, `${where}: one tree has an array, the other ${Array.isArray(a) ? describe(b) : describe(a)}`);
+    if (a.length !== b.length) return new TreeMismatchError(path, `${where}: arrays of length ${a.length} and ${b.length}`);
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], join(path, i));
+      if (d) return d;
+    }
+    return null;
+  }
+  if (isContainer(a) || isContainer(b)) {
+    if (!isContainer(a) || !isContainer(b)) return new TreeMismatchError(path, `${where}: one tree has an object, the other ${isContainer(a) ? describe(b) : describe(a)}`);
+    for (const key of Object.keys(a)) if (!(key in b)) return new TreeMismatchError(join(path, key), `missing '${join(path, key)}': the second tree has no such key (keys there: ${Object.keys(b).join(', ') || 'none'})`);
+    for (const key of Object.keys(b)) if (!(key in a)) return new TreeMismatchError(join(path, key), `unexpected '${join(path, key)}': the first tree has no such key (keys there: ${Object.keys(a).join(', ') || 'none'})`);
+    for (const key of Object.keys(a)) {
+      const d = firstDifference(a[key], b[key], join(path, key));
+      if (d) return d;
+    }
+  }
+  return null;
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (isContainer(x)) return 'an object';
+  return typeof x === 'object' ? `a ${(x as object).constructor?.name ?? 'value'}` : `a ${typeof x}`;
+}
+
+/**
+ * Throws a `TreeMismatchError` naming the first path where `a` and `b` differ in structure (keys,
+ * array lengths, container vs leaf). Leaves are not compared.
+ *
+ * @example
+ * ```ts
+ * assertSameStructure(params, grads); // throws "missing 'dense.bias' …" when grads lacks it
+ * ```
+ */
+export function assertSameStructure(a: Tree<unknown>, b: Tree<unknown>): void {
+  const d = firstDifference(a, b, '');
+  if (d) throw d;
+}
+
+/**
+ * Pairs the leaves of two trees of the same structure, in `flatten` order; throws a
+ * `TreeMismatchError` naming the first path where the structures differ.
+ *
+ * @example
+ * ```ts
+ * for (const { path, a: p, b: g } of zip(params, grads)) console.log(path, p.shape, g.shape);
+ * ```
+ */
+export function zip<A, B>(a: Tree<A>, b: Tree<B>): { path: string; a: A; b: B }[] {
+  assertSameStructure(a, b);
+  const fb = flatten(b);
+  return flatten(a).map((e, i) => ({ path: e.path, a: e.value, b: (fb[i] as TreeEntry<B>).value }));
+}

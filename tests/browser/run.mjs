@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// Browser check: gradkit's autograd in a Vite production build, on cpu, wasm and webgpu.
+//   node tests/browser/run.mjs
+// Builds ./app once with Vite (importing the BUILT @gradkit/core and @gradkit/optimizers, as a user's
+// app does), serves it on 127.0.0.1, opens one page per backend in Debian's Chromium (headless, via
+// playwright-core; no browser is ever downloaded), and checks every number against hand-worked values.
+// Without a WebGPU adapter the webgpu page is skipped with the reason, except under CI=true (failure).
+// Env: CHROMIUM_PATH (default /usr/bin/chromium).
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+
+const BACKENDS = ['cpu', 'wasm', 'webgpu'];
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CI = process.env.CI === 'true';
+const PAGE_TIMEOUT_MS = 60_000; // SwiftShader compiles WebGPU shaders on the CPU: be generous
+const TOTAL_TIMEOUT_MS = 180_000;
+const here = dirname(fileURLToPath(import.meta.url));
+const started = performance.now();
+const ms = (t0) => `${Math.round(performance.now() - t0)} ms`;
+
+// Whatever happens (a hung browser, a stuck build), never run longer than this.
+const watchdog = setTimeout(() => {
+  console.error(`browser: timed out after ${TOTAL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+watchdog.unref();
+
+// ---- expected values, worked by hand in float64 --------------------------------------------------
+const sigma = (z) => 1 / (1 + Math.exp(-z));
+const w = [0.5, -1, 2];
+const gw = w.map((v) => 2 * v * sigma(v * v) * (1 - sigma(v * v))); // d/dw Σσ(w²) = 2w·σ(w²)(1−σ(w²))
+const x = [
+  [1, 2, 3],
+  [4, 5, 6],
+];
+const W = [
+  [0.5, -1],
+  [2, 0.25],
+  [-0.5, 1],
+];
+const b = [0.1, -0.2];
+const colSum = [0, 1, 2].map((i) => x[0][i] + x[1][i]); // (xᵀ·1)_i = [5, 7, 9]
+const gW = W.flatMap((row, i) => row.map(() => colSum[i])); // ∂Σ(xW+b)/∂W_ij = Σ_n x_ni
+const gb = b.map(() => x.length); // ∂Σ(xW+b)/∂b_j = batch size
+const lr = 0.1; // sgd({ learningRate: 0.1 }) in app/main.js
+const expected = {
+  'sigmoid.value': [w.reduce((s, v) => s + sigma(v * v), 0)],
+  'sigmoid.grad': gw,
+  'dense.value': [x.flatMap((xn) => b.map((bj, j) => xn.reduce((s, xi, i) => s + xi * W[i][j], bj))).reduce((s, v) => s + v, 0)],
+  'dense.dW': gW,
+  'dense.db': gb,
+  'sgd.w': w.map((v, i) => v - lr * gw[i]),
+  'sgd.W': W.flat().map((v, i) => v - lr * gW[i]),
+  'sgd.b': b.map((v, i) => v - lr * gb[i]),
+};
+
+/** Every problem with one page's result (empty when all is right). float32: 1e-5 relative. */
+function check(backend, r) {
+  const problems = [];
+  if (r.info?.name !== backend) problems.push(`BackendInfo.name is ${r.info?.name}, expected ${backend}`);
+  for (const [key, want] of Object.entries(expected)) {
+    const got = key.split('.').reduce((o, k) => o?.[k], r);
+    if (!Array.isArray(got) || got.length !== want.length) {
+      problems.push(`${key}: got ${JSON.stringify(got)}, expected ${want.length} numbers`);
+      continue;
+    }
+    want.forEach((e, i) => {
+      if (!(Math.abs(got[i] - e) <= 1e-5 * Math.abs(e) + 1e-7)) problems.push(`${key}[${i}] = ${got[i]}, expected ${e}`);
+    });
+  }
+  if (r.sgd?.stepCount !== 1) problems.push(`Optimizer.stepCount is ${r.sgd?.stepCount} after one step`);
+  if (r.leakedTensors !== 0) problems.push(`${r.leakedTensors} tensors leaked`);
+  return problems;
+}
+
+// ---- build, serve, browse ------------------------------------------------------------------------
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+  '.css': 'text/css',
+};
+
+/** A static file server for `dir` on 127.0.0.1 at a random port. */
+async function serve(dir) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
+    const file = join(dir, path || 'index.html');
+    if (!file.startsWith(dir + sep)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/** Opens the app for one backend and returns the page's result (or an error), with its time. */
+async function runPage(browser, origin, backend) {
+  const t0 = performance.now();
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  try {
+    await page.goto(`${origin}/?backend=${backend}`, { timeout: PAGE_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__result, null, { timeout: PAGE_TIMEOUT_MS });
+    return { result: await page.evaluate(() => window.__result), time: ms(t0), errors };
+  } catch (e) {
+    return { result: { error: `${e.message.split('\n')[0]}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}` }, time: ms(t0), errors };
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+let failed = false;
+let browser;
+let server;
+const out = await mkdtemp(join(tmpdir(), 'gradkit-browser-'));
+try {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (or set CHROMIUM_PATH)`);
+  // 1. One production build of the app, into a temp dir (Vite's cache too: nothing is written to the repo).
+  let t0 = performance.now();
+  await build({
+    root: join(here, 'app'),
+    configFile: false,
+    logLevel: 'warn',
+    cacheDir: join(out, '.vite'),
+    build: { outDir: join(out, 'site'), emptyOutDir: true, reportCompressedSize: false },
+  });
+  // tfjs's .wasm binaries, served where app/main.js points useBackend's `wasmPaths`.
+  const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  for (const f of (await readdir(wasmDist)).filter((n) => n.endsWith('.wasm'))) await cp(join(wasmDist, f), join(out, 'site', 'tfjs-wasm', f));
+  console.log(`browser: vite build ${ms(t0)}`);
+
+  // 2. Serve it and open one page per backend, all at once, in one headless Chromium.
+  server = await serve(join(out, 'site'));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  t0 = performance.now();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  console.log(`browser: ${CHROMIUM} ${browser.version()} started in ${ms(t0)}`);
+  const pages = await Promise.all(BACKENDS.map((backend) => runPage(browser, origin, backend)));
+
+  // 3. Check and report, one line per backend.
+  BACKENDS.forEach((backend, i) => {
+    const { result: r, time } = pages[i];
+    if (r.skipped) {
+      if (CI) failed = true;
+      console.log(`browser ${backend}: ${CI ? 'FAILED (CI=true needs WebGPU)' : 'skipped'}: ${r.skipped} (${time})`);
+      return;
+    }
+    const problems = r.error ? [r.error.split('\n').slice(0, 4).join('\n  ')] : check(backend, r);
+    if (problems.length) {
+      failed = true;
+      console.log(`browser ${backend}: FAILED (${time})\n  ${problems.join('\n  ')}`);
+      return;
+    }
+    const a = r.info.adapter;
+    const extra =
+      r.info.name === 'wasm'
+        ? `, simd ${r.info.simd}, threads ${r.info.threads}`
+        : a
+          ? `, adapter ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ')}`
+          : '';
+    console.log(`browser ${backend}: ok (${Object.keys(expected).length} gradient/SGD checks, step ${r.sgd.path}${extra}, ${time})`);
+  });
+} catch (e) {
+  failed = true;
+  console.error(
+    `browser: FAILED: ${String(e?.message ?? e)
+      .split('\n')
+      .slice(0, 8)
+      .join('\n  ')}`,
+  );
+} finally {
+  await browser?.close().catch(() => {});
+  server?.closeAllConnections();
+  server?.close();
+  await rm(out, { recursive: true, force: true });
+}
+console.log(`browser: ${failed ? 'FAILED' : 'passed'} in ${ms(started)}`);
+process.exit(failed ? 1 : 0);
