@@ -28,10 +28,11 @@ const params = {
     return { kernel: tf.variable(tf.randomUniform([fanIn, out], -limit, limit, 'float32', 11 + i)), bias: tf.variable(tf.zeros([out])) };
   }),
 };
-const predict = (p) => p.layers.reduce((h, l, i) => {
-  const z = tf.add(tf.matMul(h, l.kernel), l.bias);
-  return i < p.layers.length - 1 ? tf.tanh(z) : z;
-}, x);
+const predict = (p) =>
+  p.layers.reduce((h, l, i) => {
+    const z = tf.add(tf.matMul(h, l.kernel), l.bias);
+    return i < p.layers.length - 1 ? tf.tanh(z) : z;
+  }, x);
 const loss = (p) => tf.mean(tf.square(tf.sub(predict(p), y)));
 
 const opt = new Optimizer(params, sgd({ learningRate: 0.05, momentum: 0.9 }));
@@ -47,7 +48,9 @@ for (let step = 0; step < steps; step++) {
   }
 }
 const ms = performance.now() - started;
-console.log(`\n${steps} steps of ${opt.lastStepPath === 'reference' ? 'reference' : opt.lastStepPath} SGD in ${(ms / 1000).toFixed(2)} s: loss ${first.toFixed(4)} → ${last.toFixed(4)} (${(first / last).toFixed(1)}× lower)`);
+console.log(
+  `\n${steps} steps of ${opt.lastStepPath === 'reference' ? 'reference' : opt.lastStepPath} SGD in ${(ms / 1000).toFixed(2)} s: loss ${first.toFixed(4)} → ${last.toFixed(4)} (${(first / last).toFixed(1)}× lower)`,
+);
 const { grads } = valueAndGrad(loss)(params);
 const norms = await Promise.all(grads.layers.map(async (g) => (await tf.norm(g.kernel).data())[0]));
 console.log(`gradient norm per layer, input → output: ${norms.map((n) => n.toExponential(2)).join('  ')}`);

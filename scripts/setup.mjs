@@ -4,7 +4,10 @@
 import { pnpm } from './pnpm.mjs';
 
 const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
-for (const args of [['install', '--reporter=append-only', ...frozen], ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']]) {
+for (const args of [
+  ['install', '--reporter=append-only', ...frozen],
+  ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'],
+]) {
   const status = pnpm(args);
   if (status !== 0) {
     console.error(`setup: 'pnpm ${args.join(' ')}' failed with exit code ${status}`);

@@ -67,8 +67,15 @@ async function build() {
               usesTf = true;
               return `const ${namespace} = __tf.${target};`;
             }
-            const bindings = clause.slice(1, -1).split(',').map((s) => s.trim()).filter(Boolean)
-              .map((s) => { const [name, local] = s.split(/\s+as\s+/); return [local ?? name, publicExpr(name)]; });
+            const bindings = clause
+              .slice(1, -1)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map((s) => {
+                const [name, local] = s.split(/\s+as\s+/);
+                return [local ?? name, publicExpr(name)];
+              });
             if (!bindings.every(([, expr]) => expr)) return statement;
             usesTf = true;
             return bindings.map(([local, expr]) => `const ${local} = ${expr};`).join(' ');
@@ -80,10 +87,16 @@ async function build() {
   };
   const result = await esbuild.build({
     stdin: { contents: entry, resolveDir: dist, loader: 'js', sourcefile: 'tfjs-gradients.js' },
-    bundle: true, format: 'esm', write: false, legalComments: 'none', resolveExtensions: ['.js'],
-    external: ['@tensorflow/tfjs-core'], plugins: [rewrite], logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    write: false,
+    legalComments: 'none',
+    resolveExtensions: ['.js'],
+    external: ['@tensorflow/tfjs-core'],
+    plugins: [rewrite],
+    logLevel: 'silent',
   });
-  const banner = '// tfjs-core 4.x gradient configs (Apache-2.0, Google LLC), rewritten onto tfjs-core\'s public API by gradkit.\n';
+  const banner = "// tfjs-core 4.x gradient configs (Apache-2.0, Google LLC), rewritten onto tfjs-core's public API by gradkit.\n";
   return banner + result.outputFiles[0].text;
 }
 
@@ -93,7 +106,11 @@ export function tfjsGradientsEsbuildPlugin() {
     name: 'gradkit-tfjs-gradients',
     setup(b) {
       b.onResolve({ filter: FILTER }, () => ({ path: 'tfjs-gradients', namespace: 'gradkit-tfjs-gradients' }));
-      b.onLoad({ filter: /.*/, namespace: 'gradkit-tfjs-gradients' }, async () => ({ contents: await bundleTfjsGradients(), loader: 'js', resolveDir: process.cwd() }));
+      b.onLoad({ filter: /.*/, namespace: 'gradkit-tfjs-gradients' }, async () => ({
+        contents: await bundleTfjsGradients(),
+        loader: 'js',
+        resolveDir: process.cwd(),
+      }));
     },
   };
 }

@@ -33,8 +33,16 @@ export interface ValueAndGrads<G = GradTree> {
 
 function checkLeaves(params: ParamTree): tf.Tensor[] {
   return flatten(params).map(({ path, value }) => {
-    if (!(value instanceof tf.Tensor)) throw new ValueError(path, `parameter '${path || '(root)'}' is ${value === null ? 'null' : typeof value}, not a tensor: every leaf of a parameter tree must be a tf.Tensor or tf.Variable`);
-    if (value.dtype !== 'float32') throw new ValueError(path, `parameter '${path || '(root)'}' has dtype ${value.dtype}: gradients need float32 parameters (cast it with tf.cast(x, 'float32'))`);
+    if (!(value instanceof tf.Tensor))
+      throw new ValueError(
+        path,
+        `parameter '${path || '(root)'}' is ${value === null ? 'null' : typeof value}, not a tensor: every leaf of a parameter tree must be a tf.Tensor or tf.Variable`,
+      );
+    if (value.dtype !== 'float32')
+      throw new ValueError(
+        path,
+        `parameter '${path || '(root)'}' has dtype ${value.dtype}: gradients need float32 parameters (cast it with tf.cast(x, 'float32'))`,
+      );
     return value;
   });
 }
@@ -76,7 +84,8 @@ export function valueAndGrad<P>(f: (params: P) => tf.Scalar | tf.Tensor): (param
         try {
           const y = f(params);
           if (!(y instanceof tf.Tensor)) throw new ValueError('loss', `the function must return a scalar tensor, got ${y === null ? 'null' : typeof y}`);
-          if (y.rank !== 0) throw new ValueError('loss', `the function must return a scalar tensor, got shape [${y.shape.join(', ')}]: reduce it with tf.mean or tf.sum`);
+          if (y.rank !== 0)
+            throw new ValueError('loss', `the function must return a scalar tensor, got shape [${y.shape.join(', ')}]: reduce it with tf.mean or tf.sum`);
           return y;
         } catch (e) {
           releaseTape();

@@ -1,11 +1,11 @@
-export * from './errors.js';
-export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
-export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
 export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd.js';
-export { assertSameStructure, flatten, type GradTree, map, type ParamTree, paths, type Tree, type TreeEntry, unflatten, zip } from './tree.js';
+export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
+export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
+export * from './errors.js';
 export { checkHyper, type HyperParam, type HyperRange, resolveHyper, type Schedule } from './hyper.js';
-export { applyUpdates, chain, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type TransformResult } from './transform.js';
-export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
+export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
+export { applyUpdates, chain, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type TransformResult } from './transform.js';
+export { assertSameStructure, flatten, type GradTree, map, type ParamTree, paths, type Tree, type TreeEntry, unflatten, zip } from './tree.js';

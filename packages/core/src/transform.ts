@@ -75,7 +75,10 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
     init: (params) => parts.map((p) => p.init(params)),
     update(grads, state, params) {
       if (!Array.isArray(state) || state.length !== parts.length) {
-        throw new TreeMismatchError('', `chain of ${parts.length} transformations got a state of ${Array.isArray(state) ? state.length : 'no'} parts: pass the state that this chain's init returned`);
+        throw new TreeMismatchError(
+          '',
+          `chain of ${parts.length} transformations got a state of ${Array.isArray(state) ? state.length : 'no'} parts: pass the state that this chain's init returned`,
+        );
       }
       let updates = grads;
       const next = parts.map((part, i) => {
@@ -102,7 +105,10 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
 export function applyUpdates<P extends ParamTree>(params: P, updates: GradTree): Tree<tf.Tensor> {
   const pairs = zip(params, updates);
   for (const { path, a, b } of pairs) checkSameTensorType(path, a, b, 'update');
-  return unflatten(params, pairs.map(({ a, b }) => tf.add(a, b)));
+  return unflatten(
+    params,
+    pairs.map(({ a, b }) => tf.add(a, b)),
+  );
 }
 
 /**
@@ -118,7 +124,11 @@ export function checkSameTensorType(path: string, expected: tf.Tensor, actual: u
   if (!(actual instanceof tf.Tensor)) throw new TreeMismatchError(path, `${what} at '${where}' is ${actual === null ? 'null' : typeof actual}, not a tensor`);
   if (actual.isDisposed) throw new TreeMismatchError(path, `${what} at '${where}' was already disposed`);
   if (!tf.util.arraysEqual(actual.shape, expected.shape)) {
-    throw new TreeMismatchError(path, `${what} at '${where}' has shape [${actual.shape.join(', ')}] but the parameter has shape [${expected.shape.join(', ')}]`);
+    throw new TreeMismatchError(
+      path,
+      `${what} at '${where}' has shape [${actual.shape.join(', ')}] but the parameter has shape [${expected.shape.join(', ')}]`,
+    );
   }
-  if (actual.dtype !== expected.dtype) throw new TreeMismatchError(path, `${what} at '${where}' has dtype ${actual.dtype} but the parameter has dtype ${expected.dtype}`);
+  if (actual.dtype !== expected.dtype)
+    throw new TreeMismatchError(path, `${what} at '${where}' has dtype ${actual.dtype} but the parameter has dtype ${expected.dtype}`);
 }

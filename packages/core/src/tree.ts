@@ -115,7 +115,8 @@ export function unflatten<L, R>(like: Tree<L>, leaves: readonly R[]): Tree<R> {
 function firstDifference(a: unknown, b: unknown, path: string): TreeMismatchError | null {
   const where = path === '' ? 'at the root' : `at '${path}'`;
   if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b)) return new TreeMismatchError(path, `${where}: one tree has an array, the other ${Array.isArray(a) ? describe(b) : describe(a)}`);
+    if (!Array.isArray(a) || !Array.isArray(b))
+      return new TreeMismatchError(path, `${where}: one tree has an array, the other ${Array.isArray(a) ? describe(b) : describe(a)}`);
     if (a.length !== b.length) return new TreeMismatchError(path, `${where}: arrays of length ${a.length} and ${b.length}`);
     for (let i = 0; i < a.length; i++) {
       const d = firstDifference(a[i], b[i], join(path, i));
@@ -124,9 +125,20 @@ function firstDifference(a: unknown, b: unknown, path: string): TreeMismatchErro
     return null;
   }
   if (isContainer(a) || isContainer(b)) {
-    if (!isContainer(a) || !isContainer(b)) return new TreeMismatchError(path, `${where}: one tree has an object, the other ${isContainer(a) ? describe(b) : describe(a)}`);
-    for (const key of Object.keys(a)) if (!(key in b)) return new TreeMismatchError(join(path, key), `missing '${join(path, key)}': the second tree has no such key (keys there: ${Object.keys(b).join(', ') || 'none'})`);
-    for (const key of Object.keys(b)) if (!(key in a)) return new TreeMismatchError(join(path, key), `unexpected '${join(path, key)}': the first tree has no such key (keys there: ${Object.keys(a).join(', ') || 'none'})`);
+    if (!isContainer(a) || !isContainer(b))
+      return new TreeMismatchError(path, `${where}: one tree has an object, the other ${isContainer(a) ? describe(b) : describe(a)}`);
+    for (const key of Object.keys(a))
+      if (!(key in b))
+        return new TreeMismatchError(
+          join(path, key),
+          `missing '${join(path, key)}': the second tree has no such key (keys there: ${Object.keys(b).join(', ') || 'none'})`,
+        );
+    for (const key of Object.keys(b))
+      if (!(key in a))
+        return new TreeMismatchError(
+          join(path, key),
+          `unexpected '${join(path, key)}': the first tree has no such key (keys there: ${Object.keys(a).join(', ') || 'none'})`,
+        );
     for (const key of Object.keys(a)) {
       const d = firstDifference(a[key], b[key], join(path, key));
       if (d) return d;

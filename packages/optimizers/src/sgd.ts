@@ -1,10 +1,10 @@
 import {
   checkHyper,
-  type GradientTransformation,
   flatten,
+  type GradientTransformation,
   type GradTree,
-  HyperParameterError,
   type HyperParam,
+  HyperParameterError,
   map,
   type ParamTree,
   resolveHyper,
@@ -86,16 +86,29 @@ export function sgd(options: SgdOptions): GradientTransformation<SgdState, Resol
     init: (params: ParamTree): SgdState => (usesMomentum ? { count: 0, momentum: map(params, (p) => tf.zerosLike(p)) } : { count: 0 }),
     update(grads: GradTree, state: SgdState, params?: ParamTree): TransformResult<SgdState> {
       const h = hyperParams(state.count);
-      if (h.weightDecay !== 0 && !params) throw new HyperParameterError('weightDecay', 'sgd with weightDecay needs the parameters: call update(grads, state, params)');
-      const decayed = h.weightDecay === 0 ? flatten(grads).map((e) => e.value) : zip(grads, params as ParamTree).map(({ a: g, b: p }) => tf.add(g, tf.mul(p, h.weightDecay)));
+      if (h.weightDecay !== 0 && !params)
+        throw new HyperParameterError('weightDecay', 'sgd with weightDecay needs the parameters: call update(grads, state, params)');
+      const decayed =
+        h.weightDecay === 0 ? flatten(grads).map((e) => e.value) : zip(grads, params as ParamTree).map(({ a: g, b: p }) => tf.add(g, tf.mul(p, h.weightDecay)));
       if (!usesMomentum) {
-        return { updates: unflatten(grads, decayed.map((g) => tf.mul(g, -h.learningRate))), state: { count: state.count + 1 } };
+        return {
+          updates: unflatten(
+            grads,
+            decayed.map((g) => tf.mul(g, -h.learningRate)),
+          ),
+          state: { count: state.count + 1 },
+        };
       }
       const buffers = zip(grads, state.momentum as Tree<tf.Tensor>).map((e) => e.b);
-      const nextBuffers = decayed.map((g, i) => (state.count === 0 ? tf.clone(g) : tf.add(tf.mul(buffers[i] as tf.Tensor, h.momentum), tf.mul(g, 1 - h.dampening))));
+      const nextBuffers = decayed.map((g, i) =>
+        state.count === 0 ? tf.clone(g) : tf.add(tf.mul(buffers[i] as tf.Tensor, h.momentum), tf.mul(g, 1 - h.dampening)),
+      );
       const directions = o.nesterov ? decayed.map((g, i) => tf.add(g, tf.mul(nextBuffers[i] as tf.Tensor, h.momentum))) : nextBuffers;
       return {
-        updates: unflatten(grads, directions.map((d) => tf.mul(d, -h.learningRate))),
+        updates: unflatten(
+          grads,
+          directions.map((d) => tf.mul(d, -h.learningRate)),
+        ),
         state: { count: state.count + 1, momentum: unflatten(grads, nextBuffers) },
       };
     },

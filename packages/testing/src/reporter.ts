@@ -19,13 +19,12 @@ type MutableRow = { -readonly [K in keyof BackendRow]: BackendRow[K] };
  */
 export default class BackendSummaryReporter implements Reporter {
   private vitest: Vitest | undefined;
+  private summary: Summary | undefined;
+  private reason: TestRunEndReason | undefined;
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
   }
-
-  private summary: Summary | undefined;
-  private reason: TestRunEndReason | undefined;
 
   /** Counts what ran; the table is printed in `onFinished`, after the default reporter's own output. */
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {

@@ -39,7 +39,8 @@ export async function installNodeWebGpu(): Promise<string | null> {
   let gpu = mod.create([]);
   if (!(await gpu.requestAdapter()) && !process.env.VK_ICD_FILENAMES) {
     const icd = SWIFTSHADER_ICDS.find((f) => existsSync(f));
-    if (!icd) return `Dawn found no GPU adapter and no SwiftShader ICD (install Debian's 'chromium' and 'libvulkan1' for ${SWIFTSHADER_ICDS[0]}, or set VK_ICD_FILENAMES)`;
+    if (!icd)
+      return `Dawn found no GPU adapter and no SwiftShader ICD (install Debian's 'chromium' and 'libvulkan1' for ${SWIFTSHADER_ICDS[0]}, or set VK_ICD_FILENAMES)`;
     process.env.VK_ICD_FILENAMES = icd;
     gpu = mod.create([]);
   }

@@ -112,11 +112,13 @@ type AdapterInfo = { vendor?: string; architecture?: string; description?: strin
 
 /** Why the default WebGPU adapter is a software one, or null when it is hardware (or unknown). */
 async function softwareAdapter(): Promise<string | null> {
-  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<{ info?: AdapterInfo; isFallbackAdapter?: boolean } | null> } } }).navigator.gpu;
+  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<{ info?: AdapterInfo; isFallbackAdapter?: boolean } | null> } } })
+    .navigator.gpu;
   const adapter = await gpu.requestAdapter();
   const info = adapter?.info ?? {};
   const described = [info.description, info.architecture, info.vendor].filter(Boolean).join(', ');
-  if (adapter?.isFallbackAdapter || info.isFallbackAdapter) return `the only WebGPU adapter is a fallback (software) adapter${described ? ` (${described})` : ''}`;
+  if (adapter?.isFallbackAdapter || info.isFallbackAdapter)
+    return `the only WebGPU adapter is a fallback (software) adapter${described ? ` (${described})` : ''}`;
   if (/swiftshader/i.test(described)) return `the only WebGPU adapter is SwiftShader, a software renderer (${described})`;
   return null;
 }
@@ -171,7 +173,12 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
   const order: readonly unknown[] = choice === 'auto' ? AUTO_ORDER : Array.isArray(choice) ? choice : [choice];
   for (const name of order) {
     if (!isBackendName(name)) {
-      throw new BackendError(String(name), `unknown backend '${String(name)}': use 'auto', ${Object.keys(BACKEND_PACKAGES).map((n) => `'${n}'`).join(', ')}, or a list of them`);
+      throw new BackendError(
+        String(name),
+        `unknown backend '${String(name)}': use 'auto', ${Object.keys(BACKEND_PACKAGES)
+          .map((n) => `'${n}'`)
+          .join(', ')}, or a list of them`,
+      );
     }
   }
   if (order.length === 0) throw new BackendError('', 'useBackend was given an empty list of backends: name at least one');

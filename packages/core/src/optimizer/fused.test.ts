@@ -38,7 +38,10 @@ describe('registerFusedKernel and the runner', () => {
   it('runs the kernel with params, grads, slots and the hyper-parameters of the step, and advances count', async () => {
     register();
     const params = { a: tf.variable(tf.tensor1d([1, 2])), b: tf.variable(tf.scalar(3)) };
-    const opt = new Optimizer(params, heavyBall((t) => 0.1 * (t + 1), 0.9));
+    const opt = new Optimizer(
+      params,
+      heavyBall((t) => 0.1 * (t + 1), 0.9),
+    );
     const g = { a: tf.tensor1d([1, 1]), b: tf.scalar(1) };
     opt.step(g);
     opt.step(g);

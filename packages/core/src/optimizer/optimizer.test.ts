@@ -50,7 +50,11 @@ describe('Optimizer', () => {
 
   it('evaluates schedules at each step', async () => {
     const params = { w: tf.variable(tf.scalar(0)) };
-    const opt = new Optimizer(params, heavyBall((t) => (t + 1) * 0.1, 0), { fused: false });
+    const opt = new Optimizer(
+      params,
+      heavyBall((t) => (t + 1) * 0.1, 0),
+      { fused: false },
+    );
     const g = { w: tf.scalar(1) };
     for (let i = 0; i < 3; i++) opt.step(g);
     await expectClose(params.w, -(0.1 + 0.2 + 0.3));
@@ -59,7 +63,11 @@ describe('Optimizer', () => {
   });
 
   it('saveState → JSON → loadState continues bit-identically to an uninterrupted run', async () => {
-    const tx = () => chain(scaleBy(0.5), heavyBall((t) => 0.1 / (1 + t), 0.9));
+    const tx = () =>
+      chain(
+        scaleBy(0.5),
+        heavyBall((t) => 0.1 / (1 + t), 0.9),
+      );
     const gradsAt = (t: number) => ({ a: tf.tensor1d([Math.sin(t), Math.cos(3 * t)]), b: { c: tf.scalar(0.1 * t - 0.3) } });
     const run = (opt: Optimizer, from: number, to: number) => {
       for (let t = from; t < to; t++) {
@@ -123,7 +131,11 @@ describe('Optimizer', () => {
         expect(await read(params)).toEqual(before);
         expect(await opt.saveState()).toEqual(state);
         expect(opt.stepCount).toBe(1);
-        tf.dispose(flatten(grads).map((e) => e.value).filter((v) => v instanceof tf.Tensor));
+        tf.dispose(
+          flatten(grads)
+            .map((e) => e.value)
+            .filter((v) => v instanceof tf.Tensor),
+        );
         disposeTree(g);
         opt.dispose();
         disposeTree(params);
@@ -131,7 +143,15 @@ describe('Optimizer', () => {
     }
 
     it('a transformation that throws mid-update: nothing applied, nothing leaked', async () => {
-      const failing: GradientTransformation = { name: 'failing', options: {}, init: () => ({}), update: () => { tf.ones([4]); throw new Error('boom'); } };
+      const failing: GradientTransformation = {
+        name: 'failing',
+        options: {},
+        init: () => ({}),
+        update: () => {
+          tf.ones([4]);
+          throw new Error('boom');
+        },
+      };
       const params = makeParams();
       const opt = new Optimizer(params, chain(heavyBall(0.1, 0.9), failing));
       const g = makeGrads();
@@ -147,7 +167,10 @@ describe('Optimizer', () => {
 
     it('a schedule that turns non-finite at step 1: HyperParameterError, nothing applied', async () => {
       const params = makeParams();
-      const opt = new Optimizer(params, heavyBall((t) => (t === 0 ? 0.1 : Number.NaN), 0.9));
+      const opt = new Optimizer(
+        params,
+        heavyBall((t) => (t === 0 ? 0.1 : Number.NaN), 0.9),
+      );
       const g = makeGrads();
       opt.step(g);
       const before = await read(params);

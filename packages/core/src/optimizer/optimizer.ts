@@ -76,7 +76,8 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const seen = new Map<number, string>();
     for (const { path, value } of entries) {
       const where = path || '(root)';
-      if (!(value instanceof tf.Variable)) throw new ValueError(path, `parameter '${where}' is not a tf.Variable: the Optimizer updates variables in place (wrap it: tf.variable(tensor))`);
+      if (!(value instanceof tf.Variable))
+        throw new ValueError(path, `parameter '${where}' is not a tf.Variable: the Optimizer updates variables in place (wrap it: tf.variable(tensor))`);
       if (value.dtype !== 'float32') throw new ValueError(path, `parameter '${where}' has dtype ${value.dtype}: only float32 variables can be optimized`);
       const other = seen.get(value.id);
       if (other !== undefined) throw new ValueError(path, `the same variable is at '${other}' and '${where}': give each parameter one path`);
@@ -172,19 +173,29 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   loadState(saved: SavedOptimizerState): void {
     this.assertAlive();
     const s = saved as Partial<SavedOptimizerState> | null;
-    if (s?.format !== 'gradkit-optimizer-state' || s.version !== 1) throw new StateError('format', "this is not gradkit optimizer state (format 'gradkit-optimizer-state', version 1): pass what Optimizer.saveState() returned");
+    if (s?.format !== 'gradkit-optimizer-state' || s.version !== 1)
+      throw new StateError(
+        'format',
+        "this is not gradkit optimizer state (format 'gradkit-optimizer-state', version 1): pass what Optimizer.saveState() returned",
+      );
     const signature = signatureOf(this.transform);
     if (s.transform !== signature) throw new StateError('transform', `the state was saved by '${s.transform}' but this optimizer runs '${signature}'`);
     const savedPaths = Object.keys(s.params ?? {});
     for (const [i, v] of this.paramLeaves.entries()) {
       const path = this.paramPaths[i] as string;
       const p = s.params?.[path];
-      if (!p) throw new StateError(path, `the state has no parameter '${path}' (it has: ${savedPaths.slice(0, 8).join(', ')}${savedPaths.length > 8 ? ', …' : ''})`);
-      if (!tf.util.arraysEqual([...p.shape], v.shape) || p.dtype !== v.dtype) throw new StateError(path, `parameter '${path}' was ${p.dtype}[${p.shape.join(', ')}] in the saved state, here it is ${v.dtype}[${v.shape.join(', ')}]`);
+      if (!p)
+        throw new StateError(path, `the state has no parameter '${path}' (it has: ${savedPaths.slice(0, 8).join(', ')}${savedPaths.length > 8 ? ', …' : ''})`);
+      if (!tf.util.arraysEqual([...p.shape], v.shape) || p.dtype !== v.dtype)
+        throw new StateError(
+          path,
+          `parameter '${path}' was ${p.dtype}[${p.shape.join(', ')}] in the saved state, here it is ${v.dtype}[${v.shape.join(', ')}]`,
+        );
     }
     const extra = savedPaths.find((p) => !this.paramPaths.includes(p));
     if (extra !== undefined) throw new StateError(extra, `the saved state has parameter '${extra}', which this optimizer does not have`);
-    if (typeof s.stepCount !== 'number' || !Number.isInteger(s.stepCount) || s.stepCount < 0) throw new StateError('stepCount', 'stepCount must be a non-negative integer');
+    if (typeof s.stepCount !== 'number' || !Number.isInteger(s.stepCount) || s.stepCount < 0)
+      throw new StateError('stepCount', 'stepCount must be a non-negative integer');
     const current = flatten(this.state);
     const savedState = s.state ?? {};
     const unknown = Object.keys(savedState).find((k) => !current.some((e) => e.path === k));
@@ -205,7 +216,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       current.forEach(({ value }, i) => {
         if (value instanceof tf.Variable) value.assign(values[i] as tf.Tensor);
       });
-      this.state = unflatten(this.state, current.map(({ value }, i) => (value instanceof tf.Variable ? value : (values[i] as number))));
+      this.state = unflatten(
+        this.state,
+        current.map(({ value }, i) => (value instanceof tf.Variable ? value : (values[i] as number))),
+      );
       this.steps = s.stepCount;
     } finally {
       tf.dispose(created);
@@ -237,14 +251,18 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       const r = this.transform.update(grads, this.state as StateTree, this.params);
       assertSameStructure(this.params, r.updates);
       const updates = flatten(r.updates).map((e) => e.value);
-      for (const [i, u] of updates.entries()) checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, u, `update from '${this.transform.name}'`);
+      for (const [i, u] of updates.entries())
+        checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, u, `update from '${this.transform.name}'`);
       const next = flatten(r.state);
-      if (next.length !== stateEntries.length) throw new TreeMismatchError('', `'${this.transform.name}' returned a state of ${next.length} leaves, its init made ${stateEntries.length}`);
+      if (next.length !== stateEntries.length)
+        throw new TreeMismatchError('', `'${this.transform.name}' returned a state of ${next.length} leaves, its init made ${stateEntries.length}`);
       next.forEach((e, i) => {
         const before = stateEntries[i] as { path: string; value: StateLeaf };
-        if (e.path !== before.path) throw new TreeMismatchError(e.path, `'${this.transform.name}' returned state at '${e.path}' where its init had '${before.path}'`);
+        if (e.path !== before.path)
+          throw new TreeMismatchError(e.path, `'${this.transform.name}' returned state at '${e.path}' where its init had '${before.path}'`);
         if (typeof before.value === 'number') {
-          if (typeof e.value !== 'number' || !Number.isFinite(e.value)) throw new TreeMismatchError(e.path, `'${this.transform.name}' returned a non-number state at '${e.path}'`);
+          if (typeof e.value !== 'number' || !Number.isFinite(e.value))
+            throw new TreeMismatchError(e.path, `'${this.transform.name}' returned a non-number state at '${e.path}'`);
         } else checkSameTensorType(e.path, before.value, e.value, `state from '${this.transform.name}'`);
       });
       return {
@@ -273,7 +291,11 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     if (parts.some((p) => !p.hyperParams)) return false;
     const backendName = tf.getBackend();
     const options = parts.map((p) => p.options);
-    const kernel = findFusedKernel(parts.map((p) => p.name), options, backendName);
+    const kernel = findFusedKernel(
+      parts.map((p) => p.name),
+      options,
+      backendName,
+    );
     if (!kernel) return false;
     const partStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
     const slotNames = kernel.slots?.(options) ?? [];
@@ -289,7 +311,11 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const engine = tf.engine() as unknown as { backend: tf.KernelBackend; state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> } };
     const onBackend = (t: tf.Tensor) => engine.state.tensorInfo.get(t.dataId)?.backend === engine.backend;
     if (![...this.paramLeaves, ...grads, ...slots.flat()].every(onBackend)) return false;
-    const counts = partStates.map((s) => (s !== null && typeof s === 'object' && typeof (s as Record<string, unknown>).count === 'number' ? ((s as Record<string, unknown>).count as number) : this.steps));
+    const counts = partStates.map((s) =>
+      s !== null && typeof s === 'object' && typeof (s as Record<string, unknown>).count === 'number'
+        ? ((s as Record<string, unknown>).count as number)
+        : this.steps,
+    );
     const hyper = parts.map((p, i) => (p.hyperParams as (step: number) => Record<string, number>)(counts[i] as number));
     for (const v of [...this.paramLeaves, ...slots.flat()]) makeExclusive(v);
     runFusedKernel(kernel, { params: this.paramLeaves, grads, slots, hyper, step: this.steps });

@@ -35,7 +35,10 @@ export function decodeTensor(path: string, saved: unknown, like: tf.Tensor): tf.
     throw new StateError(path, `saved state at '${path}' is not a saved tensor ({ shape, dtype, data })`);
   }
   if (s.dtype !== like.dtype || !tf.util.arraysEqual([...s.shape], like.shape)) {
-    throw new StateError(path, `saved state at '${path}' is ${s.dtype}[${s.shape.join(', ')}] but this optimizer needs ${like.dtype}[${like.shape.join(', ')}]`);
+    throw new StateError(
+      path,
+      `saved state at '${path}' is ${s.dtype}[${s.shape.join(', ')}] but this optimizer needs ${like.dtype}[${like.shape.join(', ')}]`,
+    );
   }
   let bytes: Uint8Array;
   try {
@@ -44,7 +47,8 @@ export function decodeTensor(path: string, saved: unknown, like: tf.Tensor): tf.
     throw new StateError(path, `saved state at '${path}' has data that is not base64`);
   }
   const Ctor = ARRAYS[s.dtype];
-  if (bytes.byteLength !== like.size * Ctor.BYTES_PER_ELEMENT) throw new StateError(path, `saved state at '${path}' has ${bytes.byteLength} bytes, expected ${like.size * Ctor.BYTES_PER_ELEMENT}`);
+  if (bytes.byteLength !== like.size * Ctor.BYTES_PER_ELEMENT)
+    throw new StateError(path, `saved state at '${path}' has ${bytes.byteLength} bytes, expected ${like.size * Ctor.BYTES_PER_ELEMENT}`);
   const values = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, like.size);
   return tf.tensor(s.dtype === 'bool' ? Array.from(values) : values, like.shape, like.dtype);
 }

@@ -1,6 +1,6 @@
 import { type FusedKernelConfig, registerFusedKernel } from '@gradkit/core';
-import { sgdCpu } from './cpu/sgd.js';
 import type { ResolvedSgdOptions } from '../sgd.js';
+import { sgdCpu } from './cpu/sgd.js';
 import { sgdWasm } from './wasm/sgd.js';
 import { sgdWebGpu } from './webgpu/sgd.js';
 
