@@ -16,6 +16,21 @@ export interface TransformResult<S> {
 }
 
 /**
+ * Extra inputs of one update, beyond gradients, state and parameters. `loss` is the value being
+ * minimised at this step (a scalar tensor, never read back on the host); transformations such as
+ * `reduceOnPlateau` use it. `Optimizer.minimize` passes it; `Optimizer.step(grads, { loss })` may.
+ *
+ * @example
+ * ```ts
+ * tx.update(grads, state, params, { loss });
+ * ```
+ */
+export interface UpdateExtras {
+  /** The loss at this step, as a scalar tensor. */
+  readonly loss?: tf.Scalar;
+}
+
+/**
  * A gradient transformation (after optax): a pure pair of functions over trees. `init` builds the
  * state for a parameter tree; `update` maps gradients (and state, and optionally the parameters) to
  * updates and the next state. Clipping, optimizers, weight decay and monitoring are all
@@ -48,7 +63,7 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
   /** Builds the initial state for `params`. */
   init(params: ParamTree): S;
   /** Maps gradients to updates and the next state. */
-  update(grads: GradTree, state: S, params?: ParamTree): TransformResult<S>;
+  update(grads: GradTree, state: S, params?: ParamTree, extras?: UpdateExtras): TransformResult<S>;
   /**
    * The numeric hyper-parameters at `step`, schedules evaluated and validated. Fused kernels read
    * these; a transformation without it cannot be fused.
@@ -73,7 +88,7 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
     options: {},
     parts,
     init: (params) => parts.map((p) => p.init(params)),
-    update(grads, state, params) {
+    update(grads, state, params, extras) {
       if (!Array.isArray(state) || state.length !== parts.length) {
         throw new TreeMismatchError(
           '',
@@ -82,7 +97,7 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
       }
       let updates = grads;
       const next = parts.map((part, i) => {
-        const r = part.update(updates, state[i] as StateTree, params);
+        const r = part.update(updates, state[i] as StateTree, params, extras);
         updates = r.updates;
         return r.state;
       });

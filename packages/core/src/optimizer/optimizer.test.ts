@@ -97,6 +97,36 @@ describe('Optimizer', () => {
     for (const p of [straight, first, resumed]) disposeTree(p);
   });
 
+  it('does not dispose a gradient that a transformation keeps as its state', async () => {
+    const keepLast: GradientTransformation<{ last: Tree<tf.Tensor> }> = {
+      name: 'keepLast',
+      options: {},
+      init: (params) => ({ last: params }),
+      update: (grads) => ({ updates: grads, state: { last: grads } }),
+    };
+    const params = { w: tf.variable(tf.tensor1d([1, 2])) };
+    const opt = new Optimizer(params, keepLast, { fused: false });
+    const g = { w: tf.tensor1d([0.5, 0.5]) };
+    opt.step(g);
+    expect(g.w.isDisposed).toBe(false);
+    await expectClose(g.w, [0.5, 0.5]);
+    await expectClose(params.w, [1.5, 2.5]);
+    expect((await opt.saveState()).state['last.w']).toMatchObject({ shape: [2] });
+    opt.dispose();
+    tf.dispose([params.w, g.w]);
+  });
+
+  it('minimize leaks nothing when the step is rejected', async () => {
+    const params = { w: tf.variable(tf.scalar(1)) };
+    const opt = new Optimizer(params, heavyBall((t) => (t === 0 ? 0.1 : Number.NaN), 0));
+    await opt.minimize((p) => tf.square(p.w));
+    const before = tf.memory().numTensors;
+    await expect(opt.minimize((p) => tf.square(p.w))).rejects.toThrow(/schedule value at step 1/);
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    params.w.dispose();
+  });
+
   it('leaks no tensors over 200 steps (and none after dispose)', async () => {
     const params = makeParams();
     const grads = makeGrads();

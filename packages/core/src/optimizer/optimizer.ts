@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { valueAndGrad } from '../autograd.js';
 import { DisposedError, StateError, TreeMismatchError, ValueError } from '../errors.js';
-import { checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree } from '../transform.js';
+import { checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
 import { assertSameStructure, flatten, type GradTree, type ParamTree, type Tree, unflatten } from '../tree.js';
 import { findFusedKernel, runFusedKernel } from './fused.js';
 import { decodeTensor, encodeTensor, type SavedTensor } from './state-codec.js';
@@ -104,18 +104,20 @@ export class Optimizer<P extends ParamTree = ParamTree> {
 
   /**
    * Applies one update from `grads` (a tree with the parameters' structure, shapes and dtypes). It
-   * neither keeps nor disposes `grads`. Work is queued on the backend; nothing waits on a readback.
+   * neither keeps nor disposes `grads` (nor `extras.loss`). Work is queued on the backend; nothing
+   * waits on a readback. `extras.loss` feeds transformations that read the loss (`reduceOnPlateau`).
    *
    * @throws TreeMismatchError naming the first path where `grads` does not match the parameters.
    */
-  step(grads: GradTree): void {
+  step(grads: GradTree, extras: UpdateExtras = {}): void {
     this.assertAlive();
     const gradLeaves = this.checkGrads(grads);
+    if (extras.loss !== undefined && !(extras.loss instanceof tf.Tensor && extras.loss.rank === 0)) throw new ValueError('loss', 'extras.loss must be a scalar tensor');
     if (this.useFused && this.tryFused(gradLeaves)) {
       this.steps++;
       return;
     }
-    this.referenceStep(grads);
+    this.referenceStep(grads, gradLeaves, extras);
     this.last = 'reference';
     this.steps++;
   }
@@ -134,7 +136,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     this.assertAlive();
     const { value, grads } = valueAndGrad(loss)(this.params);
     try {
-      this.step(grads);
+      this.step(grads, { loss: value });
+    } catch (e) {
+      value.dispose();
+      throw e;
     } finally {
       tf.dispose(grads as tf.TensorContainer);
     }
@@ -245,10 +250,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   }
 
   /** Reference path: the transformation's tf ops, committed only once everything is computed. */
-  private referenceStep(grads: GradTree): void {
+  private referenceStep(grads: GradTree, gradLeaves: tf.Tensor[], extras: UpdateExtras): void {
     const stateEntries = flatten(this.state);
     const { newParams, newState } = tf.tidy(() => {
-      const r = this.transform.update(grads, this.state as StateTree, this.params);
+      const r = this.transform.update(grads, this.state as StateTree, this.params, extras);
       assertSameStructure(this.params, r.updates);
       const updates = flatten(r.updates).map((e) => e.value);
       for (const [i, u] of updates.entries())
@@ -278,7 +283,8 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       if (typeof value === 'number') return next;
       if (next !== value) {
         (value as tf.Variable).assign(next as tf.Tensor);
-        (next as tf.Tensor).dispose();
+        // A state that holds the caller's gradient (or a parameter) shares its buffer; never dispose those.
+        if (!gradLeaves.includes(next as tf.Tensor) && !this.paramLeaves.includes(next as tf.Variable)) (next as tf.Tensor).dispose();
       }
       return value;
     });
@@ -339,7 +345,8 @@ function toVariables(state: StateTree): Tree<StateLeaf> {
     if (typeof value === 'number') return value;
     if (!(value instanceof tf.Tensor)) throw new ValueError(path, `state leaf '${path}' is neither a tensor nor a number`);
     const v = tf.variable(value, false);
-    value.dispose();
+    // A state initialised with a parameter itself (or any variable) shares its buffer: keep that one.
+    if (!(value instanceof tf.Variable)) value.dispose();
     return v;
   });
   return unflatten(state, leaves);
