@@ -66,6 +66,22 @@ describe(`fused SGD kernel on ${currentBackend()}`, () => {
     tf.dispose([params.w, g.w, before, after]);
   });
 
+  it('ops that cache per tensor see the new values (wasm packs dense weights with XNNPACK, keyed by tensor id)', async () => {
+    const params = { w: tf.variable(tf.tensor2d([[1, 2], [3, 4]])), b: tf.variable(tf.tensor1d([0.5, -0.5])) };
+    const x = tf.ones([3, 2]);
+    const opt = new Optimizer(params, sgd({ learningRate: 0.1 }));
+    const g = { w: tf.ones([2, 2]), b: tf.ones([2]) };
+    const outputs: tf.Tensor[] = [];
+    for (let i = 0; i < 4; i++) {
+      outputs.push(tf.fused.matMul({ a: x, b: params.w, bias: params.b }));
+      opt.step(g);
+    }
+    // each row: [1+3+0.5, 2+4−0.5] = [4.5, 5.5], then −0.3 per step (two weights and the bias, −0.1 each)
+    for (const [i, y] of outputs.entries()) await expectClose(y, Array(3).fill([4.5 - 0.3 * i, 5.5 - 0.3 * i]));
+    opt.dispose();
+    tf.dispose([params.w, params.b, x, g.w, g.b, ...outputs]);
+  });
+
   it('propagates NaN like the reference path', async () => {
     const params = { w: tf.variable(tf.tensor1d([1, 2])) };
     const opt = new Optimizer(params, sgd({ learningRate: 0.1, weightDecay: 0.1 }));

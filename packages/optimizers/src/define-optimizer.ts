@@ -1,0 +1,112 @@
+import {
+  checkHyper,
+  flatten,
+  type GradientTransformation,
+  type GradTree,
+  HyperParameterError,
+  type HyperParam,
+  type HyperRange,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerOptimizer } from './registry.js';
+
+/** The numeric options of an optimizer definition (numbers, or Schedules at run time). @example `{ learningRate: 1e-3, beta: 0.9 }` */
+export type NumericDefaults = Readonly<Record<string, number>>;
+
+/** What `step` of an optimizer definition receives for one parameter tensor. @example `({ grad, slots, hyper }) => ({ update: tf.mul(grad, -hyper.learningRate), slots })` */
+export interface OptimizerStepContext<N extends NumericDefaults, S extends string> {
+  /** The parameter's gradient. */
+  readonly grad: tf.Tensor;
+  /** The parameter's current value. */
+  readonly param: tf.Tensor;
+  /** This parameter's state buffers, by slot name. */
+  readonly slots: Readonly<Record<S, tf.Tensor>>;
+  /** Every numeric option resolved at this step (schedules evaluated). */
+  readonly hyper: Readonly<Record<keyof N, number>>;
+  /** The step being taken, counted from 0 (`t = step + 1` in bias corrections). */
+  readonly step: number;
+}
+
+/** The definition of an optimizer plugin, for `defineOptimizer`. @example see `defineOptimizer` */
+export interface OptimizerDefinition<N extends NumericDefaults, S extends string> {
+  /** Name of the optimizer: the transformation's `name`, the key in `optimizerFromConfig` and in saved state. */
+  readonly name: string;
+  /** Default value of every numeric option (each may be overridden by a number or a Schedule). */
+  readonly defaults: N;
+  /** Allowed range of each numeric option; values outside get a HyperParameterError naming the option. */
+  readonly ranges?: { readonly [K in keyof N]?: HyperRange };
+  /** Names of the per-parameter state buffers (each starts as zeros shaped like its parameter). */
+  readonly slots: readonly S[];
+  /** One step for one parameter: returns the update (added to the parameter) and the new buffers. */
+  step(context: OptimizerStepContext<N, S>): { update: tf.Tensor; slots: Readonly<Record<S, tf.Tensor>> };
+}
+
+/** The options of an optimizer made by `defineOptimizer`: any subset of its numeric options, numbers or Schedules. @example `{ learningRate: cosineDecay({ initial: 1e-3, decaySteps: 1000 }) }` */
+export type DefinedOptions<N extends NumericDefaults> = { readonly [K in keyof N]?: HyperParam };
+
+/** State of an optimizer made by `defineOptimizer`: the step count and one tree per slot. @example `{ count: 3, m: { w: mW } }` */
+export type DefinedState<S extends string> = { readonly count: number } & { readonly [K in S]: Tree<tf.Tensor> };
+
+/**
+ * Defines an optimizer plugin from a per-tensor step rule and registers it by name (so
+ * `optimizerFromConfig({ name })` and saved state can name it). The result is a factory of
+ * `GradientTransformation`s with validated options (numbers or Schedules), zero-initialised slots
+ * mirroring the parameters, a host step count, and `hyperParams(step)` so fused kernels can be
+ * registered for it later.
+ *
+ * @example
+ * ```ts
+ * // Signum (Bernstein et al. 2018): m ← βm + (1−β)g; update = −η·sign(m)
+ * export const signum = defineOptimizer({
+ *   name: 'signum',
+ *   defaults: { learningRate: 1e-3, beta: 0.9 },
+ *   ranges: { learningRate: { min: 0, minExclusive: true }, beta: { min: 0, max: 1, maxExclusive: true } },
+ *   slots: ['m'],
+ *   step: ({ grad, slots, hyper }) => {
+ *     const m = tf.add(tf.mul(slots.m, hyper.beta), tf.mul(grad, 1 - hyper.beta));
+ *     return { update: tf.mul(tf.sign(m), -hyper.learningRate), slots: { m } };
+ *   },
+ * });
+ * const opt = new Optimizer(params, signum({ learningRate: 1e-2 }));
+ * ```
+ */
+export function defineOptimizer<N extends NumericDefaults, S extends string>(
+  definition: OptimizerDefinition<N, S>,
+): (options?: DefinedOptions<N>) => GradientTransformation<DefinedState<S>, Readonly<Record<keyof N, HyperParam>>> {
+  const { name, defaults, slots } = definition;
+  const ranges: { readonly [K in keyof N]?: HyperRange } = definition.ranges ?? {};
+  const keys = Object.keys(defaults) as (keyof N & string)[];
+  const factory = (options: DefinedOptions<N> = {}) => {
+    if (options === null || typeof options !== 'object') throw new HyperParameterError('options', `${name} takes an options object, e.g. ${name}({ ${keys[0] ?? 'learningRate'}: … })`);
+    const unknown = Object.keys(options).find((k) => !keys.includes(k));
+    if (unknown !== undefined) throw new HyperParameterError(unknown, `${name} has no option '${unknown}' (its options: ${keys.join(', ')})`);
+    const resolved = Object.fromEntries(keys.map((k) => [k, checkHyper(k, options[k] ?? defaults[k] as number, ranges[k] ?? {})])) as Record<keyof N, HyperParam>;
+    const hyperParams = (step: number) => Object.fromEntries(keys.map((k) => [k, resolveHyper(k, resolved[k], step, ranges[k] ?? {})])) as Record<keyof N, number>;
+    return {
+      name,
+      options: resolved,
+      hyperParams,
+      init: (params: ParamTree) => ({ count: 0, ...Object.fromEntries(slots.map((s) => [s, map(params, (p) => tf.zerosLike(p))])) }) as DefinedState<S>,
+      update(grads: GradTree, state: DefinedState<S>, params?: ParamTree): TransformResult<DefinedState<S>> {
+        if (!params) throw new HyperParameterError('params', `${name} needs the parameters: call update(grads, state, params)`);
+        const hyper = hyperParams(state.count);
+        const g = flatten(grads).map((e) => e.value);
+        const p = flatten(params).map((e) => e.value);
+        const buffers = slots.map((s) => flatten(state[s]).map((e) => e.value));
+        const results = g.map((grad, i) =>
+          definition.step({ grad, param: p[i] as tf.Tensor, slots: Object.fromEntries(slots.map((s, k) => [s, buffers[k]?.[i]])) as Record<S, tf.Tensor>, hyper, step: state.count }),
+        );
+        const next = Object.fromEntries(slots.map((s) => [s, unflatten(grads, results.map((r) => r.slots[s]))]));
+        return { updates: unflatten(grads, results.map((r) => r.update)), state: { count: state.count + 1, ...next } as DefinedState<S> };
+      },
+    };
+  };
+  registerOptimizer(name, factory as (options: object) => GradientTransformation);
+  return factory;
+}
