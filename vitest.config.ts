@@ -44,7 +44,7 @@ export default defineConfig({
       extends: true as const,
       test: {
         name: backend,
-        include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+        include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'docs/guides/examples/**/*.test.ts'],
         setupFiles: ['./packages/testing/src/setup.ts'],
         provide: { gradkitBackend: backend },
         env: backend === 'webgpu' ? webgpuTestEnv(root) : {},

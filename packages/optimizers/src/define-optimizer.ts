@@ -3,8 +3,8 @@ import {
   flatten,
   type GradientTransformation,
   type GradTree,
-  HyperParameterError,
   type HyperParam,
+  HyperParameterError,
   type HyperRange,
   map,
   type ParamTree,
@@ -41,8 +41,10 @@ export interface OptimizerDefinition<N extends NumericDefaults, S extends string
   readonly defaults: N;
   /** Allowed range of each numeric option; values outside get a HyperParameterError naming the option. */
   readonly ranges?: { readonly [K in keyof N]?: HyperRange };
-  /** Names of the per-parameter state buffers (each starts as zeros shaped like its parameter). */
+  /** Names of the per-parameter state buffers (each starts filled with `initial[slot]`, default 0, shaped like its parameter). */
   readonly slots: readonly S[];
+  /** Initial value of each slot's buffers (default 0), e.g. `{ v: 1e-6 }`. */
+  readonly initial?: Readonly<Partial<Record<S, number>>>;
   /** One step for one parameter: returns the update (added to the parameter) and the new buffers. */
   step(context: OptimizerStepContext<N, S>): { update: tf.Tensor; slots: Readonly<Record<S, tf.Tensor>> };
 }
@@ -56,8 +58,8 @@ export type DefinedState<S extends string> = { readonly count: number } & { read
 /**
  * Defines an optimizer plugin from a per-tensor step rule and registers it by name (so
  * `optimizerFromConfig({ name })` and saved state can name it). The result is a factory of
- * `GradientTransformation`s with validated options (numbers or Schedules), zero-initialised slots
- * mirroring the parameters, a host step count, and `hyperParams(step)` so fused kernels can be
+ * `GradientTransformation`s with validated options (numbers or Schedules), slots mirroring the
+ * parameters (zeros unless `initial` says otherwise), a host step count, and `hyperParams(step)` so fused kernels can be
  * registered for it later.
  *
  * @example
@@ -83,16 +85,25 @@ export function defineOptimizer<N extends NumericDefaults, S extends string>(
   const ranges: { readonly [K in keyof N]?: HyperRange } = definition.ranges ?? {};
   const keys = Object.keys(defaults) as (keyof N & string)[];
   const factory = (options: DefinedOptions<N> = {}) => {
-    if (options === null || typeof options !== 'object') throw new HyperParameterError('options', `${name} takes an options object, e.g. ${name}({ ${keys[0] ?? 'learningRate'}: … })`);
+    if (options === null || typeof options !== 'object')
+      throw new HyperParameterError('options', `${name} takes an options object, e.g. ${name}({ ${keys[0] ?? 'learningRate'}: … })`);
     const unknown = Object.keys(options).find((k) => !keys.includes(k));
     if (unknown !== undefined) throw new HyperParameterError(unknown, `${name} has no option '${unknown}' (its options: ${keys.join(', ')})`);
-    const resolved = Object.fromEntries(keys.map((k) => [k, checkHyper(k, options[k] ?? defaults[k] as number, ranges[k] ?? {})])) as Record<keyof N, HyperParam>;
-    const hyperParams = (step: number) => Object.fromEntries(keys.map((k) => [k, resolveHyper(k, resolved[k], step, ranges[k] ?? {})])) as Record<keyof N, number>;
+    const resolved = Object.fromEntries(keys.map((k) => [k, checkHyper(k, options[k] ?? (defaults[k] as number), ranges[k] ?? {})])) as Record<
+      keyof N,
+      HyperParam
+    >;
+    const hyperParams = (step: number) =>
+      Object.fromEntries(keys.map((k) => [k, resolveHyper(k, resolved[k], step, ranges[k] ?? {})])) as Record<keyof N, number>;
     return {
       name,
       options: resolved,
       hyperParams,
-      init: (params: ParamTree) => ({ count: 0, ...Object.fromEntries(slots.map((s) => [s, map(params, (p) => tf.zerosLike(p))])) }) as DefinedState<S>,
+      init: (params: ParamTree) =>
+        ({
+          count: 0,
+          ...Object.fromEntries(slots.map((s) => [s, map(params, (p) => tf.fill(p.shape, definition.initial?.[s] ?? 0, 'float32'))])),
+        }) as DefinedState<S>,
       update(grads: GradTree, state: DefinedState<S>, params?: ParamTree): TransformResult<DefinedState<S>> {
         if (!params) throw new HyperParameterError('params', `${name} needs the parameters: call update(grads, state, params)`);
         const hyper = hyperParams(state.count);
@@ -100,10 +111,30 @@ export function defineOptimizer<N extends NumericDefaults, S extends string>(
         const p = flatten(params).map((e) => e.value);
         const buffers = slots.map((s) => flatten(state[s]).map((e) => e.value));
         const results = g.map((grad, i) =>
-          definition.step({ grad, param: p[i] as tf.Tensor, slots: Object.fromEntries(slots.map((s, k) => [s, buffers[k]?.[i]])) as Record<S, tf.Tensor>, hyper, step: state.count }),
+          definition.step({
+            grad,
+            param: p[i] as tf.Tensor,
+            slots: Object.fromEntries(slots.map((s, k) => [s, buffers[k]?.[i]])) as Record<S, tf.Tensor>,
+            hyper,
+            step: state.count,
+          }),
         );
-        const next = Object.fromEntries(slots.map((s) => [s, unflatten(grads, results.map((r) => r.slots[s]))]));
-        return { updates: unflatten(grads, results.map((r) => r.update)), state: { count: state.count + 1, ...next } as DefinedState<S> };
+        const next = Object.fromEntries(
+          slots.map((s) => [
+            s,
+            unflatten(
+              grads,
+              results.map((r) => r.slots[s]),
+            ),
+          ]),
+        );
+        return {
+          updates: unflatten(
+            grads,
+            results.map((r) => r.update),
+          ),
+          state: { count: state.count + 1, ...next } as DefinedState<S>,
+        };
       },
     };
   };
