@@ -18,6 +18,12 @@ describe('hyper-parameters', () => {
     expect(() => checkHyper('beta1', 1, { min: 0, max: 1, maxExclusive: true })).toThrow(/beta1 must be in \[0, 1\), got 1/);
   });
 
+  it('lets a schedule decay to exactly 0 where a constant must be > 0', () => {
+    expect(resolveHyper('learningRate', (t) => (t < 3 ? 0.1 : 0), 3, positive)).toBe(0);
+    expect(() => resolveHyper('learningRate', () => -1e-9, 3, positive)).toThrow(/must be in \[0, ∞\)/);
+    expect(() => checkHyper('learningRate', 0, positive)).toThrow(HyperParameterError);
+  });
+
   it('checks schedules at step 0 when built and at every step when resolved', () => {
     expect(() => checkHyper('learningRate', () => -1, positive)).toThrow(/schedule value at step 0/);
     const sched = (t: number) => (t < 5 ? 0.1 : Number.NaN);

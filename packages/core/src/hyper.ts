@@ -59,7 +59,8 @@ export function checkHyper<T extends HyperParam>(field: string, value: T, range:
 
 /**
  * The value of a hyper-parameter at `step`, validated against `range`: constants are returned as
- * they are, schedules are called.
+ * they are, schedules are called. A schedule may reach an exclusive lower bound of 0 (a learning rate
+ * annealed to 0), which a constant may not.
  *
  * @throws HyperParameterError naming `field` when the value is not finite or out of range.
  * @example
@@ -68,6 +69,10 @@ export function checkHyper<T extends HyperParam>(field: string, value: T, range:
  * ```
  */
 export function resolveHyper(field: string, value: HyperParam, step: number, range: HyperRange = {}): number {
-  if (typeof value === 'function') return checkNumber(field, value(step), range, ` (schedule value at step ${step})`);
+  if (typeof value === 'function') {
+    // A schedule may decay to exactly 0 where constants must be > 0 (a learning rate annealed to 0, as PyTorch allows).
+    const scheduled = range.min === 0 && range.minExclusive ? { ...range, minExclusive: false } : range;
+    return checkNumber(field, value(step), scheduled, ` (schedule value at step ${step})`);
+  }
   return checkNumber(field, value, range, '');
 }
