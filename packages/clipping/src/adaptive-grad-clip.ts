@@ -1,0 +1,88 @@
+import { type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, unflatten, ValueError } from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkOptions, checkPositive, gradLeaves, resolvePositive } from './internal.js';
+import type { ClipState } from './types.js';
+
+/** Options of `adaptiveGradClip`. Every number may be a Schedule. @example `{ clipping: 0.01, eps: 1e-3 }` */
+export interface AdaptiveGradClipOptions {
+  /** λ: the largest allowed ratio ‖g‖/max(‖w‖, eps) of each unit (> 0; NFNets use 0.01 to 0.16). */
+  readonly clipping: HyperParam;
+  /** Floor of the parameter norm, so that zero-initialised units can move (> 0; default 1e-3). */
+  readonly eps?: HyperParam;
+}
+
+/** `adaptiveGradClip`'s options with defaults filled in. @example `adaptiveGradClip({ clipping: 0.01 }).options.eps // 1e-3` */
+export type ResolvedAdaptiveGradClipOptions = Required<AdaptiveGradClipOptions>;
+
+/** optax's `unitwise_clip` guard against dividing by a zero gradient norm. */
+const DIV_EPS = 1e-6;
+
+/**
+ * The norm of every output unit of `x`, with a shape that broadcasts against `x` (optax's
+ * `unitwise_norm`, on tfjs layouts): tensors that are scalars or vectors once their size-1 axes are
+ * dropped get one norm for the whole tensor; any other tensor gets one norm per index of its LAST axis,
+ * reduced over all the other axes (dense kernels `[in, out]`, conv1d `[w, in, out]`, conv2d
+ * `[h, w, in, out]`, conv3d `[d, h, w, in, out]`: features are last).
+ */
+function unitwiseNorm(x: tf.Tensor): tf.Tensor {
+  const squeezedRank = x.shape.filter((d) => d !== 1).length;
+  const axes = squeezedRank <= 1 ? x.shape.map((_, i) => i) : x.shape.slice(0, -1).map((_, i) => i);
+  return tf.sqrt(tf.sum(tf.square(x), axes, true));
+}
+
+/**
+ * Adaptive gradient clipping (AGC), unit-wise: each unit's gradient is rescaled when its norm exceeds
+ * λ times the norm of the unit's weights. For each unit (output feature) u of each parameter:
+ * m = λ · max(‖w_u‖, eps); g_u ← g_u when ‖g_u‖ < m, else g_u · m / max(‖g_u‖, 1e-6).
+ *
+ * optax `adaptive_grad_clip(clipping, eps=1e-3)` (optax/_src/clipping.py, `unitwise_norm` and
+ * `unitwise_clip`); Brock et al. 2021, "High-Performance Large-Scale Image Recognition Without
+ * Normalization" (NFNets). PyTorch has no built-in equivalent (timm's `adaptive_clip_grad`).
+ *
+ * Units on tfjs layouts (features last): a tensor that is a scalar or a vector once its size-1 axes
+ * are dropped (biases, gains, `[1, n]`) is one unit, as in optax; any other tensor has one unit per
+ * index of its last axis, its norm taken over all the other axes. That is optax's own choice for
+ * dense kernels `[in, out]` (optax reduces axis 0) and conv kernels `[h, w, in, out]` (HWIO, optax
+ * reduces axes 0, 1, 2), which are tfjs's layouts too. Two differences: optax reads rank-3 tensors as
+ * multi-head dense kernels `[in, heads, out]` and reduces axis 0 only, where gradkit reads them as
+ * tfjs conv1d kernels `[w, in, out]` and reduces axes 0 and 1; and optax rejects rank 5 and more,
+ * where gradkit reduces all axes but the last (conv3d `[d, h, w, in, out]`).
+ *
+ * @throws HyperParameterError (field `clipping` or `eps`) when one is not > 0 or not finite; at the
+ *   step, ValueError when the parameters are not passed (AGC needs them) and TreeMismatchError naming
+ *   the path where gradients and parameters differ.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, chain(adaptiveGradClip({ clipping: 0.01 }), sgd({ learningRate: 0.1, momentum: 0.9 })));
+ * ```
+ */
+export function adaptiveGradClip(options: AdaptiveGradClipOptions): GradientTransformation<ClipState, ResolvedAdaptiveGradClipOptions> {
+  checkOptions('adaptiveGradClip', options, 'adaptiveGradClip({ clipping: 0.01 })');
+  const o: ResolvedAdaptiveGradClipOptions = {
+    clipping: checkPositive('clipping', options.clipping),
+    eps: checkPositive('eps', options.eps ?? 1e-3),
+  };
+  const hyperParams = (step: number) => ({
+    clipping: resolvePositive('clipping', o.clipping, step),
+    eps: resolvePositive('eps', o.eps, step),
+  });
+  return {
+    name: 'adaptiveGradClip',
+    options: o,
+    hyperParams,
+    init: (): ClipState => ({ count: 0 }),
+    update(grads: GradTree, state: ClipState, params?: ParamTree): TransformResult<ClipState> {
+      if (params === undefined) throw new ValueError('params', 'adaptiveGradClip scales gradients by the parameters’ norms: call update(grads, state, params)');
+      const { clipping, eps } = hyperParams(state.count);
+      const leaves = gradLeaves(grads, params);
+      const paramLeaves = gradLeaves(params);
+      const updates = leaves.map((g, i) => {
+        const gNorm = unitwiseNorm(g);
+        const maxNorm = tf.mul(tf.maximum(unitwiseNorm(paramLeaves[i] as tf.Tensor), eps), clipping);
+        const clipped = tf.mul(g, tf.div(maxNorm, tf.maximum(gNorm, DIV_EPS)));
+        return tf.where(tf.less(gNorm, maxNorm), g, clipped);
+      });
+      return { updates: unflatten(grads, updates), state: { count: state.count + 1 } };
+    },
+  };
+}

@@ -1,0 +1,9 @@
+export { type AdaptiveGradClipOptions, adaptiveGradClip, type ResolvedAdaptiveGradClipOptions } from './adaptive-grad-clip.js';
+export { type ApplyIfFiniteOptions, type ApplyIfFiniteState, applyIfFinite, type ResolvedApplyIfFiniteOptions } from './apply-if-finite.js';
+export { type ClipByGlobalNormOptions, clipByGlobalNorm } from './clip-by-global-norm.js';
+export { type ClipByNormOptions, clipByNorm } from './clip-by-norm.js';
+export { type ClipByValueOptions, clipByValue } from './clip-by-value.js';
+export { type ClipGradNormOptions, type ClippedGradients, clipGradNorm, NonFiniteGradientError, type TensorTreeOf } from './clip-grad-norm.js';
+export { globalNorm, type NormOrder } from './global-norm.js';
+export type { ClipState } from './types.js';
+export { type ZeroNansState, zeroNans } from './zero-nans.js';
