@@ -7,5 +7,14 @@ export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, register
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
 export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
-export { applyUpdates, chain, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type TransformResult, type UpdateExtras } from './transform.js';
+export {
+  applyUpdates,
+  chain,
+  checkSameTensorType,
+  type GradientTransformation,
+  type StateLeaf,
+  type StateTree,
+  type TransformResult,
+  type UpdateExtras,
+} from './transform.js';
 export { assertSameStructure, flatten, type GradTree, map, type ParamTree, paths, type Tree, type TreeEntry, unflatten, zip } from './tree.js';

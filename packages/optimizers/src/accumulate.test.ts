@@ -10,7 +10,14 @@ describe('accumulate (optax.MultiSteps)', () => {
     const params = { w: tf.variable(tf.tensor1d([1, 1])) };
     const opt = new Optimizer(params, accumulate(3, sgd({ learningRate: 0.1, momentum: 0.5 })));
     const seen: number[][] = [];
-    for (const g of [[1, 0], [2, 0], [3, 3], [0, 6], [0, 0], [3, 0]]) {
+    for (const g of [
+      [1, 0],
+      [2, 0],
+      [3, 3],
+      [0, 6],
+      [0, 0],
+      [3, 0],
+    ]) {
       const grads = { w: tf.tensor1d(g) };
       opt.step(grads);
       grads.w.dispose();
@@ -18,7 +25,14 @@ describe('accumulate (optax.MultiSteps)', () => {
     }
     // steps 1–2: nothing; step 3: mean [2, 1], b = [2, 1], θ = [0.8, 0.9];
     // steps 4–5: nothing; step 6: mean [1, 2], b = 0.5·[2, 1] + [1, 2] = [2, 2.5], θ = [0.6, 0.65]
-    await expectClose(seen, [[1, 1], [1, 1], [0.8, 0.9], [0.8, 0.9], [0.8, 0.9], [0.6, 0.65]]);
+    await expectClose(seen, [
+      [1, 1],
+      [1, 1],
+      [0.8, 0.9],
+      [0.8, 0.9],
+      [0.8, 0.9],
+      [0.6, 0.65],
+    ]);
     opt.dispose();
     params.w.dispose();
   });

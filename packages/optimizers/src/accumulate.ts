@@ -1,4 +1,15 @@
-import { type GradientTransformation, type GradTree, HyperParameterError, map, type ParamTree, type StateTree, type TransformResult, type Tree, unflatten, zip } from '@gradkit/core';
+import {
+  type GradientTransformation,
+  type GradTree,
+  HyperParameterError,
+  map,
+  type ParamTree,
+  type StateTree,
+  type TransformResult,
+  type Tree,
+  unflatten,
+  zip,
+} from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** State of `accumulate`: mini-steps taken, the running sum of gradients, and the inner state. @example `{ count: 2, sum: { w: s }, inner }` */
@@ -26,7 +37,8 @@ export interface AccumulateState {
  * ```
  */
 export function accumulate(k: number, inner: GradientTransformation): GradientTransformation<AccumulateState, { k: number; inner: GradientTransformation }> {
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new HyperParameterError('k', `k (mini-steps per step) must be an integer ≥ 1, got ${String(k)}`);
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
+    throw new HyperParameterError('k', `k (mini-steps per step) must be an integer ≥ 1, got ${String(k)}`);
   return {
     name: 'accumulate',
     options: { k, inner },
@@ -41,7 +53,10 @@ export function accumulate(k: number, inner: GradientTransformation): GradientTr
           state: { count, sum: unflatten(grads, total), inner: state.inner },
         };
       }
-      const mean = unflatten(grads, total.map((t) => tf.div(t, k)));
+      const mean = unflatten(
+        grads,
+        total.map((t) => tf.div(t, k)),
+      );
       const r = inner.update(mean, state.inner, params, extras);
       return { updates: r.updates, state: { count, sum: map(grads, (g) => tf.zerosLike(g)), inner: r.state } };
     },

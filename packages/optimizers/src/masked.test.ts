@@ -33,7 +33,13 @@ describe('masked', () => {
 
   it('is usually chained: weight decay on kernels only', async () => {
     const params = makeParams();
-    const opt = new Optimizer(params, chain(masked(sgd({ learningRate: 1, weightDecay: 0.5 }), (p) => p.endsWith('kernel')), sgd({ learningRate: 0.1 })));
+    const opt = new Optimizer(
+      params,
+      chain(
+        masked(sgd({ learningRate: 1, weightDecay: 0.5 }), (p) => p.endsWith('kernel')),
+        sgd({ learningRate: 0.1 }),
+      ),
+    );
     const zero = { dense: { kernel: tf.zeros([2]), bias: tf.zeros([1]) } };
     opt.step(zero);
     // masked sgd(lr 1, wd 0.5) on the kernel: u = −0.5·θ; then sgd(0.1): −0.1·u = 0.05·θ  → θ·1.05
@@ -56,7 +62,10 @@ describe('masked', () => {
     const params = makeParams();
     const g = makeGrads();
     await expectNoLeaks(() => {
-      const opt = new Optimizer(params, masked(sgd({ learningRate: 1e-3, momentum: 0.9 }), (p) => p.endsWith('kernel')));
+      const opt = new Optimizer(
+        params,
+        masked(sgd({ learningRate: 1e-3, momentum: 0.9 }), (p) => p.endsWith('kernel')),
+      );
       for (let i = 0; i < 200; i++) opt.step(g);
       opt.dispose();
     });

@@ -68,7 +68,8 @@ export function masked(inner: GradientTransformation, mask: Mask): GradientTrans
     update(grads: GradTree, state: MaskedState, params?: ParamTree, extras?): TransformResult<MaskedState> {
       const flags = selected ?? select(params ?? grads);
       const all = flatten(grads);
-      if (all.length !== flags.length) throw new TreeMismatchError('', `masked: the gradients have ${all.length} leaves, the mask was built for ${flags.length}`);
+      if (all.length !== flags.length)
+        throw new TreeMismatchError('', `masked: the gradients have ${all.length} leaves, the mask was built for ${flags.length}`);
       const r = inner.update(subtree(grads, flags), state.inner, params ? subtree(params, flags) : undefined, extras);
       const innerUpdates = flatten(r.updates).map((e) => e.value);
       let k = 0;

@@ -43,7 +43,8 @@ export function optimizerNames(): string[] {
  * ```
  */
 export function optimizerFromConfig(config: { readonly name: string; readonly [option: string]: unknown }): GradientTransformation {
-  if (config === null || typeof config !== 'object') throw new HyperParameterError('config', "optimizerFromConfig takes { name, ...options }, e.g. { name: 'adam', learningRate: 1e-3 }");
+  if (config === null || typeof config !== 'object')
+    throw new HyperParameterError('config', "optimizerFromConfig takes { name, ...options }, e.g. { name: 'adam', learningRate: 1e-3 }");
   const { name, ...options } = config;
   const factory = factories.get(name);
   if (!factory) throw new HyperParameterError('name', `unknown optimizer '${String(name)}': known optimizers are ${optimizerNames().join(', ')}`);

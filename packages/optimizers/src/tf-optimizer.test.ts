@@ -6,13 +6,27 @@ import { describe, expect, it } from 'vitest';
 import { sgd, toTfOptimizer } from './index.js';
 
 // Reference: tfjs's own optimizers, in the same model.fit, from the same initial weights.
-const x = () => tf.tensor2d([[0, 1], [1, 0], [1, 1], [0.5, -1], [-1, 0.25], [2, 1]]);
+const x = () =>
+  tf.tensor2d([
+    [0, 1],
+    [1, 0],
+    [1, 1],
+    [0.5, -1],
+    [-1, 0.25],
+    [2, 1],
+  ]);
 const y = () => tf.tensor2d([[1], [-1], [0.5], [2], [0], [-0.5]]);
 
 function model(optimizer: tf.Optimizer): tfl.Sequential {
   const m = tfl.sequential({
     layers: [
-      tfl.layers.dense({ units: 3, inputShape: [2], activation: 'tanh', kernelInitializer: tfl.initializers.constant({ value: 0.3 }), biasInitializer: 'zeros' }),
+      tfl.layers.dense({
+        units: 3,
+        inputShape: [2],
+        activation: 'tanh',
+        kernelInitializer: tfl.initializers.constant({ value: 0.3 }),
+        biasInitializer: 'zeros',
+      }),
       tfl.layers.dense({ units: 1, kernelInitializer: tfl.initializers.constant({ value: -0.2 }), biasInitializer: 'zeros' }),
     ],
   });

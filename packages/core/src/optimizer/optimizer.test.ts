@@ -118,7 +118,10 @@ describe('Optimizer', () => {
 
   it('minimize leaks nothing when the step is rejected', async () => {
     const params = { w: tf.variable(tf.scalar(1)) };
-    const opt = new Optimizer(params, heavyBall((t) => (t === 0 ? 0.1 : Number.NaN), 0));
+    const opt = new Optimizer(
+      params,
+      heavyBall((t) => (t === 0 ? 0.1 : Number.NaN), 0),
+    );
     await opt.minimize((p) => tf.square(p.w));
     const before = tf.memory().numTensors;
     await expect(opt.minimize((p) => tf.square(p.w))).rejects.toThrow(/schedule value at step 1/);

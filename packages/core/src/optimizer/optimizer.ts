@@ -112,7 +112,8 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   step(grads: GradTree, extras: UpdateExtras = {}): void {
     this.assertAlive();
     const gradLeaves = this.checkGrads(grads);
-    if (extras.loss !== undefined && !(extras.loss instanceof tf.Tensor && extras.loss.rank === 0)) throw new ValueError('loss', 'extras.loss must be a scalar tensor');
+    if (extras.loss !== undefined && !(extras.loss instanceof tf.Tensor && extras.loss.rank === 0))
+      throw new ValueError('loss', 'extras.loss must be a scalar tensor');
     if (this.useFused && this.tryFused(gradLeaves)) {
       this.steps++;
       return;

@@ -67,7 +67,15 @@ describe(`fused SGD kernel on ${currentBackend()}`, () => {
   });
 
   it('ops that cache per tensor see the new values (wasm packs dense weights with XNNPACK, keyed by tensor id)', async () => {
-    const params = { w: tf.variable(tf.tensor2d([[1, 2], [3, 4]])), b: tf.variable(tf.tensor1d([0.5, -0.5])) };
+    const params = {
+      w: tf.variable(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      b: tf.variable(tf.tensor1d([0.5, -0.5])),
+    };
     const x = tf.ones([3, 2]);
     const opt = new Optimizer(params, sgd({ learningRate: 0.1 }));
     const g = { w: tf.ones([2, 2]), b: tf.ones([2]) };

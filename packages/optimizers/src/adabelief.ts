@@ -1,0 +1,103 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { BETA, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE } from './adam-common.js';
+
+/** Options of `adabelief` (optax's `adabelief`). Every number may be a Schedule. @example `{ learningRate: 1e-3, epsilon: 1e-12 }` */
+export interface AdabeliefOptions {
+  /** Step size η (> 0; default 1e-3; optax requires it). */
+  readonly learningRate?: HyperParam;
+  /** Decay β₁ of the running average of gradients (in [0, 1); default 0.9). */
+  readonly beta1?: HyperParam;
+  /** Decay β₂ of the running average of the squared prediction error (in [0, 1); default 0.999). */
+  readonly beta2?: HyperParam;
+  /** ε added to the denominator after the square root (> 0; default 1e-16, as optax). */
+  readonly epsilon?: HyperParam;
+  /** ε_root added to the second moment s at every step, inside the state (≥ 0; default 1e-16, as optax). */
+  readonly epsilonRoot?: HyperParam;
+}
+
+/** `adabelief`'s options with the defaults filled in. @example `adabelief().options.epsilon // 1e-16` */
+export type ResolvedAdabeliefOptions = Required<AdabeliefOptions>;
+
+/** State of `adabelief`: the step count, the first moment `mu` and the second central moment `nu` (s in the paper). @example `{ count: 3, mu: { w: m }, nu: { w: s } }` */
+export type AdabeliefState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** Running average of the gradients (m). */
+  readonly mu: Tree<tf.Tensor>;
+  /** Running average of the squared prediction error (g − m)², plus ε_root per step (s). */
+  readonly nu: Tree<tf.Tensor>;
+};
+
+/**
+ * AdaBelief (Zhuang et al. 2020, "AdaBelief Optimizer: Adapting Stepsizes by the Belief in Observed
+ * Gradients"): Adam whose second moment tracks the deviation of the gradient from its running
+ * average. Follows optax's `adabelief` (`scale_by_belief` then `scale_by_learning_rate`) and its
+ * defaults; PyTorch has no AdaBelief.
+ *
+ * m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)(g − m)² + ε_root (with the new m);
+ * update = −η · (m/(1−β₁ᵗ)) / (√(s/(1−β₂ᵗ)) + ε), with t the step counted from 1.
+ *
+ * The defaults ε = ε_root = 1e-16 are optax's (the paper's reference code uses 1e-16 too); in float32
+ * ε_root is below the resolution of s for typical gradients, so it mainly keeps s > 0.
+ *
+ * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
+ *   [0, 1), or a negative epsilonRoot.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, adabelief({ learningRate: 1e-3 }));
+ * ```
+ */
+export function adabelief(options?: AdabeliefOptions): GradientTransformation<AdabeliefState, ResolvedAdabeliefOptions> {
+  const given = optionsOf('adabelief', options, 'adabelief({ learningRate: 1e-3 })');
+  const o: ResolvedAdabeliefOptions = {
+    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
+    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
+    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-16, POSITIVE),
+    epsilonRoot: checkHyper('epsilonRoot', given.epsilonRoot ?? 1e-16, NON_NEGATIVE),
+  };
+  const hyperParams = (step: number) => ({
+    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
+    beta1: resolveHyper('beta1', o.beta1, step, BETA),
+    beta2: resolveHyper('beta2', o.beta2, step, BETA),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+    epsilonRoot: resolveHyper('epsilonRoot', o.epsilonRoot, step, NON_NEGATIVE),
+  });
+  return {
+    name: 'adabelief',
+    options: o,
+    hyperParams,
+    init: (params: ParamTree): AdabeliefState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    update(grads: GradTree, state: AdabeliefState): TransformResult<AdabeliefState> {
+      const h = hyperParams(state.count);
+      const t = state.count + 1;
+      const bc1 = 1 - h.beta1 ** t;
+      const bc2 = 1 - h.beta2 ** t;
+      const gs = gradLeaves(grads, state.mu);
+      const mus = leavesOf(state.mu);
+      const nus = leavesOf(state.nu);
+      const nextMu: tf.Tensor[] = [];
+      const nextNu: tf.Tensor[] = [];
+      const updates = gs.map((g, i) => {
+        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
+        const s = tf.add(tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(tf.sub(g, m)), 1 - h.beta2)), h.epsilonRoot);
+        nextMu.push(m);
+        nextNu.push(s);
+        return tf.div(tf.mul(m, -h.learningRate / bc1), tf.add(tf.sqrt(tf.div(s, bc2)), h.epsilon));
+      });
+      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, UNIT_CLOSED } from './optim-utils.js';
+
+/** Options of `adadelta` (PyTorch's `torch.optim.Adadelta`). Every number may be a Schedule. @example `{ learningRate: 1, rho: 0.95 }` */
+export interface AdadeltaOptions {
+  /** Coefficient η that scales the delta before it is applied (> 0; default 1.0). */
+  readonly learningRate?: HyperParam;
+  /** Decay ρ of both running averages (in [0, 1]; default 0.9). ρ = 1 freezes them at zero, which makes every step −η g, as PyTorch allows. */
+  readonly rho?: HyperParam;
+  /** ε added inside both square roots (> 0; default 1e-6). */
+  readonly epsilon?: HyperParam;
+  /** L2 penalty λ added to the gradient (≥ 0; default 0). */
+  readonly weightDecay?: HyperParam;
+}
+
+/** `adadelta`'s options with defaults filled in. @example `adadelta().options.rho // 0.9` */
+export type ResolvedAdadeltaOptions = Required<AdadeltaOptions>;
+
+/** State of `adadelta`: the step count and two running averages per parameter. @example `{ count: 3, squareAvg: { w: v }, accDelta: { w: u } }` */
+export type AdadeltaState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** v: running average of the squared gradients (PyTorch's `square_avg`). */
+  readonly squareAvg: Tree<tf.Tensor>;
+  /** u: running average of the squared deltas (PyTorch's `acc_delta`). */
+  readonly accDelta: Tree<tf.Tensor>;
+};
+
+/**
+ * Adadelta: step sizes from the ratio of two running root mean squares, of past deltas and of past
+ * gradients, so that the update has the units of the parameter. PyTorch's `torch.optim.Adadelta`
+ * step for step (`_single_tensor_adadelta`).
+ *
+ * g ← ∇ + λθ;  v ← ρv + (1−ρ)g²;  Δ ← √(u + ε) / √(v + ε) · g;  u ← ρu + (1−ρ)Δ²;  update = −η Δ.
+ *
+ * Reference: Zeiler 2012, "ADADELTA: An Adaptive Learning Rate Method"; PyTorch `torch.optim.Adadelta`.
+ *
+ * @throws HyperParameterError for a learning rate or ε that is not > 0, ρ outside [0, 1], or a
+ *   negative weight decay.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, adadelta({ rho: 0.95 }));
+ * ```
+ */
+export function adadelta(options?: AdadeltaOptions): GradientTransformation<AdadeltaState, ResolvedAdadeltaOptions> {
+  const given = requireOptions('adadelta', options, 'adadelta({ rho: 0.95 })', true);
+  const o: ResolvedAdadeltaOptions = {
+    learningRate: checkHyper('learningRate', given.learningRate ?? 1.0, POSITIVE),
+    rho: checkHyper('rho', given.rho ?? 0.9, UNIT_CLOSED),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-6, POSITIVE),
+    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
+  };
+  const hyperParams = (step: number) => ({
+    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
+    rho: resolveHyper('rho', o.rho, step, UNIT_CLOSED),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  });
+  return {
+    name: 'adadelta',
+    options: o,
+    hyperParams,
+    init: (params: ParamTree): AdadeltaState => ({ count: 0, squareAvg: map(params, (p) => tf.zerosLike(p)), accDelta: map(params, (p) => tf.zerosLike(p)) }),
+    update(grads: GradTree, state: AdadeltaState, params?: ParamTree): TransformResult<AdadeltaState> {
+      const h = hyperParams(state.count);
+      const ps = h.weightDecay === 0 ? [] : slotLeaves(grads, requireParams('adadelta', params, 'with weightDecay needs the parameters', 'weightDecay'));
+      const squareAvgs = slotLeaves(grads, state.squareAvg);
+      const accDeltas = slotLeaves(grads, state.accDelta);
+      const nextSquare: tf.Tensor[] = [];
+      const nextAcc: tf.Tensor[] = [];
+      const updates = leaves(grads).map((grad, i) => {
+        const g = h.weightDecay === 0 ? grad : tf.add(grad, tf.mul(ps[i] as tf.Tensor, h.weightDecay));
+        // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        const v = tf.add(tf.mul(squareAvgs[i] as tf.Tensor, h.rho), tf.mul(tf.mul(g, g), 1 - h.rho));
+        // std = square_avg.add(eps).sqrt_(); delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
+        const std = tf.sqrt(tf.add(v, h.epsilon));
+        const delta = tf.mul(tf.div(tf.sqrt(tf.add(accDeltas[i] as tf.Tensor, h.epsilon)), std), g);
+        // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho); param.add_(delta, alpha=-lr)
+        nextSquare.push(v);
+        nextAcc.push(tf.add(tf.mul(accDeltas[i] as tf.Tensor, h.rho), tf.mul(tf.mul(delta, delta), 1 - h.rho)));
+        return tf.mul(delta, -h.learningRate);
+      });
+      return {
+        updates: unflatten(grads, updates),
+        state: { count: state.count + 1, squareAvg: unflatten(grads, nextSquare), accDelta: unflatten(grads, nextAcc) },
+      };
+    },
+  };
+}

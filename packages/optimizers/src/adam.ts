@@ -1,0 +1,144 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+  zip,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE, requireParams } from './adam-common.js';
+
+/** Options of `adam` and `adamw` (PyTorch's `torch.optim.Adam` / `AdamW`). Every number may be a Schedule. @example `{ learningRate: 3e-4, beta2: 0.99, amsgrad: true }` */
+export interface AdamOptions {
+  /** Step size η (> 0; default 1e-3). */
+  readonly learningRate?: HyperParam;
+  /** Decay β₁ of the running average of gradients (in [0, 1); default 0.9). */
+  readonly beta1?: HyperParam;
+  /** Decay β₂ of the running average of squared gradients (in [0, 1); default 0.999). */
+  readonly beta2?: HyperParam;
+  /** ε added to the denominator after the square root and the bias correction (> 0; default 1e-8). */
+  readonly epsilon?: HyperParam;
+  /** AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment (default false). */
+  readonly amsgrad?: boolean;
+  /**
+   * Weight decay λ (≥ 0). `adam`: an L2 penalty added to the gradient, g ← g + λθ (default 0).
+   * `adamw`: decoupled, θ ← θ − ηλθ (default 1e-2).
+   */
+  readonly weightDecay?: HyperParam;
+}
+
+/** `adam`'s (or `adamw`'s) options with the defaults filled in. @example `adam().options.beta2 // 0.999` */
+export type ResolvedAdamOptions = Required<AdamOptions>;
+
+/**
+ * State of `adam` and `adamw`: the step count and per-parameter moment trees. PyTorch's names:
+ * `mu` is `exp_avg`, `nu` is `exp_avg_sq`, `nuMax` (AMSGrad only) is `max_exp_avg_sq`.
+ *
+ * @example `{ count: 3, mu: { w: m }, nu: { w: v } }`
+ */
+export type AdamState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** Running average of the gradients (`exp_avg`). */
+  readonly mu: Tree<tf.Tensor>;
+  /** Running average of the squared gradients (`exp_avg_sq`). */
+  readonly nu: Tree<tf.Tensor>;
+  /** Running maximum of `nu` (`max_exp_avg_sq`), with `amsgrad` only. */
+  readonly nuMax?: Tree<tf.Tensor>;
+};
+
+/** Validates and resolves the options shared by `adam` and `adamw`. */
+export function resolveAdamOptions(name: string, options: AdamOptions | undefined, weightDecayDefault: number): ResolvedAdamOptions {
+  const given = optionsOf(name, options, `${name}({ learningRate: 1e-3 })`);
+  return {
+    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
+    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
+    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
+    amsgrad: flag('amsgrad', given.amsgrad, false),
+    weightDecay: checkHyper('weightDecay', given.weightDecay ?? weightDecayDefault, NON_NEGATIVE),
+  };
+}
+
+/**
+ * The Adam update shared by `adam` (L2 weight decay) and `adamw` (decoupled weight decay): PyTorch's
+ * `_single_tensor_adam`, with the bias corrections computed on the host from `count`.
+ */
+export function adamTransformation(name: 'adam' | 'adamw', o: ResolvedAdamOptions, decoupled: boolean): GradientTransformation<AdamState, ResolvedAdamOptions> {
+  const hyperParams = (step: number) => ({
+    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
+    beta1: resolveHyper('beta1', o.beta1, step, BETA),
+    beta2: resolveHyper('beta2', o.beta2, step, BETA),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  });
+  return {
+    name,
+    options: o,
+    hyperParams,
+    init(params: ParamTree): AdamState {
+      const zeros = () => map(params, (p) => tf.zerosLike(p));
+      return o.amsgrad ? { count: 0, mu: zeros(), nu: zeros(), nuMax: zeros() } : { count: 0, mu: zeros(), nu: zeros() };
+    },
+    update(grads: GradTree, state: AdamState, params?: ParamTree): TransformResult<AdamState> {
+      const h = hyperParams(state.count);
+      const t = state.count + 1;
+      const stepSize = h.learningRate / (1 - h.beta1 ** t);
+      const bc2Sqrt = Math.sqrt(1 - h.beta2 ** t);
+      const gs = gradLeaves(grads, state.mu);
+      const mus = leavesOf(state.mu);
+      const nus = leavesOf(state.nu);
+      const maxes = o.amsgrad ? leavesOf(state.nuMax as Tree<tf.Tensor>) : [];
+      const ps = h.weightDecay === 0 ? [] : zip(grads, requireParams(name, 'weightDecay', params)).map((e) => e.b);
+      const mu: tf.Tensor[] = [];
+      const nu: tf.Tensor[] = [];
+      const nuMax: tf.Tensor[] = [];
+      const updates = gs.map((g0, i) => {
+        const p = ps[i];
+        const g = p && !decoupled ? tf.add(g0, tf.mul(p, h.weightDecay)) : g0;
+        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
+        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
+        const vMax = o.amsgrad ? tf.maximum(maxes[i] as tf.Tensor, v) : v;
+        mu.push(m);
+        nu.push(v);
+        if (o.amsgrad) nuMax.push(vMax);
+        const denom = tf.add(tf.div(tf.sqrt(vMax), bc2Sqrt), h.epsilon);
+        const step = tf.mul(tf.div(m, denom), -stepSize);
+        return p && decoupled ? tf.sub(step, tf.mul(p, h.learningRate * h.weightDecay)) : step;
+      });
+      const next: AdamState = o.amsgrad
+        ? { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu), nuMax: unflatten(grads, nuMax) }
+        : { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu) };
+      return { updates: unflatten(grads, updates), state: next };
+    },
+  };
+}
+
+/**
+ * Adam (Kingma & Ba 2015) with optional AMSGrad and L2 weight decay: PyTorch's `torch.optim.Adam`,
+ * step for step (`_single_tensor_adam`).
+ *
+ * g ← ∇ + λθ;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  (AMSGrad: v̂max ← max(v̂max, v), used for v);
+ * update = −(η / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε), with t the step counted from 1.
+ *
+ * Note that ε is added after dividing by √(1−β₂ᵗ), as PyTorch (and optax) do. For decoupled weight
+ * decay use `adamw`. The returned transformation is named `'adam'`; its state is
+ * `{ count, mu, nu, nuMax? }` (PyTorch's `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`).
+ *
+ * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
+ *   [0, 1), a negative weight decay, or an `amsgrad` that is not a boolean.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, adam({ learningRate: 1e-3 }));
+ * await opt.minimize(loss);
+ * ```
+ */
+export function adam(options?: AdamOptions): GradientTransformation<AdamState, ResolvedAdamOptions> {
+  return adamTransformation('adam', resolveAdamOptions('adam', options, 0), false);
+}

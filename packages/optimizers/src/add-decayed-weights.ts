@@ -1,0 +1,96 @@
+import {
+  checkHyper,
+  flatten,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  HyperParameterError,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  TreeMismatchError,
+  unflatten,
+  zip,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { NON_NEGATIVE } from './adam-common.js';
+
+/**
+ * Which parameters `addDecayedWeights` decays: a tree of booleans shaped like the parameters, or a
+ * predicate on each parameter's path (and value); `true`/`false` alone selects all or none.
+ *
+ * @example `(path) => !/(bias|gamma|beta)$/.test(path)`
+ */
+export type WeightDecayMask = Tree<boolean> | ((path: string, param: tf.Tensor) => boolean);
+
+/** `addDecayedWeights`'s options. @example `addDecayedWeights(1e-4).options // { weightDecay: 1e-4, mask: null }` */
+export interface ResolvedAddDecayedWeightsOptions {
+  /** The weight decay λ (≥ 0), a number or a Schedule. */
+  readonly weightDecay: HyperParam;
+  /** The mask, or null when every parameter is decayed. */
+  readonly mask: WeightDecayMask | null;
+}
+
+/** State of `addDecayedWeights`: the step count, at which a scheduled weight decay is evaluated. @example `{ count: 3 }` */
+export type AddDecayedWeightsState = {
+  /** Steps taken. */
+  readonly count: number;
+};
+
+/**
+ * Adds λθ to the updates (weight decay as a building block): optax's `add_decayed_weights`. Put
+ * before `scaleByLearningRate` for decoupled (AdamW-style) decay; the parameters must be passed to
+ * `update`. With a mask, only the selected parameters are decayed; the others pass unchanged.
+ *
+ * update = g + λθ (where the mask selects θ), else g.
+ *
+ * `chain(scaleByAdam(), addDecayedWeights(λ), scaleByLearningRate(η))` is `adamw({ learningRate: η, weightDecay: λ })`.
+ *
+ * @param weightDecay - λ ≥ 0, a number or a Schedule (evaluated at the step count).
+ * @param mask - which parameters to decay (default: all).
+ * @throws HyperParameterError for a negative or non-finite weight decay, or a mask that is neither a
+ *   tree nor a function; TreeMismatchError at `update` when a boolean mask does not fit the parameters.
+ * @example
+ * ```ts
+ * const tx = chain(scaleByAdam(), addDecayedWeights(1e-2, (path) => !path.endsWith('bias')), scaleByLearningRate(1e-3));
+ * ```
+ */
+export function addDecayedWeights(
+  weightDecay: HyperParam,
+  mask?: WeightDecayMask,
+): GradientTransformation<AddDecayedWeightsState, ResolvedAddDecayedWeightsOptions> {
+  if (mask !== undefined && mask !== null && typeof mask !== 'function' && typeof mask !== 'object' && typeof mask !== 'boolean') {
+    throw new HyperParameterError(
+      'mask',
+      `mask must be a tree of booleans shaped like the parameters or a function (path, param) => boolean, got ${String(mask)}`,
+    );
+  }
+  const o: ResolvedAddDecayedWeightsOptions = { weightDecay: checkHyper('weightDecay', weightDecay, NON_NEGATIVE), mask: mask ?? null };
+  const hyperParams = (step: number) => ({ weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE) });
+  const selected = (params: ParamTree): boolean[] => {
+    const m = o.mask;
+    if (m === null || typeof m === 'boolean') return flatten(params).map(() => m !== false);
+    if (typeof m === 'function') return flatten(params).map((e) => m(e.path, e.value) === true);
+    return zip(params, m).map(({ path, b }) => {
+      if (typeof b !== 'boolean') throw new TreeMismatchError(path, `mask at '${path || '(root)'}' must be true or false, got ${String(b)}`);
+      return b;
+    });
+  };
+  return {
+    name: 'addDecayedWeights',
+    options: o,
+    hyperParams,
+    init: (): AddDecayedWeightsState => ({ count: 0 }),
+    update(grads: GradTree, state: AddDecayedWeightsState, params?: ParamTree): TransformResult<AddDecayedWeightsState> {
+      const wd = hyperParams(state.count).weightDecay;
+      if (params === undefined || params === null) {
+        throw new HyperParameterError('weightDecay', 'addDecayedWeights needs the parameters: call update(grads, state, params)');
+      }
+      const pairs = zip(grads, params);
+      const flags = selected(params);
+      const updates = pairs.map(({ a: g, b: p }, i) => (flags[i] && wd !== 0 ? tf.add(g, tf.mul(p, wd)) : g));
+      return { updates: unflatten(grads, updates), state: { count: state.count + 1 } };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, trustRatio, UNIT_OPEN } from './optim-utils.js';
+
+/** Options of `lamb` (optax's `lamb`; PyTorch has no LAMB). Every number may be a Schedule. @example `{ learningRate: 2e-3, weightDecay: 0.01 }` */
+export interface LambOptions {
+  /** Step size η (> 0; default 1e-3). */
+  readonly learningRate?: HyperParam;
+  /** β₁: decay of the first-moment average (in [0, 1); default 0.9). */
+  readonly beta1?: HyperParam;
+  /** β₂: decay of the second-moment average (in [0, 1); default 0.999). */
+  readonly beta2?: HyperParam;
+  /** ε added to the root of the bias-corrected second moment (> 0; default 1e-6). */
+  readonly epsilon?: HyperParam;
+  /** Decoupled weight decay λ, added to the Adam direction before the trust ratio (≥ 0; default 0). */
+  readonly weightDecay?: HyperParam;
+}
+
+/** `lamb`'s options with defaults filled in. @example `lamb().options.epsilon // 1e-6` */
+export type ResolvedLambOptions = Required<LambOptions>;
+
+/** State of `lamb`: the step count and Adam's two moment averages of every parameter. @example `{ count: 3, mu: { w: m }, nu: { w: v } }` */
+export type LambState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** m: exponential average of the gradients (optax's `mu`). */
+  readonly mu: Tree<tf.Tensor>;
+  /** v: exponential average of the squared gradients (optax's `nu`). */
+  readonly nu: Tree<tf.Tensor>;
+};
+
+/**
+ * LAMB: Adam's direction plus decoupled weight decay, rescaled per tensor by the trust ratio
+ * ‖θ‖/‖u‖ so that every layer moves by a step proportional to its own norm (large-batch training).
+ * optax's `lamb` (`scale_by_adam` → `add_decayed_weights` → `scale_by_trust_ratio` →
+ * `scale_by_learning_rate`), step for step.
+ *
+ * m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  u ← (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) + λθ  (t = 1, 2, …);
+ * r ← ‖θ‖/‖u‖ per tensor (Frobenius norms), or 1 when either norm is 0;  update = −η r u.
+ *
+ * Reference: You et al. 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76
+ * minutes"; optax `lamb` (`optax/_src/alias.py`; trust ratio as `optax/_src/transform.py`
+ * `scale_by_trust_ratio`, without norm clipping). PyTorch has no LAMB.
+ *
+ * @throws HyperParameterError for a learning rate or ε that is not > 0, β₁ or β₂ outside [0, 1), or a
+ *   negative weight decay; at `update`, when the parameters are not passed.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, lamb({ learningRate: 2e-3, weightDecay: 0.01 }));
+ * ```
+ */
+export function lamb(options?: LambOptions): GradientTransformation<LambState, ResolvedLambOptions> {
+  const given = requireOptions('lamb', options, 'lamb({ learningRate: 2e-3 })', true);
+  const o: ResolvedLambOptions = {
+    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
+    beta1: checkHyper('beta1', given.beta1 ?? 0.9, UNIT_OPEN),
+    beta2: checkHyper('beta2', given.beta2 ?? 0.999, UNIT_OPEN),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-6, POSITIVE),
+    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
+  };
+  const hyperParams = (step: number) => ({
+    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
+    beta1: resolveHyper('beta1', o.beta1, step, UNIT_OPEN),
+    beta2: resolveHyper('beta2', o.beta2, step, UNIT_OPEN),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  });
+  return {
+    name: 'lamb',
+    options: o,
+    hyperParams,
+    init: (params: ParamTree): LambState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    update(grads: GradTree, state: LambState, params?: ParamTree): TransformResult<LambState> {
+      const h = hyperParams(state.count);
+      const ps = slotLeaves(grads, requireParams('lamb', params, 'needs the parameters for its trust ratio'));
+      const mus = slotLeaves(grads, state.mu);
+      const nus = slotLeaves(grads, state.nu);
+      const t = state.count + 1;
+      const bc1 = 1 - h.beta1 ** t;
+      const bc2 = 1 - h.beta2 ** t;
+      const nextMu: tf.Tensor[] = [];
+      const nextNu: tf.Tensor[] = [];
+      const updates = leaves(grads).map((g, i) => {
+        const p = ps[i] as tf.Tensor;
+        // scale_by_adam: mu = (1 - b1) g + b1 mu; nu = (1 - b2) g² + b2 nu; mu_hat / (sqrt(nu_hat + 0) + eps)
+        const m = tf.add(tf.mul(g, 1 - h.beta1), tf.mul(mus[i] as tf.Tensor, h.beta1));
+        const v = tf.add(tf.mul(tf.mul(g, g), 1 - h.beta2), tf.mul(nus[i] as tf.Tensor, h.beta2));
+        nextMu.push(m);
+        nextNu.push(v);
+        let u = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), h.epsilon));
+        // add_decayed_weights: u + wd · p
+        if (h.weightDecay !== 0) u = tf.add(u, tf.mul(p, h.weightDecay));
+        // scale_by_trust_ratio (trust coefficient 1, eps 0), then scale_by_learning_rate: −lr
+        return tf.mul(tf.mul(u, trustRatio(p, u, 1, 0)), -h.learningRate);
+      });
+      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+    },
+  };
+}

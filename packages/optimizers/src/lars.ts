@@ -1,0 +1,111 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkFlag, leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, trustRatio } from './optim-utils.js';
+
+/** Options of `lars` (optax's `lars`; PyTorch has no LARS). Every number may be a Schedule. @example `{ learningRate: 0.5, weightDecay: 1e-4, nesterov: true }` */
+export interface LarsOptions {
+  /** Step size η (> 0; required). */
+  readonly learningRate: HyperParam;
+  /** Momentum μ of the trace of the scaled updates (≥ 0; default 0.9; 0 keeps no trace). */
+  readonly momentum?: HyperParam;
+  /** Weight decay λ added to the gradient before the trust ratio (≥ 0; default 0). */
+  readonly weightDecay?: HyperParam;
+  /** Trust coefficient c of the layer-wise trust ratio (> 0; default 0.001). */
+  readonly trustCoefficient?: HyperParam;
+  /** ε added to the update norm in the trust ratio's denominator (≥ 0; default 0). */
+  readonly epsilon?: HyperParam;
+  /** Nesterov momentum: apply u + μ·trace instead of the trace (default false). */
+  readonly nesterov?: boolean;
+}
+
+/** `lars`'s options with defaults filled in. @example `lars({ learningRate: 0.1 }).options.trustCoefficient // 0.001` */
+export type ResolvedLarsOptions = Required<LarsOptions>;
+
+/** State of `lars`: the step count and, with momentum, the trace of every parameter. @example `{ count: 3, trace: { w: t } }` */
+export type LarsState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** The momentum trace of the scaled updates (optax's `trace`), when momentum is not the constant 0. */
+  readonly trace?: Tree<tf.Tensor>;
+};
+
+/**
+ * LARS: layer-wise adaptive rate scaling. Each tensor's (weight-decayed) gradient is rescaled by a
+ * trust ratio c·‖θ‖/(‖g‖ + ε) before momentum, for large-batch training. optax's `lars`, step for
+ * step, in optax's order: `add_decayed_weights` → `scale_by_trust_ratio(c, ε)` →
+ * `scale_by_learning_rate` → `trace(μ, nesterov)` — so the momentum trace accumulates updates that
+ * already carry −η (a changing learning rate reaches the trace, unlike PyTorch-style momentum SGD).
+ *
+ * u ← g + λθ;  r ← c‖θ‖/(‖u‖ + ε) per tensor (Frobenius norms), or 1 when ‖θ‖ = 0 or ‖u‖ = 0;
+ * s ← −η r u;  t ← s + μt;  update = s + μt (Nesterov) or t.
+ *
+ * Reference: You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks"; optax
+ * `lars` (`optax/_src/alias.py`; `scale_by_trust_ratio` in `optax/_src/transform.py`, `trace` in
+ * `optax/transforms/_accumulation.py`). PyTorch has no LARS.
+ *
+ * @throws HyperParameterError for a learning rate or trust coefficient that is not > 0, a negative
+ *   momentum, weight decay or ε, or a non-boolean `nesterov`; at `update`, when the parameters are
+ *   not passed.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, lars({ learningRate: 0.5, weightDecay: 1e-4 }));
+ * ```
+ */
+export function lars(options: LarsOptions): GradientTransformation<LarsState, ResolvedLarsOptions> {
+  const given = requireOptions('lars', options, 'lars({ learningRate: 0.5 })', false);
+  const o: ResolvedLarsOptions = {
+    learningRate: checkHyper('learningRate', given.learningRate, POSITIVE),
+    momentum: checkHyper('momentum', given.momentum ?? 0.9, NON_NEGATIVE),
+    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
+    trustCoefficient: checkHyper('trustCoefficient', given.trustCoefficient ?? 0.001, POSITIVE),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 0, NON_NEGATIVE),
+    nesterov: checkFlag('nesterov', given.nesterov, false),
+  };
+  const usesTrace = o.momentum !== 0;
+  const hyperParams = (step: number) => ({
+    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
+    momentum: resolveHyper('momentum', o.momentum, step, NON_NEGATIVE),
+    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+    trustCoefficient: resolveHyper('trustCoefficient', o.trustCoefficient, step, POSITIVE),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, NON_NEGATIVE),
+  });
+  return {
+    name: 'lars',
+    options: o,
+    hyperParams,
+    init: (params: ParamTree): LarsState => (usesTrace ? { count: 0, trace: map(params, (p) => tf.zerosLike(p)) } : { count: 0 }),
+    update(grads: GradTree, state: LarsState, params?: ParamTree): TransformResult<LarsState> {
+      const h = hyperParams(state.count);
+      const ps = slotLeaves(grads, requireParams('lars', params, 'needs the parameters for its trust ratio'));
+      const traces = usesTrace ? slotLeaves(grads, state.trace) : [];
+      const nextTrace: tf.Tensor[] = [];
+      const updates = leaves(grads).map((g, i) => {
+        const p = ps[i] as tf.Tensor;
+        // add_decayed_weights: g + wd · p
+        const u = h.weightDecay === 0 ? g : tf.add(g, tf.mul(p, h.weightDecay));
+        // scale_by_trust_ratio(trust_coefficient, eps); scale_by_learning_rate: −lr
+        const s = tf.mul(tf.mul(u, trustRatio(p, u, h.trustCoefficient, h.epsilon)), -h.learningRate);
+        if (!usesTrace) return s;
+        // trace: new_trace = g + decay · trace; updates = g + decay · new_trace (nesterov) or new_trace
+        const t = tf.add(s, tf.mul(traces[i] as tf.Tensor, h.momentum));
+        nextTrace.push(t);
+        return o.nesterov ? tf.add(s, tf.mul(t, h.momentum)) : t;
+      });
+      return {
+        updates: unflatten(grads, updates),
+        state: usesTrace ? { count: state.count + 1, trace: unflatten(grads, nextTrace) } : { count: state.count + 1 },
+      };
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+  zip,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE, requireParams } from './adam-common.js';
+
+/** Options of `radam` (PyTorch's `torch.optim.RAdam`). Every number may be a Schedule. @example `{ learningRate: 1e-3, weightDecay: 1e-2, decoupledWeightDecay: true }` */
+export interface RadamOptions {
+  /** Step size η (> 0; default 1e-3). */
+  readonly learningRate?: HyperParam;
+  /** Decay β₁ of the running average of gradients (in [0, 1); default 0.9). */
+  readonly beta1?: HyperParam;
+  /** Decay β₂ of the running average of squared gradients (in [0, 1); default 0.999). */
+  readonly beta2?: HyperParam;
+  /** ε added to √v in the adaptive learning rate (> 0; default 1e-8). */
+  readonly epsilon?: HyperParam;
+  /** Weight decay λ (≥ 0; default 0): L2 added to the gradient, or decoupled with `decoupledWeightDecay`. */
+  readonly weightDecay?: HyperParam;
+  /** Decoupled weight decay as in AdamW (RAdamW): θ ← θ(1 − ηλ) (default false: L2 on the gradient). */
+  readonly decoupledWeightDecay?: boolean;
+}
+
+/** `radam`'s options with the defaults filled in. @example `radam().options.decoupledWeightDecay // false` */
+export type ResolvedRadamOptions = Required<RadamOptions>;
+
+/** State of `radam`: the step count and the moment trees (PyTorch's `exp_avg`, `exp_avg_sq`). @example `{ count: 3, mu: { w: m }, nu: { w: v } }` */
+export type RadamState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** Running average of the gradients (`exp_avg`). */
+  readonly mu: Tree<tf.Tensor>;
+  /** Running average of the squared gradients (`exp_avg_sq`). */
+  readonly nu: Tree<tf.Tensor>;
+};
+
+/**
+ * RAdam (Liu et al. 2020, "On the variance of the adaptive learning rate and beyond"): Adam whose
+ * adaptive step is switched on only once the variance of the adaptive learning rate is tractable,
+ * and then rectified; PyTorch's `torch.optim.RAdam` step for step (`_single_tensor_radam`).
+ *
+ * g ← ∇ + λθ (or θ ← θ(1 − ηλ) when decoupled);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);
+ * ρ∞ = 2/(1−β₂) − 1;  ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ);
+ * if ρₜ > 5: r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ)), update = −η · m̂ · r · √(1−β₂ᵗ)/(√v + ε);
+ * else update = −η · m̂ (SGD with momentum). t is the step counted from 1. optax: `radam`.
+ *
+ * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
+ *   [0, 1), a negative weight decay, or a `decoupledWeightDecay` that is not a boolean.
+ * @example
+ * ```ts
+ * const opt = new Optimizer(params, radam({ learningRate: 1e-3 }));
+ * ```
+ */
+export function radam(options?: RadamOptions): GradientTransformation<RadamState, ResolvedRadamOptions> {
+  const given = optionsOf('radam', options, 'radam({ learningRate: 1e-3 })');
+  const o: ResolvedRadamOptions = {
+    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
+    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
+    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
+    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
+    decoupledWeightDecay: flag('decoupledWeightDecay', given.decoupledWeightDecay, false),
+  };
+  const hyperParams = (step: number) => ({
+    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
+    beta1: resolveHyper('beta1', o.beta1, step, BETA),
+    beta2: resolveHyper('beta2', o.beta2, step, BETA),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  });
+  return {
+    name: 'radam',
+    options: o,
+    hyperParams,
+    init: (params: ParamTree): RadamState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    update(grads: GradTree, state: RadamState, params?: ParamTree): TransformResult<RadamState> {
+      const h = hyperParams(state.count);
+      const t = state.count + 1;
+      const bc1 = 1 - h.beta1 ** t;
+      const bc2 = 1 - h.beta2 ** t;
+      const rhoInf = 2 / (1 - h.beta2) - 1;
+      const rhoT = rhoInf - (2 * t * h.beta2 ** t) / bc2;
+      const rectified = rhoT > 5;
+      const rect = rectified ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
+      const gs = gradLeaves(grads, state.mu);
+      const mus = leavesOf(state.mu);
+      const nus = leavesOf(state.nu);
+      const ps = h.weightDecay === 0 ? [] : zip(grads, requireParams('radam', 'weightDecay', params)).map((e) => e.b);
+      const nextMu: tf.Tensor[] = [];
+      const nextNu: tf.Tensor[] = [];
+      const updates = gs.map((g0, i) => {
+        const p = ps[i];
+        const g = p && !o.decoupledWeightDecay ? tf.add(g0, tf.mul(p, h.weightDecay)) : g0;
+        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
+        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
+        nextMu.push(m);
+        nextNu.push(v);
+        const step = rectified
+          ? tf.div(tf.mul(m, (-h.learningRate * rect * Math.sqrt(bc2)) / bc1), tf.add(tf.sqrt(v), h.epsilon))
+          : tf.mul(m, -h.learningRate / bc1);
+        return p && o.decoupledWeightDecay ? tf.sub(step, tf.mul(p, h.learningRate * h.weightDecay)) : step;
+      });
+      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  resolveHyper,
+  type TransformResult,
+  type Tree,
+  unflatten,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE } from './adam-common.js';
+
+/** Options of `scaleByAdam` (optax's `scale_by_adam` / `scale_by_amsgrad`). Every number may be a Schedule. @example `{ beta2: 0.99, epsilonRoot: 1e-12 }` */
+export interface ScaleByAdamOptions {
+  /** Decay β₁ of the running average of the updates (in [0, 1); default 0.9). */
+  readonly beta1?: HyperParam;
+  /** Decay β₂ of the running average of the squared updates (in [0, 1); default 0.999). */
+  readonly beta2?: HyperParam;
+  /** ε added to the denominator after the square root (> 0; default 1e-8). */
+  readonly epsilon?: HyperParam;
+  /** ε_root added inside the square root (≥ 0; default 0). */
+  readonly epsilonRoot?: HyperParam;
+  /** AMSGrad as optax's `scale_by_amsgrad`: divide by the running maximum of the bias-corrected v̂ (default false). */
+  readonly amsgrad?: boolean;
+}
+
+/** `scaleByAdam`'s options with the defaults filled in. @example `scaleByAdam().options.epsilonRoot // 0` */
+export type ResolvedScaleByAdamOptions = Required<ScaleByAdamOptions>;
+
+/** State of `scaleByAdam`: the step count and the moment trees (optax's `mu`, `nu`, `nu_max`). @example `{ count: 3, mu: { w: m }, nu: { w: v } }` */
+export type ScaleByAdamState = {
+  /** Steps taken. */
+  readonly count: number;
+  /** Running average of the incoming updates. */
+  readonly mu: Tree<tf.Tensor>;
+  /** Running average of their squares. */
+  readonly nu: Tree<tf.Tensor>;
+  /** Running maximum of the bias-corrected v̂, with `amsgrad` only (optax's `nu_max`). */
+  readonly nuMax?: Tree<tf.Tensor>;
+};
+
+/**
+ * Rescales updates as Adam does, without the learning rate: optax's `scale_by_adam` (and, with
+ * `amsgrad`, `scale_by_amsgrad`). Chain it with `scaleByLearningRate` to get an optimizer.
+ *
+ * m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ)  (AMSGrad: v̂ ← v̂max ← max(v̂max, v̂));
+ * update = m̂ / (√(v̂ + ε_root) + ε), with t the step counted from 1.
+ *
+ * Without AMSGrad, `chain(scaleByAdam(), scaleByLearningRate(η))` is `adam({ learningRate: η })`.
+ * With it, note that optax takes the maximum of the bias-corrected v̂ while PyTorch (and `adam`)
+ * take it of the raw v.
+ *
+ * @throws HyperParameterError for an epsilon that is not > 0, a beta outside [0, 1), a negative
+ *   epsilonRoot, or an `amsgrad` that is not a boolean.
+ * @example
+ * ```ts
+ * const tx = chain(clipByGlobalNorm(1), scaleByAdam({ beta2: 0.99 }), scaleByLearningRate(3e-4));
+ * ```
+ */
+export function scaleByAdam(options?: ScaleByAdamOptions): GradientTransformation<ScaleByAdamState, ResolvedScaleByAdamOptions> {
+  const given = optionsOf('scaleByAdam', options, 'scaleByAdam({ beta1: 0.9, beta2: 0.999 })');
+  const o: ResolvedScaleByAdamOptions = {
+    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
+    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
+    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
+    epsilonRoot: checkHyper('epsilonRoot', given.epsilonRoot ?? 0, NON_NEGATIVE),
+    amsgrad: flag('amsgrad', given.amsgrad, false),
+  };
+  const hyperParams = (step: number) => ({
+    beta1: resolveHyper('beta1', o.beta1, step, BETA),
+    beta2: resolveHyper('beta2', o.beta2, step, BETA),
+    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+    epsilonRoot: resolveHyper('epsilonRoot', o.epsilonRoot, step, NON_NEGATIVE),
+  });
+  return {
+    name: 'scaleByAdam',
+    options: o,
+    hyperParams,
+    init(params: ParamTree): ScaleByAdamState {
+      const zeros = () => map(params, (p) => tf.zerosLike(p));
+      return o.amsgrad ? { count: 0, mu: zeros(), nu: zeros(), nuMax: zeros() } : { count: 0, mu: zeros(), nu: zeros() };
+    },
+    update(grads: GradTree, state: ScaleByAdamState): TransformResult<ScaleByAdamState> {
+      const h = hyperParams(state.count);
+      const t = state.count + 1;
+      const bc1 = 1 - h.beta1 ** t;
+      const bc2 = 1 - h.beta2 ** t;
+      const gs = gradLeaves(grads, state.mu);
+      const mus = leavesOf(state.mu);
+      const nus = leavesOf(state.nu);
+      const maxes = o.amsgrad ? leavesOf(state.nuMax as Tree<tf.Tensor>) : [];
+      const mu: tf.Tensor[] = [];
+      const nu: tf.Tensor[] = [];
+      const nuMax: tf.Tensor[] = [];
+      const updates = gs.map((g, i) => {
+        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
+        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
+        mu.push(m);
+        nu.push(v);
+        let vHat = tf.div(v, bc2);
+        if (o.amsgrad) {
+          vHat = tf.maximum(maxes[i] as tf.Tensor, vHat);
+          nuMax.push(vHat);
+        }
+        const root = tf.sqrt(h.epsilonRoot === 0 ? vHat : tf.add(vHat, h.epsilonRoot));
+        return tf.div(tf.div(m, bc1), tf.add(root, h.epsilon));
+      });
+      const next: ScaleByAdamState = o.amsgrad
+        ? { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu), nuMax: unflatten(grads, nuMax) }
+        : { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu) };
+      return { updates: unflatten(grads, updates), state: next };
+    },
+  };
+}

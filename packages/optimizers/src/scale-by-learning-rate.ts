@@ -1,0 +1,69 @@
+import {
+  checkHyper,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  HyperParameterError,
+  map,
+  resolveHyper,
+  type TransformResult,
+} from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { flag, POSITIVE } from './adam-common.js';
+
+/** Options of `scaleByLearningRate`. @example `{ flipSign: false }` */
+export interface ScaleByLearningRateOptions {
+  /** Multiply by −η (default true: the updates then descend); false multiplies by +η. */
+  readonly flipSign?: boolean;
+}
+
+/** `scaleByLearningRate`'s options: the learning rate and the sign. @example `scaleByLearningRate(0.1).options // { learningRate: 0.1, flipSign: true }` */
+export interface ResolvedScaleByLearningRateOptions {
+  /** The learning rate η (> 0), a number or a Schedule. */
+  readonly learningRate: HyperParam;
+  /** Whether the updates are multiplied by −η (true) or +η. */
+  readonly flipSign: boolean;
+}
+
+/** State of `scaleByLearningRate`: the step count, at which a scheduled learning rate is evaluated. @example `{ count: 3 }` */
+export type ScaleByLearningRateState = {
+  /** Steps taken. */
+  readonly count: number;
+};
+
+/**
+ * Multiplies the updates by −η (or +η with `flipSign: false`), η a number or a Schedule evaluated at
+ * the step count: optax's `scale_by_learning_rate`. The last link of a chain built from blocks.
+ *
+ * update = −η(t) · g, with t the step counted from 0.
+ *
+ * @throws HyperParameterError for a learning rate that is not > 0, or a `flipSign` that is not a boolean.
+ * @example
+ * ```ts
+ * const tx = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ initial: 1e-3, decaySteps: 1000 })));
+ * ```
+ */
+export function scaleByLearningRate(
+  learningRate: HyperParam,
+  options?: ScaleByLearningRateOptions,
+): GradientTransformation<ScaleByLearningRateState, ResolvedScaleByLearningRateOptions> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new HyperParameterError('options', `scaleByLearningRate's second argument is an options object such as { flipSign: false }, got ${String(options)}`);
+  }
+  const o: ResolvedScaleByLearningRateOptions = {
+    learningRate: checkHyper('learningRate', learningRate, POSITIVE),
+    flipSign: flag('flipSign', options?.flipSign, true),
+  };
+  const hyperParams = (step: number) => ({ learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE) });
+  return {
+    name: 'scaleByLearningRate',
+    options: o,
+    hyperParams,
+    init: (): ScaleByLearningRateState => ({ count: 0 }),
+    update(grads: GradTree, state: ScaleByLearningRateState): TransformResult<ScaleByLearningRateState> {
+      const lr = hyperParams(state.count).learningRate;
+      const factor = o.flipSign ? -lr : lr;
+      return { updates: map(grads, (g) => tf.mul(g, factor)), state: { count: state.count + 1 } };
+    },
+  };
+}
