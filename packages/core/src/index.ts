@@ -3,6 +3,7 @@ export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from '.
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export * from './errors.js';
 export { checkHyper, type HyperParam, type HyperRange, resolveHyper, type Schedule } from './hyper.js';
+export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';

@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ParamTree } from './tree.js';
+
+/** Per-call options of `Module.apply`. @example `model.apply(x, { training: false })` */
+export interface ApplyOptions {
+  /** Training behaviour (batch statistics, dropout) or inference; default: the module's mode (`training`). */
+  readonly training?: boolean;
+}
+
+/**
+ * The shape every gradkit module shares (`@gradkit/nn` layers, the stateful normalizations), so they
+ * compose whatever package they come from: `apply` maps a tensor to a tensor; `params` is a tree of
+ * `tf.Variable`s for `valueAndGrad` and `Optimizer` (input-to-output order); named buffers that are
+ * not trained (such as `BatchNorm.runningMean`) are properties of the module. A module starts in
+ * training mode (as PyTorch's); `eval()` switches to inference, `train()` back.
+ *
+ * @example
+ * ```ts
+ * const layer: Module = dense({ inFeatures: 784, outFeatures: 10 });
+ * const y = layer.apply(x);                         // training mode
+ * const yEval = layer.eval().apply(x);              // inference mode
+ * const opt = new Optimizer(layer.params, adam());
+ * ```
+ */
+export interface Module<P extends ParamTree = ParamTree> {
+  /** A short name, used for tap names and error messages (e.g. `'dense'`). */
+  readonly name: string;
+  /** The trainable parameters: a tree of `tf.Variable`s (empty `{}` for parameter-free modules). */
+  readonly params: P;
+  /** Whether `apply` defaults to training behaviour. */
+  readonly training: boolean;
+  /** The forward pass. It never disposes `x`; intermediate tensors are the caller's to `tf.tidy`. */
+  apply(x: tf.Tensor, options?: ApplyOptions): tf.Tensor;
+  /** Switches to training mode (this module and its children); returns the module. */
+  train(): this;
+  /** Switches to inference mode (this module and its children); returns the module. */
+  eval(): this;
+  /** Releases the module's variables and buffers. */
+  dispose(): void;
+}
