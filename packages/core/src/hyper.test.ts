@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HyperParameterError } from './errors.js';
-import { checkHyper, resolveHyper } from './hyper.js';
+import { checkHyper, defineHyperParams, resolveHyper } from './hyper.js';
 
 describe('hyper-parameters', () => {
   const positive = { min: 0, minExclusive: true };
@@ -34,5 +34,22 @@ describe('hyper-parameters', () => {
     } catch (e) {
       expect((e as HyperParameterError).field).toBe('learningRate');
     }
+  });
+});
+
+describe('defineHyperParams', () => {
+  const positive = { min: 0, minExclusive: true };
+  const unit = { min: 0, max: 1, maxExclusive: true };
+
+  it('validates every option once and resolves them at a step', () => {
+    const h = defineHyperParams({ learningRate: [(t: number) => 0.1 / (1 + t), positive], beta: [0.9, unit] });
+    expect(h.options.beta).toBe(0.9);
+    expect(h.at(4)).toEqual({ learningRate: 0.1 / 5, beta: 0.9 });
+  });
+
+  it('names the offending option, at construction or at the step where a schedule leaves its range', () => {
+    expect(() => defineHyperParams({ learningRate: [0.1, positive], beta: [1, unit] })).toThrow(/beta must be in \[0, 1\), got 1/);
+    const h = defineHyperParams({ beta: [(t: number) => (t < 2 ? 0.5 : 1), unit] });
+    expect(() => h.at(2)).toThrow(/beta must be in \[0, 1\) \(schedule value at step 2\), got 1/);
   });
 });

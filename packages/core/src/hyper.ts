@@ -76,3 +76,34 @@ export function resolveHyper(field: string, value: HyperParam, step: number, ran
   }
   return checkNumber(field, value, range, '');
 }
+
+/** A numeric option for `defineHyperParams`: its value (number or Schedule, defaults applied) and its range. @example `[options.beta1 ?? 0.9, { min: 0, max: 1, maxExclusive: true }]` */
+export type HyperSpec = readonly [value: HyperParam, range: HyperRange];
+
+/** What `defineHyperParams` returns: the validated options, and their values at any step. @example `const { options, at } = defineHyperParams({ … })` */
+export interface HyperParams<K extends string> {
+  /** The options as given (numbers or schedules), validated; for a transformation's `options`. */
+  readonly options: Readonly<Record<K, HyperParam>>;
+  /** Every option resolved and validated at `step`; for a transformation's `hyperParams` and `update`. */
+  at(step: number): Readonly<Record<K, number>>;
+}
+
+/**
+ * Validates a transformation's numeric options once (`checkHyper`) and gives a resolver for any step
+ * (`resolveHyper`), so each option's range is written once.
+ *
+ * @throws HyperParameterError naming the first option that is not finite or out of range.
+ * @example
+ * ```ts
+ * const h = defineHyperParams({
+ *   learningRate: [options.learningRate ?? 1e-3, { min: 0, minExclusive: true }],
+ *   beta1: [options.beta1 ?? 0.9, { min: 0, max: 1, maxExclusive: true }],
+ * });
+ * return { name: 'myAdam', options: h.options, hyperParams: h.at, init, update: (g, s) => { const { learningRate } = h.at(s.count); … } };
+ * ```
+ */
+export function defineHyperParams<K extends string>(spec: Readonly<Record<K, HyperSpec>>): HyperParams<K> {
+  const keys = Object.keys(spec) as K[];
+  const options = Object.fromEntries(keys.map((k) => [k, checkHyper(k, spec[k][0], spec[k][1])])) as Record<K, HyperParam>;
+  return { options, at: (step) => Object.fromEntries(keys.map((k) => [k, resolveHyper(k, options[k], step, spec[k][1])])) as Record<K, number> };
+}

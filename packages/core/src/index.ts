@@ -2,7 +2,7 @@ export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd
 export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export * from './errors.js';
-export { checkHyper, type HyperParam, type HyperRange, resolveHyper, type Schedule } from './hyper.js';
+export { checkHyper, defineHyperParams, type HyperParam, type HyperParams, type HyperRange, type HyperSpec, resolveHyper, type Schedule } from './hyper.js';
 export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
