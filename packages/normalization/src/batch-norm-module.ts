@@ -1,0 +1,183 @@
+import { type ApplyOptions, checkHyper, HyperParameterError, type Module } from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNormWithHook } from './batch-norm.js';
+import { checkBoolean, checkCount, checkInput, checkPositive } from './checks.js';
+import { type AffineParams, affineParams, callable, checkFeatures, checkName, filledVariable, trainingFlag } from './module-utils.js';
+import type { MomentsHook } from './standardize.js';
+
+/** Options of the `BatchNorm` module (PyTorch's `nn.BatchNorm1d/2d` arguments, camelCased). @example `{ features: 64, momentum: 0.1 }` */
+export interface BatchNormOptions {
+  /** Number of features: the size of the last axis of the input (PyTorch's `num_features`). */
+  readonly features: number;
+  /**
+   * Weight of the new batch in the running statistics, in [0, 1] (default 0.1):
+   * running = (1 − momentum)·running + momentum·batch, as PyTorch (Keras's momentum is 1 − this).
+   * `null` keeps a cumulative average instead (momentum 1/t at the t-th training batch), as PyTorch's `momentum=None`.
+   */
+  readonly momentum?: number | null;
+  /** Added to the variance before the square root, > 0 (default 1e-5). */
+  readonly epsilon?: number;
+  /** Learn a per-feature scale `gamma` (ones) and shift `beta` (zeros) (default true). */
+  readonly affine?: boolean;
+  /** Keep running statistics for inference (default true); without them inference uses batch statistics too. */
+  readonly trackRunningStats?: boolean;
+  /** The module's name, for taps and error messages (default `'batchNorm'`). */
+  readonly name?: string;
+}
+
+/**
+ * Batch normalization as a module, with running statistics: PyTorch's `nn.BatchNorm1d`/`2d`/`3d`
+ * on channels-last input (features on the last axis: `[batch, features]`, `[N, H, W, C]` …).
+ *
+ * Training mode (the default, or `apply(x, { training: true })`) normalizes with the batch's mean and
+ * biased variance (see `batchNorm`) and updates the running statistics once per `apply`:
+ * runningMean ← (1 − m)·runningMean + m·mean, runningVar ← (1 − m)·runningVar + m·var·n/(n − 1)
+ * (the unbiased variance over the n values per feature). Inference mode (`eval()`) normalizes with
+ * the running statistics: y = (x − runningMean)/√(runningVar + ε)·γ + β. Ioffe & Szegedy 2015.
+ *
+ * `params` holds `gamma` and `beta` (PyTorch's `weight` and `bias`) for `valueAndGrad` and
+ * `Optimizer`; `runningMean` (zeros) and `runningVar` (ones) are non-trainable variables that no
+ * gradient reaches. The update happens inside the forward kernel, off the gradient tape, so `apply`
+ * inside `valueAndGrad` or `Optimizer.minimize` updates them exactly once and leaks nothing.
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm({ features: 64 });
+ * const opt = new Optimizer(bn.params, sgd({ learningRate: 0.1 }));
+ * await opt.minimize(() => loss(bn.apply(x)));     // batch statistics; running statistics updated
+ * const y = bn.eval().apply(xTest);                 // running statistics
+ * ```
+ */
+export class BatchNormModule implements Module<AffineParams> {
+  /** The module's name (default `'batchNorm'`). */
+  readonly name: string;
+  /** `{ gamma, beta }` of shape `[features]` (ones, zeros), or `{}` when `affine` is false. */
+  readonly params: AffineParams;
+  /** Running mean of every feature (zeros at first), a non-trainable variable; null without `trackRunningStats`. */
+  readonly runningMean: tf.Variable | null;
+  /** Running unbiased variance of every feature (ones at first), a non-trainable variable; null without `trackRunningStats`. */
+  readonly runningVar: tf.Variable | null;
+  /** Number of features (the size of the input's last axis). */
+  readonly features: number;
+  /** Weight of a new batch in the running statistics, or null for a cumulative average. */
+  readonly momentum: number | null;
+  /** Added to the variance before the square root. */
+  readonly epsilon: number;
+  private mode = true;
+  private disposed = false;
+  private batches = 0;
+
+  /**
+   * @throws HyperParameterError naming `features`, `momentum`, `epsilon`, `affine`, `trackRunningStats` or `name`.
+   */
+  constructor(options: BatchNormOptions) {
+    const o = options ?? ({} as BatchNormOptions);
+    this.features = checkCount('features', o.features, 'the size of the last axis of the input');
+    const momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    if (momentum !== null && typeof momentum !== 'number')
+      throw new HyperParameterError('momentum', `momentum must be a number in [0, 1] or null (cumulative average), got ${typeof momentum}`);
+    this.momentum = momentum === null ? null : checkHyper('momentum', momentum, { min: 0, max: 1 });
+    this.epsilon = checkPositive('epsilon', o.epsilon ?? 1e-5);
+    const affine = checkBoolean('affine', o.affine ?? true);
+    const track = checkBoolean('trackRunningStats', o.trackRunningStats ?? true);
+    this.name = checkName(o.name, 'batchNorm');
+    this.params = affineParams([this.features], affine);
+    this.runningMean = track ? filledVariable([this.features], 0, false) : null;
+    this.runningVar = track ? filledVariable([this.features], 1, false) : null;
+  }
+
+  /** Whether `apply` uses batch statistics (and updates the running ones) by default. */
+  get training(): boolean {
+    return this.mode;
+  }
+
+  /** Training batches seen since creation or `resetRunningStats()` (PyTorch's `num_batches_tracked`). */
+  get numBatchesTracked(): number {
+    return this.batches;
+  }
+
+  /**
+   * Normalizes `x` (`[batch, …, features]`): with batch statistics in training mode (updating the
+   * running statistics), with the running statistics in inference mode.
+   *
+   * @throws ValueError (`what: 'x'`) when x is not float32, has no batch axis, its last axis is not
+   *   `features`, or (training) it has a single value per feature; DisposedError after `dispose()`.
+   */
+  apply(x: tf.Tensor, options?: ApplyOptions): tf.Tensor {
+    const training = trainingFlag(this.name, this.disposed, options, this.mode);
+    checkFeatures(this.name, x, [this.features], 2, 'features');
+    const gamma = this.params.gamma ?? null;
+    const beta = this.params.beta ?? null;
+    const { runningMean, runningVar } = this;
+    if (training || !runningMean || !runningVar) {
+      const hook = training && runningMean && runningVar ? this.updateRunningStats(runningMean, runningVar, x.size / this.features) : undefined;
+      return batchNormWithHook(this.name, x, gamma, beta, this.epsilon, hook);
+    }
+    checkInput(this.name, x, 2, 'a batch axis first and the features last');
+    return tf.tidy(() => {
+      const invStd = tf.rsqrt(tf.add(runningVar, this.epsilon));
+      const scale = gamma ? tf.mul(invStd, gamma) : invStd;
+      const shift = tf.neg(tf.mul(runningMean, scale));
+      return tf.add(tf.mul(x, scale), beta ? tf.add(shift, beta) : shift);
+    });
+  }
+
+  /** The hook that folds a batch's statistics into the running ones (called inside the forward kernel, once). */
+  private updateRunningStats(runningMean: tf.Variable, runningVar: tf.Variable, n: number): MomentsHook {
+    return (mean, variance) => {
+      this.batches++;
+      const m = this.momentum ?? 1 / this.batches;
+      const [nextMean, nextVar] = tf.tidy(() => [
+        tf.add(tf.mul(runningMean, 1 - m), tf.mul(tf.reshape(mean, [this.features]), m)),
+        tf.add(tf.mul(runningVar, 1 - m), tf.mul(tf.reshape(variance, [this.features]), (m * n) / (n - 1))),
+      ]);
+      runningMean.assign(nextMean as tf.Tensor);
+      runningVar.assign(nextVar as tf.Tensor);
+      tf.dispose([nextMean as tf.Tensor, nextVar as tf.Tensor]);
+    };
+  }
+
+  /** Resets the running statistics to mean 0, variance 1 and the batch count to 0 (PyTorch's `reset_running_stats`). @returns the module. */
+  resetRunningStats(): this {
+    if (this.runningMean && this.runningVar) {
+      const [zeros, ones] = [tf.zeros([this.features]), tf.ones([this.features])];
+      this.runningMean.assign(zeros);
+      this.runningVar.assign(ones);
+      tf.dispose([zeros, ones]);
+    }
+    this.batches = 0;
+    return this;
+  }
+
+  /** Switches to training mode (batch statistics); returns the module. */
+  train(): this {
+    this.mode = true;
+    return this;
+  }
+
+  /** Switches to inference mode (running statistics); returns the module. */
+  eval(): this {
+    this.mode = false;
+    return this;
+  }
+
+  /** Releases `gamma`, `beta` and the running statistics. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose([this.params.gamma, this.params.beta, this.runningMean, this.runningVar].filter((v): v is tf.Variable => v != null));
+  }
+}
+
+/**
+ * `BatchNorm` as DESIGN writes it: `BatchNorm({ … })` or `new BatchNorm({ … })` both build a `BatchNormModule`.
+ *
+ * @example
+ * ```ts
+ * const m = BatchNorm({ features: 64 });
+ * m instanceof BatchNorm; // true
+ * ```
+ */
+export const BatchNorm = callable(BatchNormModule);
+/** The instance type of `BatchNorm` (the same as `BatchNormModule`). */
+export type BatchNorm = BatchNormModule;

@@ -1,0 +1,64 @@
+import { checkHyper, HyperParameterError, ValueError } from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+const shapeOf = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+/** The input of a normalization: a float32 tensor of at least `minRank` dimensions (`why` says what the axes are for). */
+export function checkInput(fn: string, x: unknown, minRank: number, why: string): tf.Tensor {
+  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${fn}: x must be a tf.Tensor, got ${describe(x)}`);
+  if (x.dtype !== 'float32') throw new ValueError('x', `${fn}: x must be float32, got ${x.dtype} (cast it with tf.cast(x, 'float32'))`);
+  if (x.rank < minRank) throw new ValueError('x', `${fn}: x has shape ${shapeOf(x.shape)} but needs at least ${minRank} dimensions (${why})`);
+  return x;
+}
+
+/** A strictly positive finite number (epsilon). Schedules are not accepted here: normalization is not stepped. */
+export function checkPositive(field: string, value: unknown): number {
+  if (typeof value !== 'number') throw new HyperParameterError(field, `${field} must be a number, got ${describe(value)}`);
+  return checkHyper(field, value, { min: 0, minExclusive: true });
+}
+
+/** A positive integer (a feature or group count). */
+export function checkCount(field: string, value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new HyperParameterError(field, `${field} must be a positive integer (${what}), got ${String(value)}`);
+  return value;
+}
+
+/** A shape: a positive integer or an array of them (normalizedShape, features). */
+export function checkShape(field: string, value: unknown, what: string): number[] {
+  const dims = typeof value === 'number' ? [value] : value;
+  if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1))
+    throw new HyperParameterError(field, `${field} must be a positive integer or a non-empty array of them (${what}), got ${JSON.stringify(value)}`);
+  return dims as number[];
+}
+
+/** A boolean option. */
+export function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new HyperParameterError(field, `${field} must be true or false, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * An optional affine parameter (gamma or beta): null/undefined, or a float32 tensor of exactly
+ * `shape`. `axis` says which axis of x it must match, for the message.
+ */
+export function checkAffine(fn: string, field: string, value: unknown, shape: readonly number[], axis: string): tf.Tensor | null {
+  if (value === null || value === undefined) return null;
+  if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${fn}: ${field} must be a tf.Tensor, null or undefined, got ${describe(value)}`);
+  if (value.dtype !== 'float32') throw new HyperParameterError(field, `${fn}: ${field} must be float32, got ${value.dtype}`);
+  if (!tf.util.arraysEqual(value.shape, [...shape]))
+    throw new HyperParameterError(
+      field,
+      `${fn}: ${field} has shape ${shapeOf(value.shape)} but x has ${shapeOf(shape)} ${axis}: pass ${field} of shape ${shapeOf(shape)}`,
+    );
+  return value;
+}
+
+/** y = x̂·γ + β with either part optional (broadcast over the leading axes). */
+export function affine(xhat: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null): tf.Tensor {
+  const scaled = gamma ? tf.mul(xhat, gamma) : xhat;
+  return beta ? tf.add(scaled, beta) : scaled;
+}
+
+export { shapeOf };

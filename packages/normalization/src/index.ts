@@ -1,0 +1,10 @@
+export { batchNorm, type NormOptions } from './batch-norm.js';
+export { BatchNorm, BatchNormModule, type BatchNormOptions } from './batch-norm-module.js';
+export { groupNorm } from './group-norm.js';
+export { GroupNorm, GroupNormModule, type GroupNormOptions } from './group-norm-module.js';
+export { layerNorm, type TrailingNormOptions } from './layer-norm.js';
+export { LayerNorm, LayerNormModule, type LayerNormOptions } from './layer-norm-module.js';
+export type { AffineParams, CallableModule } from './module-utils.js';
+export { rmsNorm } from './rms-norm.js';
+export { RMSNorm, RMSNormModule, type RMSNormOptions, type RMSNormParams } from './rms-norm-module.js';
+export { type WeightNormOptions, type WeightNormParams, weightNorm, weightNormParams } from './weight-norm.js';
