@@ -19,7 +19,13 @@ export type TapRecord = {
   grad?: tf.Tensor;
 };
 
-/** Tap records by name, in the order the taps ran (input to output for a forward pass). @example `Object.keys(taps) // ['layer0', 'layer1']` */
+/**
+ * Tap records by name, in the order the taps ran (input to output for a forward pass). JavaScript
+ * lists integer-like keys (`'0'`, `'1'`) before all others, so give taps names with a non-numeric part
+ * (`'layer0'`, `'0.dense'`) when their order matters.
+ *
+ * @example `Object.keys(taps) // ['layer0', 'layer1']`
+ */
 export type Taps = Record<string, TapRecord>;
 
 let active: Map<string, TapRecord> | null = null;
