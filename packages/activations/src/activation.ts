@@ -1,0 +1,122 @@
+import { HyperParameterError } from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { celu } from './celu.js';
+import { elu } from './elu.js';
+import { gelu } from './gelu.js';
+import { hardSigmoid } from './hard-sigmoid.js';
+import { hardSwish } from './hard-swish.js';
+import { leakyRelu } from './leaky-relu.js';
+import { mish } from './mish.js';
+import { relu } from './relu.js';
+import { relu6 } from './relu6.js';
+import { selu } from './selu.js';
+import { sigmoid } from './sigmoid.js';
+import { silu } from './silu.js';
+import { softplus } from './softplus.js';
+import { softsign } from './softsign.js';
+import { swish } from './swish.js';
+import { tanh } from './tanh.js';
+
+/** An elementwise activation: a float tensor in, a tensor of the same shape out. @example `const f: ActivationFn = (x) => relu(x);` */
+export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * The names `activation` knows: the camelCase function names of this package (with their default
+ * parameters), `'geluTanh'` for `gelu(x, { approximate: 'tanh' })`, and `'linear'` (the identity).
+ * PyTorch's spellings are accepted too: see `ACTIVATION_ALIASES`.
+ *
+ * @example `const name: ActivationName = 'leakyRelu';`
+ */
+export type ActivationName =
+  | 'linear'
+  | 'relu'
+  | 'leakyRelu'
+  | 'elu'
+  | 'selu'
+  | 'celu'
+  | 'gelu'
+  | 'geluTanh'
+  | 'silu'
+  | 'swish'
+  | 'mish'
+  | 'softplus'
+  | 'hardSigmoid'
+  | 'hardSwish'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu6'
+  | 'softsign';
+
+const ACTIVATIONS: Record<ActivationName, ActivationFn> = {
+  linear: (x: tf.Tensor) => tf.clone(x),
+  relu,
+  leakyRelu: (x: tf.Tensor) => leakyRelu(x),
+  elu: (x: tf.Tensor) => elu(x),
+  selu,
+  celu: (x: tf.Tensor) => celu(x),
+  gelu: (x: tf.Tensor) => gelu(x),
+  geluTanh: (x: tf.Tensor) => gelu(x, { approximate: 'tanh' }),
+  silu,
+  swish: (x: tf.Tensor) => swish(x),
+  mish,
+  softplus: (x: tf.Tensor) => softplus(x),
+  hardSigmoid,
+  hardSwish,
+  sigmoid,
+  tanh,
+  relu6,
+  softsign,
+};
+
+/**
+ * Other spellings `activation` accepts, mapped to the canonical name: PyTorch's functional and module
+ * names (`leaky_relu`, `hardswish`, `GELU` lower-cased …) and `identity`.
+ *
+ * @example `ACTIVATION_ALIASES.leaky_relu // 'leakyRelu'`
+ */
+export const ACTIVATION_ALIASES: Readonly<Record<string, ActivationName>> = {
+  identity: 'linear',
+  leaky_relu: 'leakyRelu',
+  leakyrelu: 'leakyRelu',
+  hardsigmoid: 'hardSigmoid',
+  hard_sigmoid: 'hardSigmoid',
+  hardswish: 'hardSwish',
+  hard_swish: 'hardSwish',
+  gelu_tanh: 'geluTanh',
+};
+
+/** Every name `activation` accepts: the canonical names, in the order of `ActivationName`. @example `ACTIVATION_NAMES.includes('mish') // true` */
+export const ACTIVATION_NAMES: readonly ActivationName[] = Object.keys(ACTIVATIONS) as ActivationName[];
+
+/**
+ * Looks an activation up by name and returns it as `(x) => tensor` with its default parameters
+ * (leakyRelu α = 0.01, elu/celu α = 1, softplus β = 1 and threshold 20, swish β = 1, gelu exact).
+ * For other parameters write the function yourself: `(x) => leakyRelu(x, 0.2)`. `prelu` is not here:
+ * its slope is a tensor you own.
+ *
+ * Like Keras's `activations.get(name)`; names are this package's camelCase names, and PyTorch's
+ * spellings (`'leaky_relu'`, `'hardswish'` …) are accepted as well.
+ *
+ * @param name - an `ActivationName` or an alias from `ACTIVATION_ALIASES`.
+ * @throws HyperParameterError (field `name`) for an unknown name; the message lists the valid ones.
+ * @example
+ * ```ts
+ * const f = activation('gelu');
+ * const y = f(tf.tensor1d([-1, 0, 1]));
+ * ```
+ */
+export function activation(name: ActivationName | (string & {})): ActivationFn {
+  const canonical = Object.hasOwn(ACTIVATIONS, name)
+    ? (name as ActivationName)
+    : Object.hasOwn(ACTIVATION_ALIASES, name)
+      ? ACTIVATION_ALIASES[name]
+      : undefined;
+  if (canonical === undefined) {
+    const hint = name === 'prelu' ? ' (prelu has a learnable slope: call prelu(x, alpha) with your own alpha tensor)' : '';
+    throw new HyperParameterError(
+      'name',
+      `unknown activation '${String(name)}'${hint}; valid names: ${ACTIVATION_NAMES.join(', ')} (also ${Object.keys(ACTIVATION_ALIASES).join(', ')})`,
+    );
+  }
+  return ACTIVATIONS[canonical];
+}

@@ -1,0 +1,13 @@
+export { constant, ones, zeros } from './constant.js';
+export { computeFans } from './fans.js';
+export { type GlorotOptions, glorotNormal, glorotUniform, xavierNormal, xavierUniform } from './glorot.js';
+export { type HeOptions, heNormal, heUniform, kaimingNormal, kaimingUniform } from './he.js';
+export { type IdentityOptions, identity } from './identity.js';
+export { type LecunOptions, lecunNormal, lecunUniform } from './lecun.js';
+export { type LsuvLayer, type LsuvLayerResult, type LsuvModel, type LsuvOptions, type LsuvReport, lsuv } from './lsuv.js';
+export { type NormalOptions, normal } from './normal.js';
+export { type OrthogonalOptions, orthogonal } from './orthogonal.js';
+export { type TruncatedNormalOptions, truncatedNormal } from './truncated-normal.js';
+export type { FanMode, Fans, Initializer, SeedOptions } from './types.js';
+export { type UniformOptions, uniform } from './uniform.js';
+export { TRUNCATED_NORMAL_STDDEV, type VarianceScalingDistribution, type VarianceScalingOptions, varianceScaling } from './variance-scaling.js';

@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { checkNumber, seeded, sizeOf } from './internal.js';
+import { standardNormals } from './random.js';
+import type { Initializer, SeedOptions } from './types.js';
+
+/** Options of `normal`. @example `{ mean: 0, stddev: 0.02, seed: 1 }` */
+export interface NormalOptions extends SeedOptions {
+  /** Mean (default 0). */
+  readonly mean?: number;
+  /** Standard deviation, > 0 (default 1, as PyTorch's `std`). */
+  readonly stddev?: number;
+}
+
+/**
+ * Draws every element from the normal distribution N(mean, stddev²) (Box–Muller in float64 on the
+ * host, rounded to float32). PyTorch `torch.nn.init.normal_(tensor, mean=0, std=1)`.
+ *
+ * @throws HyperParameterError (field `mean`, `stddev` or `seed`) for a non-finite mean, stddev ≤ 0 or
+ *   a seed that is not an integer.
+ * @example
+ * ```ts
+ * const embedding = normal({ stddev: 0.02, seed: 3 })([50000, 768]); // GPT-2's initialisation
+ * ```
+ */
+export function normal(options: NormalOptions = {}): Initializer {
+  const mean = checkNumber('mean', options.mean ?? 0, 'normal');
+  const stddev = checkNumber('stddev', options.stddev ?? 1, 'normal', true);
+  return normalInitializer('normal', options.seed, () => [mean, stddev]);
+}
+
+/** A normal initializer whose mean and standard deviation depend on the shape (the fan-based ones). */
+export function normalInitializer(fn: string, seed: number | undefined, params: (shape: number[]) => [number, number]): Initializer {
+  return seeded(fn, seed, (rng, shape) => {
+    const [mean, stddev] = params(shape);
+    const z = standardNormals(rng, sizeOf(shape));
+    const out = new Float32Array(z.length);
+    for (let i = 0; i < z.length; i++) out[i] = mean + stddev * (z[i] as number);
+    return out;
+  }) as (shape: readonly number[], dtype?: tf.DataType) => tf.Tensor;
+}

@@ -1,0 +1,159 @@
+import type { Module } from '@gradkit/core';
+import { HyperParameterError, ValueError } from '@gradkit/core';
+import { glorotUniform, type Initializer, zeros } from '@gradkit/initializers';
+import * as tf from '@tensorflow/tfjs-core';
+import { type ActivationSpec, resolveActivation } from './internal/activation.js';
+import { BaseModule, checkCount } from './internal/base.js';
+import { checkSeed } from './internal/random.js';
+
+/** Options of `dense`. @example `{ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 }` */
+export interface DenseOptions {
+  /** Size of the input's last axis (a positive integer). */
+  readonly inFeatures: number;
+  /** Size of the output's last axis (a positive integer). */
+  readonly outFeatures: number;
+  /** Activation applied after the affine map: a name known to `@gradkit/activations` (`'relu'`) or a function; default none (linear). */
+  readonly activation?: ActivationSpec;
+  /** Initializer of the kernel `[inFeatures, outFeatures]`; default `glorotUniform({ seed })`. */
+  readonly kernelInitializer?: Initializer;
+  /** Initializer of the bias `[outFeatures]`; default `zeros()`. */
+  readonly biasInitializer?: Initializer;
+  /** Whether the layer has a bias (default true). */
+  readonly useBias?: boolean;
+  /** Seed of the default kernel initializer (ignored when `kernelInitializer` is given); default: a fresh random seed. */
+  readonly seed?: number;
+  /** The module's name, used as its tap name when it is applied outside a container (default `'dense'`). */
+  readonly name?: string;
+}
+
+/** Parameters of a dense layer with a bias. @example `{ kernel, bias } // [in, out], [out]` */
+export type DenseParams = { readonly kernel: tf.Variable; readonly bias: tf.Variable };
+/** Parameters of a dense layer without a bias (`useBias: false`). @example `{ kernel } // [in, out]` */
+export type DenseParamsNoBias = { readonly kernel: tf.Variable };
+
+/**
+ * A fully connected layer (see `dense`): y = φ(x·W + b).
+ *
+ * @example
+ * ```ts
+ * const layer: Dense = dense({ inFeatures: 4, outFeatures: 2 });
+ * layer.params.kernel.shape; // [4, 2]
+ * ```
+ */
+export interface Dense<P extends DenseParams | DenseParamsNoBias = DenseParams> extends Module<P> {
+  /** Size of the input's last axis. */
+  readonly inFeatures: number;
+  /** Size of the output's last axis. */
+  readonly outFeatures: number;
+  /** Whether the layer adds a bias. */
+  readonly useBias: boolean;
+  /** The activation's name (`'relu'`, the function's name, or `'linear'`). */
+  readonly activation: string;
+}
+
+class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<P> implements Dense<P> {
+  readonly name: string;
+  readonly params: P;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly useBias: boolean;
+  readonly activation: string;
+  private readonly phi: ((x: tf.Tensor) => tf.Tensor) | null;
+
+  constructor(options: DenseOptions) {
+    super();
+    if (options === null || typeof options !== 'object')
+      throw new HyperParameterError('options', 'dense needs an options object, e.g. dense({ inFeatures: 784, outFeatures: 10 })');
+    this.inFeatures = checkCount('inFeatures', options.inFeatures, 'the size of the input features');
+    this.outFeatures = checkCount('outFeatures', options.outFeatures, 'the size of the output features');
+    this.useBias = options.useBias ?? true;
+    if (typeof this.useBias !== 'boolean') throw new HyperParameterError('useBias', `useBias must be true or false, got ${String(options.useBias)}`);
+    this.name = options.name ?? 'dense';
+    if (typeof this.name !== 'string' || this.name === '')
+      throw new HyperParameterError('name', `name must be a non-empty string, got ${String(options.name)}`);
+    if (options.activation === undefined) {
+      this.phi = null;
+      this.activation = 'linear';
+    } else {
+      const { fn, name } = resolveActivation(options.activation, 'activation');
+      this.phi = fn;
+      this.activation = name;
+    }
+    const seed = options.kernelInitializer === undefined ? checkSeed(options.seed) : undefined;
+    const kernelInit = options.kernelInitializer ?? glorotUniform({ seed });
+    const biasInit = options.biasInitializer ?? zeros();
+    if (typeof kernelInit !== 'function')
+      throw new HyperParameterError('kernelInitializer', 'kernelInitializer must be a function (shape, dtype) => tf.Tensor');
+    if (typeof biasInit !== 'function') throw new HyperParameterError('biasInitializer', 'biasInitializer must be a function (shape, dtype) => tf.Tensor');
+    const kernel = makeVariable('kernelInitializer', kernelInit, [this.inFeatures, this.outFeatures]);
+    if (this.useBias) {
+      let bias: tf.Variable;
+      try {
+        bias = makeVariable('biasInitializer', biasInit, [this.outFeatures]);
+      } catch (e) {
+        kernel.dispose();
+        throw e;
+      }
+      this.params = { kernel, bias } as P;
+    } else this.params = { kernel } as P;
+  }
+
+  protected forward(x: tf.Tensor): tf.Tensor {
+    const { inFeatures, outFeatures } = this;
+    if (x.rank < 1 || x.shape[x.rank - 1] !== inFeatures)
+      throw new ValueError(
+        'x',
+        `${this.name}: the input's last axis must have inFeatures = ${inFeatures} elements, got shape [${x.shape.join(', ')}] (features are the last axis)`,
+      );
+    if (x.dtype !== 'float32') throw new ValueError('x', `${this.name}: the input must be float32, got ${x.dtype} (cast it with tf.cast(x, 'float32'))`);
+    const { kernel, bias } = this.params as Partial<DenseParams>;
+    const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inFeatures]) as tf.Tensor2D);
+    let y: tf.Tensor = tf.matMul(flat, kernel as tf.Variable);
+    if (bias) y = tf.add(y, bias);
+    if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
+    return this.phi ? this.phi(y) : y;
+  }
+
+  protected override disposeOwn(): void {
+    for (const v of Object.values(this.params)) (v as tf.Variable).dispose();
+  }
+}
+
+/** Runs an initializer and checks what it returned, then wraps it in a trainable variable. */
+function makeVariable(field: string, init: Initializer, shape: number[]): tf.Variable {
+  const value: unknown = init([...shape], 'float32');
+  if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${field} must return a tf.Tensor, got ${value === null ? 'null' : typeof value}`);
+  try {
+    if (!tf.util.arraysEqual(value.shape, shape))
+      throw new HyperParameterError(field, `${field} returned shape [${value.shape.join(', ')}] for requested shape [${shape.join(', ')}]`);
+    if (value.dtype !== 'float32') throw new HyperParameterError(field, `${field} returned dtype ${value.dtype}: parameters must be float32`);
+    return tf.variable(value, true);
+  } finally {
+    value.dispose();
+  }
+}
+
+/**
+ * A fully connected (affine) layer with an optional activation: y = φ(x·W + b), with the kernel W of
+ * shape `[inFeatures, outFeatures]` (tfjs layout) and the bias b of shape `[outFeatures]`, both
+ * trainable `tf.Variable`s in `params` (`{ kernel, bias }`). Inputs of any rank ≥ 1 whose last axis
+ * has `inFeatures` elements. The kernel defaults to Glorot-uniform (Keras's `Dense`), the bias to
+ * zeros. Its output is tapped (see `withTaps` in `@gradkit/core`). PyTorch: `nn.Linear` (whose weight
+ * is `[out, in]`) followed by the activation; Keras: `layers.Dense`.
+ *
+ * @throws HyperParameterError naming the option: non-integer or non-positive `inFeatures` /
+ *   `outFeatures`, an unknown activation name, an initializer that is not a function or returns the
+ *   wrong shape, a non-integer `seed`.
+ * @example
+ * ```ts
+ * const layer = dense({ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 });
+ * const h = layer.apply(x);                   // [batch, 128]
+ * const head = dense({ inFeatures: 128, outFeatures: 10, kernelInitializer: heNormal({ seed: 2 }) });
+ * ```
+ */
+export function dense(options: DenseOptions & { readonly useBias: false }): Dense<DenseParamsNoBias>;
+export function dense(options: DenseOptions & { readonly useBias?: true }): Dense<DenseParams>;
+export function dense(options: DenseOptions): Dense<DenseParams | DenseParamsNoBias>;
+export function dense(options: DenseOptions): Dense<DenseParams | DenseParamsNoBias> {
+  return new DenseModule(options);
+}

@@ -1,0 +1,71 @@
+import { checkHyper, flatten, HyperParameterError, type ParamTree, ValueError } from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Options of `l1Penalty` and `l2Penalty`. @example `{ filter: (path) => path.endsWith('kernel') }` */
+export interface PenaltyOptions {
+  /** Which parameters are penalized, by tree path (and tensor); default: all of them. */
+  readonly filter?: (path: string, param: tf.Tensor) => boolean;
+}
+
+/** The selected leaves of `params`, validated; errors name the argument. */
+function selected(params: ParamTree, lambda: number, options: PenaltyOptions, fn: string): tf.Tensor[] {
+  if (typeof lambda !== 'number') throw new HyperParameterError('lambda', `${fn}: lambda must be a number ≥ 0, got ${typeof lambda}`);
+  checkHyper('lambda', lambda, { min: 0 });
+  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', `${fn} options must be an object, e.g. { filter }`);
+  const { filter } = options;
+  if (filter !== undefined && typeof filter !== 'function')
+    throw new HyperParameterError('filter', `${fn}: filter must be a function (path, param) => boolean`);
+  const out: tf.Tensor[] = [];
+  for (const { path, value } of flatten(params)) {
+    if (!(value instanceof tf.Tensor)) throw new ValueError(path, `${fn}: parameter '${path || '(root)'}' is not a tensor`);
+    if (filter && !filter(path, value)) continue;
+    if (value.dtype !== 'float32') throw new ValueError(path, `${fn}: parameter '${path || '(root)'}' has dtype ${value.dtype}, penalties need float32`);
+    out.push(value);
+  }
+  return out;
+}
+
+/**
+ * The L1 (lasso) penalty of a parameter tree, to add to the loss: λ · Σᵢ |wᵢ| over every selected
+ * parameter. Its gradient is λ · sign(w), with sign(0) = 0 (PyTorch's convention for |x|; tfjs's own
+ * `abs` gives −1 at 0). Keras: `regularizers.L1(l1)`. Differentiable inside `valueAndGrad`; an empty
+ * selection gives 0.
+ *
+ * @param params - the parameter tree (inside a loss: the tree the loss receives).
+ * @param lambda - the strength λ ≥ 0.
+ * @throws HyperParameterError naming `lambda` (negative or not finite) or `filter` (not a function).
+ * @example
+ * ```ts
+ * const loss = (p: typeof model.params) => tf.add(mse(p), l1Penalty(p, 1e-4, { filter: (path) => path.endsWith('kernel') }));
+ * ```
+ */
+export function l1Penalty(params: ParamTree, lambda: number, options: PenaltyOptions = {}): tf.Scalar {
+  const leaves = selected(params, lambda, options, 'l1Penalty');
+  return tf.tidy(() => {
+    // |w| = w · sign(w) with sign's gradient 0: the value is |w| and the gradient sign(w) (0 at 0).
+    const sum = leaves.reduce<tf.Scalar>((acc, w) => tf.add(acc, tf.sum(tf.mul(w, tf.sign(w)))), tf.scalar(0));
+    return tf.mul(sum, tf.scalar(lambda));
+  });
+}
+
+/**
+ * The L2 (ridge) penalty of a parameter tree, to add to the loss: λ · Σᵢ wᵢ² over every selected
+ * parameter, whose gradient is 2λw (Keras's `regularizers.L2(l2)`, no ½). Adding it to the loss
+ * matches `sgd`'s or `adam`'s `weightDecay` = 2λ (PyTorch's coupled L2); decoupled weight decay
+ * (`adamw`) is not a penalty. Differentiable inside `valueAndGrad`; an empty selection gives 0.
+ *
+ * @param params - the parameter tree (inside a loss: the tree the loss receives).
+ * @param lambda - the strength λ ≥ 0.
+ * @throws HyperParameterError naming `lambda` (negative or not finite) or `filter` (not a function).
+ * @example
+ * ```ts
+ * const loss = (p: typeof model.params) => tf.add(mse(p), l2Penalty(p, 5e-4, { filter: (path) => !path.endsWith('bias') }));
+ * ```
+ */
+export function l2Penalty(params: ParamTree, lambda: number, options: PenaltyOptions = {}): tf.Scalar {
+  const leaves = selected(params, lambda, options, 'l2Penalty');
+  return tf.tidy(() => {
+    const sum = leaves.reduce<tf.Scalar>((acc, w) => tf.add(acc, tf.sum(tf.square(w))), tf.scalar(0));
+    return tf.mul(sum, tf.scalar(lambda));
+  });
+}
