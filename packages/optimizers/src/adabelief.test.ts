@@ -1,7 +1,7 @@
 import { expectClose } from '@gradkit/testing';
 import { describe, expect, it } from 'vitest';
 import { type AdabeliefOptions, adabelief } from './adabelief.js';
-import { at, badHyperTests, constantGradientSteps, gradAt, leakTest, roundTripTest, standardBadInputs, THETA0, trajectoryTests } from './adam-test-kit.js';
+import { at, badHyperTests, constantGradientSteps, gradAt, leakTest, roundTripTest, standardBadInputs, THETA0, trajectoryTests } from './test-kit.js';
 
 /**
  * Independent reference: optax.adabelief = chain(scale_by_belief, scale_by_learning_rate)
@@ -66,10 +66,8 @@ describe('adabelief (optax.adabelief)', () => {
   roundTripTest(() => adabelief({ learningRate: 0.05 }));
   leakTest([() => adabelief()]);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ...standardBadInputs((o) => adabelief(o as AdabeliefOptions), ['learningRate', 'beta1', 'beta2', 'epsilon']),
-      ['epsilonRoot −1e-16', () => adabelief({ epsilonRoot: -1e-16 }), 'epsilonRoot', /epsilonRoot must be in \[0, ∞\)/],
-    ]);
-  });
+  badHyperTests([
+    ...standardBadInputs((o) => adabelief(o as AdabeliefOptions), ['learningRate', 'beta1', 'beta2', 'epsilon']),
+    ['epsilonRoot −1e-16', () => adabelief({ epsilonRoot: -1e-16 }), 'epsilonRoot', /epsilonRoot must be in \[0, ∞\)/],
+  ]);
 });

@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BETA, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE } from './adam-common.js';
+import { ema, gradLeaves, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `adabelief` (optax's `adabelief`). Every number may be a Schedule. @example `{ learningRate: 1e-3, epsilon: 1e-12 }` */
 export interface AdabeliefOptions {
@@ -61,43 +50,34 @@ export type AdabeliefState = {
  */
 export function adabelief(options?: AdabeliefOptions): GradientTransformation<AdabeliefState, ResolvedAdabeliefOptions> {
   const given = optionsOf('adabelief', options, 'adabelief({ learningRate: 1e-3 })');
-  const o: ResolvedAdabeliefOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-16, POSITIVE),
-    epsilonRoot: checkHyper('epsilonRoot', given.epsilonRoot ?? 1e-16, NON_NEGATIVE),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, BETA),
-    beta2: resolveHyper('beta2', o.beta2, step, BETA),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    epsilonRoot: resolveHyper('epsilonRoot', o.epsilonRoot, step, NON_NEGATIVE),
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-3, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-16, POSITIVE],
+    epsilonRoot: [given.epsilonRoot ?? 1e-16, NON_NEGATIVE],
   });
   return {
     name: 'adabelief',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): AdabeliefState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    options: hyper.options,
+    hyperParams: hyper.at,
+    init: (params: ParamTree): AdabeliefState => zeroState(params, 'mu', 'nu'),
     update(grads: GradTree, state: AdabeliefState): TransformResult<AdabeliefState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const t = state.count + 1;
       const bc1 = 1 - h.beta1 ** t;
       const bc2 = 1 - h.beta2 ** t;
-      const gs = gradLeaves(grads, state.mu);
-      const mus = leavesOf(state.mu);
-      const nus = leavesOf(state.nu);
-      const nextMu: tf.Tensor[] = [];
-      const nextNu: tf.Tensor[] = [];
-      const updates = gs.map((g, i) => {
-        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
-        const s = tf.add(tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(tf.sub(g, m)), 1 - h.beta2)), h.epsilonRoot);
-        nextMu.push(m);
-        nextNu.push(s);
-        return tf.div(tf.mul(m, -h.learningRate / bc1), tf.add(tf.sqrt(tf.div(s, bc2)), h.epsilon));
-      });
-      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+      const r = stepLeaves(
+        grads,
+        { mu: state.mu, nu: state.nu },
+        (g, s) => {
+          const m = ema(s.mu, g, h.beta1);
+          const belief = tf.add(ema(s.nu, tf.square(tf.sub(g, m)), h.beta2), h.epsilonRoot);
+          return { update: tf.div(tf.mul(m, -h.learningRate / bc1), tf.add(tf.sqrt(tf.div(belief, bc2)), h.epsilon)), slots: { mu: m, nu: belief } };
+        },
+        gradLeaves(grads, state.mu),
+      );
+      return { updates: r.updates, state: { count: t, ...r.slots } as AdabeliefState };
     },
   };
 }

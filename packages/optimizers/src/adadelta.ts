@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, UNIT_CLOSED } from './optim-utils.js';
+import { addDecay, decayedParams, ema, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves, UNIT_CLOSED, zeroState } from './internal.js';
 
 /** Options of `adadelta` (PyTorch's `torch.optim.Adadelta`). Every number may be a Schedule. @example `{ learningRate: 1, rho: 0.95 }` */
 export interface AdadeltaOptions {
@@ -55,47 +44,32 @@ export type AdadeltaState = {
  * ```
  */
 export function adadelta(options?: AdadeltaOptions): GradientTransformation<AdadeltaState, ResolvedAdadeltaOptions> {
-  const given = requireOptions('adadelta', options, 'adadelta({ rho: 0.95 })', true);
-  const o: ResolvedAdadeltaOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1.0, POSITIVE),
-    rho: checkHyper('rho', given.rho ?? 0.9, UNIT_CLOSED),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-6, POSITIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    rho: resolveHyper('rho', o.rho, step, UNIT_CLOSED),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  const given = optionsOf('adadelta', options, 'adadelta({ rho: 0.95 })');
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1.0, POSITIVE],
+    rho: [given.rho ?? 0.9, UNIT_CLOSED],
+    epsilon: [given.epsilon ?? 1e-6, POSITIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
   });
   return {
     name: 'adadelta',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): AdadeltaState => ({ count: 0, squareAvg: map(params, (p) => tf.zerosLike(p)), accDelta: map(params, (p) => tf.zerosLike(p)) }),
+    options: hyper.options,
+    hyperParams: hyper.at,
+    init: (params: ParamTree): AdadeltaState => zeroState(params, 'squareAvg', 'accDelta'),
     update(grads: GradTree, state: AdadeltaState, params?: ParamTree): TransformResult<AdadeltaState> {
-      const h = hyperParams(state.count);
-      const ps = h.weightDecay === 0 ? [] : slotLeaves(grads, requireParams('adadelta', params, 'with weightDecay needs the parameters', 'weightDecay'));
-      const squareAvgs = slotLeaves(grads, state.squareAvg);
-      const accDeltas = slotLeaves(grads, state.accDelta);
-      const nextSquare: tf.Tensor[] = [];
-      const nextAcc: tf.Tensor[] = [];
-      const updates = leaves(grads).map((grad, i) => {
-        const g = h.weightDecay === 0 ? grad : tf.add(grad, tf.mul(ps[i] as tf.Tensor, h.weightDecay));
+      const h = hyper.at(state.count);
+      const ps = decayedParams('adadelta', grads, params, h.weightDecay);
+      const r = stepLeaves(grads, { squareAvg: state.squareAvg, accDelta: state.accDelta }, (grad, s, i) => {
+        const g = addDecay(grad, ps[i], h.weightDecay);
         // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-        const v = tf.add(tf.mul(squareAvgs[i] as tf.Tensor, h.rho), tf.mul(tf.mul(g, g), 1 - h.rho));
+        const v = ema(s.squareAvg, tf.mul(g, g), h.rho);
         // std = square_avg.add(eps).sqrt_(); delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
         const std = tf.sqrt(tf.add(v, h.epsilon));
-        const delta = tf.mul(tf.div(tf.sqrt(tf.add(accDeltas[i] as tf.Tensor, h.epsilon)), std), g);
+        const delta = tf.mul(tf.div(tf.sqrt(tf.add(s.accDelta, h.epsilon)), std), g);
         // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho); param.add_(delta, alpha=-lr)
-        nextSquare.push(v);
-        nextAcc.push(tf.add(tf.mul(accDeltas[i] as tf.Tensor, h.rho), tf.mul(tf.mul(delta, delta), 1 - h.rho)));
-        return tf.mul(delta, -h.learningRate);
+        return { update: tf.mul(delta, -h.learningRate), slots: { squareAvg: v, accDelta: ema(s.accDelta, tf.mul(delta, delta), h.rho) } };
       });
-      return {
-        updates: unflatten(grads, updates),
-        state: { count: state.count + 1, squareAvg: unflatten(grads, nextSquare), accDelta: unflatten(grads, nextAcc) },
-      };
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as AdadeltaState };
     },
   };
 }

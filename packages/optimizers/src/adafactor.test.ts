@@ -1,56 +1,37 @@
-import { applyUpdates, HyperParameterError, Optimizer, type Schedule, valueAndGrad } from '@gradkit/core';
-import { expectClose, expectNoLeaks } from '@gradkit/testing';
+import { Optimizer } from '@gradkit/core';
+import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { type AdafactorOptions, type AdafactorState, adafactor, factoredDims } from './adafactor.js';
+import { type AdafactorOptions, adafactor, factoredDims } from './adafactor.js';
+import {
+  at,
+  badHyperTests,
+  badOptions,
+  type Flat,
+  gradOf,
+  leakTest,
+  MAIN,
+  needsParamsTest,
+  type Params,
+  type Problem,
+  perLeaf,
+  roundTripTest,
+  tensorsOf,
+  trajectoryTests,
+} from './test-kit.js';
 
-// Problems: f(θ) = Σ_leaves Σ A⊙θ² + B⊙θ, so ∇ = 2A⊙θ + B depends on the trajectory.
-type Leaf = { shape: number[]; theta0: number[]; a: number[]; b: number[] };
-type Problem = Record<string, Leaf>;
-type P = Record<string, tf.Tensor>;
-type Flat = Record<string, number[]>;
+const BENCH = { tolerance: {}, reference: "optax's" };
 const seq = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 
-/** A rank-2 tensor [3, 4] and a rank-1 tensor [4] (as the other optimizers' tests). */
-const MAIN: Problem = {
-  w: {
-    shape: [3, 4],
-    theta0: [0.5, -1.2, 0.3, 2, -0.7, 1.1, -0.05, 0.9, -1.6, 0.25, 0.8, -0.4],
-    a: [0.5, 1.5, 0.25, 2, 1, 0.75, 1.25, 0.3, 0.6, 1.8, 0.9, 0.4],
-    b: [0.1, -0.3, 0.2, 0, -1, 0.5, 0.05, -0.2, 0.3, -0.6, 0.15, 0.4],
-  },
-  b: { shape: [4], theta0: [0.1, -0.3, 1.5, -2.2], a: [1, 0.2, 0.7, 1.4], b: [-0.5, 0.25, 0, 0.8] },
-};
-/** A rank-3 tensor [4, 2, 3] (factored over axes 2 and 0, so reduced_d1 ≠ d1) and a square [3, 3] one (a tie). */
+/** A rank-3 tensor [4, 2, 3] (factored over axes 2 and 0, so reduced_d1 ≠ d1) and a square [3, 3] one (a tie); MAIN is the other problem. */
 const RANK3: Problem = {
   k: { shape: [4, 2, 3], theta0: seq(24, (i) => 1.5 * Math.sin(i + 1)), a: seq(24, (i) => 0.3 + (i % 5) * 0.2), b: seq(24, (i) => 0.3 * Math.cos(i)) },
   m: { shape: [3, 3], theta0: seq(9, (i) => (i - 4) / 3), a: seq(9, (i) => 0.5 + 0.1 * i), b: seq(9, (i) => (i % 2 ? 0.2 : -0.1)) },
 };
 
-const lossFor = (pr: Problem) => (p: P) =>
-  tf.addN(
-    Object.entries(pr).map(([k, l]) =>
-      tf.sum(tf.add(tf.mul(tf.tensor(l.a, l.shape), tf.square(p[k] as tf.Tensor)), tf.mul(tf.tensor(l.b, l.shape), p[k] as tf.Tensor))),
-    ),
-  ) as tf.Scalar;
-const tensorsOf = (pr: Problem): P => Object.fromEntries(Object.entries(pr).map(([k, l]) => [k, tf.tensor(l.theta0, l.shape)]));
-const variable = (t: tf.Tensor) => {
-  const v = tf.variable(t);
-  t.dispose();
-  return v;
-};
-const variablesOf = (pr: Problem): Record<string, tf.Variable> =>
-  Object.fromEntries(Object.entries(pr).map(([k, l]) => [k, variable(tf.tensor(l.theta0, l.shape))]));
-const read = async (p: P): Promise<Flat> => {
-  const out: Flat = {};
-  for (const [k, t] of Object.entries(p)) out[k] = [...(await t.data())];
-  return out;
-};
-const at = (h: number | Schedule | null | undefined, t: number, d: number) => (h === undefined ? d : typeof h === 'function' ? h(t) : (h as number));
-
 // ---- float64 helpers for n-d arrays stored flat, row-major ----
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const unravel = (flat: number, shape: number[]) => {
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const unravel = (flat: number, shape: readonly number[]) => {
   const idx = new Array<number>(shape.length);
   for (let j = shape.length - 1; j >= 0; j--) {
     idx[j] = flat % (shape[j] as number);
@@ -58,10 +39,10 @@ const unravel = (flat: number, shape: number[]) => {
   }
   return idx;
 };
-const ravel = (idx: number[], shape: number[]) => idx.reduce((acc, x, j) => acc * (shape[j] as number) + x, 0);
-const del = <T>(xs: T[], axis: number) => xs.filter((_, j) => j !== axis);
+const ravel = (idx: number[], shape: readonly number[]) => idx.reduce((acc, x, j) => acc * (shape[j] as number) + x, 0);
+const del = <T>(xs: readonly T[], axis: number) => xs.filter((_, j) => j !== axis);
 /** jnp.mean(x, axis) for a flat array of `shape`. */
-const meanOver = (x: number[], shape: number[], axis: number) => {
+const meanOver = (x: number[], shape: readonly number[], axis: number) => {
   const outShape = del(shape, axis);
   const out = new Array<number>(size(outShape)).fill(0);
   x.forEach((value, i) => {
@@ -72,7 +53,7 @@ const meanOver = (x: number[], shape: number[], axis: number) => {
 };
 const rmsOf = (x: number[]) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
 /** optax _factored_dims: np.argsort(shape) (insertion sort for small arrays: stable), the last two, if shape[sorted[-2]] ≥ min. */
-function refFactoredDims(shape: number[], factored: boolean, minDim: number): [number, number] | null {
+function refFactoredDims(shape: readonly number[], factored: boolean, minDim: number): [number, number] | null {
   if (!factored || shape.length < 2) return null;
   const sortedDims = shape.map((_, i) => i);
   for (let i = 1; i < sortedDims.length; i++)
@@ -94,10 +75,9 @@ function refFactoredDims(shape: number[], factored: boolean, minDim: number): [n
  * (optax's value is not finite before the offset). Schedules are evaluated at the step index.
  */
 function optaxAdafactor(pr: Problem, o: AdafactorOptions, steps: number): Flat {
-  const out: Flat = {};
   const minDim = o.minDimSizeToFactor ?? 128;
   const offset = o.decayOffset ?? 0;
-  for (const [key, leaf] of Object.entries(pr)) {
+  return perLeaf(pr, (leaf) => {
     const { shape } = leaf;
     const theta = [...leaf.theta0];
     const dims = refFactoredDims(shape, o.factored ?? true, minDim);
@@ -109,7 +89,7 @@ function optaxAdafactor(pr: Problem, o: AdafactorOptions, steps: number): Flat {
       const decayRate = at(o.decayRate, step, 0.8);
       const decayRateT = 1 - (Math.max(step - offset, 0) + 1) ** -decayRate;
       const eps = at(o.epsilon, step, 1e-30);
-      const grad = theta.map((p, i) => 2 * (leaf.a[i] as number) * p + (leaf.b[i] as number));
+      const grad = theta.map((p, i) => gradOf(leaf, i, p));
       const gradSqr = grad.map((g) => g * g + eps);
       let u: number[];
       if (dims) {
@@ -157,32 +137,8 @@ function optaxAdafactor(pr: Problem, o: AdafactorOptions, steps: number): Flat {
       }
       for (let i = 0; i < theta.length; i++) theta[i] = (theta[i] as number) + -1 * (u[i] as number);
     }
-    out[key] = theta;
-  }
-  return out;
-}
-
-async function runFunctional(pr: Problem, options: AdafactorOptions, steps: number): Promise<P> {
-  const tx = adafactor(options);
-  const loss = lossFor(pr);
-  let params = tensorsOf(pr);
-  let state = tx.init(params);
-  for (let t = 0; t < steps; t++) {
-    const next = tf.tidy(() => {
-      const { grads } = valueAndGrad(loss)(params);
-      const r = tx.update(grads as P, state, params);
-      return { params: applyUpdates(params, r.updates), state: r.state } as unknown as tf.TensorContainerObject;
-    }) as unknown as { params: P; state: AdafactorState };
-    tf.dispose([params, state] as unknown as tf.TensorContainer);
-    params = next.params;
-    state = next.state;
-  }
-  tf.dispose(state as unknown as tf.TensorContainer);
-  return params;
-}
-
-async function expectTrajectory(p: P, expected: Flat) {
-  for (const [k, values] of Object.entries(expected)) await expectClose(await (p[k] as tf.Tensor).data(), values, { what: k });
+    return theta;
+  });
 }
 
 const CONFIGS: [string, Problem, AdafactorOptions][] = [
@@ -214,7 +170,7 @@ describe('adafactor (optax.adafactor, Shazeer & Stern 2018)', () => {
     // β₂(1) = 0 → v = g² → u = g/|g| = [1, 1]; RMS(u) = 1 → no clipping; ·η = 0.1; ·RMS(θ) = √12.5
     // → θ₁ = θ₀ − 0.1·√12.5 = [2.6464466, 3.6464466]. A zero tensor z (a bias at init) has RMS 0, so its
     // scale is the floor 1e-3 → z₁ = −0.1·1e-3 = [−1e-4, −1e-4]
-    const params = { w: variable(tf.tensor1d([3, 4])), z: variable(tf.zeros([2])) };
+    const params = tf.tidy(() => ({ w: tf.variable(tf.tensor1d([3, 4])), z: tf.variable(tf.zeros([2])) }));
     const opt = new Optimizer(params, adafactor({ learningRate: 0.1 }));
     const g = { w: tf.tensor1d([0.6, 0.8]), z: tf.tensor1d([0.6, 0.8]) };
     opt.step(g);
@@ -228,7 +184,7 @@ describe('adafactor (optax.adafactor, Shazeer & Stern 2018)', () => {
     // g² = [[1, 4], [9, 16]]; d₀ = 1, d₁ = 0; R = row means [2.5, 12.5], C = column means [5, 10];
     // mean(R) = 7.5 → row factors (R/7.5)^−½ = [√3, √0.6], column factors C^−½ = [1/√5, 1/√10];
     // u = [[0.7745967, 1.0954451], [1.0392305, 0.9797959]], RMS(u) = 0.98 < 1 → θ₁ = 1 − u
-    const params = { w: variable(tf.ones([2, 2])) };
+    const params = tf.tidy(() => ({ w: tf.variable(tf.ones([2, 2])) }));
     const opt = new Optimizer(params, adafactor({ minDimSizeToFactor: 2, multiplyByParameterScale: false }));
     const g = {
       w: tf.tensor2d([
@@ -286,7 +242,7 @@ describe('adafactor (optax.adafactor, Shazeer & Stern 2018)', () => {
     const params = { ...tensorsOf(MAIN), ...tensorsOf(RANK3) };
     const state = tx.init(params);
     expect(Object.keys(state)).toEqual(['count', 'vRow', 'vCol', 'v', 'ema']);
-    const shapes = (slot: unknown) => Object.fromEntries(Object.entries(slot as P).map(([k, t]) => [k, t.shape]));
+    const shapes = (slot: unknown) => Object.fromEntries(Object.entries(slot as Params).map(([k, t]) => [k, t.shape]));
     expect(shapes(state.vRow)).toEqual({ w: [3], b: [1], k: [2, 3], m: [3] });
     expect(shapes(state.vCol)).toEqual({ w: [4], b: [1], k: [4, 2], m: [3] });
     expect(shapes(state.v)).toEqual({ w: [1], b: [4], k: [1], m: [1] });
@@ -296,58 +252,19 @@ describe('adafactor (optax.adafactor, Shazeer & Stern 2018)', () => {
   });
 
   for (const [what, problem, options] of CONFIGS) {
-    const expected = optaxAdafactor(problem, options, STEPS);
-
-    it(`${what}: the functional path follows optax's trajectory`, async () => {
-      const params = await runFunctional(problem, options, STEPS);
-      await expectTrajectory(params, expected);
-      tf.dispose(params as unknown as tf.TensorContainer);
-    });
-
-    for (const fused of [true, false]) {
-      it(`${what}: the Optimizer runner (${fused ? 'default' : 'fused: false'}) follows optax's trajectory`, async () => {
-        const params = variablesOf(problem);
-        const opt = new Optimizer(params, adafactor(options), { fused });
-        for (let t = 0; t < STEPS; t++) await opt.minimize(lossFor(problem));
-        await expectTrajectory(params, expected);
-        opt.dispose();
-        tf.dispose(params as unknown as tf.TensorContainer);
-      });
-    }
+    trajectoryTests(what, () => adafactor(options), optaxAdafactor(problem, options, STEPS), STEPS, { ...BENCH, problem });
   }
 
-  it('saveState → JSON → loadState continues exactly (factored statistics and momentum included)', async () => {
-    const options: AdafactorOptions = { learningRate: 0.05, minDimSizeToFactor: 2, momentum: 0.9, weightDecay: 0.01 };
-    const problem = { ...MAIN, ...RANK3 };
-    const loss = lossFor(problem);
-    const straight = variablesOf(problem);
-    const a = new Optimizer(straight, adafactor(options));
-    for (let t = 0; t < 6; t++) await a.minimize(loss);
-    const half = variablesOf(problem);
-    const b = new Optimizer(half, adafactor(options));
-    for (let t = 0; t < 3; t++) await b.minimize(loss);
-    const saved = JSON.parse(JSON.stringify(await b.saveState()));
-    const c = new Optimizer(half, adafactor(options));
-    c.loadState(saved);
-    for (let t = 0; t < 3; t++) await c.minimize(loss);
-    expect(await read(half)).toEqual(await read(straight));
-    for (const o of [a, b, c]) o.dispose();
-    tf.dispose([straight, half] as unknown as tf.TensorContainer);
+  const both = { ...BENCH, problem: { ...MAIN, ...RANK3 } };
+  roundTripTest(() => adafactor({ learningRate: 0.05, minDimSizeToFactor: 2, momentum: 0.9, weightDecay: 0.01 }), both);
+  leakTest([() => adafactor({ learningRate: 1e-3, minDimSizeToFactor: 3, momentum: 0.9, weightDecay: 1e-4 })], {
+    ...both,
+    grads: (params) => Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.fill(p.shape, 0.1)])),
   });
+  needsParamsTest(() => adafactor(), /adafactor needs the parameters/, { problem: MAIN });
 
-  it('leaks no tensors over 200 steps (factored and not, with momentum and weight decay)', async () => {
-    const params = variablesOf({ ...MAIN, ...RANK3 });
-    const grads = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.fill(p.shape, 0.1)]));
-    await expectNoLeaks(() => {
-      const opt = new Optimizer(params, adafactor({ learningRate: 1e-3, minDimSizeToFactor: 3, momentum: 0.9, weightDecay: 1e-4 }));
-      for (let t = 0; t < 200; t++) opt.step(grads);
-      opt.dispose();
-    });
-    tf.dispose([params, grads] as unknown as tf.TensorContainer);
-  });
-
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    const bad: [AdafactorOptions, string, RegExp][] = [
+  badHyperTests(
+    badOptions(adafactor, [
       [{ learningRate: 0 }, 'learningRate', /learningRate must be in \(0, ∞\), got 0/],
       [{ learningRate: -0.1 }, 'learningRate', /got -0\.1/],
       [{ learningRate: Number.NaN }, 'learningRate', /finite number/],
@@ -362,25 +279,6 @@ describe('adafactor (optax.adafactor, Shazeer & Stern 2018)', () => {
       [{ epsilon: 0 }, 'epsilon', /epsilon must be in \(0, ∞\), got 0/],
       [{ factored: 'no' as unknown as boolean }, 'factored', /factored must be true or false/],
       [{ momentum: () => 1.5 }, 'momentum', /schedule value at step 0/],
-    ];
-    for (const [options, field, message] of bad) {
-      it(`${JSON.stringify(options, (_, v) => (typeof v === 'function' ? 'schedule' : Number.isNaN(v) ? 'NaN' : v))} → ${field}`, () => {
-        const make = () => adafactor(options);
-        expect(make).toThrow(HyperParameterError);
-        expect(make).toThrow(message);
-        try {
-          make();
-        } catch (e) {
-          expect((e as HyperParameterError).field).toBe(field);
-        }
-      });
-    }
-    it('update without the parameters', () => {
-      const tx = adafactor();
-      const params = tensorsOf(MAIN);
-      const state = tx.init(params);
-      expect(() => tf.tidy(() => void tx.update(params, state))).toThrow(/adafactor needs the parameters/);
-      tf.dispose([params, state] as unknown as tf.TensorContainer);
-    });
-  });
+    ]),
+  );
 });

@@ -1,17 +1,16 @@
 import {
-  checkHyper,
+  defineHyperParams,
   type GradientTransformation,
   type GradTree,
   type HyperParam,
+  type HyperSpec,
   map,
   type ParamTree,
-  resolveHyper,
   type TransformResult,
   type Tree,
-  unflatten,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkCount, checkFlag, leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, UNIT_OPEN } from './optim-utils.js';
+import { checkCount, ema, flag, NON_NEGATIVE, optionsOf, POSITIVE, requireParams, slotLeaves, slotsOf, stepLeaves, UNIT_OPEN, zerosLike } from './internal.js';
 
 /**
  * Options of `adafactor` (optax's `adafactor`; names in camelCase, `eps` → `epsilon`,
@@ -143,30 +142,33 @@ export function factoredDims(shape: readonly number[], factored: boolean, minDim
  * ```
  */
 export function adafactor(options?: AdafactorOptions): GradientTransformation<AdafactorState, ResolvedAdafactorOptions> {
-  const given = requireOptions('adafactor', options, 'adafactor({ learningRate: 1e-2 })', true);
-  const o: ResolvedAdafactorOptions = {
-    learningRate: given.learningRate === undefined || given.learningRate === null ? null : checkHyper('learningRate', given.learningRate, POSITIVE),
+  const given = optionsOf('adafactor', options, 'adafactor({ learningRate: 1e-2 })');
+  // null is optax's None: no learning-rate scaling, no clipping (those stages are left out, and so are their hyperParams).
+  const learningRate = given.learningRate ?? null;
+  const clippingThreshold = given.clippingThreshold === null ? null : (given.clippingThreshold ?? 1);
+  const numeric: Partial<Record<'learningRate' | 'decayRate' | 'clippingThreshold' | 'momentum' | 'weightDecay' | 'epsilon', HyperSpec>> = {
+    ...(learningRate === null ? {} : { learningRate: [learningRate, POSITIVE] }),
+    decayRate: [given.decayRate ?? 0.8, NON_NEGATIVE],
+    ...(clippingThreshold === null ? {} : { clippingThreshold: [clippingThreshold, POSITIVE] }),
+    momentum: [given.momentum ?? 0, UNIT_OPEN],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
+    epsilon: [given.epsilon ?? 1e-30, POSITIVE],
+  };
+  const hyper = defineHyperParams(numeric as Required<typeof numeric>);
+  const integers = {
     minDimSizeToFactor: checkCount('minDimSizeToFactor', given.minDimSizeToFactor, 128),
-    decayRate: checkHyper('decayRate', given.decayRate ?? 0.8, NON_NEGATIVE),
     decayOffset: checkCount('decayOffset', given.decayOffset, 0),
-    multiplyByParameterScale: checkFlag('multiplyByParameterScale', given.multiplyByParameterScale, true),
-    clippingThreshold: given.clippingThreshold === null ? null : checkHyper('clippingThreshold', given.clippingThreshold ?? 1, POSITIVE),
-    momentum: checkHyper('momentum', given.momentum ?? 0, UNIT_OPEN),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-30, POSITIVE),
-    factored: checkFlag('factored', given.factored, true),
+  };
+  const o: ResolvedAdafactorOptions = {
+    ...hyper.options,
+    learningRate,
+    clippingThreshold,
+    ...integers,
+    multiplyByParameterScale: flag('multiplyByParameterScale', given.multiplyByParameterScale, true),
+    factored: flag('factored', given.factored, true),
   };
   const usesEma = o.momentum !== 0;
-  const hyperParams = (step: number): Record<string, number> => ({
-    ...(o.learningRate === null ? {} : { learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE) }),
-    minDimSizeToFactor: o.minDimSizeToFactor,
-    decayRate: resolveHyper('decayRate', o.decayRate, step, NON_NEGATIVE),
-    decayOffset: o.decayOffset,
-    ...(o.clippingThreshold === null ? {} : { clippingThreshold: resolveHyper('clippingThreshold', o.clippingThreshold, step, POSITIVE) }),
-    momentum: resolveHyper('momentum', o.momentum, step, UNIT_OPEN),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-  });
+  const hyperParams = (step: number): Record<string, number> => ({ ...hyper.at(step), ...integers });
   const dimsOf = (t: tf.Tensor) => factoredDims(t.shape, o.factored, o.minDimSizeToFactor);
   const without = (shape: readonly number[], axis: number) => shape.filter((_, i) => i !== axis);
   const placeholder = () => tf.zeros([1]);
@@ -181,41 +183,35 @@ export function adafactor(options?: AdafactorOptions): GradientTransformation<Ad
         vRow: slot((p, d) => (d ? tf.zeros(without(p.shape, d[1]), p.dtype) : placeholder())),
         vCol: slot((p, d) => (d ? tf.zeros(without(p.shape, d[0]), p.dtype) : placeholder())),
         v: slot((p, d) => (d ? placeholder() : tf.zerosLike(p))),
-        ...(usesEma ? { ema: map(params, (p) => tf.zerosLike(p)) } : {}),
+        ...(usesEma ? { ema: zerosLike(params) } : {}),
       };
     },
     update(grads: GradTree, state: AdafactorState, params?: ParamTree): TransformResult<AdafactorState> {
       const h = hyperParams(state.count);
       const ps = slotLeaves(grads, requireParams('adafactor', params, 'needs the parameters (optax scale_by_factored_rms and the parameter scale)'));
-      const [vRows, vCols, vs] = [slotLeaves(grads, state.vRow), slotLeaves(grads, state.vCol), slotLeaves(grads, state.v)];
-      const emas = usesEma ? slotLeaves(grads, state.ema) : [];
       // _decay_rate_pow(step − step_offset, decay_rate): 1 − (i + 1)^(−c), with i clamped at 0 (see above).
       const decay = 1 - (Math.max(state.count - o.decayOffset, 0) + 1) ** -(h.decayRate as number);
-      const next = { vRow: [] as tf.Tensor[], vCol: [] as tf.Tensor[], v: [] as tf.Tensor[], ema: [] as tf.Tensor[] };
       const rms = (x: tf.Tensor) => tf.sqrt(tf.mean(tf.square(x)));
-      const updates = leaves(grads).map((g, i) => {
+      const r = stepLeaves(grads, slotsOf(state, usesEma ? (['vRow', 'vCol', 'v', 'ema'] as const) : (['vRow', 'vCol', 'v'] as const)), (g, s, i) => {
         const p = ps[i] as tf.Tensor;
         const dims = dimsOf(p);
         const gradSqr = tf.add(tf.square(g), h.epsilon as number);
         let u: tf.Tensor;
+        let stats: { vRow: tf.Tensor; vCol: tf.Tensor; v: tf.Tensor };
         if (dims) {
           const [d1, d0] = dims;
-          const vRow = tf.add(tf.mul(vRows[i] as tf.Tensor, decay), tf.mul(tf.mean(gradSqr, d0), 1 - decay));
-          const vCol = tf.add(tf.mul(vCols[i] as tf.Tensor, decay), tf.mul(tf.mean(gradSqr, d1), 1 - decay));
+          const row = ema(s.vRow, tf.mean(gradSqr, d0), decay);
+          const col = ema(s.vCol, tf.mean(gradSqr, d1), decay);
           const reducedD1 = d1 > d0 ? d1 - 1 : d1;
-          const rowColMean = tf.mean(vRow, reducedD1, true);
-          const rowFactor = tf.rsqrt(tf.div(vRow, rowColMean));
-          const colFactor = tf.rsqrt(vCol);
+          const rowColMean = tf.mean(row, reducedD1, true);
+          const rowFactor = tf.rsqrt(tf.div(row, rowColMean));
+          const colFactor = tf.rsqrt(col);
           u = tf.mul(tf.mul(g, tf.expandDims(rowFactor, d0)), tf.expandDims(colFactor, d1));
-          next.vRow.push(vRow);
-          next.vCol.push(vCol);
-          next.v.push(placeholder());
+          stats = { vRow: row, vCol: col, v: placeholder() };
         } else {
-          const v = tf.add(tf.mul(vs[i] as tf.Tensor, decay), tf.mul(gradSqr, 1 - decay));
-          u = tf.mul(g, tf.rsqrt(v));
-          next.vRow.push(placeholder());
-          next.vCol.push(placeholder());
-          next.v.push(v);
+          const full = ema(s.v, gradSqr, decay);
+          u = tf.mul(g, tf.rsqrt(full));
+          stats = { vRow: placeholder(), vCol: placeholder(), v: full };
         }
         // clip_by_block_rms: u / max(1, rms(u) / threshold)
         if (h.clippingThreshold !== undefined) u = tf.div(u, tf.maximum(1, tf.div(rms(u), h.clippingThreshold)));
@@ -224,24 +220,13 @@ export function adafactor(options?: AdafactorOptions): GradientTransformation<Ad
         // scale_by_param_block_rms(1e-3): u · max(rms(θ), 1e-3)
         if (o.multiplyByParameterScale) u = tf.mul(u, tf.maximum(rms(p), 1e-3));
         // ema(momentum, debias=False): ema = (1 − β₁)u + β₁ ema; u = ema
-        if (usesEma) {
-          u = tf.add(tf.mul(u, 1 - (h.momentum as number)), tf.mul(emas[i] as tf.Tensor, h.momentum as number));
-          next.ema.push(u);
-        }
+        if (usesEma) u = ema(s.ema, u, h.momentum as number);
+        const emaSlot = u;
         // add_decayed_weights(weight_decay_rate); scale(−1)
         if (h.weightDecay !== 0) u = tf.add(u, tf.mul(p, h.weightDecay as number));
-        return tf.neg(u);
+        return { update: tf.neg(u), slots: { ...stats, ema: emaSlot } };
       });
-      return {
-        updates: unflatten(grads, updates),
-        state: {
-          count: state.count + 1,
-          vRow: unflatten(grads, next.vRow),
-          vCol: unflatten(grads, next.vCol),
-          v: unflatten(grads, next.v),
-          ...(usesEma ? { ema: unflatten(grads, next.ema) } : {}),
-        },
-      };
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as AdafactorState };
     },
   };
 }

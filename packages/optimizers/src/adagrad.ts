@@ -1,18 +1,16 @@
 import {
-  checkHyper,
+  defineHyperParams,
   type GradientTransformation,
   type GradTree,
   type HyperParam,
   HyperParameterError,
   map,
   type ParamTree,
-  resolveHyper,
   type TransformResult,
   type Tree,
-  unflatten,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves } from './optim-utils.js';
+import { addDecay, decayedParams, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves } from './internal.js';
 
 /** Options of `adagrad` (PyTorch's `torch.optim.Adagrad`). Every number except `initialAccumulatorValue` may be a Schedule. @example `{ learningRate: 0.05, lrDecay: 1e-3 }` */
 export interface AdagradOptions {
@@ -56,44 +54,34 @@ export type AdagradState = {
  * ```
  */
 export function adagrad(options?: AdagradOptions): GradientTransformation<AdagradState, ResolvedAdagradOptions> {
-  const given = requireOptions('adagrad', options, 'adagrad({ learningRate: 0.05 })', true);
+  const given = optionsOf('adagrad', options, 'adagrad({ learningRate: 0.05 })');
   const initial = given.initialAccumulatorValue ?? 0;
   if (typeof initial !== 'number')
     throw new HyperParameterError('initialAccumulatorValue', 'initialAccumulatorValue must be a number (it is used once, by init), not a schedule');
-  const o: ResolvedAdagradOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-2, POSITIVE),
-    lrDecay: checkHyper('lrDecay', given.lrDecay ?? 0, NON_NEGATIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-    initialAccumulatorValue: checkHyper('initialAccumulatorValue', initial, NON_NEGATIVE),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-10, POSITIVE),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    lrDecay: resolveHyper('lrDecay', o.lrDecay, step, NON_NEGATIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
-    initialAccumulatorValue: o.initialAccumulatorValue,
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-2, POSITIVE],
+    lrDecay: [given.lrDecay ?? 0, NON_NEGATIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
+    initialAccumulatorValue: [initial, NON_NEGATIVE],
+    epsilon: [given.epsilon ?? 1e-10, POSITIVE],
   });
   return {
     name: 'adagrad',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): AdagradState => ({ count: 0, sum: map(params, (p) => tf.fill(p.shape, o.initialAccumulatorValue, p.dtype)) }),
+    options: { ...hyper.options, initialAccumulatorValue: initial },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): AdagradState => ({ count: 0, sum: map(params, (p) => tf.fill(p.shape, initial, p.dtype)) }),
     update(grads: GradTree, state: AdagradState, params?: ParamTree): TransformResult<AdagradState> {
-      const h = hyperParams(state.count);
-      const ps = h.weightDecay === 0 ? [] : slotLeaves(grads, requireParams('adagrad', params, 'with weightDecay needs the parameters', 'weightDecay'));
-      const sums = slotLeaves(grads, state.sum);
+      const h = hyper.at(state.count);
+      const ps = decayedParams('adagrad', grads, params, h.weightDecay);
       // step = count + 1; clr = lr / (1 + (step − 1) · lr_decay)
       const clr = h.learningRate / (1 + state.count * h.lrDecay);
-      const nextSums: tf.Tensor[] = [];
-      const updates = leaves(grads).map((grad, i) => {
-        const g = h.weightDecay === 0 ? grad : tf.add(grad, tf.mul(ps[i] as tf.Tensor, h.weightDecay));
+      const r = stepLeaves(grads, { sum: state.sum }, (grad, s, i) => {
+        const g = addDecay(grad, ps[i], h.weightDecay);
         // state_sum.addcmul_(grad, grad, value=1); std = state_sum.sqrt().add_(eps); param.addcdiv_(grad, std, value=-clr)
-        const s = tf.add(sums[i] as tf.Tensor, tf.mul(g, g));
-        nextSums.push(s);
-        return tf.mul(tf.div(g, tf.add(tf.sqrt(s), h.epsilon)), -clr);
+        const sum = tf.add(s.sum, tf.mul(g, g));
+        return { update: tf.mul(tf.div(g, tf.add(tf.sqrt(sum), h.epsilon)), -clr), slots: { sum } };
       });
-      return { updates: unflatten(grads, updates), state: { count: state.count + 1, sum: unflatten(grads, nextSums) } };
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as AdagradState };
     },
   };
 }

@@ -1,8 +1,8 @@
 // Independent float64 references shared by several test files (test code only: index.ts never imports
 // this file). Each is a literal transcription of the cited source, for scalars, on the problem of
-// adam-test-kit.ts.
+// test-kit.ts.
 import type { Schedule } from '@gradkit/core';
-import { at, gradAt, THETA0 } from './adam-test-kit.js';
+import { at, gradAt, THETA0 } from './test-kit.js';
 
 /** The hyper-parameters of the references: plain numbers or schedules, as the options objects. */
 export interface AdamReferenceOptions {

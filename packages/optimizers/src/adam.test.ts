@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { type AdamOptions, adam } from './adam.js';
 import { torchAdam } from './adam-references.js';
-import { badHyperTests, constantGradientSteps, leakTest, roundTripTest, standardBadInputs, trajectoryTests } from './adam-test-kit.js';
+import { badHyperTests, constantGradientSteps, leakTest, needsParamsTest, roundTripTest, standardBadInputs, trajectoryTests } from './test-kit.js';
 
 // Reference: torchAdam in adam-references.ts (torch/optim/adam.py, `_single_tensor_adam`, float64).
 const CONFIGS: [string, AdamOptions][] = [
@@ -68,28 +68,20 @@ describe('adam (torch.optim.Adam)', () => {
     tf.dispose([params, state, wrongShape, missing] as tf.TensorContainer);
   });
 
-  it('needs the parameters for weight decay', () => {
-    const tx = adam({ weightDecay: 0.1 });
-    const g = { w: tf.ones([2]) };
-    const state = tx.init(g);
-    expect(() => tx.update(g, state)).toThrow(/needs the parameters/);
-    tf.dispose([g.w, state as tf.TensorContainer]);
-  });
+  needsParamsTest(() => adam({ weightDecay: 0.1 }), /needs the parameters/);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ...standardBadInputs((o) => adam(o as AdamOptions), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']),
-      ['amsgrad "yes"', () => adam({ amsgrad: 'yes' as unknown as boolean }), 'amsgrad', /amsgrad must be true or false/],
-    ]);
-    it('a schedule that leaves the range later fails at that step', () => {
-      const tx = adam({ beta2: (t) => (t < 1 ? 0.999 : 1) });
-      const g = { w: tf.ones([2]) };
-      let state = tx.init(g);
-      const r = tf.tidy(() => tx.update(g, state) as unknown as tf.TensorContainerObject) as unknown as ReturnType<typeof tx.update>;
-      tf.dispose(state as tf.TensorContainer);
-      state = r.state;
-      expect(() => tx.update(g, state)).toThrow(/beta2 must be in \[0, 1\) \(schedule value at step 1\), got 1/);
-      tf.dispose([g.w, r.updates as tf.TensorContainer, state as tf.TensorContainer]);
-    });
+  badHyperTests([
+    ...standardBadInputs((o) => adam(o as AdamOptions), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']),
+    ['amsgrad "yes"', () => adam({ amsgrad: 'yes' as unknown as boolean }), 'amsgrad', /amsgrad must be true or false/],
+  ]);
+  it('a schedule that leaves the range later fails at that step', () => {
+    const tx = adam({ beta2: (t) => (t < 1 ? 0.999 : 1) });
+    const g = { w: tf.ones([2]) };
+    let state = tx.init(g);
+    const r = tf.tidy(() => tx.update(g, state) as unknown as tf.TensorContainerObject) as unknown as ReturnType<typeof tx.update>;
+    tf.dispose(state as tf.TensorContainer);
+    state = r.state;
+    expect(() => tx.update(g, state)).toThrow(/beta2 must be in \[0, 1\) \(schedule value at step 1\), got 1/);
+    tf.dispose([g.w, r.updates as tf.TensorContainer, state as tf.TensorContainer]);
   });
 });

@@ -1,18 +1,21 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-  zip,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE, requireParams } from './adam-common.js';
+import {
+  addDecay,
+  decayedParams,
+  ema,
+  flag,
+  gradLeaves,
+  NON_NEGATIVE,
+  NON_ZERO_DECAY,
+  optionsOf,
+  POSITIVE,
+  slotsOf,
+  stepLeaves,
+  subDecay,
+  UNIT_OPEN,
+  zeroState,
+} from './internal.js';
 
 /** Options of `adam` and `adamw` (PyTorch's `torch.optim.Adam` / `AdamW`). Every number may be a Schedule. @example `{ learningRate: 3e-4, beta2: 0.99, amsgrad: true }` */
 export interface AdamOptions {
@@ -53,69 +56,55 @@ export type AdamState = {
   readonly nuMax?: Tree<tf.Tensor>;
 };
 
-/** Validates and resolves the options shared by `adam` and `adamw`. */
-export function resolveAdamOptions(name: string, options: AdamOptions | undefined, weightDecayDefault: number): ResolvedAdamOptions {
-  const given = optionsOf(name, options, `${name}({ learningRate: 1e-3 })`);
-  return {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
-    amsgrad: flag('amsgrad', given.amsgrad, false),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? weightDecayDefault, NON_NEGATIVE),
-  };
-}
-
 /**
  * The Adam update shared by `adam` (L2 weight decay) and `adamw` (decoupled weight decay): PyTorch's
- * `_single_tensor_adam`, with the bias corrections computed on the host from `count`.
+ * `_single_tensor_adam`, with the bias corrections computed on the host from `count`. Validates and
+ * resolves the options, whose `weightDecay` defaults to `weightDecayDefault`.
  */
-export function adamTransformation(name: 'adam' | 'adamw', o: ResolvedAdamOptions, decoupled: boolean): GradientTransformation<AdamState, ResolvedAdamOptions> {
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, BETA),
-    beta2: resolveHyper('beta2', o.beta2, step, BETA),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+export function adamTransformation(
+  name: 'adam' | 'adamw',
+  options: AdamOptions | undefined,
+  weightDecayDefault: number,
+  decoupled: boolean,
+): GradientTransformation<AdamState, ResolvedAdamOptions> {
+  const given = optionsOf(name, options, `${name}({ learningRate: 1e-3 })`);
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-3, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-8, POSITIVE],
+    weightDecay: [given.weightDecay ?? weightDecayDefault, NON_NEGATIVE],
   });
+  const amsgrad = flag('amsgrad', given.amsgrad, false);
+  const slots = amsgrad ? (['mu', 'nu', 'nuMax'] as const) : (['mu', 'nu'] as const);
   return {
     name,
-    options: o,
-    hyperParams,
-    init(params: ParamTree): AdamState {
-      const zeros = () => map(params, (p) => tf.zerosLike(p));
-      return o.amsgrad ? { count: 0, mu: zeros(), nu: zeros(), nuMax: zeros() } : { count: 0, mu: zeros(), nu: zeros() };
-    },
+    options: { ...hyper.options, amsgrad },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): AdamState => zeroState(params, ...slots),
     update(grads: GradTree, state: AdamState, params?: ParamTree): TransformResult<AdamState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const t = state.count + 1;
       const stepSize = h.learningRate / (1 - h.beta1 ** t);
       const bc2Sqrt = Math.sqrt(1 - h.beta2 ** t);
       const gs = gradLeaves(grads, state.mu);
-      const mus = leavesOf(state.mu);
-      const nus = leavesOf(state.nu);
-      const maxes = o.amsgrad ? leavesOf(state.nuMax as Tree<tf.Tensor>) : [];
-      const ps = h.weightDecay === 0 ? [] : zip(grads, requireParams(name, 'weightDecay', params)).map((e) => e.b);
-      const mu: tf.Tensor[] = [];
-      const nu: tf.Tensor[] = [];
-      const nuMax: tf.Tensor[] = [];
-      const updates = gs.map((g0, i) => {
-        const p = ps[i];
-        const g = p && !decoupled ? tf.add(g0, tf.mul(p, h.weightDecay)) : g0;
-        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
-        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
-        const vMax = o.amsgrad ? tf.maximum(maxes[i] as tf.Tensor, v) : v;
-        mu.push(m);
-        nu.push(v);
-        if (o.amsgrad) nuMax.push(vMax);
-        const denom = tf.add(tf.div(tf.sqrt(vMax), bc2Sqrt), h.epsilon);
-        const step = tf.mul(tf.div(m, denom), -stepSize);
-        return p && decoupled ? tf.sub(step, tf.mul(p, h.learningRate * h.weightDecay)) : step;
-      });
-      const next: AdamState = o.amsgrad
-        ? { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu), nuMax: unflatten(grads, nuMax) }
-        : { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu) };
-      return { updates: unflatten(grads, updates), state: next };
+      const ps = decayedParams(name, grads, params, h.weightDecay, NON_ZERO_DECAY);
+      const r = stepLeaves(
+        grads,
+        slotsOf(state, slots),
+        (g0, s, i) => {
+          const p = ps[i];
+          const g = decoupled ? g0 : addDecay(g0, p, h.weightDecay);
+          const m = ema(s.mu, g, h.beta1);
+          const v = ema(s.nu, tf.square(g), h.beta2);
+          const vMax = amsgrad ? tf.maximum(s.nuMax, v) : v;
+          const denom = tf.add(tf.div(tf.sqrt(vMax), bc2Sqrt), h.epsilon);
+          const step = tf.mul(tf.div(m, denom), -stepSize);
+          return { update: decoupled ? subDecay(step, p, h.learningRate * h.weightDecay) : step, slots: { mu: m, nu: v, nuMax: vMax } };
+        },
+        gs,
+      );
+      return { updates: r.updates, state: { count: t, ...r.slots } as AdamState };
     },
   };
 }
@@ -140,5 +129,5 @@ export function adamTransformation(name: 'adam' | 'adamw', o: ResolvedAdamOption
  * ```
  */
 export function adam(options?: AdamOptions): GradientTransformation<AdamState, ResolvedAdamOptions> {
-  return adamTransformation('adam', resolveAdamOptions('adam', options, 0), false);
+  return adamTransformation('adam', options, 0, false);
 }

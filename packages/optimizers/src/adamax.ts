@@ -1,18 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-  zip,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BETA, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE, requireParams } from './adam-common.js';
+import { addDecay, decayedParams, ema, gradLeaves, NON_NEGATIVE, NON_ZERO_DECAY, optionsOf, POSITIVE, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `adamax` (PyTorch's `torch.optim.Adamax`). Every number may be a Schedule. @example `{ learningRate: 2e-3, beta2: 0.99 }` */
 export interface AdamaxOptions {
@@ -62,45 +50,36 @@ export type AdamaxState = {
  */
 export function adamax(options?: AdamaxOptions): GradientTransformation<AdamaxState, ResolvedAdamaxOptions> {
   const given = optionsOf('adamax', options, 'adamax({ learningRate: 2e-3 })');
-  const o: ResolvedAdamaxOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 2e-3, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, BETA),
-    beta2: resolveHyper('beta2', o.beta2, step, BETA),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 2e-3, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-8, POSITIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
   });
   return {
     name: 'adamax',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): AdamaxState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    options: hyper.options,
+    hyperParams: hyper.at,
+    init: (params: ParamTree): AdamaxState => zeroState(params, 'mu', 'nu'),
     update(grads: GradTree, state: AdamaxState, params?: ParamTree): TransformResult<AdamaxState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const t = state.count + 1;
       const clr = h.learningRate / (1 - h.beta1 ** t);
       const gs = gradLeaves(grads, state.mu);
-      const mus = leavesOf(state.mu);
-      const nus = leavesOf(state.nu);
-      const ps = h.weightDecay === 0 ? [] : zip(grads, requireParams('adamax', 'weightDecay', params)).map((e) => e.b);
-      const mu: tf.Tensor[] = [];
-      const nu: tf.Tensor[] = [];
-      const updates = gs.map((g0, i) => {
-        const p = ps[i];
-        const g = p ? tf.add(g0, tf.mul(p, h.weightDecay)) : g0;
-        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
-        const u = tf.maximum(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.add(tf.abs(g), h.epsilon));
-        mu.push(m);
-        nu.push(u);
-        return tf.mul(tf.div(m, u), -clr);
-      });
-      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu) } };
+      const ps = decayedParams('adamax', grads, params, h.weightDecay, NON_ZERO_DECAY);
+      const r = stepLeaves(
+        grads,
+        { mu: state.mu, nu: state.nu },
+        (g0, s, i) => {
+          const g = addDecay(g0, ps[i], h.weightDecay);
+          const m = ema(s.mu, g, h.beta1);
+          const u = tf.maximum(tf.mul(s.nu, h.beta2), tf.add(tf.abs(g), h.epsilon));
+          return { update: tf.mul(tf.div(m, u), -clr), slots: { mu: m, nu: u } };
+        },
+        gs,
+      );
+      return { updates: r.updates, state: { count: t, ...r.slots } as AdamaxState };
     },
   };
 }

@@ -1,10 +1,9 @@
 import { expectClose } from '@gradkit/testing';
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { AdamOptions } from './adam.js';
 import { torchAdam } from './adam-references.js';
-import { badHyperTests, constantGradientSteps, leakTest, roundTripTest, standardBadInputs, trajectoryTests } from './adam-test-kit.js';
 import { adamw } from './adamw.js';
+import { badHyperTests, constantGradientSteps, leakTest, needsParamsTest, roundTripTest, standardBadInputs, trajectoryTests } from './test-kit.js';
 
 // Reference: torchAdam(…, decoupled = true) in adam-references.ts (torch/optim/adam.py,
 // `_single_tensor_adam` with decoupled_weight_decay, i.e. torch.optim.AdamW; float64).
@@ -42,18 +41,10 @@ describe('adamw (torch.optim.AdamW)', () => {
   roundTripTest(() => adamw({ learningRate: 0.05, amsgrad: true }));
   leakTest([() => adamw(), () => adamw({ amsgrad: true })]);
 
-  it('needs the parameters', () => {
-    const tx = adamw();
-    const g = { w: tf.ones([2]) };
-    const state = tx.init(g);
-    expect(() => tx.update(g, state)).toThrow(/adamw with a non-zero weightDecay needs the parameters/);
-    tf.dispose([g.w, state as tf.TensorContainer]);
-  });
+  needsParamsTest(() => adamw(), /adamw with a non-zero weightDecay needs the parameters/);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ...standardBadInputs((o) => adamw(o as AdamOptions), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']),
-      ['amsgrad 1', () => adamw({ amsgrad: 1 as unknown as boolean }), 'amsgrad', /amsgrad must be true or false/],
-    ]);
-  });
+  badHyperTests([
+    ...standardBadInputs((o) => adamw(o as AdamOptions), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']),
+    ['amsgrad 1', () => adamw({ amsgrad: 1 as unknown as boolean }), 'amsgrad', /amsgrad must be true or false/],
+  ]);
 });

@@ -1,5 +1,5 @@
 import type { GradientTransformation } from '@gradkit/core';
-import { type AdamOptions, type AdamState, adamTransformation, type ResolvedAdamOptions, resolveAdamOptions } from './adam.js';
+import { type AdamOptions, type AdamState, adamTransformation, type ResolvedAdamOptions } from './adam.js';
 
 /**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay, PyTorch's `torch.optim.AdamW`
@@ -20,5 +20,5 @@ import { type AdamOptions, type AdamState, adamTransformation, type ResolvedAdam
  * ```
  */
 export function adamw(options?: AdamOptions): GradientTransformation<AdamState, ResolvedAdamOptions> {
-  return adamTransformation('adamw', resolveAdamOptions('adamw', options, 1e-2), true);
+  return adamTransformation('adamw', options, 1e-2, true);
 }

@@ -3,10 +3,10 @@ import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { torchAdam } from './adam-references.js';
-import { badHyperTests, leakTest, roundTripTest, trajectoryTests } from './adam-test-kit.js';
 import { addDecayedWeights } from './add-decayed-weights.js';
 import { scaleByAdam } from './scale-by-adam.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
+import { badHyperTests, leakTest, roundTripTest, trajectoryTests } from './test-kit.js';
 
 // References: torchAdam in adam-references.ts (torch/optim/adam.py, `_single_tensor_adam`, float64).
 // optax.adamw is chain(scale_by_adam, add_decayed_weights(λ), scale_by_learning_rate(η)) and equals
@@ -95,13 +95,11 @@ describe('addDecayedWeights (optax.add_decayed_weights)', () => {
       ),
   ]);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ['weightDecay −1e-2', () => addDecayedWeights(-1e-2), 'weightDecay', /weightDecay must be in \[0, ∞\)/],
-      ['weightDecay NaN', () => addDecayedWeights(Number.NaN), 'weightDecay', /finite number/],
-      ['weightDecay schedule going negative', () => addDecayedWeights(() => -1), 'weightDecay', /schedule value at step 0/],
-      ['mask 5', () => addDecayedWeights(0.1, 5 as unknown as boolean), 'mask', /mask must be a tree of booleans/],
-    ]);
-    it('is a HyperParameterError', () => expect(() => addDecayedWeights(-1)).toThrow(HyperParameterError));
-  });
+  badHyperTests([
+    ['weightDecay −1e-2', () => addDecayedWeights(-1e-2), 'weightDecay', /weightDecay must be in \[0, ∞\)/],
+    ['weightDecay NaN', () => addDecayedWeights(Number.NaN), 'weightDecay', /finite number/],
+    ['weightDecay schedule going negative', () => addDecayedWeights(() => -1), 'weightDecay', /schedule value at step 0/],
+    ['mask 5', () => addDecayedWeights(0.1, 5 as unknown as boolean), 'mask', /mask must be a tree of booleans/],
+  ]);
+  it('is a HyperParameterError', () => expect(() => addDecayedWeights(-1)).toThrow(HyperParameterError));
 });

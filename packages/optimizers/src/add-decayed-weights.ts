@@ -1,28 +1,27 @@
 import {
-  checkHyper,
+  defineHyperParams,
   flatten,
   type GradientTransformation,
   type GradTree,
   type HyperParam,
   HyperParameterError,
   type ParamTree,
-  resolveHyper,
   type TransformResult,
-  type Tree,
   TreeMismatchError,
   unflatten,
   zip,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { NON_NEGATIVE } from './adam-common.js';
+import { NON_NEGATIVE, requireParams } from './internal.js';
+import type { Mask } from './masked.js';
 
 /**
- * Which parameters `addDecayedWeights` decays: a tree of booleans shaped like the parameters, or a
- * predicate on each parameter's path (and value); `true`/`false` alone selects all or none.
+ * Which parameters `addDecayedWeights` decays: a `Mask` (a tree of booleans shaped like the
+ * parameters, or a predicate on each parameter's path and value); `true`/`false` alone selects all or none.
  *
  * @example `(path) => !/(bias|gamma|beta)$/.test(path)`
  */
-export type WeightDecayMask = Tree<boolean> | ((path: string, param: tf.Tensor) => boolean);
+export type WeightDecayMask = Mask;
 
 /** `addDecayedWeights`'s options. @example `addDecayedWeights(1e-4).options // { weightDecay: 1e-4, mask: null }` */
 export interface ResolvedAddDecayedWeightsOptions {
@@ -66,8 +65,8 @@ export function addDecayedWeights(
       `mask must be a tree of booleans shaped like the parameters or a function (path, param) => boolean, got ${String(mask)}`,
     );
   }
-  const o: ResolvedAddDecayedWeightsOptions = { weightDecay: checkHyper('weightDecay', weightDecay, NON_NEGATIVE), mask: mask ?? null };
-  const hyperParams = (step: number) => ({ weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE) });
+  const hyper = defineHyperParams({ weightDecay: [weightDecay, NON_NEGATIVE] });
+  const o: ResolvedAddDecayedWeightsOptions = { ...hyper.options, mask: mask ?? null };
   const selected = (params: ParamTree): boolean[] => {
     const m = o.mask;
     if (m === null || typeof m === 'boolean') return flatten(params).map(() => m !== false);
@@ -80,15 +79,13 @@ export function addDecayedWeights(
   return {
     name: 'addDecayedWeights',
     options: o,
-    hyperParams,
+    hyperParams: hyper.at,
     init: (): AddDecayedWeightsState => ({ count: 0 }),
     update(grads: GradTree, state: AddDecayedWeightsState, params?: ParamTree): TransformResult<AddDecayedWeightsState> {
-      const wd = hyperParams(state.count).weightDecay;
-      if (params === undefined || params === null) {
-        throw new HyperParameterError('weightDecay', 'addDecayedWeights needs the parameters: call update(grads, state, params)');
-      }
-      const pairs = zip(grads, params);
-      const flags = selected(params);
+      const wd = hyper.at(state.count).weightDecay;
+      const given = requireParams('addDecayedWeights', params, 'needs the parameters', 'weightDecay');
+      const pairs = zip(grads, given);
+      const flags = selected(given);
       const updates = pairs.map(({ a: g, b: p }, i) => (flags[i] && wd !== 0 ? tf.add(g, tf.mul(p, wd)) : g));
       return { updates: unflatten(grads, updates), state: { count: state.count + 1 } };
     },

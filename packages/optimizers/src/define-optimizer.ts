@@ -1,19 +1,18 @@
 import {
-  checkHyper,
-  flatten,
+  defineHyperParams,
   type GradientTransformation,
   type GradTree,
   type HyperParam,
   HyperParameterError,
   type HyperRange,
+  type HyperSpec,
   map,
   type ParamTree,
-  resolveHyper,
   type TransformResult,
   type Tree,
-  unflatten,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { leaves, optionsOf, requireParams, slotsOf, stepLeaves } from './internal.js';
 import { registerOptimizer } from './registry.js';
 
 /** The numeric options of an optimizer definition (numbers, or Schedules at run time). @example `{ learningRate: 1e-3, beta: 0.9 }` */
@@ -84,57 +83,27 @@ export function defineOptimizer<N extends NumericDefaults, S extends string>(
   const { name, defaults, slots } = definition;
   const ranges: { readonly [K in keyof N]?: HyperRange } = definition.ranges ?? {};
   const keys = Object.keys(defaults) as (keyof N & string)[];
-  const factory = (options: DefinedOptions<N> = {}) => {
-    if (options === null || typeof options !== 'object')
-      throw new HyperParameterError('options', `${name} takes an options object, e.g. ${name}({ ${keys[0] ?? 'learningRate'}: … })`);
-    const unknown = Object.keys(options).find((k) => !keys.includes(k));
+  const factory = (options?: DefinedOptions<N>) => {
+    const given = optionsOf(name, options, `${name}({ ${keys[0] ?? 'learningRate'}: … })`);
+    const unknown = Object.keys(given).find((k) => !keys.includes(k));
     if (unknown !== undefined) throw new HyperParameterError(unknown, `${name} has no option '${unknown}' (its options: ${keys.join(', ')})`);
-    const resolved = Object.fromEntries(keys.map((k) => [k, checkHyper(k, options[k] ?? (defaults[k] as number), ranges[k] ?? {})])) as Record<
-      keyof N,
-      HyperParam
-    >;
-    const hyperParams = (step: number) =>
-      Object.fromEntries(keys.map((k) => [k, resolveHyper(k, resolved[k], step, ranges[k] ?? {})])) as Record<keyof N, number>;
+    const numeric = defineHyperParams<string>(Object.fromEntries(keys.map((k) => [k, [given[k] ?? (defaults[k] as number), ranges[k] ?? {}] as HyperSpec])));
     return {
       name,
-      options: resolved,
-      hyperParams,
+      options: numeric.options as Readonly<Record<keyof N, HyperParam>>,
+      hyperParams: numeric.at,
       init: (params: ParamTree) =>
         ({
           count: 0,
           ...Object.fromEntries(slots.map((s) => [s, map(params, (p) => tf.fill(p.shape, definition.initial?.[s] ?? 0, 'float32'))])),
         }) as DefinedState<S>,
       update(grads: GradTree, state: DefinedState<S>, params?: ParamTree): TransformResult<DefinedState<S>> {
-        if (!params) throw new HyperParameterError('params', `${name} needs the parameters: call update(grads, state, params)`);
-        const hyper = hyperParams(state.count);
-        const g = flatten(grads).map((e) => e.value);
-        const p = flatten(params).map((e) => e.value);
-        const buffers = slots.map((s) => flatten(state[s]).map((e) => e.value));
-        const results = g.map((grad, i) =>
-          definition.step({
-            grad,
-            param: p[i] as tf.Tensor,
-            slots: Object.fromEntries(slots.map((s, k) => [s, buffers[k]?.[i]])) as Record<S, tf.Tensor>,
-            hyper,
-            step: state.count,
-          }),
+        const p = leaves(requireParams(name, params, 'needs the parameters'));
+        const hyper = numeric.at(state.count) as Readonly<Record<keyof N, number>>;
+        const r = stepLeaves(grads, slotsOf(state, slots), (grad, current, i) =>
+          definition.step({ grad, param: p[i] as tf.Tensor, slots: current, hyper, step: state.count }),
         );
-        const next = Object.fromEntries(
-          slots.map((s) => [
-            s,
-            unflatten(
-              grads,
-              results.map((r) => r.slots[s]),
-            ),
-          ]),
-        );
-        return {
-          updates: unflatten(
-            grads,
-            results.map((r) => r.update),
-          ),
-          state: { count: state.count + 1, ...next } as DefinedState<S>,
-        };
+        return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as DefinedState<S> };
       },
     };
   };

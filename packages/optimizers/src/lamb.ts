@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, trustRatio, UNIT_OPEN } from './optim-utils.js';
+import { ema, NON_NEGATIVE, optionsOf, POSITIVE, requireParams, slotLeaves, stepLeaves, trustRatio, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `lamb` (optax's `lamb`; PyTorch has no LAMB). Every number may be a Schedule. @example `{ learningRate: 2e-3, weightDecay: 0.01 }` */
 export interface LambOptions {
@@ -61,50 +50,37 @@ export type LambState = {
  * ```
  */
 export function lamb(options?: LambOptions): GradientTransformation<LambState, ResolvedLambOptions> {
-  const given = requireOptions('lamb', options, 'lamb({ learningRate: 2e-3 })', true);
-  const o: ResolvedLambOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, UNIT_OPEN),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, UNIT_OPEN),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-6, POSITIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, UNIT_OPEN),
-    beta2: resolveHyper('beta2', o.beta2, step, UNIT_OPEN),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  const given = optionsOf('lamb', options, 'lamb({ learningRate: 2e-3 })');
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-3, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-6, POSITIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
   });
   return {
     name: 'lamb',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): LambState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    options: hyper.options,
+    hyperParams: hyper.at,
+    init: (params: ParamTree): LambState => zeroState(params, 'mu', 'nu'),
     update(grads: GradTree, state: LambState, params?: ParamTree): TransformResult<LambState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const ps = slotLeaves(grads, requireParams('lamb', params, 'needs the parameters for its trust ratio'));
-      const mus = slotLeaves(grads, state.mu);
-      const nus = slotLeaves(grads, state.nu);
       const t = state.count + 1;
       const bc1 = 1 - h.beta1 ** t;
       const bc2 = 1 - h.beta2 ** t;
-      const nextMu: tf.Tensor[] = [];
-      const nextNu: tf.Tensor[] = [];
-      const updates = leaves(grads).map((g, i) => {
+      const r = stepLeaves(grads, { mu: state.mu, nu: state.nu }, (g, s, i) => {
         const p = ps[i] as tf.Tensor;
         // scale_by_adam: mu = (1 - b1) g + b1 mu; nu = (1 - b2) g² + b2 nu; mu_hat / (sqrt(nu_hat + 0) + eps)
-        const m = tf.add(tf.mul(g, 1 - h.beta1), tf.mul(mus[i] as tf.Tensor, h.beta1));
-        const v = tf.add(tf.mul(tf.mul(g, g), 1 - h.beta2), tf.mul(nus[i] as tf.Tensor, h.beta2));
-        nextMu.push(m);
-        nextNu.push(v);
-        let u = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), h.epsilon));
+        const m = ema(s.mu, g, h.beta1);
+        const v = ema(s.nu, tf.mul(g, g), h.beta2);
+        const direction = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), h.epsilon));
         // add_decayed_weights: u + wd · p
-        if (h.weightDecay !== 0) u = tf.add(u, tf.mul(p, h.weightDecay));
+        const u = h.weightDecay === 0 ? direction : tf.add(direction, tf.mul(p, h.weightDecay));
         // scale_by_trust_ratio (trust coefficient 1, eps 0), then scale_by_learning_rate: −lr
-        return tf.mul(tf.mul(u, trustRatio(p, u, 1, 0)), -h.learningRate);
+        return { update: tf.mul(tf.mul(u, trustRatio(p, u, 1, 0)), -h.learningRate), slots: { mu: m, nu: v } };
       });
-      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+      return { updates: r.updates, state: { count: t, ...r.slots } as LambState };
     },
   };
 }

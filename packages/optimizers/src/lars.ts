@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFlag, leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, trustRatio } from './optim-utils.js';
+import { flag, NON_NEGATIVE, optionsOf, POSITIVE, requireParams, slotLeaves, slotsOf, stepLeaves, trustRatio, zeroState } from './internal.js';
 
 /** Options of `lars` (optax's `lars`; PyTorch has no LARS). Every number may be a Schedule. @example `{ learningRate: 0.5, weightDecay: 1e-4, nesterov: true }` */
 export interface LarsOptions {
@@ -63,49 +52,37 @@ export type LarsState = {
  * ```
  */
 export function lars(options: LarsOptions): GradientTransformation<LarsState, ResolvedLarsOptions> {
-  const given = requireOptions('lars', options, 'lars({ learningRate: 0.5 })', false);
-  const o: ResolvedLarsOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate, POSITIVE),
-    momentum: checkHyper('momentum', given.momentum ?? 0.9, NON_NEGATIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-    trustCoefficient: checkHyper('trustCoefficient', given.trustCoefficient ?? 0.001, POSITIVE),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 0, NON_NEGATIVE),
-    nesterov: checkFlag('nesterov', given.nesterov, false),
-  };
-  const usesTrace = o.momentum !== 0;
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    momentum: resolveHyper('momentum', o.momentum, step, NON_NEGATIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
-    trustCoefficient: resolveHyper('trustCoefficient', o.trustCoefficient, step, POSITIVE),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, NON_NEGATIVE),
+  const given = optionsOf('lars', options, 'lars({ learningRate: 0.5 })', false);
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate, POSITIVE],
+    momentum: [given.momentum ?? 0.9, NON_NEGATIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
+    trustCoefficient: [given.trustCoefficient ?? 0.001, POSITIVE],
+    epsilon: [given.epsilon ?? 0, NON_NEGATIVE],
   });
+  const nesterov = flag('nesterov', given.nesterov, false);
+  const usesTrace = hyper.options.momentum !== 0;
+  const slots = usesTrace ? (['trace'] as const) : [];
   return {
     name: 'lars',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): LarsState => (usesTrace ? { count: 0, trace: map(params, (p) => tf.zerosLike(p)) } : { count: 0 }),
+    options: { ...hyper.options, nesterov },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): LarsState => zeroState(params, ...slots),
     update(grads: GradTree, state: LarsState, params?: ParamTree): TransformResult<LarsState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const ps = slotLeaves(grads, requireParams('lars', params, 'needs the parameters for its trust ratio'));
-      const traces = usesTrace ? slotLeaves(grads, state.trace) : [];
-      const nextTrace: tf.Tensor[] = [];
-      const updates = leaves(grads).map((g, i) => {
+      const r = stepLeaves(grads, slotsOf(state, slots), (g, s, i) => {
         const p = ps[i] as tf.Tensor;
         // add_decayed_weights: g + wd · p
         const u = h.weightDecay === 0 ? g : tf.add(g, tf.mul(p, h.weightDecay));
         // scale_by_trust_ratio(trust_coefficient, eps); scale_by_learning_rate: −lr
-        const s = tf.mul(tf.mul(u, trustRatio(p, u, h.trustCoefficient, h.epsilon)), -h.learningRate);
-        if (!usesTrace) return s;
+        const scaled = tf.mul(tf.mul(u, trustRatio(p, u, h.trustCoefficient, h.epsilon)), -h.learningRate);
+        if (!usesTrace) return { update: scaled, slots: {} };
         // trace: new_trace = g + decay · trace; updates = g + decay · new_trace (nesterov) or new_trace
-        const t = tf.add(s, tf.mul(traces[i] as tf.Tensor, h.momentum));
-        nextTrace.push(t);
-        return o.nesterov ? tf.add(s, tf.mul(t, h.momentum)) : t;
+        const trace = tf.add(scaled, tf.mul(s.trace, h.momentum));
+        return { update: nesterov ? tf.add(scaled, tf.mul(trace, h.momentum)) : trace, slots: { trace } };
       });
-      return {
-        updates: unflatten(grads, updates),
-        state: usesTrace ? { count: state.count + 1, trace: unflatten(grads, nextTrace) } : { count: state.count + 1 },
-      };
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } };
     },
   };
 }

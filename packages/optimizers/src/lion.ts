@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, UNIT_OPEN } from './optim-utils.js';
+import { addDecay, decayedParams, ema, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `lion` (optax's `lion`; PyTorch has no Lion). Every number may be a Schedule. @example `{ learningRate: 3e-5, weightDecay: 1 }` */
 export interface LionOptions {
@@ -54,39 +43,28 @@ export type LionState = {
  * ```
  */
 export function lion(options?: LionOptions): GradientTransformation<LionState, ResolvedLionOptions> {
-  const given = requireOptions('lion', options, 'lion({ learningRate: 3e-5 })', true);
-  const o: ResolvedLionOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-4, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, UNIT_OPEN),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.99, UNIT_OPEN),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, UNIT_OPEN),
-    beta2: resolveHyper('beta2', o.beta2, step, UNIT_OPEN),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  const given = optionsOf('lion', options, 'lion({ learningRate: 3e-5 })');
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-4, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.99, UNIT_OPEN],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
   });
   return {
     name: 'lion',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): LionState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)) }),
+    options: hyper.options,
+    hyperParams: hyper.at,
+    init: (params: ParamTree): LionState => zeroState(params, 'mu'),
     update(grads: GradTree, state: LionState, params?: ParamTree): TransformResult<LionState> {
-      const h = hyperParams(state.count);
-      const ps = h.weightDecay === 0 ? [] : slotLeaves(grads, requireParams('lion', params, 'with weightDecay needs the parameters', 'weightDecay'));
-      const mus = slotLeaves(grads, state.mu);
-      const nextMu: tf.Tensor[] = [];
-      const updates = leaves(grads).map((g, i) => {
-        const m = mus[i] as tf.Tensor;
+      const h = hyper.at(state.count);
+      const ps = decayedParams('lion', grads, params, h.weightDecay);
+      const r = stepLeaves(grads, { mu: state.mu }, (g, s, i) => {
         // scale_by_lion: sign((1 - b1) * g + b1 * m); mu = (1 - b2) * g + b2 * mu
-        let u = tf.sign(tf.add(tf.mul(g, 1 - h.beta1), tf.mul(m, h.beta1)));
-        nextMu.push(tf.add(tf.mul(g, 1 - h.beta2), tf.mul(m, h.beta2)));
+        const direction = tf.sign(ema(s.mu, g, h.beta1));
         // add_decayed_weights: u + wd * p; scale_by_learning_rate: −lr · u
-        if (h.weightDecay !== 0) u = tf.add(u, tf.mul(ps[i] as tf.Tensor, h.weightDecay));
-        return tf.mul(u, -h.learningRate);
+        return { update: tf.mul(addDecay(direction, ps[i], h.weightDecay), -h.learningRate), slots: { mu: ema(s.mu, g, h.beta2) } };
       });
-      return { updates: unflatten(grads, updates), state: { count: state.count + 1, mu: unflatten(grads, nextMu) } };
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as LionState };
     },
   };
 }

@@ -1,18 +1,20 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-  zip,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE, requireParams } from './adam-common.js';
+import {
+  addDecay,
+  decayedParams,
+  ema,
+  flag,
+  gradLeaves,
+  NON_NEGATIVE,
+  NON_ZERO_DECAY,
+  optionsOf,
+  POSITIVE,
+  stepLeaves,
+  subDecay,
+  UNIT_OPEN,
+  zeroState,
+} from './internal.js';
 
 /** Options of `nadam` (PyTorch's `torch.optim.NAdam`). Every number may be a Schedule. @example `{ learningRate: 2e-3, momentumDecay: 4e-3 }` */
 export interface NadamOptions {
@@ -70,26 +72,18 @@ export type NadamState = {
  */
 export function nadam(options?: NadamOptions): GradientTransformation<NadamState, ResolvedNadamOptions> {
   const given = optionsOf('nadam', options, 'nadam({ learningRate: 2e-3 })');
-  const o: ResolvedNadamOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 2e-3, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-    momentumDecay: checkHyper('momentumDecay', given.momentumDecay ?? 4e-3, NON_NEGATIVE),
-    decoupledWeightDecay: flag('decoupledWeightDecay', given.decoupledWeightDecay, false),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, BETA),
-    beta2: resolveHyper('beta2', o.beta2, step, BETA),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
-    momentumDecay: resolveHyper('momentumDecay', o.momentumDecay, step, NON_NEGATIVE),
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 2e-3, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-8, POSITIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
+    momentumDecay: [given.momentumDecay ?? 4e-3, NON_NEGATIVE],
   });
+  const decoupledWeightDecay = flag('decoupledWeightDecay', given.decoupledWeightDecay, false);
   // μ of step t (counted from 1), with the hyper-parameters of the update that takes it (at count t − 1).
   const muAt = (t: number) => {
-    const h = hyperParams(t - 1);
+    const h = hyper.at(t - 1);
     return h.beta1 * (1 - 0.5 * 0.96 ** (t * h.momentumDecay));
   };
   // Πₜ = μ₁⋯μₜ, extended incrementally from the last value asked for (recomputed from 1 when going back).
@@ -105,11 +99,11 @@ export function nadam(options?: NadamOptions): GradientTransformation<NadamState
   };
   return {
     name: 'nadam',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): NadamState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    options: { ...hyper.options, decoupledWeightDecay },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): NadamState => zeroState(params, 'mu', 'nu'),
     update(grads: GradTree, state: NadamState, params?: ParamTree): TransformResult<NadamState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const t = state.count + 1;
       const bc2 = 1 - h.beta2 ** t;
       const mu = h.beta1 * (1 - 0.5 * 0.96 ** (t * h.momentumDecay));
@@ -118,23 +112,22 @@ export function nadam(options?: NadamOptions): GradientTransformation<NadamState
       const gradScale = (-h.learningRate * (1 - mu)) / (1 - product);
       const momentumScale = (-h.learningRate * muNext) / (1 - product * muNext);
       const gs = gradLeaves(grads, state.mu);
-      const mus = leavesOf(state.mu);
-      const nus = leavesOf(state.nu);
-      const ps = h.weightDecay === 0 ? [] : zip(grads, requireParams('nadam', 'weightDecay', params)).map((e) => e.b);
-      const nextMu: tf.Tensor[] = [];
-      const nextNu: tf.Tensor[] = [];
-      const updates = gs.map((g0, i) => {
-        const p = ps[i];
-        const g = p && !o.decoupledWeightDecay ? tf.add(g0, tf.mul(p, h.weightDecay)) : g0;
-        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
-        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
-        nextMu.push(m);
-        nextNu.push(v);
-        const denom = tf.add(tf.sqrt(tf.div(v, bc2)), h.epsilon);
-        const step = tf.div(tf.add(tf.mul(g, gradScale), tf.mul(m, momentumScale)), denom);
-        return p && o.decoupledWeightDecay ? tf.sub(step, tf.mul(p, h.learningRate * h.weightDecay)) : step;
-      });
-      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+      const ps = decayedParams('nadam', grads, params, h.weightDecay, NON_ZERO_DECAY);
+      const r = stepLeaves(
+        grads,
+        { mu: state.mu, nu: state.nu },
+        (g0, s, i) => {
+          const p = ps[i];
+          const g = decoupledWeightDecay ? g0 : addDecay(g0, p, h.weightDecay);
+          const m = ema(s.mu, g, h.beta1);
+          const v = ema(s.nu, tf.square(g), h.beta2);
+          const denom = tf.add(tf.sqrt(tf.div(v, bc2)), h.epsilon);
+          const step = tf.div(tf.add(tf.mul(g, gradScale), tf.mul(m, momentumScale)), denom);
+          return { update: decoupledWeightDecay ? subDecay(step, p, h.learningRate * h.weightDecay) : step, slots: { mu: m, nu: v } };
+        },
+        gs,
+      );
+      return { updates: r.updates, state: { count: t, ...r.slots } as NadamState };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { expectClose } from '@gradkit/testing';
 import { describe, expect, it } from 'vitest';
-import { at, badHyperTests, constantGradientSteps, gradAt, leakTest, roundTripTest, standardBadInputs, THETA0, trajectoryTests } from './adam-test-kit.js';
 import { type RadamOptions, radam } from './radam.js';
+import { at, badHyperTests, constantGradientSteps, gradAt, leakTest, roundTripTest, standardBadInputs, THETA0, trajectoryTests } from './test-kit.js';
 
 /**
  * Independent reference: torch.optim.RAdam's update rule (torch/optim/radam.py, `_single_tensor_radam`,
@@ -83,10 +83,8 @@ describe('radam (torch.optim.RAdam)', () => {
   roundTripTest(() => radam({ learningRate: 0.05, weightDecay: 0.01 }));
   leakTest([() => radam(), () => radam({ weightDecay: 1e-2, decoupledWeightDecay: true })]);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ...standardBadInputs((o) => radam(o as RadamOptions), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']),
-      ['decoupledWeightDecay 0', () => radam({ decoupledWeightDecay: 0 as unknown as boolean }), 'decoupledWeightDecay', /true or false/],
-    ]);
-  });
+  badHyperTests([
+    ...standardBadInputs((o) => radam(o as RadamOptions), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']),
+    ['decoupledWeightDecay 0', () => radam({ decoupledWeightDecay: 0 as unknown as boolean }), 'decoupledWeightDecay', /true or false/],
+  ]);
 });

@@ -1,18 +1,20 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-  zip,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE, requireParams } from './adam-common.js';
+import {
+  addDecay,
+  decayedParams,
+  ema,
+  flag,
+  gradLeaves,
+  NON_NEGATIVE,
+  NON_ZERO_DECAY,
+  optionsOf,
+  POSITIVE,
+  stepLeaves,
+  subDecay,
+  UNIT_OPEN,
+  zeroState,
+} from './internal.js';
 
 /** Options of `radam` (PyTorch's `torch.optim.RAdam`). Every number may be a Schedule. @example `{ learningRate: 1e-3, weightDecay: 1e-2, decoupledWeightDecay: true }` */
 export interface RadamOptions {
@@ -62,28 +64,21 @@ export type RadamState = {
  */
 export function radam(options?: RadamOptions): GradientTransformation<RadamState, ResolvedRadamOptions> {
   const given = optionsOf('radam', options, 'radam({ learningRate: 1e-3 })');
-  const o: ResolvedRadamOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-3, POSITIVE),
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-    decoupledWeightDecay: flag('decoupledWeightDecay', given.decoupledWeightDecay, false),
-  };
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    beta1: resolveHyper('beta1', o.beta1, step, BETA),
-    beta2: resolveHyper('beta2', o.beta2, step, BETA),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-3, POSITIVE],
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-8, POSITIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
   });
+  const decoupledWeightDecay = flag('decoupledWeightDecay', given.decoupledWeightDecay, false);
   return {
     name: 'radam',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): RadamState => ({ count: 0, mu: map(params, (p) => tf.zerosLike(p)), nu: map(params, (p) => tf.zerosLike(p)) }),
+    options: { ...hyper.options, decoupledWeightDecay },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): RadamState => zeroState(params, 'mu', 'nu'),
     update(grads: GradTree, state: RadamState, params?: ParamTree): TransformResult<RadamState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const t = state.count + 1;
       const bc1 = 1 - h.beta1 ** t;
       const bc2 = 1 - h.beta2 ** t;
@@ -92,24 +87,23 @@ export function radam(options?: RadamOptions): GradientTransformation<RadamState
       const rectified = rhoT > 5;
       const rect = rectified ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
       const gs = gradLeaves(grads, state.mu);
-      const mus = leavesOf(state.mu);
-      const nus = leavesOf(state.nu);
-      const ps = h.weightDecay === 0 ? [] : zip(grads, requireParams('radam', 'weightDecay', params)).map((e) => e.b);
-      const nextMu: tf.Tensor[] = [];
-      const nextNu: tf.Tensor[] = [];
-      const updates = gs.map((g0, i) => {
-        const p = ps[i];
-        const g = p && !o.decoupledWeightDecay ? tf.add(g0, tf.mul(p, h.weightDecay)) : g0;
-        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
-        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
-        nextMu.push(m);
-        nextNu.push(v);
-        const step = rectified
-          ? tf.div(tf.mul(m, (-h.learningRate * rect * Math.sqrt(bc2)) / bc1), tf.add(tf.sqrt(v), h.epsilon))
-          : tf.mul(m, -h.learningRate / bc1);
-        return p && o.decoupledWeightDecay ? tf.sub(step, tf.mul(p, h.learningRate * h.weightDecay)) : step;
-      });
-      return { updates: unflatten(grads, updates), state: { count: t, mu: unflatten(grads, nextMu), nu: unflatten(grads, nextNu) } };
+      const ps = decayedParams('radam', grads, params, h.weightDecay, NON_ZERO_DECAY);
+      const r = stepLeaves(
+        grads,
+        { mu: state.mu, nu: state.nu },
+        (g0, s, i) => {
+          const p = ps[i];
+          const g = decoupledWeightDecay ? g0 : addDecay(g0, p, h.weightDecay);
+          const m = ema(s.mu, g, h.beta1);
+          const v = ema(s.nu, tf.square(g), h.beta2);
+          const step = rectified
+            ? tf.div(tf.mul(m, (-h.learningRate * rect * Math.sqrt(bc2)) / bc1), tf.add(tf.sqrt(v), h.epsilon))
+            : tf.mul(m, -h.learningRate / bc1);
+          return { update: decoupledWeightDecay ? subDecay(step, p, h.learningRate * h.weightDecay) : step, slots: { mu: m, nu: v } };
+        },
+        gs,
+      );
+      return { updates: r.updates, state: { count: t, ...r.slots } as RadamState };
     },
   };
 }

@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFlag, leaves, NON_NEGATIVE, POSITIVE, requireOptions, requireParams, slotLeaves, UNIT_OPEN } from './optim-utils.js';
+import { addDecay, decayedParams, ema, flag, NON_NEGATIVE, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `rmsprop` (PyTorch's `torch.optim.RMSprop`). Every number may be a Schedule. @example `{ learningRate: 1e-3, momentum: 0.9, centered: true }` */
 export interface RmspropOptions {
@@ -68,74 +57,39 @@ export type RmspropState = {
  * ```
  */
 export function rmsprop(options?: RmspropOptions): GradientTransformation<RmspropState, ResolvedRmspropOptions> {
-  const given = requireOptions('rmsprop', options, 'rmsprop({ learningRate: 1e-3 })', true);
-  const o: ResolvedRmspropOptions = {
-    learningRate: checkHyper('learningRate', given.learningRate ?? 1e-2, POSITIVE),
-    alpha: checkHyper('alpha', given.alpha ?? 0.99, UNIT_OPEN),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
-    momentum: checkHyper('momentum', given.momentum ?? 0, NON_NEGATIVE),
-    centered: checkFlag('centered', given.centered, false),
-    weightDecay: checkHyper('weightDecay', given.weightDecay ?? 0, NON_NEGATIVE),
-  };
-  const usesMomentum = o.momentum !== 0;
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    alpha: resolveHyper('alpha', o.alpha, step, UNIT_OPEN),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    momentum: resolveHyper('momentum', o.momentum, step, NON_NEGATIVE),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
+  const given = optionsOf('rmsprop', options, 'rmsprop({ learningRate: 1e-3 })');
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate ?? 1e-2, POSITIVE],
+    alpha: [given.alpha ?? 0.99, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-8, POSITIVE],
+    momentum: [given.momentum ?? 0, NON_NEGATIVE],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
   });
+  const centered = flag('centered', given.centered, false);
+  const usesMomentum = hyper.options.momentum !== 0;
+  const slots = ['squareAvg', ...(centered ? ['gradAvg'] : []), ...(usesMomentum ? ['momentumBuffer'] : [])] as ('squareAvg' | 'gradAvg' | 'momentumBuffer')[];
   return {
     name: 'rmsprop',
-    options: o,
-    hyperParams,
-    init(params: ParamTree): RmspropState {
-      const zeros = () => map(params, (p) => tf.zerosLike(p));
-      return {
-        count: 0,
-        squareAvg: zeros(),
-        ...(o.centered ? { gradAvg: zeros() } : {}),
-        ...(usesMomentum ? { momentumBuffer: zeros() } : {}),
-      };
-    },
+    options: { ...hyper.options, centered },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): RmspropState => zeroState(params, ...slots),
     update(grads: GradTree, state: RmspropState, params?: ParamTree): TransformResult<RmspropState> {
-      const h = hyperParams(state.count);
-      const gs = leaves(grads);
-      const ps = h.weightDecay === 0 ? [] : slotLeaves(grads, requireParams('rmsprop', params, 'with weightDecay needs the parameters', 'weightDecay'));
-      const squareAvgs = slotLeaves(grads, state.squareAvg);
-      const gradAvgs = o.centered ? slotLeaves(grads, state.gradAvg) : [];
-      const buffers = usesMomentum ? slotLeaves(grads, state.momentumBuffer) : [];
-      const next = { squareAvg: [] as tf.Tensor[], gradAvg: [] as tf.Tensor[], momentumBuffer: [] as tf.Tensor[] };
-      const updates = gs.map((grad, i) => {
+      const h = hyper.at(state.count);
+      const ps = decayedParams('rmsprop', grads, params, h.weightDecay);
+      const r = stepLeaves(grads, slotsOf(state, slots), (grad, s, i) => {
         // grad = grad.add(param, alpha=weight_decay)
-        const g = h.weightDecay === 0 ? grad : tf.add(grad, tf.mul(ps[i] as tf.Tensor, h.weightDecay));
+        const g = addDecay(grad, ps[i], h.weightDecay);
         // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-        const v = tf.add(tf.mul(squareAvgs[i] as tf.Tensor, h.alpha), tf.mul(tf.mul(g, g), 1 - h.alpha));
-        next.squareAvg.push(v);
-        let avg: tf.Tensor;
-        if (o.centered) {
-          // grad_avg.lerp_(grad, 1 - alpha); avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-          const prev = gradAvgs[i] as tf.Tensor;
-          const ga = tf.add(prev, tf.mul(tf.sub(g, prev), 1 - h.alpha));
-          next.gradAvg.push(ga);
-          avg = tf.sqrt(tf.sub(v, tf.mul(ga, ga)));
-        } else avg = tf.sqrt(v);
-        avg = tf.add(avg, h.epsilon);
-        if (!usesMomentum) return tf.mul(tf.div(g, avg), -h.learningRate);
+        const v = ema(s.squareAvg, tf.mul(g, g), h.alpha);
+        // centered: grad_avg.lerp_(grad, 1 - alpha); avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_(); then avg += eps
+        const ga = centered ? tf.add(s.gradAvg, tf.mul(tf.sub(g, s.gradAvg), 1 - h.alpha)) : undefined;
+        const avg = tf.add(ga ? tf.sqrt(tf.sub(v, tf.mul(ga, ga))) : tf.sqrt(v), h.epsilon);
+        if (!usesMomentum) return { update: tf.mul(tf.div(g, avg), -h.learningRate), slots: { squareAvg: v, gradAvg: ga } };
         // buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, alpha=-lr)
-        const buf = tf.add(tf.mul(buffers[i] as tf.Tensor, h.momentum), tf.div(g, avg));
-        next.momentumBuffer.push(buf);
-        return tf.mul(buf, -h.learningRate);
+        const buf = tf.add(tf.mul(s.momentumBuffer, h.momentum), tf.div(g, avg));
+        return { update: tf.mul(buf, -h.learningRate), slots: { squareAvg: v, gradAvg: ga, momentumBuffer: buf } };
       });
-      return {
-        updates: unflatten(grads, updates),
-        state: {
-          count: state.count + 1,
-          squareAvg: unflatten(grads, next.squareAvg),
-          ...(o.centered ? { gradAvg: unflatten(grads, next.gradAvg) } : {}),
-          ...(usesMomentum ? { momentumBuffer: unflatten(grads, next.momentumBuffer) } : {}),
-        },
-      };
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as RmspropState };
     },
   };
 }

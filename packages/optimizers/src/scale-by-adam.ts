@@ -1,17 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BETA, flag, gradLeaves, leavesOf, NON_NEGATIVE, optionsOf, POSITIVE } from './adam-common.js';
+import { ema, flag, gradLeaves, NON_NEGATIVE, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `scaleByAdam` (optax's `scale_by_adam` / `scale_by_amsgrad`). Every number may be a Schedule. @example `{ beta2: 0.99, epsilonRoot: 1e-12 }` */
 export interface ScaleByAdamOptions {
@@ -62,56 +51,37 @@ export type ScaleByAdamState = {
  */
 export function scaleByAdam(options?: ScaleByAdamOptions): GradientTransformation<ScaleByAdamState, ResolvedScaleByAdamOptions> {
   const given = optionsOf('scaleByAdam', options, 'scaleByAdam({ beta1: 0.9, beta2: 0.999 })');
-  const o: ResolvedScaleByAdamOptions = {
-    beta1: checkHyper('beta1', given.beta1 ?? 0.9, BETA),
-    beta2: checkHyper('beta2', given.beta2 ?? 0.999, BETA),
-    epsilon: checkHyper('epsilon', given.epsilon ?? 1e-8, POSITIVE),
-    epsilonRoot: checkHyper('epsilonRoot', given.epsilonRoot ?? 0, NON_NEGATIVE),
-    amsgrad: flag('amsgrad', given.amsgrad, false),
-  };
-  const hyperParams = (step: number) => ({
-    beta1: resolveHyper('beta1', o.beta1, step, BETA),
-    beta2: resolveHyper('beta2', o.beta2, step, BETA),
-    epsilon: resolveHyper('epsilon', o.epsilon, step, POSITIVE),
-    epsilonRoot: resolveHyper('epsilonRoot', o.epsilonRoot, step, NON_NEGATIVE),
+  const hyper = defineHyperParams({
+    beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
+    beta2: [given.beta2 ?? 0.999, UNIT_OPEN],
+    epsilon: [given.epsilon ?? 1e-8, POSITIVE],
+    epsilonRoot: [given.epsilonRoot ?? 0, NON_NEGATIVE],
   });
+  const amsgrad = flag('amsgrad', given.amsgrad, false);
+  const slots = amsgrad ? (['mu', 'nu', 'nuMax'] as const) : (['mu', 'nu'] as const);
   return {
     name: 'scaleByAdam',
-    options: o,
-    hyperParams,
-    init(params: ParamTree): ScaleByAdamState {
-      const zeros = () => map(params, (p) => tf.zerosLike(p));
-      return o.amsgrad ? { count: 0, mu: zeros(), nu: zeros(), nuMax: zeros() } : { count: 0, mu: zeros(), nu: zeros() };
-    },
+    options: { ...hyper.options, amsgrad },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): ScaleByAdamState => zeroState(params, ...slots),
     update(grads: GradTree, state: ScaleByAdamState): TransformResult<ScaleByAdamState> {
-      const h = hyperParams(state.count);
+      const h = hyper.at(state.count);
       const t = state.count + 1;
       const bc1 = 1 - h.beta1 ** t;
       const bc2 = 1 - h.beta2 ** t;
-      const gs = gradLeaves(grads, state.mu);
-      const mus = leavesOf(state.mu);
-      const nus = leavesOf(state.nu);
-      const maxes = o.amsgrad ? leavesOf(state.nuMax as Tree<tf.Tensor>) : [];
-      const mu: tf.Tensor[] = [];
-      const nu: tf.Tensor[] = [];
-      const nuMax: tf.Tensor[] = [];
-      const updates = gs.map((g, i) => {
-        const m = tf.add(tf.mul(mus[i] as tf.Tensor, h.beta1), tf.mul(g, 1 - h.beta1));
-        const v = tf.add(tf.mul(nus[i] as tf.Tensor, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
-        mu.push(m);
-        nu.push(v);
-        let vHat = tf.div(v, bc2);
-        if (o.amsgrad) {
-          vHat = tf.maximum(maxes[i] as tf.Tensor, vHat);
-          nuMax.push(vHat);
-        }
-        const root = tf.sqrt(h.epsilonRoot === 0 ? vHat : tf.add(vHat, h.epsilonRoot));
-        return tf.div(tf.div(m, bc1), tf.add(root, h.epsilon));
-      });
-      const next: ScaleByAdamState = o.amsgrad
-        ? { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu), nuMax: unflatten(grads, nuMax) }
-        : { count: t, mu: unflatten(grads, mu), nu: unflatten(grads, nu) };
-      return { updates: unflatten(grads, updates), state: next };
+      const r = stepLeaves(
+        grads,
+        slotsOf(state, slots),
+        (g, s) => {
+          const m = ema(s.mu, g, h.beta1);
+          const v = ema(s.nu, tf.square(g), h.beta2);
+          const vHat = amsgrad ? tf.maximum(s.nuMax, tf.div(v, bc2)) : tf.div(v, bc2);
+          const root = tf.sqrt(h.epsilonRoot === 0 ? vHat : tf.add(vHat, h.epsilonRoot));
+          return { update: tf.div(tf.div(m, bc1), tf.add(root, h.epsilon)), slots: { mu: m, nu: v, nuMax: vHat } };
+        },
+        gradLeaves(grads, state.mu),
+      );
+      return { updates: r.updates, state: { count: t, ...r.slots } as ScaleByAdamState };
     },
   };
 }

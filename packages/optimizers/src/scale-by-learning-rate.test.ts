@@ -2,8 +2,8 @@ import { HyperParameterError, type Schedule } from '@gradkit/core';
 import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { at, badHyperTests, gradAt, leakTest, roundTripTest, THETA0, trajectoryTests } from './adam-test-kit.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
+import { at, badHyperTests, gradAt, leakTest, roundTripTest, THETA0, trajectoryTests } from './test-kit.js';
 
 /**
  * Independent reference: optax.scale_by_learning_rate (optax/_src/transform.py: `scale(−lr)`, or
@@ -56,23 +56,21 @@ describe('scaleByLearningRate (optax.scale_by_learning_rate)', () => {
   roundTripTest(() => scaleByLearningRate((t) => 0.1 / (1 + t)));
   leakTest([() => scaleByLearningRate(0.1)]);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ['learningRate 0', () => scaleByLearningRate(0), 'learningRate', /learningRate must be in \(0, ∞\), got 0/],
-      ['learningRate −0.1', () => scaleByLearningRate(-0.1), 'learningRate', /got -0\.1/],
-      ['learningRate NaN', () => scaleByLearningRate(Number.NaN), 'learningRate', /finite number/],
-      ['learningRate schedule going negative', () => scaleByLearningRate(() => -1), 'learningRate', /schedule value at step 0/],
-      ['flipSign "no"', () => scaleByLearningRate(0.1, { flipSign: 'no' as unknown as boolean }), 'flipSign', /flipSign must be true or false/],
-      ['options 5', () => scaleByLearningRate(0.1, 5 as unknown as { flipSign: boolean }), 'options', /options object/],
-    ]);
-    it('a schedule that turns negative later fails at that step (reaching 0 is allowed)', () => {
-      const tx = scaleByLearningRate((t) => 0.1 - 0.06 * t);
-      const g = { w: tf.ones([1]) };
-      expect(() => tx.update(g, { count: 2 })).toThrow(HyperParameterError);
-      expect(() => tx.update(g, { count: 2 })).toThrow(/schedule value at step 2/);
-      const annealed = scaleByLearningRate((t) => 0.1 - 0.05 * t);
-      expect(annealed.hyperParams?.(2)).toEqual({ learningRate: 0 });
-      g.w.dispose();
-    });
+  badHyperTests([
+    ['learningRate 0', () => scaleByLearningRate(0), 'learningRate', /learningRate must be in \(0, ∞\), got 0/],
+    ['learningRate −0.1', () => scaleByLearningRate(-0.1), 'learningRate', /got -0\.1/],
+    ['learningRate NaN', () => scaleByLearningRate(Number.NaN), 'learningRate', /finite number/],
+    ['learningRate schedule going negative', () => scaleByLearningRate(() => -1), 'learningRate', /schedule value at step 0/],
+    ['flipSign "no"', () => scaleByLearningRate(0.1, { flipSign: 'no' as unknown as boolean }), 'flipSign', /flipSign must be true or false/],
+    ['options 5', () => scaleByLearningRate(0.1, 5 as unknown as { flipSign: boolean }), 'options', /options object/],
+  ]);
+  it('a schedule that turns negative later fails at that step (reaching 0 is allowed)', () => {
+    const tx = scaleByLearningRate((t) => 0.1 - 0.06 * t);
+    const g = { w: tf.ones([1]) };
+    expect(() => tx.update(g, { count: 2 })).toThrow(HyperParameterError);
+    expect(() => tx.update(g, { count: 2 })).toThrow(/schedule value at step 2/);
+    const annealed = scaleByLearningRate((t) => 0.1 - 0.05 * t);
+    expect(annealed.hyperParams?.(2)).toEqual({ learningRate: 0 });
+    g.w.dispose();
   });
 });

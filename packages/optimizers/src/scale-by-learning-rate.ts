@@ -1,15 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  HyperParameterError,
-  map,
-  resolveHyper,
-  type TransformResult,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, map, type TransformResult } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { flag, POSITIVE } from './adam-common.js';
+import { flag, optionsOf, POSITIVE } from './internal.js';
 
 /** Options of `scaleByLearningRate`. @example `{ flipSign: false }` */
 export interface ScaleByLearningRateOptions {
@@ -47,22 +38,17 @@ export function scaleByLearningRate(
   learningRate: HyperParam,
   options?: ScaleByLearningRateOptions,
 ): GradientTransformation<ScaleByLearningRateState, ResolvedScaleByLearningRateOptions> {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new HyperParameterError('options', `scaleByLearningRate's second argument is an options object such as { flipSign: false }, got ${String(options)}`);
-  }
-  const o: ResolvedScaleByLearningRateOptions = {
-    learningRate: checkHyper('learningRate', learningRate, POSITIVE),
-    flipSign: flag('flipSign', options?.flipSign, true),
-  };
-  const hyperParams = (step: number) => ({ learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE) });
+  const given = optionsOf('scaleByLearningRate', options, 'scaleByLearningRate(0.1, { flipSign: false })');
+  const hyper = defineHyperParams({ learningRate: [learningRate, POSITIVE] });
+  const flipSign = flag('flipSign', given.flipSign, true);
   return {
     name: 'scaleByLearningRate',
-    options: o,
-    hyperParams,
+    options: { ...hyper.options, flipSign },
+    hyperParams: hyper.at,
     init: (): ScaleByLearningRateState => ({ count: 0 }),
     update(grads: GradTree, state: ScaleByLearningRateState): TransformResult<ScaleByLearningRateState> {
-      const lr = hyperParams(state.count).learningRate;
-      const factor = o.flipSign ? -lr : lr;
+      const lr = hyper.at(state.count).learningRate;
+      const factor = flipSign ? -lr : lr;
       return { updates: map(grads, (g) => tf.mul(g, factor)), state: { count: state.count + 1 } };
     },
   };

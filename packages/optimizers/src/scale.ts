@@ -1,4 +1,4 @@
-import { checkHyper, type GradientTransformation, type GradTree, type HyperParam, map, resolveHyper, type TransformResult } from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, map, type TransformResult } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** `scale`'s options: the factor. @example `scale(-0.1).options // { factor: -0.1 }` */
@@ -26,15 +26,14 @@ export type ScaleState = {
  * ```
  */
 export function scale(factor: HyperParam): GradientTransformation<ScaleState, ScaleOptions> {
-  const o: ScaleOptions = { factor: checkHyper('factor', factor) };
-  const hyperParams = (step: number) => ({ factor: resolveHyper('factor', o.factor, step) });
+  const hyper = defineHyperParams({ factor: [factor, {}] });
   return {
     name: 'scale',
-    options: o,
-    hyperParams,
+    options: hyper.options,
+    hyperParams: hyper.at,
     init: (): ScaleState => ({ count: 0 }),
     update(grads: GradTree, state: ScaleState): TransformResult<ScaleState> {
-      const s = hyperParams(state.count).factor;
+      const s = hyper.at(state.count).factor;
       return { updates: map(grads, (g) => tf.mul(g, s)), state: { count: state.count + 1 } };
     },
   };

@@ -1,19 +1,15 @@
 import {
-  checkHyper,
-  flatten,
+  defineHyperParams,
   type GradientTransformation,
   type GradTree,
   type HyperParam,
   HyperParameterError,
-  map,
   type ParamTree,
-  resolveHyper,
   type TransformResult,
   type Tree,
-  unflatten,
-  zip,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { addDecay, decayedParams, flag, NON_NEGATIVE, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_CLOSED, zeroState } from './internal.js';
 
 /** Options of `sgd` (PyTorch's `torch.optim.SGD`). Every number may be a Schedule. @example `{ learningRate: 0.1, momentum: 0.9, nesterov: true }` */
 export interface SgdOptions {
@@ -39,10 +35,6 @@ export interface SgdState {
   readonly count: number;
 }
 
-const POSITIVE = { min: 0, minExclusive: true } as const;
-const NON_NEGATIVE = { min: 0 } as const;
-const UNIT = { min: 0, max: 1 } as const;
-
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight
  * decay: PyTorch's `torch.optim.SGD`, step for step.
@@ -60,57 +52,36 @@ const UNIT = { min: 0, max: 1 } as const;
  * ```
  */
 export function sgd(options: SgdOptions): GradientTransformation<SgdState, ResolvedSgdOptions> {
-  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', 'sgd needs an options object, e.g. sgd({ learningRate: 0.1 })');
-  const o: ResolvedSgdOptions = {
-    learningRate: checkHyper('learningRate', options.learningRate, POSITIVE),
-    momentum: checkHyper('momentum', options.momentum ?? 0, NON_NEGATIVE),
-    dampening: checkHyper('dampening', options.dampening ?? 0, UNIT),
-    nesterov: options.nesterov ?? false,
-    weightDecay: checkHyper('weightDecay', options.weightDecay ?? 0, NON_NEGATIVE),
-  };
-  if (typeof o.nesterov !== 'boolean') throw new HyperParameterError('nesterov', `nesterov must be true or false, got ${String(o.nesterov)}`);
-  if (o.nesterov && (o.momentum === 0 || (typeof o.dampening === 'number' && o.dampening !== 0))) {
+  const given = optionsOf('sgd', options, 'sgd({ learningRate: 0.1 })', false);
+  const hyper = defineHyperParams({
+    learningRate: [given.learningRate, POSITIVE],
+    momentum: [given.momentum ?? 0, NON_NEGATIVE],
+    dampening: [given.dampening ?? 0, UNIT_CLOSED],
+    weightDecay: [given.weightDecay ?? 0, NON_NEGATIVE],
+  });
+  const { momentum, dampening } = hyper.options;
+  const nesterov = flag('nesterov', given.nesterov, false);
+  if (nesterov && (momentum === 0 || (typeof dampening === 'number' && dampening !== 0))) {
     throw new HyperParameterError('nesterov', 'Nesterov momentum requires a momentum > 0 and zero dampening (as PyTorch)');
   }
-  const usesMomentum = o.momentum !== 0;
-  const hyperParams = (step: number) => ({
-    learningRate: resolveHyper('learningRate', o.learningRate, step, POSITIVE),
-    momentum: resolveHyper('momentum', o.momentum, step, NON_NEGATIVE),
-    dampening: resolveHyper('dampening', o.dampening, step, UNIT),
-    weightDecay: resolveHyper('weightDecay', o.weightDecay, step, NON_NEGATIVE),
-  });
+  const usesMomentum = momentum !== 0;
+  const slots = usesMomentum ? (['momentum'] as const) : [];
   return {
     name: 'sgd',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): SgdState => (usesMomentum ? { count: 0, momentum: map(params, (p) => tf.zerosLike(p)) } : { count: 0 }),
+    options: { ...hyper.options, nesterov },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): SgdState => zeroState(params, ...slots),
     update(grads: GradTree, state: SgdState, params?: ParamTree): TransformResult<SgdState> {
-      const h = hyperParams(state.count);
-      if (h.weightDecay !== 0 && !params)
-        throw new HyperParameterError('weightDecay', 'sgd with weightDecay needs the parameters: call update(grads, state, params)');
-      const decayed =
-        h.weightDecay === 0 ? flatten(grads).map((e) => e.value) : zip(grads, params as ParamTree).map(({ a: g, b: p }) => tf.add(g, tf.mul(p, h.weightDecay)));
-      if (!usesMomentum) {
-        return {
-          updates: unflatten(
-            grads,
-            decayed.map((g) => tf.mul(g, -h.learningRate)),
-          ),
-          state: { count: state.count + 1 },
-        };
-      }
-      const buffers = zip(grads, state.momentum as Tree<tf.Tensor>).map((e) => e.b);
-      const nextBuffers = decayed.map((g, i) =>
-        state.count === 0 ? tf.clone(g) : tf.add(tf.mul(buffers[i] as tf.Tensor, h.momentum), tf.mul(g, 1 - h.dampening)),
-      );
-      const directions = o.nesterov ? decayed.map((g, i) => tf.add(g, tf.mul(nextBuffers[i] as tf.Tensor, h.momentum))) : nextBuffers;
-      return {
-        updates: unflatten(
-          grads,
-          directions.map((d) => tf.mul(d, -h.learningRate)),
-        ),
-        state: { count: state.count + 1, momentum: unflatten(grads, nextBuffers) },
-      };
+      const h = hyper.at(state.count);
+      const ps = decayedParams('sgd', grads, params, h.weightDecay);
+      const r = stepLeaves(grads, slotsOf(state, slots), (grad, s, i) => {
+        const g = addDecay(grad, ps[i], h.weightDecay);
+        if (!usesMomentum) return { update: tf.mul(g, -h.learningRate), slots: {} };
+        const buffer = state.count === 0 ? tf.clone(g) : tf.add(tf.mul(s.momentum, h.momentum), tf.mul(g, 1 - h.dampening));
+        const direction = nesterov ? tf.add(g, tf.mul(buffer, h.momentum)) : buffer;
+        return { update: tf.mul(direction, -h.learningRate), slots: { momentum: buffer } };
+      });
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as SgdState };
     },
   };
 }

@@ -2,8 +2,8 @@ import { chain, type Schedule } from '@gradkit/core';
 import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { at, badHyperTests, constantGradientSteps, gradAt, leakTest, roundTripTest, THETA0, trajectoryTests } from './adam-test-kit.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
+import { at, badHyperTests, constantGradientSteps, gradAt, leakTest, roundTripTest, THETA0, trajectoryTests } from './test-kit.js';
 import { type TraceOptions, trace } from './trace.js';
 
 /**
@@ -58,13 +58,11 @@ describe('trace (optax.trace)', () => {
   roundTripTest(() => chain(trace({ decay: 0.9, nesterov: true }), scaleByLearningRate(LR)));
   leakTest([() => trace({ decay: 0.9 }), () => trace({ decay: 0.9, nesterov: true })]);
 
-  describe('bad hyper-parameters get a HyperParameterError naming the field', () => {
-    badHyperTests([
-      ['decay −0.1', () => trace({ decay: -0.1 }), 'decay', /decay must be in \[0, ∞\)/],
-      ['decay NaN', () => trace({ decay: Number.NaN }), 'decay', /finite number/],
-      ['decay missing', () => trace({} as TraceOptions), 'decay', /finite number/],
-      ['nesterov 1', () => trace({ decay: 0.9, nesterov: 1 as unknown as boolean }), 'nesterov', /nesterov must be true or false/],
-      ['no options', () => trace(undefined as unknown as TraceOptions), 'options', /trace needs an options object/],
-    ]);
-  });
+  badHyperTests([
+    ['decay −0.1', () => trace({ decay: -0.1 }), 'decay', /decay must be in \[0, ∞\)/],
+    ['decay NaN', () => trace({ decay: Number.NaN }), 'decay', /finite number/],
+    ['decay missing', () => trace({} as TraceOptions), 'decay', /finite number/],
+    ['nesterov 1', () => trace({ decay: 0.9, nesterov: 1 as unknown as boolean }), 'nesterov', /nesterov must be true or false/],
+    ['no options', () => trace(undefined as unknown as TraceOptions), 'options', /trace needs an options object/],
+  ]);
 });

@@ -1,18 +1,6 @@
-import {
-  checkHyper,
-  type GradientTransformation,
-  type GradTree,
-  type HyperParam,
-  HyperParameterError,
-  map,
-  type ParamTree,
-  resolveHyper,
-  type TransformResult,
-  type Tree,
-  unflatten,
-} from '@gradkit/core';
+import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { flag, gradLeaves, leavesOf, NON_NEGATIVE } from './adam-common.js';
+import { flag, gradLeaves, NON_NEGATIVE, optionsOf, stepLeaves, zeroState } from './internal.js';
 
 /** Options of `trace` (optax's `trace`). @example `{ decay: 0.9, nesterov: true }` */
 export interface TraceOptions {
@@ -49,24 +37,26 @@ export type TraceState = {
  * ```
  */
 export function trace(options: TraceOptions): GradientTransformation<TraceState, ResolvedTraceOptions> {
-  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', 'trace needs an options object, e.g. trace({ decay: 0.9 })');
-  const o: ResolvedTraceOptions = {
-    decay: checkHyper('decay', options.decay, NON_NEGATIVE),
-    nesterov: flag('nesterov', options.nesterov, false),
-  };
-  const hyperParams = (step: number) => ({ decay: resolveHyper('decay', o.decay, step, NON_NEGATIVE) });
+  const given = optionsOf('trace', options, 'trace({ decay: 0.9 })', false);
+  const hyper = defineHyperParams({ decay: [given.decay, NON_NEGATIVE] });
+  const nesterov = flag('nesterov', given.nesterov, false);
   return {
     name: 'trace',
-    options: o,
-    hyperParams,
-    init: (params: ParamTree): TraceState => ({ count: 0, trace: map(params, (p) => tf.zerosLike(p)) }),
+    options: { ...hyper.options, nesterov },
+    hyperParams: hyper.at,
+    init: (params: ParamTree): TraceState => zeroState(params, 'trace'),
     update(grads: GradTree, state: TraceState): TransformResult<TraceState> {
-      const decay = hyperParams(state.count).decay;
-      const gs = gradLeaves(grads, state.trace);
-      const traces = leavesOf(state.trace);
-      const next = gs.map((g, i) => tf.add(g, tf.mul(traces[i] as tf.Tensor, decay)));
-      const updates = o.nesterov ? gs.map((g, i) => tf.add(g, tf.mul(next[i] as tf.Tensor, decay))) : next;
-      return { updates: unflatten(grads, updates), state: { count: state.count + 1, trace: unflatten(grads, next) } };
+      const { decay } = hyper.at(state.count);
+      const r = stepLeaves(
+        grads,
+        { trace: state.trace },
+        (g, s) => {
+          const next = tf.add(g, tf.mul(s.trace, decay));
+          return { update: nesterov ? tf.add(g, tf.mul(next, decay)) : next, slots: { trace: next } };
+        },
+        gradLeaves(grads, state.trace),
+      );
+      return { updates: r.updates, state: { count: state.count + 1, ...r.slots } as TraceState };
     },
   };
 }
