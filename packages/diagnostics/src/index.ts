@@ -1,0 +1,17 @@
+export { type FormatTextOptions, formatText } from './format-text.js';
+export { type GradCheckElement, type GradCheckLeaf, type GradCheckOptions, type GradCheckResult, gradCheck } from './grad-check.js';
+export { type HtmlOptions, toHTML } from './html.js';
+export { type InspectOptions, inspectGradients } from './inspect.js';
+export { fromJSON, type ReportCollection, type ReportConfig, type ReportDocument, toJSON } from './json.js';
+export { type GradientCallback, type GradientCallbackOptions, gradientCallback, type ModelWithOptimizer } from './layers-callback.js';
+export { GradientMonitor, type GradientMonitorOptions, type MonitorObservation, type MonitorTrends, reportTrends } from './monitor.js';
+export {
+  type MonitorGradientsOptions,
+  type MonitorGradientsState,
+  type MonitorGradientsTransformation,
+  monitorGradients,
+  type ResolvedMonitorGradientsOptions,
+} from './monitor-gradients.js';
+export type { ActivationKinds, ActivationsInput } from './observe.js';
+export type { ActivationKind, ActivationReport, Finding, FindingKind, GradientReport, LayerReport, Verdict } from './report.js';
+export { DEFAULT_THRESHOLDS, type DiagnosticsThresholds } from './thresholds.js';

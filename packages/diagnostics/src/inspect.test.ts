@@ -1,0 +1,170 @@
+import { HyperParameterError, map, TreeMismatchError, valueAndGrad, withTaps } from '@gradkit/core';
+import { expectNoLeaks } from '@gradkit/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS, type GradientReport, inspectGradients } from './index.js';
+import { type Activation, batch, disposeParams, type Init, mlpLoss, mlpParams } from './test-support.js';
+
+// The known cases (Glorot & Bengio 2010; He et al. 2015), on a 20-layer MLP (width 32) with a fixed
+// 64×32 batch and 10 classes, softmax cross-entropy. Weights come from a seeded host PRNG, so every
+// backend sees the same numbers.
+const { x, y } = batch(7, 64, 32, 10);
+const DEPTH = 20;
+
+async function diagnose(activation: Activation, init: Init, scale = 1, seed = 1): Promise<GradientReport> {
+  const params = mlpParams({ depth: DEPTH, width: 32, inputs: 32, outputs: 10, init, scale, seed });
+  const { result, taps } = withTaps(valueAndGrad(mlpLoss(activation, x, y)))(params);
+  try {
+    return await inspectGradients(result.grads, { params, activations: taps });
+  } finally {
+    tf.dispose([result.value, result.grads as unknown as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
+    disposeParams(params);
+  }
+}
+
+describe('inspectGradients: the known cases', () => {
+  it('a 20-layer sigmoid MLP with U(±1/√n) weights is vanishing, and the finding says where and what to try', async () => {
+    const r = await diagnose('sigmoid', 'uniform');
+    expect(r.verdict).toBe('vanishing');
+    // each sigmoid layer scales the backward signal by about √(1/3)·0.25 ≈ 0.14: 19 of them ≈ 1e-16
+    expect(r.firstLastRatio).toBeLessThan(1e-10);
+    expect(r.layers.map((l) => l.name).slice(0, 2)).toEqual(['layers.0.kernel', 'layers.0.bias']);
+    expect(r.layers).toHaveLength(2 * DEPTH);
+    expect(r.activations.every((a) => a.kind === 'sigmoid')).toBe(true);
+    const f = r.findings[0];
+    expect(f?.kind).toBe('vanishing');
+    expect(f?.severity).toBe('error');
+    expect(f?.where).toBe('layers.0.kernel … layers.19.kernel');
+    expect(f?.what).toMatch(/first weight layer layers\.0\.kernel gets a gradient .*× the last one's \(layers\.19\.kernel/);
+    expect(f?.toTry.join('\n')).toMatch(/heNormal \+ relu/);
+    expect(f?.toTry.join('\n')).toMatch(/LayerNorm/);
+    expect(f?.toTry.join('\n')).toMatch(/residual connections/);
+    expect(f?.why).toMatch(/near the input receive almost no gradient/);
+    // the taps agree: ‖∂L/∂h‖ shrinks from the last hidden layer to the first
+    expect(r.findings.some((g) => g.kind === 'vanishing' && g.where === 'layers.0 … layers.18')).toBe(true);
+  });
+
+  it('the same depth with ReLU and He init is healthy', async () => {
+    for (const seed of [1, 2]) {
+      const r = await diagnose('relu', 'he', 1, seed);
+      expect(r.verdict, JSON.stringify(r.findings)).toBe('healthy');
+      expect(r.firstLastRatio).toBeGreaterThan(0.05);
+      expect(r.firstLastRatio).toBeLessThan(20);
+      expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      expect(r.activations.every((a) => a.kind === 'relu')).toBe(true);
+    }
+  });
+
+  it('He init scaled ×2 is exploding, with clipping among the remedies', async () => {
+    const r = await diagnose('relu', 'he', 2);
+    expect(r.verdict).toBe('exploding');
+    // every layer doubles the signal: the logits are ~2^20 and the gradients ~1e6
+    expect(Math.max(...r.layers.map((l) => l.gradNorm))).toBeGreaterThan(DEFAULT_THRESHOLDS.explodingNorm);
+    const f = r.findings[0];
+    expect(f?.kind).toBe('exploding');
+    expect(f?.what).toMatch(/above explodingNorm = 1000/);
+    expect(f?.where).toMatch(/^layers\.\d+\.kernel$/);
+    expect(f?.toTry.join('\n')).toMatch(/clipByGlobalNorm\(1\)/);
+    expect(f?.toTry.join('\n')).toMatch(/lower the learning rate/);
+    expect(f?.toTry.join('\n')).toMatch(/heNormal/);
+    // ‖∂L/∂h‖ grows ~2× per layer toward the input
+    expect(r.findings.some((g) => g.kind === 'exploding' && g.where === 'layers.0 … layers.18')).toBe(true);
+  });
+
+  it('a NaN in one layer’s gradient is nonfinite, naming that layer', async () => {
+    const params = mlpParams({ depth: DEPTH, width: 32, inputs: 32, outputs: 10, init: 'he', seed: 1 });
+    const { value, grads } = valueAndGrad(mlpLoss('relu', x, y))(params);
+    const poisoned = tf.tidy(() => {
+      const k = grads.layers[7]?.kernel as tf.Tensor;
+      const mask = tf.buffer(k.shape, 'bool');
+      mask.set(true, 3, 5);
+      return tf.where(mask.toTensor(), tf.scalar(Number.NaN), k);
+    });
+    const patched = { layers: grads.layers.map((l, i) => (i === 7 ? { ...l, kernel: poisoned } : l)) };
+    const r = await inspectGradients(patched, { params });
+    expect(r.verdict).toBe('nonfinite');
+    expect(r.layers[14]).toMatchObject({ name: 'layers.7.kernel', nonFinite: 1 });
+    expect(r.layers.filter((l) => l.nonFinite > 0).map((l) => l.name)).toEqual(['layers.7.kernel']);
+    const f = r.findings[0];
+    expect(f?.kind).toBe('nonfinite');
+    expect(f?.where).toBe('layers.7.kernel');
+    expect(f?.what).toMatch(/1 of 1024 gradient values are NaN or ±Infinity in layers\.7\.kernel/);
+    expect(f?.toTry.join('\n')).toMatch(/applyIfFinite/);
+    tf.dispose([value, grads as unknown as tf.TensorContainer, poisoned]);
+    disposeParams(params);
+  });
+});
+
+describe('inspectGradients: rules and inputs', () => {
+  const w = () => ({ layers: [0, 1, 2].map((i) => ({ kernel: tf.fill([4, 4], 10 ** -i * 0.1), bias: tf.zeros([4]) })) });
+
+  it('thresholds are configurable: the same gradients are vanishing or healthy depending on vanishingRatio', async () => {
+    const g = w(); // first/last = 0.1/0.001 = 100; reversed: 0.01
+    const reversed = { layers: [...g.layers].reverse() };
+    expect((await inspectGradients(reversed)).firstLastRatio).toBeCloseTo(0.01, 6);
+    expect((await inspectGradients(reversed)).verdict).toBe('healthy');
+    expect((await inspectGradients(reversed, { vanishingRatio: 0.05 })).verdict).toBe('vanishing');
+    expect((await inspectGradients(g, { explodingRatio: 50 })).verdict).toBe('exploding');
+    expect((await inspectGradients(g, { explodingNorm: 0.3 })).verdict).toBe('exploding');
+    expect((await inspectGradients(g, { vanishingNorm: 1 })).verdict).toBe('vanishing');
+    tf.dispose(g as unknown as tf.TensorContainer);
+  });
+
+  it('warns about large and small update-to-parameter ratios and dead units, without changing the verdict', async () => {
+    const params = { a: tf.ones([4, 4]), b: tf.ones([4, 4]) };
+    const grads = { a: tf.fill([4, 4], 0.1), b: tf.fill([4, 4], 0.1) };
+    const updates = { a: tf.fill([4, 4], 0.5), b: tf.fill([4, 4], 1e-9) };
+    const dead = tf.tensor2d([
+      [0, 0, 1, 0],
+      [0, 0, 2, 0],
+    ]);
+    const r = await inspectGradients(grads, { params, updates, activations: { relu1: dead } });
+    expect(r.verdict).toBe('healthy');
+    const kinds = r.findings.map((f) => [f.kind, f.where]);
+    expect(kinds).toEqual([
+      ['deadUnits', 'relu1'],
+      ['largeUpdates', 'a'],
+      ['smallUpdates', 'b'],
+    ]);
+    expect(r.findings[0]?.what).toMatch(/75\.0% of the units of relu1 are dead/);
+    expect(r.findings[1]?.toTry[0]).toMatch(/lower the learning rate/);
+    tf.dispose([params, grads, updates, dead] as unknown as tf.TensorContainer);
+  });
+
+  it('rejects trees that do not match, bad thresholds and bad kinds, naming what is wrong', async () => {
+    const g = { a: tf.zeros([2]), b: tf.zeros([3]) };
+    const p = { a: tf.zeros([2]), b: tf.zeros([4]) };
+    await expect(inspectGradients(g, { params: { a: p.a } as never })).rejects.toThrow(TreeMismatchError);
+    await expect(inspectGradients(g, { params: p })).rejects.toThrow(/gradient at 'b' has shape \[3\] but the parameter has shape \[4\]/);
+    for (const [opts, field] of [
+      [{ vanishingRatio: 0 }, 'vanishingRatio'],
+      [{ explodingRatio: 0.5 }, 'explodingRatio'],
+      [{ explodingNorm: Number.NaN }, 'explodingNorm'],
+      [{ saturationMargin: 0.7 }, 'saturationMargin'],
+      [{ trendReports: 1.5 }, 'trendReports'],
+      [{ activationKinds: 'softmax' }, 'activationKinds'],
+      [{ step: -1 }, 'step'],
+    ] as const) {
+      const e = await inspectGradients(g, opts as never).catch((err) => err);
+      expect(e, field).toBeInstanceOf(HyperParameterError);
+      expect((e as HyperParameterError).field).toBe(field);
+    }
+    await expect(inspectGradients({})).rejects.toThrow(/no tensors/);
+    tf.dispose([g, p] as unknown as tf.TensorContainer);
+  });
+
+  it('leaks no tensors (grads, params and taps of the 20-layer net)', async () => {
+    await diagnose('relu', 'he'); // warm-up (kernels, gradient configs)
+    const params = mlpParams({ depth: DEPTH, width: 32, inputs: 32, outputs: 10, init: 'he', seed: 3 });
+    const vg = withTaps(valueAndGrad(mlpLoss('relu', x, y)));
+    await expectNoLeaks(async () => {
+      const { result, taps } = vg(params);
+      const updates = map(result.grads, (g) => tf.mul(g, -0.01));
+      await inspectGradients(result.grads, { params, updates, activations: taps });
+      tf.dispose([result.value, result.grads, taps, updates] as unknown as tf.TensorContainer);
+    });
+    disposeParams(params);
+  });
+
+  afterAll(() => tf.dispose([x, y]));
+});

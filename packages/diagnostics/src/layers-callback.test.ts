@@ -1,0 +1,87 @@
+import { HyperParameterError } from '@gradkit/core';
+import { expectNoLeaks } from '@gradkit/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type GradientReport, gradientCallback } from './index.js';
+import { normals, seeded } from './test-support.js';
+
+// A real tfjs-layers model.fit: 3 dense layers with fixed initial weights, 12 samples, batch 4
+// (3 steps per epoch), 2 epochs = 6 optimizer steps.
+const rng = seeded(99);
+const xs = tf.tensor2d(normals(rng, 12 * 3), [12, 3]);
+const ys = tf.tensor2d(normals(rng, 12 * 2), [12, 2]);
+
+function model(): tfl.Sequential {
+  const init = (v: number) => tfl.initializers.constant({ value: v });
+  const m = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: 4, inputShape: [3], activation: 'tanh', kernelInitializer: init(0.3), biasInitializer: 'zeros' }),
+      tfl.layers.dense({ units: 4, activation: 'relu', kernelInitializer: init(-0.2), biasInitializer: init(0.1) }),
+      tfl.layers.dense({ units: 2, kernelInitializer: init(0.25), biasInitializer: 'zeros' }),
+    ],
+  });
+  m.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+  return m;
+}
+
+/** Disposes a model and the optimizer it was compiled with (a tf.train optimizer passed in is not owned by the model). */
+const disposeModel = (m: tfl.Sequential) => {
+  m.optimizer.dispose();
+  m.dispose();
+};
+const weightsOf = async (m: tfl.Sequential) => Promise.all(m.getWeights().map(async (w) => Array.from(await w.data())));
+const fit = (m: tfl.Sequential, callbacks?: unknown) => m.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0, callbacks: callbacks as never });
+
+describe('gradientCallback (tfjs-layers model.fit)', () => {
+  it('reports every `every` optimizer steps, by variable name in layer order, with update ratios, and leaves training unchanged', async () => {
+    const reports: GradientReport[] = [];
+    const watched = model();
+    const cb = gradientCallback({ model: watched, every: 2, onReport: (r) => reports.push(r) });
+    const original = watched.optimizer.applyGradients;
+    await fit(watched, cb);
+    // onTrainEnd waited for the reports: all are in when fit resolves
+    expect(reports.map((r) => r.step)).toEqual([0, 2, 4]);
+    expect(cb.monitor.history).toHaveLength(3);
+    const names = reports[0]?.layers.map((l) => l.name) ?? [];
+    expect(names).toHaveLength(6);
+    expect(names.map((n) => n.replace(/^.*\//, ''))).toEqual(['kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias']);
+    expect(names).toEqual(watched.trainableWeights.map((w) => (w.read() as tf.Variable).name)); // the tf.Variable names, input to output
+    const k0 = reports[0]?.layers[0];
+    expect(k0?.paramNorm).toBeGreaterThan(0);
+    // sgd: the update is −lr·g, so ‖u‖/‖θ‖ = 0.1·‖g‖/‖θ‖
+    expect(k0?.updateRatio).toBeCloseTo(0.1 * (k0?.gradToParam as number), 5);
+    // the optimizer is restored, and the weights are exactly those of a fit without the callback
+    expect(watched.optimizer.applyGradients).toBe(original);
+    expect(Object.hasOwn(watched.optimizer, 'applyGradients')).toBe(false);
+    const plain = model();
+    await fit(plain);
+    expect(await weightsOf(watched)).toEqual(await weightsOf(plain));
+    disposeModel(watched);
+    disposeModel(plain);
+  });
+
+  it('leaks no tensors over a monitored fit once it has resolved', async () => {
+    const m = model();
+    await fit(m); // warm-up: optimizer state, kernels
+    const cb = gradientCallback({ model: m, every: 1 });
+    await fit(m, cb); // warm-up of the callback path
+    await expectNoLeaks(async () => {
+      await fit(m, cb);
+    });
+    expect(cb.monitor.history).toHaveLength(12);
+    disposeModel(m);
+  });
+
+  it('needs the model, and a compiled one', async () => {
+    expect(() => gradientCallback({} as never)).toThrow(HyperParameterError);
+    const m = model();
+    expect(() => gradientCallback({ model: m, every: 0 })).toThrow(/every must be a whole number/);
+    disposeModel(m);
+    const bare = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [1] })] });
+    expect(() => gradientCallback({ model: bare }).onTrainBegin()).toThrow(/call model\.compile/);
+    bare.dispose();
+  });
+
+  afterAll(() => tf.dispose([xs, ys]));
+});

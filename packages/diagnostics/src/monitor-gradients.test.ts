@@ -1,0 +1,179 @@
+import { applyUpdates, chain, HyperParameterError, Optimizer } from '@gradkit/core';
+import { sgd } from '@gradkit/optimizers';
+import { expectNoLeaks } from '@gradkit/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { GradientMonitor, type GradientReport, monitorGradients } from './index.js';
+import { batch, type MlpParams, mlpLoss, mlpParams } from './test-support.js';
+
+const { x, y } = batch(11, 64, 32, 10);
+const spec = { depth: 20, width: 32, inputs: 32, outputs: 10, seed: 5 } as const;
+const small = { ...spec, depth: 4, width: 16 } as const;
+const variables = (p: MlpParams) => {
+  const v = { layers: p.layers.map((l) => ({ kernel: tf.variable(l.kernel), bias: tf.variable(l.bias) })) };
+  tf.dispose(p as unknown as tf.TensorContainer);
+  return v;
+};
+const read = async (p: MlpParams) => Promise.all(p.layers.flatMap((l) => [l.kernel.data(), l.bias.data()]));
+/** A variable that owns its buffer (the initial tensor is disposed). */
+const variable = (t: tf.Tensor) => {
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+};
+const disposeAll = (...trees: unknown[]) => tf.dispose(trees as tf.TensorContainer);
+
+describe('monitorGradients', () => {
+  it('passes the gradients through bit for bit (functional path)', async () => {
+    const tx = monitorGradients({ onReport: () => undefined });
+    const grads = { a: tf.tensor2d([[1e-30, -3.5, Number.NaN]]), b: tf.tensor1d([0.1, 7]) };
+    const { updates, state } = tx.update(grads, tx.init(grads));
+    const u = updates as typeof grads;
+    expect(state.count).toBe(1);
+    expect(await u.a.data()).toEqual(await grads.a.data());
+    expect(await u.b.data()).toEqual(await grads.b.data());
+    await tx.flush();
+    disposeAll(grads, updates);
+  });
+
+  it('reports every `every` steps with the parameters, and training is identical to training without it', async () => {
+    const reports: GradientReport[] = [];
+    const mon = monitorGradients({ every: 3, onReport: (r) => reports.push(r) });
+    const watched = variables(mlpParams({ ...small, init: 'he' }));
+    const plain = variables(mlpParams({ ...small, init: 'he' }));
+    const a = new Optimizer(watched, chain(mon, sgd({ learningRate: 0.05 })), { fused: false });
+    const b = new Optimizer(plain, sgd({ learningRate: 0.05 }), { fused: false });
+    const loss = mlpLoss('relu', x, y);
+    for (let i = 0; i < 7; i++) {
+      await a.minimize(loss);
+      await b.minimize(loss);
+    }
+    await mon.flush();
+    expect(await read(watched)).toEqual(await read(plain));
+    expect(reports.map((r) => r.step)).toEqual([0, 3, 6]);
+    expect(mon.monitor.history.map((r) => r.step)).toEqual([0, 3, 6]);
+    expect(reports[0]?.layers[0]).toMatchObject({ name: 'layers.0.kernel' });
+    expect(reports[0]?.layers[0]?.paramNorm).toBeGreaterThan(0);
+    expect(reports.every((r) => r.verdict === 'healthy')).toBe(true);
+    a.dispose();
+    b.dispose();
+    disposeAll(watched, plain);
+  });
+
+  it('diagnoses a vanishing network from inside the Optimizer runner (fused path requested)', async () => {
+    const reports: GradientReport[] = [];
+    const mon = monitorGradients({ every: 2, onReport: (r) => reports.push(r) });
+    const params = variables(mlpParams({ ...spec, init: 'uniform' }));
+    const opt = new Optimizer(params, chain(mon, sgd({ learningRate: 0.1 })));
+    for (let i = 0; i < 3; i++) await opt.minimize(mlpLoss('sigmoid', x, y));
+    await mon.flush();
+    expect(reports.map((r) => [r.step, r.verdict])).toEqual([
+      [0, 'vanishing'],
+      [2, 'vanishing'],
+    ]);
+    expect(opt.lastStepPath).toBe('reference');
+    opt.dispose();
+    disposeAll(params);
+  });
+
+  it('continues its reporting schedule after saveState → JSON → loadState', async () => {
+    const steps: number[] = [];
+    const params = { w: variable(tf.tensor1d([1, 2])) };
+    const loss = (p: { w: tf.Tensor }) => tf.sum(tf.square(p.w));
+    const before = monitorGradients({ every: 2 });
+    const first = new Optimizer(params, chain(before, sgd({ learningRate: 0.1 })));
+    for (let i = 0; i < 3; i++) await first.minimize(loss);
+    await before.flush();
+    const saved = JSON.parse(JSON.stringify(await first.saveState()));
+    const mon = monitorGradients({ every: 2, onReport: (r) => steps.push(r.step as number) });
+    const second = new Optimizer(params, chain(mon, sgd({ learningRate: 0.1 })));
+    second.loadState(saved);
+    for (let i = 0; i < 3; i++) await second.minimize(loss);
+    await mon.flush();
+    expect(steps).toEqual([4]);
+    first.dispose();
+    second.dispose();
+    disposeAll(params);
+  });
+
+  it('leaks no tensors over 20 monitored steps once the reports have resolved', async () => {
+    const params = { w: variable(tf.randomNormal([8, 8], 0, 1, 'float32', 1)), b: variable(tf.zeros([8])) };
+    const loss = (p: typeof params) => tf.mean(tf.square(tf.add(tf.matMul(tf.ones([4, 8]), p.w), p.b)));
+    const warm = new Optimizer(params, chain(monitorGradients(), sgd({ learningRate: 1e-3 })));
+    await warm.minimize(loss);
+    warm.dispose();
+    let count = 0;
+    await expectNoLeaks(async () => {
+      const mon = monitorGradients({ every: 1, onReport: () => count++ });
+      for (const fused of [true, false]) {
+        const opt = new Optimizer(params, chain(mon, sgd({ learningRate: 1e-3 })), { fused });
+        for (let i = 0; i < 10; i++) await opt.minimize(loss);
+        opt.dispose();
+      }
+      await mon.flush();
+    });
+    expect(count).toBe(20);
+    disposeAll(params);
+  });
+
+  it('routes a failing onReport to onError and keeps training', async () => {
+    const onError = vi.fn();
+    const mon = monitorGradients({
+      onReport: () => {
+        throw new Error('boom');
+      },
+      onError,
+    });
+    const params = { w: variable(tf.tensor1d([1, 2])) };
+    const opt = new Optimizer(params, chain(mon, sgd({ learningRate: 0.1 })));
+    await opt.minimize((p) => tf.sum(tf.square(p.w)));
+    await opt.minimize((p) => tf.sum(tf.square(p.w)));
+    await mon.flush();
+    expect(onError).toHaveBeenCalledTimes(2);
+    expect(opt.stepCount).toBe(2);
+    opt.dispose();
+    disposeAll(params);
+  });
+
+  it('records into a given GradientMonitor and exposes its thresholds as options', () => {
+    const monitor = new GradientMonitor({ vanishingRatio: 1e-5 });
+    const mon = monitorGradients({ every: 4, monitor });
+    expect(mon.monitor).toBe(monitor);
+    expect(mon.options).toMatchObject({ every: 4, vanishingRatio: 1e-5, explodingNorm: 1e3 });
+    expect(mon.name).toBe('monitorGradients');
+  });
+
+  it('bad options get a HyperParameterError naming the field', () => {
+    for (const [opts, field] of [
+      [{ every: 0 }, 'every'],
+      [{ every: 1.5 }, 'every'],
+      [{ onReport: 3 }, 'onReport'],
+      [{ onError: 'x' }, 'onError'],
+      [{ explodingNorm: -1 }, 'explodingNorm'],
+      [{ historyLimit: -2 }, 'historyLimit'],
+    ] as const) {
+      let error: unknown;
+      try {
+        monitorGradients(opts as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, field).toBeInstanceOf(HyperParameterError);
+      expect((error as HyperParameterError).field).toBe(field);
+    }
+  });
+
+  it('works on the functional path with applyUpdates', async () => {
+    const mon = monitorGradients({ every: 1 });
+    const tx = chain(mon, sgd({ learningRate: 0.5 }));
+    const p = { w: tf.tensor1d([2, -4]) };
+    const g = { w: tf.tensor1d([1, 1]) };
+    const next = tf.tidy(() => applyUpdates(p, tx.update(g, tx.init(p), p).updates) as tf.TensorContainer);
+    expect(Array.from(await (next as { w: tf.Tensor }).w.data())).toEqual([1.5, -4.5]);
+    disposeAll(p, g, next);
+    await mon.flush();
+    expect(mon.monitor.history).toHaveLength(1);
+  });
+
+  afterAll(() => disposeAll(x, y));
+});

@@ -1,0 +1,112 @@
+import { type GradientTransformation, type GradTree, HyperParameterError, map, type ParamTree, type TransformResult } from '@gradkit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { GradientMonitor, type GradientMonitorOptions } from './monitor.js';
+import type { GradientReport } from './report.js';
+import type { DiagnosticsThresholds } from './thresholds.js';
+
+/**
+ * Options of `monitorGradients`: how often to report, where reports go, and any threshold of the
+ * rules (`DiagnosticsThresholds`).
+ *
+ * @example
+ * ```ts
+ * monitorGradients({ every: 10, onReport: (r) => console.log(formatText(r)), explodingNorm: 100 });
+ * ```
+ */
+export interface MonitorGradientsOptions extends GradientMonitorOptions {
+  /** Report every `every` steps (steps 0, every, 2·every …). Default 1. */
+  readonly every?: number;
+  /** The monitor to record into (its history, trends and thresholds); by default a new one built from these options. */
+  readonly monitor?: GradientMonitor;
+  /** Called when reading statistics back or `onReport` fails (default: `console.error`). Training is never interrupted. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** `monitorGradients`'s resolved options (the transformation's `options`). @example `monitorGradients({ every: 5 }).options.every // 5` */
+export interface ResolvedMonitorGradientsOptions extends DiagnosticsThresholds {
+  /** Report every `every` steps. */
+  readonly every: number;
+}
+
+/** State of `monitorGradients`: the step count. @example `{ count: 12 }` */
+export interface MonitorGradientsState {
+  readonly [key: string]: number;
+  /** Steps taken. */
+  readonly count: number;
+}
+
+/**
+ * The transformation `monitorGradients` returns, with its monitor and a way to wait for the reports.
+ *
+ * @example
+ * ```ts
+ * const mon = monitorGradients({ every: 10 });
+ * // … train with chain(mon, adam()) …
+ * await mon.flush();
+ * console.log(mon.monitor.history.length);
+ * ```
+ */
+export interface MonitorGradientsTransformation extends GradientTransformation<MonitorGradientsState, ResolvedMonitorGradientsOptions> {
+  /** The monitor the reports are recorded in (history, trends). */
+  readonly monitor: GradientMonitor;
+  /** Resolves once every report scheduled so far has been delivered. */
+  flush(): Promise<void>;
+}
+
+/**
+ * A transformation for `chain` that passes the gradients through unchanged (bit for bit) and every
+ * `every` steps diagnoses them, as `inspectGradients` does with the parameters the runner passes:
+ * per-layer statistics, verdict, findings, plus the monitor's trend rule. Put it first in the chain
+ * to see the raw gradients: `chain(monitorGradients({ every: 10, onReport }), clipByGlobalNorm(1), adam())`.
+ *
+ * It never blocks the step: the statistics are queued on the device inside `update` (a few fused
+ * reductions into one small tensor, kept past the runner's `tf.tidy`, with the gradients' buffers
+ * shared, not copied, until then), read back asynchronously, and `onReport(report)` is called when
+ * they arrive; everything kept is then released. A transformation
+ * sees neither taps nor the final updates: for dead units, saturation and update-to-parameter
+ * ratios, call `GradientMonitor.observe` with them. A chain with a monitor is not matched by fused
+ * kernels, so the `Optimizer` runs its reference path.
+ *
+ * No PyTorch/optax equivalent; it plays the role of logging `p.grad.norm()` per layer in a training loop.
+ *
+ * @throws HyperParameterError for an `every` that is not a whole number ≥ 1, a threshold out of range,
+ *   or an `onReport`/`onError` that is not a function.
+ * @example
+ * ```ts
+ * const mon = monitorGradients({ every: 10, onReport: (r) => console.log(r.step, r.verdict) });
+ * const opt = new Optimizer(params, chain(mon, sgd({ learningRate: 0.1 })));
+ * for (let i = 0; i < 100; i++) await opt.minimize(loss);
+ * await mon.flush();
+ * ```
+ */
+export function monitorGradients(options: MonitorGradientsOptions = {}): MonitorGradientsTransformation {
+  const o = options ?? {};
+  const every = o.every ?? 1;
+  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
+    throw new HyperParameterError('every', `every must be a whole number ≥ 1 (report every that many steps), got ${String(o.every)}`);
+  for (const field of ['onReport', 'onError'] as const)
+    if (o[field] !== undefined && typeof o[field] !== 'function') throw new HyperParameterError(field, `${field} must be a function`);
+  const monitor = o.monitor ?? new GradientMonitor({ ...o, onReport: undefined });
+  if (!(monitor instanceof GradientMonitor)) throw new HyperParameterError('monitor', 'monitor must be a GradientMonitor');
+  const onError = o.onError ?? ((e: unknown) => console.error('monitorGradients:', e));
+  const onReport = o.onReport;
+  const deliver = (report: GradientReport) => onReport?.(report);
+  let delivered: Promise<unknown> = Promise.resolve();
+  return {
+    name: 'monitorGradients',
+    options: { ...monitor.thresholds, every },
+    monitor,
+    flush: async () => {
+      await monitor.flush();
+      await delivered;
+    },
+    init: (): MonitorGradientsState => ({ count: 0 }),
+    update(grads: GradTree, state: MonitorGradientsState, params?: ParamTree): TransformResult<MonitorGradientsState> {
+      if (state.count % every === 0) {
+        const report = monitor.observe({ grads, ...(params === undefined ? {} : { params }), step: state.count });
+        delivered = Promise.all([delivered, report.then(deliver).catch(onError)]);
+      }
+      return { updates: map(grads, (g) => tf.clone(g)), state: { count: state.count + 1 } };
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { HyperParameterError, TreeMismatchError } from '@gradkit/core';
+import { expectNoLeaks } from '@gradkit/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { GradientMonitor, type GradientReport, reportTrends } from './index.js';
+
+/** Two equal 4×4 weight layers filled with `v`: ‖g‖ = 4v each, global ‖g‖ = 4√2·v, depth ratio 1 (healthy on its own). */
+const gradsOf = (v: number) => ({ layers: [{ kernel: tf.fill([4, 4], v) }, { kernel: tf.fill([4, 4], v) }] });
+
+async function observeSeries(monitor: GradientMonitor, values: number[]): Promise<GradientReport[]> {
+  const pending = values.map((v) => {
+    const g = gradsOf(v);
+    const p = monitor.observe({ grads: g }); // not awaited: several in flight at once
+    tf.dispose(g as unknown as tf.TensorContainer); // allowed as soon as observe returns
+    return p;
+  });
+  return Promise.all(pending);
+}
+
+describe('GradientMonitor', () => {
+  it('records reports in order, numbering steps from 0, and calls onReport with each', async () => {
+    const seen: number[] = [];
+    const monitor = new GradientMonitor({ onReport: (r) => seen.push(r.step as number) });
+    const reports = await observeSeries(monitor, [0.1, 0.2, 0.1, 0.3]);
+    expect(reports.map((r) => r.step)).toEqual([0, 1, 2, 3]);
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect(monitor.history.map((r) => r.step)).toEqual([0, 1, 2, 3]);
+    expect(monitor.latest?.step).toBe(3);
+    expect(monitor.pending).toBe(0);
+    expect(reports.map((r) => r.globalNorm)).toEqual([0.1, 0.2, 0.1, 0.3].map((v) => expect.closeTo(4 * Math.SQRT2 * v, 5)));
+  });
+
+  it('a norm growing ≥ 2× per report for 3 reports is exploding while still finite and small', async () => {
+    const monitor = new GradientMonitor();
+    // ×2.5 per step: 0.1 → 0.25 → 0.625 → 1.5625, far below explodingNorm (1000)
+    const reports = await observeSeries(monitor, [0.1, 0.25, 0.625, 1.5625]);
+    expect(reports.map((r) => r.verdict)).toEqual(['healthy', 'healthy', 'healthy', 'exploding']);
+    const f = reports[3]?.findings[0];
+    expect(f?.kind).toBe('growingNorm');
+    expect(f?.what).toMatch(/grew at least 2× at each of the last 3 reports \(0\.566 → 1\.41 → 3\.54 → 8\.84, steps 0–3\)/);
+    expect(f?.toTry.join('\n')).toMatch(/clipByGlobalNorm\(1\)/);
+    expect(monitor.history[3]?.verdict).toBe('exploding');
+  });
+
+  it('does not call a growth that pauses, or grows more slowly, exploding; the factor and length are configurable', async () => {
+    expect((await observeSeries(new GradientMonitor(), [0.1, 0.25, 0.2, 0.5, 1.25])).map((r) => r.verdict)).not.toContain('exploding');
+    expect((await observeSeries(new GradientMonitor(), [0.1, 0.15, 0.225, 0.3375, 0.5])).map((r) => r.verdict)).not.toContain('exploding');
+    const custom = await observeSeries(new GradientMonitor({ trendFactor: 1.4, trendReports: 2 }), [0.1, 0.15, 0.225]);
+    expect(custom.map((r) => r.verdict)).toEqual(['healthy', 'healthy', 'exploding']);
+  });
+
+  it('follows dead-unit and saturation fractions from taps over time', async () => {
+    const monitor = new GradientMonitor({ activationKinds: { act: 'relu', gate: 'sigmoid' } });
+    for (let step = 0; step < 3; step++) {
+      // relu: the first `step + 1` of 4 columns are never active; sigmoid: `step` of 4 outputs saturated
+      const act = tf.tensor2d([0, 1, 2].map(() => [0, 1, 2, 3].map((j) => (j <= step ? 0 : 1 + j))));
+      const gate = tf.tensor2d([[0.5, 0.5, 0.5, 0.5].map((v, j) => (j < step ? 0.999 : v))]);
+      const [g, dAct] = [gradsOf(0.1), tf.onesLike(act)];
+      await monitor.observe({ grads: g, taps: { act: { activation: act, grad: dAct }, gate }, step: 10 * step });
+      tf.dispose([act, dAct, gate, g] as unknown as tf.TensorContainer);
+    }
+    const t = monitor.trends();
+    expect(t.steps).toEqual([0, 10, 20]);
+    expect(t.deadFraction.act).toEqual([0.25, 0.5, 0.75]);
+    expect(t.saturationFraction.gate).toEqual([0, 0.25, 0.5]);
+    expect(t.tapGradNorm.act).toEqual([0, 1, 2].map(() => expect.closeTo(Math.sqrt(12), 5))); // ‖ones(3×4)‖ = √12
+    expect(t.tapGradNorm.gate).toBeUndefined(); // a bare activation has no gradient
+  });
+
+  it('keeps at most historyLimit reports and can forget them', async () => {
+    const monitor = new GradientMonitor({ historyLimit: 2 });
+    await observeSeries(monitor, [0.1, 0.2, 0.3]);
+    expect(monitor.history.map((r) => r.step)).toEqual([1, 2]);
+    monitor.clear();
+    expect(monitor.history).toEqual([]);
+    expect(() => new GradientMonitor({ historyLimit: 0 })).toThrow(HyperParameterError);
+  });
+
+  it('throws at once on inputs that do not fit, and keeps working afterwards', async () => {
+    const monitor = new GradientMonitor();
+    const g = gradsOf(0.1);
+    const p = { layers: [{ kernel: tf.zeros([4, 4]) }] };
+    expect(() => monitor.observe({ grads: g, params: p })).toThrow(TreeMismatchError);
+    expect((await monitor.observe({ grads: g })).verdict).toBe('healthy');
+    tf.dispose([g, p] as unknown as tf.TensorContainer);
+  });
+
+  it('leaks nothing once the reports have resolved, with observations in flight while the caller disposes', async () => {
+    const monitor = new GradientMonitor();
+    await observeSeries(monitor, [0.1]); // warm-up
+    await expectNoLeaks(async () => {
+      const params = { layers: [{ kernel: tf.ones([4, 4]) }, { kernel: tf.ones([4, 4]) }] };
+      const h = tf.ones([2, 3]);
+      for (let i = 0; i < 20; i++) {
+        const g = gradsOf(0.01 * (i + 1));
+        void monitor.observe({ grads: g, params, taps: { h } }).catch(() => undefined);
+        tf.dispose(g as unknown as tf.TensorContainer);
+      }
+      tf.dispose([params, h] as unknown as tf.TensorContainer);
+      await monitor.flush();
+    });
+    expect(monitor.history.length).toBe(21);
+  });
+
+  it('reportTrends fills NaN where a layer is missing from a report', () => {
+    const a = { layers: [{ name: 'x', gradNorm: 1 }], activations: [], globalNorm: 1, verdict: 'healthy', step: 0 } as unknown as GradientReport;
+    const b = { layers: [{ name: 'y', gradNorm: 2 }], activations: [], globalNorm: 2, verdict: 'healthy' } as unknown as GradientReport;
+    const t = reportTrends([a, b]);
+    expect(t.steps).toEqual([0, 1]);
+    expect(t.gradNorm).toEqual({ x: [1, Number.NaN], y: [Number.NaN, 2] });
+  });
+});

@@ -1,0 +1,302 @@
+// The diagnosis rules (see DiagnosticsThresholds for the documented version): a verdict and findings
+// from per-layer and per-activation statistics. Pure host code over plain numbers.
+import { fmt, pct } from './format-number.js';
+import type { ActivationReport, Finding, GradientReport, LayerReport, Verdict } from './report.js';
+import type { DiagnosticsThresholds } from './thresholds.js';
+
+/** The inputs of `diagnose`: everything of a report except the verdict and findings. */
+export interface DiagnoseInput {
+  readonly step?: number | undefined;
+  readonly globalNorm: number;
+  readonly layers: readonly LayerReport[];
+  readonly activations: readonly ActivationReport[];
+  readonly thresholds: DiagnosticsThresholds;
+  readonly backend: string;
+}
+
+const CLIP = 'clip the gradients: chain(clipByGlobalNorm(1), yourOptimizer) (@gradkit/clipping)';
+const LOWER_LR = 'lower the learning rate (e.g. ÷10), or warm it up with linearWarmup / warmupCosineDecay (@gradkit/schedules)';
+const NORM = 'add LayerNorm or BatchNorm between the layers (@gradkit/normalization)';
+const RESIDUAL = 'use residual connections (residual from @gradkit/nn) so gradients have a short path to the input';
+const HE_RELU = 'heNormal + relu: relu activations (@gradkit/activations) with heNormal initialization (@gradkit/initializers)';
+const GLOROT = 'glorotUniform initialization for tanh/sigmoid layers (@gradkit/initializers), which keeps the variance of the signal across layers';
+const INIT_SCALE =
+  'use a variance-preserving initialization instead of a larger scale: heNormal for relu, glorotUniform for tanh/sigmoid (@gradkit/initializers)';
+const ADAPTIVE = 'an adaptive optimizer (adam or rmsprop from @gradkit/optimizers) rescales small gradients per parameter';
+const GUARD = 'guard the step: applyIfFinite(yourOptimizer) or zeroNans() (@gradkit/clipping) skip or zero non-finite gradients';
+const EPSILON = 'look for log(0), division by zero or sqrt of a negative in the loss and add an epsilon';
+const LEAKY = 'leakyRelu, elu or gelu instead of relu (@gradkit/activations) keep a gradient for negative inputs';
+
+/** ‖g_first‖/‖g_last‖ over the weight layers (all layers when fewer than two have rank ≥ 2). */
+export function depthProfile(layers: readonly LayerReport[]): { first: LayerReport; last: LayerReport; ratio: number | undefined } | undefined {
+  const weights = layers.filter((l) => l.isWeight);
+  const pool = weights.length >= 2 ? weights : layers;
+  if (pool.length < 2) return undefined;
+  const first = pool[0] as LayerReport;
+  const last = pool[pool.length - 1] as LayerReport;
+  const ratio = last.gradNorm > 0 && Number.isFinite(first.gradNorm) && Number.isFinite(last.gradNorm) ? first.gradNorm / last.gradNorm : undefined;
+  return { first, last, ratio };
+}
+
+const list = (names: readonly string[], max = 5) =>
+  names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+
+function nonFiniteFindings(layers: readonly LayerReport[], activations: readonly ActivationReport[]): Finding[] {
+  const grads = layers.filter((l) => l.nonFinite > 0);
+  const params = layers.filter((l) => l.paramNorm !== undefined && !Number.isFinite(l.paramNorm));
+  const acts = activations.filter((a) => a.nonFinite > 0 || (a.gradNonFinite ?? 0) > 0);
+  const toTry = [GUARD, LOWER_LR, CLIP, EPSILON];
+  const why = 'a NaN or Infinity in one step spreads to every parameter it touches and training cannot recover from it.';
+  const out: Finding[] = [];
+  if (grads.length > 0) {
+    const first = grads[0] as LayerReport;
+    out.push({
+      kind: 'nonfinite',
+      severity: 'error',
+      what: `${first.nonFinite} of ${first.size} gradient values are NaN or ±Infinity in ${first.name} (the first such layer, input to output; affected: ${list(grads.map((l) => l.name))})`,
+      where: first.name,
+      why,
+      toTry,
+    });
+  }
+  if (params.length > 0) {
+    const first = params[0] as LayerReport;
+    out.push({
+      kind: 'nonfinite',
+      severity: 'error',
+      what: `the parameters of ${first.name} are not finite (‖θ‖ = ${fmt(first.paramNorm)}; affected: ${list(params.map((l) => l.name))})`,
+      where: first.name,
+      why: `${why} The parameters were already damaged by an earlier step.`,
+      toTry,
+    });
+  }
+  if (acts.length > 0) {
+    const first = acts[0] as ActivationReport;
+    const inForward = first.nonFinite > 0;
+    out.push({
+      kind: 'nonfinite',
+      severity: 'error',
+      what: `${inForward ? `${first.nonFinite} activation values` : `${first.gradNonFinite} values of ∂L/∂h`} are NaN or ±Infinity at tap ${first.name} (the first such tap; affected: ${list(acts.map((a) => a.name))})`,
+      where: first.name,
+      why,
+      toTry: inForward ? [LOWER_LR, NORM, EPSILON, GUARD] : toTry,
+    });
+  }
+  return out;
+}
+
+function activationHints(activations: readonly ActivationReport[]): { squashing: boolean; relu: boolean } {
+  return { squashing: activations.some((a) => a.kind === 'sigmoid' || a.kind === 'tanh'), relu: activations.some((a) => a.kind === 'relu') };
+}
+
+function explodingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined): Finding[] {
+  const { layers, thresholds: th } = input;
+  const out: Finding[] = [];
+  const why = 'steps this large overshoot: the loss jumps or diverges, and values soon overflow to Infinity and NaN (Pascanu et al. 2013).';
+  const { relu } = activationHints(input.activations);
+  const toTry = [
+    CLIP,
+    LOWER_LR,
+    relu ? 'heNormal initialization (@gradkit/initializers) for relu layers: a larger scale multiplies the signal at every layer' : INIT_SCALE,
+    NORM,
+  ];
+  const big = layers.filter((l) => l.gradNorm > th.explodingNorm);
+  if (big.length > 0) {
+    const worst = big.reduce((a, b) => (b.gradNorm > a.gradNorm ? b : a));
+    out.push({
+      kind: 'exploding',
+      severity: 'error',
+      what: `the gradient norm of ${worst.name} is ${fmt(worst.gradNorm)}, above explodingNorm = ${fmt(th.explodingNorm)} (${big.length} of ${layers.length} layers are above it)`,
+      where: worst.name,
+      why,
+      toTry,
+    });
+  }
+  if (depth?.ratio !== undefined && depth.ratio > th.explodingRatio) {
+    out.push({
+      kind: 'exploding',
+      severity: 'error',
+      what: `the gradient norm grows ${fmt(depth.ratio)}× from the last weight layer ${depth.last.name} (${fmt(depth.last.gradNorm)}) to the first ${depth.first.name} (${fmt(depth.first.gradNorm)}), above explodingRatio = ${fmt(th.explodingRatio)}`,
+      where: `${depth.first.name} … ${depth.last.name}`,
+      why,
+      toTry,
+    });
+  }
+  if (tapDepth !== undefined && tapDepth.ratio > th.explodingRatio) {
+    out.push({
+      kind: 'exploding',
+      severity: 'error',
+      what: `‖∂L/∂h‖ grows ${fmt(tapDepth.ratio)}× from the last tapped layer ${tapDepth.last.name} to the first ${tapDepth.first.name}, above explodingRatio = ${fmt(th.explodingRatio)}`,
+      where: `${tapDepth.first.name} … ${tapDepth.last.name}`,
+      why,
+      toTry,
+    });
+  }
+  return out;
+}
+
+function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined): Finding[] {
+  const { layers, activations, thresholds: th } = input;
+  const out: Finding[] = [];
+  const why =
+    'the layers near the input receive almost no gradient, so they barely learn: the network trains as if only its last layers existed (Glorot & Bengio 2010; Hochreiter 1991).';
+  const { squashing, relu } = activationHints(activations);
+  const dead = activations.some((a) => a.deadFraction > th.deadUnitFraction);
+  const toTry = [
+    squashing || !relu ? `${HE_RELU}: a sigmoid's derivative is at most 0.25, so each sigmoid layer shrinks the gradient` : HE_RELU,
+    NORM,
+    RESIDUAL,
+    ...(squashing ? [GLOROT] : []),
+    ...(dead ? [LEAKY] : []),
+    ADAPTIVE,
+  ];
+  if (depth?.ratio !== undefined && depth.ratio < th.vanishingRatio) {
+    out.push({
+      kind: 'vanishing',
+      severity: 'error',
+      what: `the first weight layer ${depth.first.name} gets a gradient ${fmt(depth.ratio)}× the last one's (${depth.last.name}: ${fmt(depth.first.gradNorm)} vs ${fmt(depth.last.gradNorm)}), below vanishingRatio = ${fmt(th.vanishingRatio)}`,
+      where: `${depth.first.name} … ${depth.last.name}`,
+      why,
+      toTry,
+    });
+  }
+  if (tapDepth !== undefined && tapDepth.ratio < th.vanishingRatio) {
+    out.push({
+      kind: 'vanishing',
+      severity: 'error',
+      what: `‖∂L/∂h‖ at the first tapped layer ${tapDepth.first.name} is ${fmt(tapDepth.ratio)}× that at the last ${tapDepth.last.name}, below vanishingRatio = ${fmt(th.vanishingRatio)}`,
+      where: `${tapDepth.first.name} … ${tapDepth.last.name}`,
+      why,
+      toTry,
+    });
+  }
+  const weights = layers.filter((l) => l.isWeight);
+  const pool = weights.length > 0 ? weights : layers;
+  if (pool.every((l) => l.gradNorm < th.vanishingNorm)) {
+    const largest = pool.reduce((a, b) => (b.gradNorm > a.gradNorm ? b : a));
+    out.push({
+      kind: 'vanishing',
+      severity: 'error',
+      what: `every weight layer's gradient norm is below vanishingNorm = ${fmt(th.vanishingNorm)} (largest: ${largest.name}, ${fmt(largest.gradNorm)})`,
+      where: list(
+        pool.map((l) => l.name),
+        3,
+      ),
+      why: `${why} When every gradient is this small, the loss does not depend on the weights (dead units, saturation, or a loss that does not use the output).`,
+      toTry,
+    });
+  }
+  return out;
+}
+
+function warningFindings(input: DiagnoseInput): Finding[] {
+  const { layers, activations, thresholds: th } = input;
+  const out: Finding[] = [];
+  const dead = activations.filter((a) => a.deadFraction > th.deadUnitFraction);
+  if (dead.length > 0) {
+    const worst = dead.reduce((a, b) => (b.deadFraction > a.deadFraction ? b : a));
+    out.push({
+      kind: 'deadUnits',
+      severity: 'warning',
+      what: `${pct(worst.deadFraction)} of the units of ${worst.name} are dead (never > 0 over the batch), above deadUnitFraction = ${pct(th.deadUnitFraction)}; layers affected: ${list(dead.map((a) => a.name))}`,
+      where: worst.name,
+      why: 'a ReLU unit that is never active passes no gradient, so it never recovers: the layer has lost that capacity.',
+      toTry: [LEAKY, LOWER_LR, 'heNormal initialization (@gradkit/initializers) and zero (not negative) biases', NORM],
+    });
+  }
+  const saturated = activations.filter((a) => a.saturationFraction > th.saturationFraction);
+  if (saturated.length > 0) {
+    const worst = saturated.reduce((a, b) => (b.saturationFraction > a.saturationFraction ? b : a));
+    out.push({
+      kind: 'saturation',
+      severity: 'warning',
+      what: `${pct(worst.saturationFraction)} of the outputs of ${worst.name} (${worst.kind}) are within ${fmt(th.saturationMargin)} of its bounds, above saturationFraction = ${pct(th.saturationFraction)}; layers affected: ${list(saturated.map((a) => a.name))}`,
+      where: worst.name,
+      why: `a saturated ${worst.kind} has a derivative near 0, so almost no gradient flows through it.`,
+      toTry: [GLOROT, NORM, HE_RELU],
+    });
+  }
+  const ratios = layers.filter((l) => l.isWeight && l.updateRatio !== undefined && Number.isFinite(l.updateRatio));
+  const large = ratios.filter((l) => (l.updateRatio as number) > th.maxUpdateRatio);
+  if (large.length > 0) {
+    const worst = large.reduce((a, b) => ((b.updateRatio as number) > (a.updateRatio as number) ? b : a));
+    out.push({
+      kind: 'largeUpdates',
+      severity: 'warning',
+      what: `the update of ${worst.name} is ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), above maxUpdateRatio = ${fmt(th.maxUpdateRatio)}; layers affected: ${list(large.map((l) => l.name))}`,
+      where: worst.name,
+      why: 'a step that changes the weights by more than a few percent rewrites what the layer learned; training becomes unstable (a ratio near 1e-3 is typical).',
+      toTry: [LOWER_LR, CLIP],
+    });
+  }
+  const small = ratios.filter((l) => (l.updateRatio as number) < th.minUpdateRatio);
+  if (small.length > 0) {
+    const worst = small.reduce((a, b) => ((b.updateRatio as number) < (a.updateRatio as number) ? b : a));
+    out.push({
+      kind: 'smallUpdates',
+      severity: 'warning',
+      what: `the update of ${worst.name} is only ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), below minUpdateRatio = ${fmt(th.minUpdateRatio)}; layers affected: ${list(small.map((l) => l.name))}`,
+      where: worst.name,
+      why: 'float32 resolves about 6e-8 of a value: updates this small are rounded away and the layer does not learn.',
+      toTry: ['raise the learning rate', ADAPTIVE, HE_RELU],
+    });
+  }
+  return out;
+}
+
+interface TapDepth {
+  readonly first: ActivationReport;
+  readonly last: ActivationReport;
+  readonly ratio: number;
+}
+
+/** ‖∂L/∂h_first‖/‖∂L/∂h_last‖ over the taps that recorded a gradient (undefined with fewer than two, or a zero/non-finite last). */
+export function tapDepthProfile(activations: readonly ActivationReport[]): TapDepth | undefined {
+  const withGrad = activations.filter((a) => a.gradNorm !== undefined);
+  if (withGrad.length < 2) return undefined;
+  const first = withGrad[0] as ActivationReport;
+  const last = withGrad[withGrad.length - 1] as ActivationReport;
+  const [a, b] = [first.gradNorm as number, last.gradNorm as number];
+  if (!(b > 0) || !Number.isFinite(a) || !Number.isFinite(b)) return undefined;
+  return { first, last, ratio: a / b };
+}
+
+/** The verdict implied by a list of findings (first by precedence: nonfinite, exploding/growingNorm, vanishing). */
+export function verdictOf(findings: readonly Finding[]): Verdict {
+  if (findings.some((f) => f.kind === 'nonfinite')) return 'nonfinite';
+  if (findings.some((f) => f.kind === 'exploding' || f.kind === 'growingNorm')) return 'exploding';
+  if (findings.some((f) => f.kind === 'vanishing')) return 'vanishing';
+  return 'healthy';
+}
+
+/** Orders findings: errors by verdict precedence first, then warnings. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  const rank: Record<string, number> = { nonfinite: 0, exploding: 1, growingNorm: 1, vanishing: 2 };
+  return [...findings].sort((a, b) => (rank[a.kind] ?? 3) - (rank[b.kind] ?? 3));
+}
+
+/** Applies every rule: the report with its verdict and findings. */
+export function diagnose(input: DiagnoseInput): GradientReport {
+  const depth = depthProfile(input.layers);
+  const tapDepth = tapDepthProfile(input.activations);
+  const nonfinite = nonFiniteFindings(input.layers, input.activations);
+  // With non-finite values the norms are NaN/Infinity and the depth rules say nothing useful.
+  const findings = sortFindings([
+    ...nonfinite,
+    ...(nonfinite.length > 0 ? [] : [...explodingFindings(input, depth, tapDepth), ...vanishingFindings(input, depth, tapDepth)]),
+    ...warningFindings(input),
+  ]);
+  return {
+    format: 'gradkit-gradient-report',
+    version: 1,
+    ...(input.step === undefined ? {} : { step: input.step }),
+    verdict: verdictOf(findings),
+    globalNorm: input.globalNorm,
+    ...(depth?.ratio === undefined ? {} : { firstLastRatio: depth.ratio }),
+    layers: input.layers,
+    activations: input.activations,
+    findings,
+    thresholds: input.thresholds,
+    backend: input.backend,
+  };
+}

@@ -1,0 +1,109 @@
+import { checkHyper, HyperParameterError, type HyperRange } from '@gradkit/core';
+
+/**
+ * The rules' thresholds: when a report says `vanishing`, `exploding` or `nonfinite`, and when it
+ * adds a finding about dead units, saturation or update sizes. Every one is an option of
+ * `inspectGradients`, `GradientMonitor`, `monitorGradients` and `gradientCallback`, with the
+ * defaults of `DEFAULT_THRESHOLDS`.
+ *
+ * The rules, in order of precedence (the first that fires is the verdict):
+ * 1. `nonfinite`: any gradient, tap gradient or parameter holds NaN or ±Infinity.
+ * 2. `exploding`: a layer's gradient norm exceeds `explodingNorm`; or the first weight layer's
+ *    gradient norm is more than `explodingRatio` × the last's; or the same across the taps
+ *    (‖∂L/∂h‖ of the first tapped layer over the last); or (a `GradientMonitor` only) the global
+ *    gradient norm grew by at least `trendFactor` from each report to the next over `trendReports`
+ *    consecutive reports.
+ * 3. `vanishing`: the first weight layer's gradient norm is less than `vanishingRatio` × the last's;
+ *    or the same across the taps; or every weight layer's gradient norm is below `vanishingNorm`.
+ * 4. `healthy` otherwise.
+ *
+ * Weight layers are the leaves of rank ≥ 2 (dense kernels, conv filters) in the tree's flatten order
+ * (input to output); biases and normalization scales are reported but not used for the depth ratio.
+ * Norms assume a loss averaged over the batch (as tfjs's and PyTorch's losses are by default).
+ *
+ * @example
+ * ```ts
+ * const report = await inspectGradients(grads, { params, vanishingRatio: 1e-4, explodingNorm: 100 });
+ * ```
+ */
+export interface DiagnosticsThresholds {
+  /** Vanishing when ‖g_first‖ < vanishingRatio · ‖g_last‖ (weight layers, or taps). Default 1e-3. */
+  readonly vanishingRatio: number;
+  /** Exploding when ‖g_first‖ > explodingRatio · ‖g_last‖ (weight layers, or taps). Default 1e3. */
+  readonly explodingRatio: number;
+  /** Exploding when any layer's gradient norm exceeds this. Default 1e3. */
+  readonly explodingNorm: number;
+  /** Vanishing when every weight layer's gradient norm is below this (nothing reaches the weights). Default 1e-7. */
+  readonly vanishingNorm: number;
+  /** A finding when more than this fraction of a ReLU layer's units are dead (never > 0 over the batch). Default 0.5. */
+  readonly deadUnitFraction: number;
+  /** A finding when more than this fraction of a sigmoid/tanh layer's outputs are saturated. Default 0.5. */
+  readonly saturationFraction: number;
+  /** Saturated means within this margin of the bounds: sigmoid a < m or a > 1 − m, tanh |a| > 1 − m. Default 0.01. */
+  readonly saturationMargin: number;
+  /** A finding when ‖update‖/‖param‖ of a weight layer exceeds this (steps too large). Default 0.1. */
+  readonly maxUpdateRatio: number;
+  /** A finding when ‖update‖/‖param‖ of a weight layer is below this (steps too small to learn). Default 1e-7. */
+  readonly minUpdateRatio: number;
+  /** Monitor trend: growth factor of the global gradient norm from one report to the next. Default 2. */
+  readonly trendFactor: number;
+  /** Monitor trend: number of consecutive growing report-to-report steps that make `exploding`. Default 3. */
+  readonly trendReports: number;
+}
+
+/**
+ * The default thresholds of the diagnostics rules (see `DiagnosticsThresholds`).
+ *
+ * @example
+ * ```ts
+ * const strict = { ...DEFAULT_THRESHOLDS, vanishingRatio: 1e-2 };
+ * ```
+ */
+export const DEFAULT_THRESHOLDS: Readonly<DiagnosticsThresholds> = Object.freeze({
+  vanishingRatio: 1e-3,
+  explodingRatio: 1e3,
+  explodingNorm: 1e3,
+  vanishingNorm: 1e-7,
+  deadUnitFraction: 0.5,
+  saturationFraction: 0.5,
+  saturationMargin: 0.01,
+  maxUpdateRatio: 0.1,
+  minUpdateRatio: 1e-7,
+  trendFactor: 2,
+  trendReports: 3,
+});
+
+const POSITIVE: HyperRange = { min: 0, minExclusive: true };
+const RANGES: Record<keyof DiagnosticsThresholds, HyperRange> = {
+  vanishingRatio: { min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  explodingRatio: { min: 1, minExclusive: true },
+  explodingNorm: POSITIVE,
+  vanishingNorm: { min: 0 },
+  deadUnitFraction: { min: 0, max: 1 },
+  saturationFraction: { min: 0, max: 1 },
+  saturationMargin: { min: 0, max: 0.5, minExclusive: true, maxExclusive: true },
+  maxUpdateRatio: POSITIVE,
+  minUpdateRatio: { min: 0 },
+  trendFactor: { min: 1, minExclusive: true },
+  trendReports: { min: 1 },
+};
+
+/** The threshold names, for picking them out of a larger options object. */
+export const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as (keyof DiagnosticsThresholds)[];
+
+/**
+ * Fills in defaults and validates every threshold present in `options` (other keys are ignored).
+ *
+ * @throws HyperParameterError naming the threshold that is not a finite number in its range.
+ */
+export function resolveThresholds(options: Partial<DiagnosticsThresholds> = {}): DiagnosticsThresholds {
+  const out: Record<string, number> = {};
+  for (const key of THRESHOLD_KEYS) {
+    const value = options[key] ?? DEFAULT_THRESHOLDS[key];
+    if (typeof value !== 'number') throw new HyperParameterError(key, `${key} must be a number, got ${typeof value}`);
+    checkHyper(key, value, RANGES[key]);
+    out[key] = value;
+  }
+  if (!Number.isInteger(out.trendReports)) throw new HyperParameterError('trendReports', `trendReports must be a whole number, got ${out.trendReports}`);
+  return out as unknown as DiagnosticsThresholds;
+}
