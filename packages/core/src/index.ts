@@ -7,6 +7,7 @@ export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
+export { randomSeed, resolveSeed, Xoshiro128 } from './random.js';
 export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
 export {
   applyUpdates,

@@ -1,8 +1,7 @@
 // Validation helpers shared by the initializers (not part of the public surface).
 import { gain as activationGain } from '@gradkit/activations';
-import { HyperParameterError } from '@gradkit/core';
+import { HyperParameterError, resolveSeed, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveSeed, Xoshiro128 } from './random.js';
 import type { FanMode, Fans } from './types.js';
 
 /** The shape as a fresh array, or HyperParameterError('shape'): rank ≥ 1, positive integer dimensions. */

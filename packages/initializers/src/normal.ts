@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkNumber, seeded, sizeOf } from './internal.js';
-import { standardNormals } from './random.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `normal`. @example `{ mean: 0, stddev: 0.02, seed: 1 }` */
@@ -32,7 +31,7 @@ export function normal(options: NormalOptions = {}): Initializer {
 export function normalInitializer(fn: string, seed: number | undefined, params: (shape: number[]) => [number, number]): Initializer {
   return seeded(fn, seed, (rng, shape) => {
     const [mean, stddev] = params(shape);
-    const z = standardNormals(rng, sizeOf(shape));
+    const z = rng.standardNormals(sizeOf(shape));
     const out = new Float32Array(z.length);
     for (let i = 0; i < z.length; i++) out[i] = mean + stddev * (z[i] as number);
     return out;

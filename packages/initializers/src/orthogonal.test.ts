@@ -1,6 +1,6 @@
+import { Xoshiro128 } from '@gradkit/core';
 import { describe, expect, it } from 'vitest';
 import { householderQ, orthogonal } from './orthogonal.js';
-import { standardNormals, Xoshiro128 } from './random.js';
 import { expectHyperError, expectOneTensor, valuesOf } from './test-support.js';
 
 /** MᵀM (or MMᵀ when `rows`) of a row-major r × c matrix, in float64. */
@@ -56,7 +56,7 @@ describe('orthogonal (torch.nn.init.orthogonal_)', () => {
 
   it("applies PyTorch's sign correction: R = QᵀA is upper triangular with a positive diagonal", async () => {
     const [p, q] = [12, 5];
-    const a = standardNormals(Xoshiro128.fromSeed(3), p * q); // the normal matrix the first call of seed 3 draws
+    const a = Xoshiro128.fromSeed(3).standardNormals(p * q); // the normal matrix the first call of seed 3 draws
     const w = await valuesOf(orthogonal({ seed: 3 })([p, q]));
     for (let i = 0; i < q; i++)
       for (let j = 0; j < q; j++) {

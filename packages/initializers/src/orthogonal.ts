@@ -1,6 +1,5 @@
 import { HyperParameterError } from '@gradkit/core';
 import { checkNumber, seeded } from './internal.js';
-import { standardNormals } from './random.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `orthogonal`. @example `{ gain: Math.SQRT2, seed: 1 }` */
@@ -95,7 +94,7 @@ export function orthogonal(options: OrthogonalOptions = {}): Initializer {
     const cols = shape[shape.length - 1] as number;
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const [p, q] = rows >= cols ? [rows, cols] : [cols, rows];
-    const q0 = householderQ(standardNormals(rng, p * q), p, q);
+    const q0 = householderQ(rng.standardNormals(p * q), p, q);
     const out = new Float32Array(rows * cols);
     if (rows >= cols) for (let i = 0; i < out.length; i++) out[i] = gain * (q0[i] as number);
     else for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = gain * (q0[j * q + i] as number);

@@ -1,7 +1,6 @@
 import { HyperParameterError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkNumber, seeded, sizeOf } from './internal.js';
-import { uniformArray } from './random.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `uniform`. @example `{ min: -0.05, max: 0.05, seed: 1 }` */
@@ -34,6 +33,6 @@ export function uniform(options: UniformOptions = {}): Initializer {
 export function uniformInitializer(fn: string, seed: number | undefined, bounds: (shape: number[]) => [number, number]): Initializer {
   return seeded(fn, seed, (rng, shape) => {
     const [lo, hi] = bounds(shape);
-    return uniformArray(rng, sizeOf(shape), lo, hi);
+    return rng.uniformArray(sizeOf(shape), lo, hi);
   }) as (shape: readonly number[], dtype?: tf.DataType) => tf.Tensor;
 }

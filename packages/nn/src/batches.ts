@@ -1,6 +1,5 @@
-import { HyperParameterError, ValueError } from '@gradkit/core';
+import { HyperParameterError, resolveSeed, ValueError, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkSeed, Random } from './internal/random.js';
 
 /** Options of `batches`. @example `{ batchSize: 32, shuffle: true, seed: 1, dropLast: false }` */
 export interface BatchOptions {
@@ -51,7 +50,7 @@ class BatchIterator<D extends Dataset> implements Batches<D> {
   readonly batchSize: number;
   readonly length: number;
   private epochs = 0;
-  private readonly random: Random;
+  private readonly random: Xoshiro128;
   private nextOrder: number[] | null = null;
 
   readonly shuffle: boolean;
@@ -67,7 +66,7 @@ class BatchIterator<D extends Dataset> implements Batches<D> {
     this.dropLast = options.dropLast;
     this.seed = options.seed;
     this.length = this.dropLast ? Math.floor(numSamples / this.batchSize) : Math.ceil(numSamples / this.batchSize);
-    this.random = Random.fromSeed(this.seed);
+    this.random = Xoshiro128.fromSeed(this.seed);
   }
 
   get epoch(): number {
@@ -81,15 +80,7 @@ class BatchIterator<D extends Dataset> implements Batches<D> {
 
   private drawOrder(): number[] {
     const order = Array.from({ length: this.numSamples }, (_, i) => i);
-    if (!this.shuffle) return order;
-    // Fisher–Yates, from the last position down (Durstenfeld 1964).
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = this.random.below(i + 1);
-      const t = order[i] as number;
-      order[i] = order[j] as number;
-      order[j] = t;
-    }
-    return order;
+    return this.shuffle ? this.random.shuffle(order) : order;
   }
 
   *[Symbol.iterator](): Iterator<D> {
@@ -120,9 +111,9 @@ class BatchIterator<D extends Dataset> implements Batches<D> {
 /**
  * A seeded minibatch iterator: splits named tensors that share their first axis (`{ x, y }`) into
  * batches of `batchSize` samples. Each `for … of` over it is one epoch; with `shuffle` (default) every
- * epoch visits the samples in a new order, a Fisher–Yates permutation drawn on the host from a
- * xoshiro128** stream seeded with `seed`, so the same seed gives the same sequence of epochs on
- * every backend. Every sample appears exactly once per epoch; the last batch is smaller unless
+ * epoch visits the samples in a new order, a Fisher–Yates permutation drawn on the host by
+ * `Xoshiro128.fromSeed(seed).shuffle` of @gradkit/core (one generator for all epochs), so the same
+ * seed gives the same sequence of epochs on every backend. Every sample appears exactly once per epoch; the last batch is smaller unless
  * `dropLast`. Without `shuffle`, batches are contiguous slices in order. PyTorch:
  * `DataLoader(TensorDataset(x, y), batch_size, shuffle, drop_last, generator=…)`.
  *
@@ -171,6 +162,6 @@ export function batches<D extends Dataset>(data: D, options: BatchOptions): Batc
   if (typeof shuffle !== 'boolean') throw new HyperParameterError('shuffle', `shuffle must be true or false, got ${String(options.shuffle)}`);
   const dropLast = options.dropLast ?? false;
   if (typeof dropLast !== 'boolean') throw new HyperParameterError('dropLast', `dropLast must be true or false, got ${String(options.dropLast)}`);
-  const seed = checkSeed(options.seed);
+  const seed = resolveSeed(options.seed, 'batches');
   return new BatchIterator(data, numSamples, { batchSize, shuffle, dropLast, seed });
 }

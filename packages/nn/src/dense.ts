@@ -1,10 +1,9 @@
 import type { Module } from '@gradkit/core';
-import { HyperParameterError, ValueError } from '@gradkit/core';
+import { HyperParameterError, resolveSeed, ValueError } from '@gradkit/core';
 import { glorotUniform, type Initializer, zeros } from '@gradkit/initializers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ActivationSpec, resolveActivation } from './internal/activation.js';
 import { BaseModule, checkCount } from './internal/base.js';
-import { checkSeed } from './internal/random.js';
 
 /** Options of `dense`. @example `{ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 }` */
 export interface DenseOptions {
@@ -79,7 +78,7 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
       this.phi = fn;
       this.activation = name;
     }
-    const seed = options.kernelInitializer === undefined ? checkSeed(options.seed) : undefined;
+    const seed = options.kernelInitializer === undefined ? resolveSeed(options.seed, 'dense') : undefined;
     const kernelInit = options.kernelInitializer ?? glorotUniform({ seed });
     const biasInit = options.biasInitializer ?? zeros();
     if (typeof kernelInit !== 'function')

@@ -1,7 +1,6 @@
-import { checkHyper, HyperParameterError, type Module } from '@gradkit/core';
+import { checkHyper, HyperParameterError, type Module, resolveSeed, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from './internal/base.js';
-import { checkSeed, Random } from './internal/random.js';
 
 /** Options of `dropout`. @example `{ seed: 42 }` */
 export interface DropoutOptions {
@@ -34,23 +33,23 @@ class DropoutModule extends BaseModule<Record<string, never>> implements Dropout
   readonly params: Record<string, never> = {};
   readonly rate: number;
   seed: number;
-  private random: Random;
+  private random: Xoshiro128;
 
   constructor(rate: number, options: DropoutOptions) {
     super();
     if (typeof rate !== 'number') throw new HyperParameterError('rate', `rate must be a number in [0, 1), got ${typeof rate}`);
     this.rate = checkHyper('rate', rate, { min: 0, max: 1, maxExclusive: true });
     if (options === null || typeof options !== 'object') throw new HyperParameterError('options', 'dropout options must be an object, e.g. { seed: 42 }');
-    this.seed = checkSeed(options.seed);
-    this.random = Random.fromSeed(this.seed);
+    this.seed = resolveSeed(options.seed, 'dropout');
+    this.random = Xoshiro128.fromSeed(this.seed);
     this.name = options.name ?? 'dropout';
     if (typeof this.name !== 'string' || this.name === '')
       throw new HyperParameterError('name', `name must be a non-empty string, got ${String(options.name)}`);
   }
 
   reseed(seed: number = this.seed): void {
-    this.seed = checkSeed(seed);
-    this.random = Random.fromSeed(this.seed);
+    this.seed = resolveSeed(seed, 'dropout.reseed');
+    this.random = Xoshiro128.fromSeed(this.seed);
   }
 
   protected forward(x: tf.Tensor, training: boolean): tf.Tensor {
@@ -58,7 +57,7 @@ class DropoutModule extends BaseModule<Record<string, never>> implements Dropout
     const n = x.size;
     const scale = 1 / (1 - this.rate);
     const mask = new Float32Array(n);
-    for (let i = 0; i < n; i++) mask[i] = this.random.uniform() < this.rate ? 0 : scale;
+    for (let i = 0; i < n; i++) mask[i] = this.random.nextFloat32() < this.rate ? 0 : scale;
     return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
   }
 }
@@ -67,9 +66,9 @@ class DropoutModule extends BaseModule<Record<string, never>> implements Dropout
  * Inverted dropout (Srivastava et al. 2014): in training, each element is zeroed with probability
  * p = `rate` and the survivors are scaled by 1/(1 − p), so the expected output equals the input; in
  * inference (`eval()` or `apply(x, { training: false })`) it is the identity. The mask is drawn on
- * the host from a seeded xoshiro128** stream (one uniform u per element, in row-major order; an
- * element is dropped when u < p) and uploaded, so the same seed gives the same sequence of masks on
- * every backend. Each training call draws a new mask. PyTorch: `nn.Dropout(p)`.
+ * the host from `Xoshiro128.fromSeed(seed)` of @gradkit/core (one `nextFloat32()` u per element, in
+ * row-major order; an element is dropped when u < p) and uploaded, so the same seed gives the same
+ * sequence of masks on every backend. Each training call draws a new mask. PyTorch: `nn.Dropout(p)`.
  *
  * @param rate - drop probability p in [0, 1).
  * @throws HyperParameterError naming `rate` (outside [0, 1) or not a number) or `seed` (not an integer).
