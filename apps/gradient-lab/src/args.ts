@@ -1,0 +1,338 @@
+// The command line: `gradient-lab run|compare|help [--flag value …]`, parsed into a command object.
+// Every mistake is a UsageError whose message says what was wrong and lists what is valid.
+import { GradkitError } from '@gradkit/core';
+import {
+  ACTIVATIONS,
+  type ActivationFlag,
+  BACKENDS,
+  type BackendFlag,
+  DEFAULT_CONFIG,
+  INITS,
+  type InitFlag,
+  type LabConfig,
+  NORMS,
+  type NormFlag,
+  optimizerChoices,
+  SCHEDULES,
+  type ScheduleFlag,
+} from './config.js';
+import { MATRIX_DEFAULTS } from './experiments.js';
+
+/** A mistake on the command line; `flag` names the offending flag or argument. */
+export class UsageError extends GradkitError {
+  /** The offending flag (`--depth`) or argument. */
+  readonly flag: string;
+
+  constructor(flag: string, message: string) {
+    super('USAGE', message);
+    this.flag = flag;
+  }
+}
+
+/** Options both commands share. */
+interface CommonOptions {
+  /** The backend to run on. */
+  readonly backend: BackendFlag;
+  /** Where to write report.html and report.json (`run` writes them only when given). */
+  readonly out: string | undefined;
+  /** Use only the first N samples of each digit of each split (quick runs); undefined: all of them. */
+  readonly samplesPerDigit: number | undefined;
+  /** Gradient-monitor reports per configuration. */
+  readonly reports: number;
+}
+
+/** `gradient-lab run …`: one configuration. */
+export interface RunCommand extends CommonOptions {
+  /** Command name. */
+  readonly kind: 'run';
+  /** The configuration to train. */
+  readonly config: LabConfig;
+}
+
+/** `gradient-lab compare …`: the experiment matrix. */
+export interface CompareCommand extends CommonOptions {
+  /** Command name. */
+  readonly kind: 'compare';
+  /** Steps per configuration. */
+  readonly steps: number;
+  /** Minibatch size. */
+  readonly batch: number;
+  /** Seed of every configuration. */
+  readonly seed: number;
+  /** Hidden layers of every configuration. */
+  readonly depth: number;
+  /** Units per hidden layer. */
+  readonly width: number;
+  /** Only these configurations of the matrix (by id), in matrix order; undefined: all. */
+  readonly only: readonly string[] | undefined;
+}
+
+/** `gradient-lab help` (or `--help`). */
+export interface HelpCommand {
+  /** Command name. */
+  readonly kind: 'help';
+  /** The command whose help was asked for, if any. */
+  readonly topic: 'run' | 'compare' | undefined;
+}
+
+/** A parsed command line. */
+export type Command = RunCommand | CompareCommand | HelpCommand;
+
+/** The defaults of `compare` (what `npm run demo` runs). */
+export const COMPARE_DEFAULTS = { ...MATRIX_DEFAULTS, backend: 'auto' as BackendFlag, out: './gradient-lab-report', reports: 15 };
+
+type Kind = 'int' | 'number' | 'enum' | 'bool' | 'string' | 'list';
+interface FlagSpec {
+  readonly kind: Kind;
+  readonly help: string;
+  readonly values?: () => readonly string[];
+  readonly min?: number;
+  readonly why?: string;
+}
+
+const COMMON: Record<string, FlagSpec> = {
+  backend: { kind: 'enum', values: () => BACKENDS, help: 'auto tries webgpu → wasm → cpu (skipping a software WebGPU adapter)' },
+  out: { kind: 'string', help: 'folder for report.html and report.json' },
+  'samples-per-digit': { kind: 'int', min: 1, help: 'use only the first N samples of each digit of each split (quick runs)' },
+  reports: { kind: 'int', min: 1, help: 'gradient-monitor reports per configuration' },
+};
+
+const SHAPE: Record<string, FlagSpec> = {
+  steps: { kind: 'int', min: 1, help: 'training steps (minibatches)', why: 'training needs at least one step' },
+  batch: { kind: 'int', min: 1, help: 'samples per minibatch', why: 'a minibatch needs at least one sample' },
+  seed: { kind: 'int', min: 0, help: 'seed of the weights and the batch order' },
+  depth: { kind: 'int', min: 1, help: 'hidden layers', why: 'a network needs at least one hidden layer' },
+  width: { kind: 'int', min: 1, help: 'units per hidden layer', why: 'a layer needs at least one unit' },
+};
+
+const RUN_FLAGS: Record<string, FlagSpec> = {
+  ...COMMON,
+  ...SHAPE,
+  activation: { kind: 'enum', values: () => ACTIVATIONS, help: 'hidden-layer activation' },
+  init: { kind: 'enum', values: () => INITS, help: 'weight initialization (naive = U(±1/√fan-in), Glorot & Bengio 2010)' },
+  'init-scale': { kind: 'number', min: 0, help: 'multiply the initial weights (e.g. 2 with --init he explodes)', why: 'a scale must be positive' },
+  norm: { kind: 'enum', values: () => NORMS, help: 'normalization before each activation' },
+  residual: { kind: 'bool', help: 'residual blocks x + f(x)' },
+  optimizer: { kind: 'enum', values: optimizerChoices, help: 'momentum = SGD with momentum 0.9' },
+  lr: { kind: 'number', min: 0, help: 'learning rate (peak of the schedule)', why: 'the learning rate must be positive' },
+  schedule: { kind: 'enum', values: () => SCHEDULES, help: 'learning-rate schedule over the steps' },
+  clip: { kind: 'number', help: 'clipByGlobalNorm max norm; 0 or none: no clipping' },
+  name: { kind: 'string', help: 'name of the configuration in the report' },
+};
+
+const COMPARE_FLAGS: Record<string, FlagSpec> = {
+  ...COMMON,
+  ...SHAPE,
+  only: { kind: 'list', help: 'run only these configurations of the matrix (comma-separated ids)' },
+};
+
+/** The flags of each command with their help lines, for the usage text. */
+export const FLAGS = { run: RUN_FLAGS, compare: COMPARE_FLAGS } as const;
+
+const COMMANDS = ['run', 'compare', 'help'] as const;
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/** ` (did you mean 'x'?)` for the closest candidate within 2 edits, else ''. */
+function suggest(word: string, candidates: readonly string[], prefix = ''): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const dist = distance(word.toLowerCase(), c.toLowerCase());
+    if (dist < bestDistance) {
+      best = c;
+      bestDistance = dist;
+    }
+  }
+  return best === undefined ? '' : ` (did you mean ${prefix}${best}?)`;
+}
+
+function parseValue(command: string, flag: string, spec: FlagSpec, raw: string): unknown {
+  const name = `--${flag}`;
+  switch (spec.kind) {
+    case 'string':
+      if (raw === '') throw new UsageError(name, `${name} needs a non-empty value`);
+      return raw;
+    case 'list': {
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (items.length === 0) throw new UsageError(name, `${name} needs a comma-separated list`);
+      return items;
+    }
+    case 'enum': {
+      const values = spec.values?.() ?? [];
+      const hit = values.find((v) => v === raw) ?? values.find((v) => v.toLowerCase() === raw.toLowerCase());
+      if (hit === undefined)
+        throw new UsageError(
+          name,
+          `${name} '${raw}' is not valid for '${command}'${suggest(raw, values, "'").replace(/\?\)$/, "'?)")}: use one of ${values.join(', ')}`,
+        );
+      return hit;
+    }
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(v)) return true;
+      if (['false', 'no', 'off', '0'].includes(v)) return false;
+      throw new UsageError(name, `${name} '${raw}' is not valid: use ${name} alone, --no-${flag}, or ${name}=true|false`);
+    }
+    case 'int':
+    case 'number': {
+      if (flag === 'clip' && ['none', 'off', 'no'].includes(raw.toLowerCase())) return 0;
+      const n = raw.trim() === '' ? Number.NaN : Number(raw);
+      const what = spec.kind === 'int' ? 'a whole number' : 'a number';
+      const bound = spec.min === undefined ? '' : spec.kind === 'int' ? ` ≥ ${spec.min}` : ` > ${spec.min}`;
+      if (!Number.isFinite(n) || (spec.kind === 'int' && !Number.isSafeInteger(n))) throw new UsageError(name, `${name} must be ${what}${bound}, got '${raw}'`);
+      if (spec.min !== undefined && (spec.kind === 'int' ? n < spec.min : n <= spec.min))
+        throw new UsageError(name, `${name} must be ${what}${bound}, got ${raw}${spec.why ? `: ${spec.why}` : ''}`);
+      if (flag === 'clip' && n < 0) throw new UsageError(name, `${name} must be a positive max norm, or 0 / none for no clipping, got ${raw}`);
+      return n;
+    }
+  }
+}
+
+/** Parses `--flag value`, `--flag=value`, bare booleans and `--no-flag` against `specs`. */
+function parseFlags(command: string, args: readonly string[], specs: Record<string, FlagSpec>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const valid = Object.keys(specs);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--') || arg === '--') {
+      throw new UsageError(arg, `unexpected argument '${arg}' for '${command}': flags look like --depth 20 (see gradient-lab help ${command})`);
+    }
+    const eq = arg.indexOf('=');
+    let flag = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    let inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (!(flag in specs) && flag.startsWith('no-') && specs[flag.slice(3)]?.kind === 'bool' && inline === undefined) {
+      flag = flag.slice(3);
+      inline = 'false';
+    }
+    const spec = specs[flag];
+    if (!spec)
+      throw new UsageError(
+        `--${flag}`,
+        `unknown flag --${flag} for '${command}'${suggest(flag, valid, '--')}: valid flags are ${valid.map((f) => `--${f}`).join(', ')}`,
+      );
+    if (out.has(flag)) throw new UsageError(`--${flag}`, `--${flag} is given twice: give it once`);
+    let raw = inline;
+    if (raw === undefined) {
+      const next = args[i + 1];
+      if (spec.kind === 'bool') {
+        if (next !== undefined && /^(true|false|yes|no|on|off|1|0)$/i.test(next)) {
+          raw = next;
+          i++;
+        } else raw = 'true';
+      } else {
+        if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+          const values = spec.values?.();
+          throw new UsageError(`--${flag}`, `--${flag} needs a value (${spec.help}${values ? `: one of ${values.join(', ')}` : ''})`);
+        }
+        raw = next;
+        i++;
+      }
+    }
+    out.set(flag, parseValue(command, flag, spec, raw));
+  }
+  return out;
+}
+
+/**
+ * Parses the arguments after the program name. No arguments, `help`, `--help` or `-h` ask for help.
+ *
+ * @throws UsageError for an unknown command or flag, a missing or invalid value, or an impossible
+ *   configuration (depth 0 …); the message lists what is valid.
+ */
+export function parseArgs(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    const topic = rest[0];
+    return { kind: 'help', topic: topic === 'run' || topic === 'compare' ? topic : undefined };
+  }
+  if (first === 'run' || first === 'compare') {
+    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: first };
+  } else {
+    throw new UsageError(
+      first,
+      `unknown command '${first}'${suggest(first, COMMANDS, "'").replace(/\?\)$/, "'?)")}: use one of ${COMMANDS.join(', ')} (gradient-lab help)`,
+    );
+  }
+  const flags = parseFlags(first, rest, FLAGS[first]);
+  const get = <T>(flag: string, fallback: T): T => (flags.has(flag) ? (flags.get(flag) as T) : fallback);
+  if (first === 'compare') {
+    return {
+      kind: 'compare',
+      backend: get('backend', COMPARE_DEFAULTS.backend),
+      out: get('out', COMPARE_DEFAULTS.out),
+      samplesPerDigit: get<number | undefined>('samples-per-digit', undefined),
+      reports: get('reports', COMPARE_DEFAULTS.reports),
+      steps: get('steps', COMPARE_DEFAULTS.steps),
+      batch: get('batch', COMPARE_DEFAULTS.batch),
+      seed: get('seed', COMPARE_DEFAULTS.seed),
+      depth: get('depth', COMPARE_DEFAULTS.depth),
+      width: get('width', COMPARE_DEFAULTS.width),
+      only: get<string[] | undefined>('only', undefined),
+    };
+  }
+  const d = DEFAULT_CONFIG;
+  const config: LabConfig = {
+    name: get('name', d.name),
+    depth: get('depth', d.depth),
+    width: get('width', d.width),
+    activation: get<ActivationFlag>('activation', d.activation),
+    init: get<InitFlag>('init', d.init),
+    initScale: get('init-scale', d.initScale),
+    norm: get<NormFlag>('norm', d.norm),
+    residual: get('residual', d.residual),
+    optimizer: get('optimizer', d.optimizer),
+    lr: get('lr', d.lr),
+    schedule: get<ScheduleFlag>('schedule', d.schedule),
+    clip: get('clip', d.clip),
+    steps: get('steps', d.steps),
+    batch: get('batch', d.batch),
+    seed: get('seed', d.seed),
+  };
+  return {
+    kind: 'run',
+    config,
+    backend: get('backend', 'auto'),
+    out: get<string | undefined>('out', undefined),
+    samplesPerDigit: get<number | undefined>('samples-per-digit', undefined),
+    reports: get('reports', COMPARE_DEFAULTS.reports),
+  };
+}
+
+/** The usage text of the CLI, or of one command. */
+export function usage(topic?: 'run' | 'compare'): string {
+  const describe = (specs: Record<string, FlagSpec>) =>
+    Object.entries(specs).map(([flag, spec]) => {
+      const values = spec.values?.();
+      const arg =
+        spec.kind === 'bool' ? '' : values ? ` <${values.join('|')}>` : spec.kind === 'list' ? ' <a,b,…>' : ` <${spec.kind === 'string' ? 'text' : spec.kind}>`;
+      return `  --${flag}${arg}\n      ${spec.help}`;
+    });
+  const run = [
+    'gradient-lab run [flags]    train one configuration on MNIST, print the gradient report and the test accuracy',
+    `  defaults: --depth ${DEFAULT_CONFIG.depth} --width ${DEFAULT_CONFIG.width} --activation ${DEFAULT_CONFIG.activation} --init ${DEFAULT_CONFIG.init} --norm none --optimizer ${DEFAULT_CONFIG.optimizer} --lr ${DEFAULT_CONFIG.lr} --schedule constant --clip none --steps ${DEFAULT_CONFIG.steps} --batch ${DEFAULT_CONFIG.batch} --seed ${DEFAULT_CONFIG.seed} --backend auto`,
+    ...describe(RUN_FLAGS),
+  ];
+  const compare = [
+    'gradient-lab compare [flags]    run the experiment matrix (vanishing baseline, each remedy, exploding ± clipping) and write a report',
+    `  defaults: --steps ${COMPARE_DEFAULTS.steps} --batch ${COMPARE_DEFAULTS.batch} --depth ${COMPARE_DEFAULTS.depth} --width ${COMPARE_DEFAULTS.width} --seed ${COMPARE_DEFAULTS.seed} --backend auto --out ${COMPARE_DEFAULTS.out}`,
+    ...describe(COMPARE_FLAGS),
+  ];
+  if (topic === 'run') return run.join('\n');
+  if (topic === 'compare') return compare.join('\n');
+  return ['gradient-lab: vanishing and exploding gradients on real MNIST digits', '', ...run, '', ...compare, '', 'gradient-lab help [run|compare]'].join('\n');
+}

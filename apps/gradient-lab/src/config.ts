@@ -1,0 +1,106 @@
+// What one experiment is: the network, its initialization, normalization, optimizer, schedule and
+// clipping. Shared by the command-line parser and the experiment matrix.
+import { optimizerNames } from '@gradkit/optimizers';
+
+/** Backends the CLI accepts (`auto` tries webgpu → wasm → cpu, skipping a software WebGPU adapter). */
+export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
+/** A backend choice of the CLI. */
+export type BackendFlag = (typeof BACKENDS)[number];
+
+/** Activations of the hidden layers (names of `@gradkit/activations`). */
+export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'silu', 'softsign'] as const;
+/** A hidden-layer activation. */
+export type ActivationFlag = (typeof ACTIVATIONS)[number];
+
+/**
+ * Weight initializations. `naive` is the "standard" initialization of Glorot & Bengio (2010, eq. 1),
+ * W ~ U(−1/√n, 1/√n) with n the fan-in (PyTorch's `nn.Linear` default has the same bound);
+ * `small` is N(0, 0.01²); the others are `@gradkit/initializers`' glorotUniform, heNormal,
+ * lecunNormal and orthogonal. `--init-scale` multiplies any of them.
+ */
+export const INITS = ['naive', 'small', 'glorot', 'he', 'lecun', 'orthogonal'] as const;
+/** A weight initialization. */
+export type InitFlag = (typeof INITS)[number];
+
+/** Normalization after each hidden dense layer (before its activation), or before each residual branch. */
+export const NORMS = ['none', 'batch', 'layer'] as const;
+/** A normalization choice. */
+export type NormFlag = (typeof NORMS)[number];
+
+/** Learning-rate schedules over the run's steps (from `@gradkit/schedules`), the base rate being `--lr`. */
+export const SCHEDULES = ['constant', 'cosine', 'warmup-cosine', 'onecycle', 'step', 'exponential'] as const;
+/** A learning-rate schedule. */
+export type ScheduleFlag = (typeof SCHEDULES)[number];
+
+/** `momentum` is SGD with momentum 0.9; every other name is an optimizer of `@gradkit/optimizers`. */
+export function optimizerChoices(): string[] {
+  return ['momentum', ...optimizerNames()];
+}
+
+/** One training configuration. */
+export interface LabConfig {
+  /** A short name for tables and reports. */
+  readonly name: string;
+  /** Number of hidden layers (each a dense layer followed by the activation). */
+  readonly depth: number;
+  /** Units per hidden layer. */
+  readonly width: number;
+  /** The hidden layers' activation. */
+  readonly activation: ActivationFlag;
+  /** The weight initialization of every dense layer. */
+  readonly init: InitFlag;
+  /** Factor applied to the initial weights (1: the initializer as it is; 2: twice as large). */
+  readonly initScale: number;
+  /** Normalization layers. */
+  readonly norm: NormFlag;
+  /** Residual blocks y = x + f(x) instead of a plain stack (the first hidden layer stays plain: it maps 784 → width). */
+  readonly residual: boolean;
+  /** The optimizer's name (see `optimizerChoices`). */
+  readonly optimizer: string;
+  /** The base learning rate. */
+  readonly lr: number;
+  /** The learning-rate schedule. */
+  readonly schedule: ScheduleFlag;
+  /** clipByGlobalNorm's maximum norm, or 0 for no clipping. */
+  readonly clip: number;
+  /** Training steps (minibatches). */
+  readonly steps: number;
+  /** Samples per minibatch. */
+  readonly batch: number;
+  /** Seed of the weights and the batch order. */
+  readonly seed: number;
+}
+
+/** The defaults of `gradient-lab run` (the vanishing baseline of the experiment matrix). */
+export const DEFAULT_CONFIG: LabConfig = {
+  name: 'run',
+  depth: 10,
+  width: 64,
+  activation: 'sigmoid',
+  init: 'naive',
+  initScale: 1,
+  norm: 'none',
+  residual: false,
+  optimizer: 'momentum',
+  lr: 0.05,
+  schedule: 'constant',
+  clip: 0,
+  steps: 500,
+  batch: 128,
+  seed: 1,
+};
+
+/** The configuration as a short flag line, e.g. `--depth 20 --activation relu --init he …`. */
+export function describeConfig(c: LabConfig): string {
+  const parts = [
+    `depth ${c.depth}×${c.width}`,
+    c.activation,
+    c.initScale === 1 ? `${c.init} init` : `${c.init}×${c.initScale} init`,
+    ...(c.norm === 'none' ? [] : [c.norm === 'batch' ? 'BatchNorm' : 'LayerNorm']),
+    ...(c.residual ? ['residual'] : []),
+    `${c.optimizer} lr ${c.lr}`,
+    ...(c.schedule === 'constant' ? [] : [`${c.schedule} schedule`]),
+    ...(c.clip > 0 ? [`clipByGlobalNorm(${c.clip})`] : []),
+  ];
+  return parts.join(', ');
+}

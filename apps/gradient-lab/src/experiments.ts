@@ -1,0 +1,283 @@
+// The experiment matrix of `gradient-lab compare`: the deep sigmoid baseline with the "standard"
+// initialization of Glorot & Bengio (2010), each remedy on its own, the combination He et al. (2015)
+// prescribe, and an exploding configuration without and with gradient clipping. Every entry states
+// what the literature expects and, from the measured result, writes a note where it agrees or differs
+// and why.
+import type { Verdict } from '@gradkit/diagnostics';
+import { DEFAULT_CONFIG, type LabConfig } from './config.js';
+import { num, pct } from './table.js';
+import type { TrainResult } from './train.js';
+
+/** The shared settings of a comparison (from `compare`'s flags). */
+export interface MatrixSettings {
+  /** Training steps per configuration. */
+  readonly steps: number;
+  /** Minibatch size. */
+  readonly batch: number;
+  /** Seed of every configuration. */
+  readonly seed: number;
+  /** Hidden layers. */
+  readonly depth: number;
+  /** Units per hidden layer. */
+  readonly width: number;
+}
+
+/** What the literature expects of an experiment, checked against the result. */
+export interface Expectation {
+  /** The verdicts that agree with the literature. */
+  readonly verdicts: readonly Verdict[];
+  /** Test accuracy at least this (e.g. 0.9 for "trains"). */
+  readonly minAccuracy?: number;
+  /** Test accuracy at most this (e.g. 0.2 for "stays near chance"). */
+  readonly maxAccuracy?: number;
+  /** The claim in words, with its source. */
+  readonly claim: string;
+}
+
+/** One experiment of the matrix. */
+export interface Experiment {
+  /** Short id, for `--only`. */
+  readonly id: string;
+  /** Name in the table and the report. */
+  readonly title: string;
+  /** Whether `compare` runs it by default (the others run with `--only`). */
+  readonly byDefault: boolean;
+  /** What to change in the baseline configuration. */
+  readonly changes: Partial<LabConfig>;
+  /** What the literature expects. */
+  readonly expect: Expectation;
+  /** Why the result is what it is, for the notes (given the result and whether it agrees with `expect`). */
+  readonly explain?: (r: TrainResult, agrees: boolean) => string | undefined;
+}
+
+/** The learning rate of SGD with momentum 0.9 shared by every configuration that does not change it. */
+export const BASE_LR = 0.05;
+
+/** The defaults of `compare` that make the matrix reproduce the literature within the demo's time. */
+export const MATRIX_DEFAULTS: MatrixSettings = { steps: 500, batch: 128, seed: 1, depth: 10, width: 64 };
+
+const CHANCE = 0.2;
+const TRAINS = 0.9;
+
+const ratioText = (r: TrainResult) => `first/last ‖g‖ ${num(r.firstLastRatio)}, first/last ‖∂L/∂h‖ ${num(r.tapRatio)}`;
+
+/** The experiments, in table order. */
+export const EXPERIMENTS: readonly Experiment[] = [
+  {
+    id: 'baseline',
+    title: 'baseline: sigmoid, naive init',
+    byDefault: true,
+    changes: {},
+    expect: {
+      verdicts: ['vanishing'],
+      maxAccuracy: CHANCE,
+      claim:
+        'Glorot & Bengio (2010): with W ~ U(±1/√n) and sigmoid units the back-propagated gradient shrinks layer after layer (σ′ ≤ 1/4), the lower layers barely learn and a deep net stays near chance.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? undefined
+        : `The baseline did not behave as Glorot & Bengio (2010) describe (verdict ${r.verdict}, test accuracy ${pct(r.testAccuracy)}; ${ratioText(r)}). A shallower net (--depth) or many more steps let a sigmoid net learn slowly.`,
+  },
+  {
+    id: 'relu',
+    title: '+ ReLU (naive init)',
+    byDefault: true,
+    changes: { activation: 'relu' },
+    expect: {
+      verdicts: ['vanishing'],
+      maxAccuracy: CHANCE,
+      claim:
+        'He et al. (2015, eq. 10): ReLU does not saturate, but each layer still scales the signal variance by n·Var(w)/2 = 1/6 under U(±1/√n), so at this depth the gradient still vanishes.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? `ReLU alone does not rescue the deep net: with U(±1/√n) weights each layer multiplies the signal's standard deviation by √(n·Var(w)/2) = 1/√6 ≈ 0.41 (He et al. 2015, eq. 10), in the forward and the backward pass alike (${ratioText(r)}). The popular shorthand "ReLU fixes vanishing gradients" holds only with a variance-preserving initialization (see ReLU + He init).`
+        : `ReLU with the naive initialization reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}): at this depth the 0.41× per-layer shrinkage (He et al. 2015, eq. 10) was not enough to stop training.`,
+  },
+  {
+    id: 'glorot',
+    title: '+ Glorot init (sigmoid)',
+    byDefault: true,
+    changes: { init: 'glorot' },
+    expect: {
+      verdicts: ['vanishing'],
+      maxAccuracy: CHANCE,
+      claim:
+        'Glorot & Bengio (2010) derive the normalized initialization for units that are linear around 0 with slope 1 (tanh, softsign); sigmoid has slope 1/4 there, so the gradient still shrinks about 4× per layer.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? `Glorot initialization alone keeps a sigmoid net vanishing: its derivation assumes f′(0) = 1, but σ′(0) = 1/4, so the gradient still shrinks about 4× per layer (${ratioText(r)}). Glorot & Bengio (2010) themselves report the normalized initialization with tanh and softsign and advise against sigmoid in deep nets; PyTorch's calculate_gain('sigmoid') = 1 does not correct for it either.`
+        : `Glorot initialization with sigmoid reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}), better than its σ′(0) = 1/4 per-layer shrinkage suggests at this depth.`,
+  },
+  {
+    id: 'relu-he',
+    title: 'ReLU + He init',
+    byDefault: true,
+    changes: { activation: 'relu', init: 'he' },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim: 'He et al. (2015): ReLU with Var(w) = 2/n keeps the signal and gradient variance constant across layers, so deep rectifier nets train.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? undefined
+        : `ReLU + He init reached ${pct(r.testAccuracy)} (verdict ${r.verdict}, train loss ${num(r.trainLoss)}): the gradients are well scaled (${ratioText(r)}) but a deep plain net optimizes more slowly than a shallow or residual one (He et al. 2016's degradation problem); more steps (--steps) get it past 90%.`,
+  },
+  {
+    id: 'batchnorm',
+    title: '+ BatchNorm (lr ×10)',
+    byDefault: true,
+    changes: { norm: 'batch', lr: BASE_LR * 10 },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'Ioffe & Szegedy (2015): normalizing each unit over the batch before the nonlinearity keeps sigmoid units out of saturation and lets the learning rate be raised (their §4.2.1 raises it, here ×10), so the deep sigmoid net trains.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? `BatchNorm runs at learning rate ${num(r.config.lr)} instead of ${BASE_LR}, as Ioffe & Szegedy (2015, §4.2.1) raise it for BN networks. At the baseline's rate (gradient-lab compare --only batchnorm-same-lr) its gradients are just as healthy and it lands near 90% in a run this short, above or below depending on the run.`
+        : `BatchNorm reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}, train loss ${num(r.trainLoss)}).`,
+  },
+  {
+    id: 'batchnorm-same-lr',
+    title: '+ BatchNorm (baseline lr)',
+    byDefault: false,
+    changes: { norm: 'batch' },
+    expect: {
+      verdicts: ['healthy'],
+      claim: 'Ioffe & Szegedy (2015): BatchNorm alone, at the baseline’s learning rate, already restores the gradient flow.',
+    },
+  },
+  {
+    id: 'residual',
+    title: '+ residual + LayerNorm',
+    byDefault: true,
+    changes: { residual: true, norm: 'layer' },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'He et al. (2016), Ba et al. (2016): identity shortcuts give the gradient a path around every block and normalization keeps each block’s input well scaled, so the deep net trains even with sigmoid units and the naive initialization.',
+    },
+    explain: (r, agrees) => (agrees ? undefined : `Residual blocks with LayerNorm reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}).`),
+  },
+  {
+    id: 'adam',
+    title: '+ Adam',
+    byDefault: true,
+    changes: { optimizer: 'adam', lr: 1e-3 },
+    expect: {
+      verdicts: ['vanishing'],
+      claim:
+        'Kingma & Ba (2015) rescale each parameter’s step by its gradient’s running RMS, which helps layers with small gradients but does not change how the gradient flows through the layers.',
+    },
+    explain: (r) =>
+      r.testAccuracy < CHANCE
+        ? `Adam does not rescue the baseline: it divides by √v̂ + ε with ε = 1e-8, and the lowest layers' gradients are far below ε (${ratioText(r)}), so their steps stay ≈ 0; worse, the forward signal has collapsed too — the differences between inputs are scaled by the same tiny factor and drown in float32 rounding of activations ≈ 0.5 — so the upper layers see nearly the same features for every digit.`
+        : `Adam reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}): its per-parameter rescaling lets the layers whose gradients are still above ε = 1e-8 learn despite the vanishing gradient.`,
+  },
+  {
+    id: 'rmsprop',
+    title: '+ RMSprop',
+    byDefault: false,
+    changes: { optimizer: 'rmsprop', lr: 1e-3 },
+    expect: {
+      verdicts: ['vanishing'],
+      claim: 'Tieleman & Hinton (2012): RMSprop divides each step by the gradient’s running RMS, like Adam without momentum.',
+    },
+    explain: (r) =>
+      r.testAccuracy < CHANCE
+        ? `RMSprop fails for the same reason as Adam: the lowest layers' gradients are below ε and the forward signal has collapsed (${ratioText(r)}).`
+        : `RMSprop reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}).`,
+  },
+  {
+    id: 'schedule',
+    title: '+ one-cycle LR schedule',
+    byDefault: true,
+    changes: { schedule: 'onecycle', lr: BASE_LR * 10 },
+    expect: {
+      verdicts: ['vanishing'],
+      maxAccuracy: CHANCE,
+      claim:
+        'A schedule (here Smith & Topin 2019’s one-cycle, peaking at 10× the base rate) scales every layer’s step alike, so it cannot change the first-to-last-layer gradient ratio.',
+    },
+    explain: (r) =>
+      r.testAccuracy < CHANCE
+        ? `A learning-rate schedule does not fix vanishing gradients: it multiplies every layer's step by the same factor, so the ratio between the first and last layers' gradients stays where it was (${ratioText(r)}).`
+        : `The one-cycle schedule reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}): its large peak rate let the layers whose gradients are not negligible learn.`,
+  },
+  {
+    id: 'tanh-glorot',
+    title: 'tanh + Glorot init',
+    byDefault: false,
+    changes: { activation: 'tanh', init: 'glorot' },
+    expect: {
+      verdicts: ['healthy'],
+      claim: 'Glorot & Bengio (2010): tanh with the normalized initialization keeps activation and gradient variances roughly constant across layers.',
+    },
+  },
+  {
+    id: 'exploding',
+    title: 'exploding: ReLU + He×2 init',
+    byDefault: true,
+    changes: { activation: 'relu', init: 'he', initScale: 2 },
+    expect: {
+      verdicts: ['exploding'],
+      maxAccuracy: CHANCE,
+      claim:
+        'He et al. (2015): weights larger than Var(w) = 2/n multiply the signal by the same factor at every layer (here 2^depth), so activations and gradients explode and SGD diverges.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? `Doubling He init multiplies the signal by 2 at every layer, the logits by about 2^${r.config.depth}: the first loss is ${num(r.lossCurve[0]?.loss)} instead of ln 10 ≈ 2.3, the verdict is ${r.initialVerdict ?? '–'} from step 0 (first/last ‖∂L/∂h‖ ${num(r.tapRatio)}), the first SGD steps overshoot and the run ${r.diverged ? `became NaN after ${r.stepsTaken} steps` : 'never recovered'}.`
+        : `The exploding configuration came out ${r.verdict} with ${pct(r.testAccuracy)} (${ratioText(r)}).`,
+  },
+  {
+    id: 'exploding-clip',
+    title: 'exploding + clipByGlobalNorm(1)',
+    byDefault: true,
+    changes: { activation: 'relu', init: 'he', initScale: 2, clip: 1 },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: 0.8,
+      claim:
+        'Pascanu et al. (2013): rescaling the gradient to a maximum norm bounds every step, so the huge first gradients cannot throw the weights away and training proceeds.',
+    },
+    explain: (r, agrees) =>
+      `Clipping the global norm to 1 bounds every step, so the huge first gradients (verdict at step 0: ${r.initialVerdict ?? '–'}) shrink the weights gradually instead of throwing them away; the run ends ${r.finalVerdict ?? r.verdict} at ${pct(r.testAccuracy)}. ${
+        agrees
+          ? 'Clipping treats the symptom: the net starts 2^depth too large and spends its first steps shrinking, so it ends a little below ReLU + He init; fixing the initialization is the cure.'
+          : 'It did not reach the accuracy of a well-initialized net in this run.'
+      }`,
+  },
+];
+
+/** The ids of the experiments `compare` runs by default. */
+export const DEFAULT_IDS: readonly string[] = EXPERIMENTS.filter((e) => e.byDefault).map((e) => e.id);
+
+/** The configuration of an experiment under the comparison's settings. */
+export function experimentConfig(e: Experiment, s: MatrixSettings): LabConfig {
+  return { ...DEFAULT_CONFIG, lr: BASE_LR, ...s, ...e.changes, name: e.title };
+}
+
+/** Whether a result agrees with what the literature expects of it. */
+export function agreesWith(expect: Expectation, r: TrainResult): boolean {
+  return (
+    expect.verdicts.includes(r.verdict) &&
+    (expect.minAccuracy === undefined || r.testAccuracy >= expect.minAccuracy) &&
+    (expect.maxAccuracy === undefined || r.testAccuracy <= expect.maxAccuracy)
+  );
+}
+
+/** The experiments with these ids, in matrix order; throws a RangeError naming the unknown ones. */
+export function selectExperiments(ids: readonly string[] | undefined): Experiment[] {
+  if (ids === undefined) return EXPERIMENTS.filter((e) => e.byDefault);
+  const known = new Set(EXPERIMENTS.map((e) => e.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new RangeError(`unknown experiment${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}`);
+  return EXPERIMENTS.filter((e) => ids.includes(e.id));
+}

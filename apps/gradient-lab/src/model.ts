@@ -1,0 +1,97 @@
+// Builds the network of a configuration from @gradkit/nn, @gradkit/initializers and
+// @gradkit/normalization, and its optimizer from @gradkit/optimizers, @gradkit/schedules and
+// @gradkit/clipping.
+import { clipByGlobalNorm } from '@gradkit/clipping';
+import { chain, type GradientTransformation, type Module, type Schedule } from '@gradkit/core';
+import { glorotUniform, heNormal, type Initializer, lecunNormal, normal, orthogonal, uniform } from '@gradkit/initializers';
+import { act, dense, residual, sequential } from '@gradkit/nn';
+import { BatchNorm, LayerNorm } from '@gradkit/normalization';
+import { optimizerFromConfig, sgd } from '@gradkit/optimizers';
+import { cosineDecay, exponentialDecay, oneCycle, stepDecay, warmupCosineDecay } from '@gradkit/schedules';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LabConfig } from './config.js';
+import { CLASSES, PIXELS } from './data.js';
+
+/** The kernel initializer of a dense layer with `fanIn` inputs under `config` (seeded per layer). */
+export function kernelInitializer(config: Pick<LabConfig, 'init' | 'initScale'>, fanIn: number, seed: number): Initializer {
+  const base = ((): Initializer => {
+    switch (config.init) {
+      case 'naive': {
+        const bound = 1 / Math.sqrt(fanIn);
+        return uniform({ min: -bound, max: bound, seed });
+      }
+      case 'small':
+        return normal({ stddev: 0.01, seed });
+      case 'glorot':
+        return glorotUniform({ seed });
+      case 'he':
+        return heNormal({ seed });
+      case 'lecun':
+        return lecunNormal({ seed });
+      case 'orthogonal':
+        return orthogonal({ seed });
+    }
+  })();
+  if (config.initScale === 1) return base;
+  return (shape, dtype) =>
+    tf.tidy(() => {
+      const w = base(shape, dtype);
+      return tf.mul(w, tf.scalar(config.initScale, w.dtype));
+    });
+}
+
+/**
+ * The classifier of a configuration, 784 → width → … → 10 (logits):
+ * - plain: `depth` × [dense → (BatchNorm | LayerNorm) → activation], then a dense head;
+ * - residual: dense → activation (784 → width), then `depth − 1` pre-norm blocks
+ *   x + activation(dense(norm(x))), then (with a norm) a final norm, then the head.
+ * Normalization sits between the affine map and the nonlinearity, as Ioffe & Szegedy (2015) place
+ * BatchNorm. Every layer is seeded from `config.seed`.
+ */
+export function buildModel(config: LabConfig): Module {
+  let seed = config.seed * 1000;
+  const layer = (inFeatures: number, outFeatures: number) =>
+    dense({ inFeatures, outFeatures, kernelInitializer: kernelInitializer(config, inFeatures, ++seed) });
+  const norm = (): Module[] =>
+    config.norm === 'batch' ? [new BatchNorm({ features: config.width })] : config.norm === 'layer' ? [new LayerNorm({ features: config.width })] : [];
+  const w = config.width;
+  const modules: Module[] = [];
+  if (!config.residual) {
+    for (let i = 0; i < config.depth; i++) modules.push(layer(i === 0 ? PIXELS : w, w), ...norm(), act(config.activation));
+  } else {
+    modules.push(layer(PIXELS, w), ...norm(), act(config.activation));
+    for (let i = 1; i < config.depth; i++) modules.push(residual(sequential(...norm(), layer(w, w), act(config.activation))));
+    modules.push(...norm());
+  }
+  modules.push(layer(w, CLASSES));
+  return sequential(...modules);
+}
+
+/** The learning rate of a configuration: a number, or a Schedule over `config.steps` whose peak is `config.lr`. */
+export function learningRate(config: LabConfig): number | Schedule {
+  const { lr, steps } = config;
+  switch (config.schedule) {
+    case 'constant':
+      return lr;
+    case 'cosine':
+      return cosineDecay({ initial: lr, decaySteps: steps });
+    case 'warmup-cosine':
+      return warmupCosineDecay({ initial: 0, peak: lr, warmupSteps: Math.max(1, Math.round(steps / 10)), decaySteps: Math.max(2, steps) });
+    case 'onecycle':
+      return oneCycle({ maxValue: lr, totalSteps: Math.max(2, steps) });
+    case 'step':
+      return stepDecay({ initial: lr, stepSize: Math.max(1, Math.round(steps / 3)), gamma: 0.1 });
+    case 'exponential':
+      return exponentialDecay({ initial: lr, gamma: 0.01 ** (1 / Math.max(1, steps)) });
+  }
+}
+
+/** The gradient transformation of a configuration: [clipByGlobalNorm →] optimizer. */
+export function buildTransform(config: LabConfig): GradientTransformation {
+  const learningRate_ = learningRate(config);
+  const optimizer =
+    config.optimizer === 'momentum'
+      ? sgd({ learningRate: learningRate_, momentum: 0.9 })
+      : optimizerFromConfig({ name: config.optimizer, learningRate: learningRate_ });
+  return config.clip > 0 ? chain(clipByGlobalNorm(config.clip), optimizer) : optimizer;
+}

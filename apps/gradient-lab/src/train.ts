@@ -1,0 +1,202 @@
+// Trains one configuration on the MNIST split with gradient monitoring, then evaluates it.
+import { type Module, Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
+import { type ActivationKind, GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
+import { batches } from '@gradkit/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LabConfig } from './config.js';
+import { buildModel, buildTransform } from './model.js';
+import { type RunSummary, summarize } from './verdict.js';
+
+/** The data of a run as tensors (the caller owns and disposes them). */
+export interface LabTensors {
+  /** Training images `[n, 784]` and one-hot labels `[n, 10]`. */
+  readonly train: { readonly x: tf.Tensor2D; readonly y: tf.Tensor2D };
+  /** Test images and one-hot labels. */
+  readonly test: { readonly x: tf.Tensor2D; readonly y: tf.Tensor2D };
+}
+
+/** Progress of a run, reported every few steps. */
+export interface Progress {
+  /** Steps done. */
+  readonly step: number;
+  /** Steps in the run. */
+  readonly steps: number;
+  /** The latest minibatch loss read back (NaN before the first). */
+  readonly loss: number;
+}
+
+/** Options of `trainConfiguration`. */
+export interface TrainOptions {
+  /** Reports of the gradient monitor over the run, evenly spaced (default 20), besides the first `EARLY_REPORTS` steps and the last. */
+  readonly reports?: number;
+  /** Called every few steps and at the end. */
+  readonly onProgress?: (p: Progress) => void;
+}
+
+/** What one run produced. */
+export interface TrainResult extends RunSummary {
+  /** The configuration. */
+  readonly config: LabConfig;
+  /** The gradient monitor's reports, oldest first. */
+  readonly reports: readonly GradientReport[];
+  /** Minibatch loss at the steps it was read back. */
+  readonly lossCurve: readonly { readonly step: number; readonly loss: number }[];
+  /** Cross-entropy over the whole training split after training (inference mode). */
+  readonly trainLoss: number;
+  /** Accuracy over the training split after training. */
+  readonly trainAccuracy: number;
+  /** Accuracy over the test split after training. */
+  readonly testAccuracy: number;
+  /** Steps actually taken (fewer than configured when the loss became NaN or ±Infinity). */
+  readonly stepsTaken: number;
+  /** Wall-clock seconds of training and evaluation. */
+  readonly seconds: number;
+  /** The tfjs backend it ran on. */
+  readonly backend: string;
+}
+
+/** Steps at the start that are always observed: a run that diverges does so within a few steps, and the
+ * monitor needs consecutive reports to see a norm that multiplies from step to step. */
+export const EARLY_REPORTS = 8;
+
+/** Mean softmax cross-entropy of `logits` against one-hot `y`. */
+export function crossEntropy(y: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar);
+}
+
+/**
+ * How the diagnostics should read each tapped layer output of `model`: ReLU, sigmoid and tanh
+ * outputs as such (dead units, saturation), everything else (dense, normalization, residual sums)
+ * as linear. Found from one inference-mode forward pass over two samples of `x` (no statistics change).
+ */
+export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, ActivationKind> {
+  const { taps } = withTaps(() =>
+    tf.tidy(() => {
+      model.apply(tf.slice(x, [0, 0], [Math.min(2, x.shape[0]), -1]), { training: false });
+    }),
+  )();
+  const kinds: Record<string, ActivationKind> = {};
+  for (const name of Object.keys(taps)) {
+    const last = name.slice(name.lastIndexOf('.') + 1);
+    kinds[name] = last === 'relu' || last === 'sigmoid' || last === 'tanh' ? last : 'linear';
+  }
+  tf.dispose(taps as unknown as tf.TensorContainer);
+  return kinds;
+}
+
+/** Loss and accuracy of `model` over a split, in inference mode, in chunks; one read back. */
+async function evaluate(model: ReturnType<typeof buildModel>, split: LabTensors['train']): Promise<{ loss: number; accuracy: number }> {
+  const n = split.x.shape[0];
+  const chunk = 1000;
+  model.eval();
+  let totals: tf.Tensor1D = tf.zeros([2]);
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const next = tf.tidy(() => {
+        const x = tf.slice(split.x, [start, 0], [size, -1]);
+        const y = tf.slice(split.y, [start, 0], [size, -1]);
+        const logits = model.apply(x, { training: false });
+        const lossSum = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
+        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)), 'float32'));
+        return tf.add(totals, tf.stack([lossSum, correct])) as tf.Tensor1D;
+      });
+      totals.dispose();
+      totals = next;
+    }
+    const [lossSum, correct] = await totals.data();
+    return { loss: (lossSum as number) / n, accuracy: (correct as number) / n };
+  } finally {
+    totals.dispose();
+    model.train();
+  }
+}
+
+/**
+ * Trains `config` with minibatch steps on `data.train`, watching the gradients with a
+ * `GradientMonitor` (taps included: dead units, saturation, ∂L/∂h per layer) at evenly spaced steps,
+ * then evaluates on both splits. Losses and statistics are read back asynchronously, a few times per
+ * run; a loss that becomes NaN or ±Infinity ends the run early (the parameters are lost then).
+ */
+export async function trainConfiguration(config: LabConfig, data: LabTensors, options: TrainOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const model = buildModel(config);
+  const params = model.params;
+  const optimizer = new Optimizer(params, buildTransform(config));
+  const monitor = new GradientMonitor({ historyLimit: 10_000, activationKinds: tapKinds(model, data.train.x) });
+  const reportCount = Math.max(1, options.reports ?? 20);
+  const every = Math.max(1, Math.floor(config.steps / reportCount));
+  const readEvery = Math.max(1, Math.min(every, Math.floor(config.steps / 50)));
+  const loader = batches({ x: data.train.x, y: data.train.y }, { batchSize: config.batch, seed: config.seed, dropLast: true });
+  const lossCurve: { step: number; loss: number }[] = [];
+  let pendingLosses: { step: number; loss: tf.Scalar }[] = [];
+  let step = 0;
+  let diverged = false;
+
+  const readLosses = async () => {
+    if (pendingLosses.length === 0) return;
+    const taken = pendingLosses;
+    pendingLosses = [];
+    const stacked = tf.stack(taken.map((l) => l.loss));
+    tf.dispose(taken.map((l) => l.loss));
+    const values = await stacked.data();
+    stacked.dispose();
+    taken.forEach(({ step: s }, i) => {
+      lossCurve.push({ step: s, loss: values[i] as number });
+    });
+    const last = values[values.length - 1] as number;
+    if (!Number.isFinite(last)) diverged = true;
+    options.onProgress?.({ step, steps: config.steps, loss: last });
+  };
+
+  try {
+    options.onProgress?.({ step: 0, steps: config.steps, loss: Number.NaN });
+    outer: while (step < config.steps) {
+      for (const batch of loader) {
+        const loss = (_p: typeof params) => crossEntropy(batch.y as tf.Tensor, model.apply(batch.x as tf.Tensor, { training: true }));
+        const observe = step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1;
+        if (observe) {
+          const {
+            result: { value, grads },
+            taps,
+          } = withTaps(valueAndGrad(loss))(params);
+          const observed = monitor.observe({ grads, params, taps, step });
+          observed.catch(() => undefined); // read again by flush(); failures surface there
+          optimizer.step(grads);
+          tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
+          pendingLosses.push({ step, loss: value as tf.Scalar });
+        } else {
+          const { value, grads } = valueAndGrad(loss)(params);
+          optimizer.step(grads);
+          tf.dispose(grads as tf.TensorContainer);
+          pendingLosses.push({ step, loss: value as tf.Scalar });
+        }
+        tf.dispose(batch);
+        step++;
+        if (step % readEvery === 0 || step === config.steps) await readLosses();
+        if (diverged || step >= config.steps) break outer;
+      }
+    }
+    await readLosses();
+    await monitor.flush();
+    const train = await evaluate(model, data.train);
+    const test = await evaluate(model, data.test);
+    const reports = monitor.history;
+    return {
+      config,
+      reports,
+      lossCurve,
+      trainLoss: train.loss,
+      trainAccuracy: train.accuracy,
+      testAccuracy: test.accuracy,
+      stepsTaken: step,
+      seconds: (performance.now() - started) / 1000,
+      backend: tf.getBackend(),
+      ...summarize(reports, { diverged }),
+    };
+  } finally {
+    tf.dispose(pendingLosses.map((l) => l.loss));
+    optimizer.dispose();
+    model.dispose();
+  }
+}
