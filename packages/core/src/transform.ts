@@ -69,6 +69,12 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
    * these; a transformation without it cannot be fused.
    */
   hyperParams?(step: number): Readonly<Record<string, number>>;
+  /**
+   * True for a transformation that only watches: its updates are its gradients, unchanged, and its
+   * state holds host numbers only (e.g. `monitorGradients`). At the head of a chain, the `Optimizer`
+   * runs it beside a fused kernel for the rest of the chain instead of giving up the fused path.
+   */
+  readonly observer?: boolean;
 }
 
 /**

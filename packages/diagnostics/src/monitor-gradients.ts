@@ -64,8 +64,9 @@ export interface MonitorGradientsTransformation extends GradientTransformation<M
  * shared, not copied, until then), read back asynchronously, and `onReport(report)` is called when
  * they arrive; everything kept is then released. A transformation
  * sees neither taps nor the final updates: for dead units, saturation and update-to-parameter
- * ratios, call `GradientMonitor.observe` with them. A chain with a monitor is not matched by fused
- * kernels, so the `Optimizer` runs its reference path.
+ * ratios, call `GradientMonitor.observe` with them. Put it first in the chain: it is an observer, so
+ * the `Optimizer` keeps a fused kernel for the rest of the chain (elsewhere in a chain it forces the
+ * reference path).
  *
  * No PyTorch/optax equivalent; it plays the role of logging `p.grad.norm()` per layer in a training loop.
  *
@@ -95,6 +96,9 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
   return {
     name: 'monitorGradients',
     options: { ...monitor.thresholds, every },
+    // Updates are the gradients and the state is a host count: at the head of a chain the Optimizer
+    // keeps its fused kernel for the rest of the chain.
+    observer: true,
     monitor,
     flush: async () => {
       await monitor.flush();

@@ -2,6 +2,7 @@ import { currentBackend, expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heavyBall } from '../fixtures/heavy-ball.js';
+import { chain, type GradientTransformation } from '../transform.js';
 import { type FusedKernelArgs, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './fused.js';
 import { Optimizer } from './optimizer.js';
 
@@ -74,6 +75,37 @@ describe('registerFusedKernel and the runner', () => {
     await expectClose(t, [1, 2]);
     opt.dispose();
     tf.dispose([t, params.w, g.w]);
+  });
+
+  it('runs observers at the head of the chain beside the kernel, on the raw gradients', async () => {
+    register();
+    const seen: number[][] = [];
+    const watch: GradientTransformation<{ count: number }> = {
+      name: 'watch',
+      options: {},
+      observer: true,
+      init: () => ({ count: 0 }),
+      update: (grads, state) => {
+        seen.push((grads as { w: tf.Tensor }).w.shape);
+        return { updates: grads, state: { count: state.count + 1 } };
+      },
+    };
+    const params = { w: tf.variable(tf.tensor1d([1, 2])) };
+    const opt = new Optimizer(params, chain(watch, heavyBall(0.1, 0.9)));
+    const g = { w: tf.tensor1d([1, 1]) };
+    opt.step(g);
+    opt.step(g);
+    expect(opt.lastStepPath).toBe('fused:GradkitTestHeavyBall');
+    expect(seen).toHaveLength(2);
+    expect(calls).toHaveLength(2);
+    const state = (await opt.saveState()).state;
+    expect([state['0.count'], state['1.count']]).toEqual([2, 2]);
+    // an observer that is not at the head of the chain keeps the chain on the reference path
+    const late = new Optimizer(params, chain(heavyBall(0.1, 0.9), watch));
+    late.step(g);
+    expect(late.lastStepPath).toBe('reference');
+    for (const o of [opt, late]) o.dispose();
+    tf.dispose([params.w, g.w]);
   });
 
   it('takes the reference path when no kernel matches, when supports() declines, or with fused: false', async () => {

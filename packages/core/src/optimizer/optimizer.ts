@@ -114,7 +114,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const gradLeaves = this.checkGrads(grads);
     if (extras.loss !== undefined && !(extras.loss instanceof tf.Tensor && extras.loss.rank === 0))
       throw new ValueError('loss', 'extras.loss must be a scalar tensor');
-    if (this.useFused && this.tryFused(gradLeaves)) {
+    if (this.useFused && this.tryFused(gradLeaves, grads, extras)) {
       this.steps++;
       return;
     }
@@ -292,19 +292,26 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     this.state = unflatten(this.state, leaves);
   }
 
-  /** Fused path: returns false (and changes nothing) when no kernel applies. */
-  private tryFused(grads: tf.Tensor[]): boolean {
-    const parts = this.transform.parts ?? [this.transform];
-    if (parts.some((p) => !p.hyperParams)) return false;
-    const backendName = tf.getBackend();
+  /**
+   * Fused path: returns false (and changes nothing) when no kernel applies. Observers at the head of
+   * the chain (`observer: true`) run on their reference path first, on the same raw gradients they
+   * would see there; the kernel runs the rest of the chain.
+   */
+  private tryFused(grads: tf.Tensor[], gradTree: GradTree, extras: UpdateExtras): boolean {
+    const all = this.transform.parts ?? [this.transform];
+    const allStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
+    let k = 0;
+    while (k < all.length && all[k]?.observer && flatten(allStates[k] as StateTree).every((e) => typeof e.value === 'number')) k++;
+    const parts = all.slice(k);
+    const partStates = allStates.slice(k);
+    if (parts.length === 0 || parts.some((p) => !p.hyperParams)) return false;
     const options = parts.map((p) => p.options);
     const kernel = findFusedKernel(
       parts.map((p) => p.name),
       options,
-      backendName,
+      tf.getBackend(),
     );
     if (!kernel) return false;
-    const partStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
     const slotNames = kernel.slots?.(options) ?? [];
     const slots: tf.Variable[][] = [];
     for (const [i, names] of slotNames.entries()) {
@@ -324,9 +331,13 @@ export class Optimizer<P extends ParamTree = ParamTree> {
         : this.steps,
     );
     const hyper = parts.map((p, i) => (p.hyperParams as (step: number) => Record<string, number>)(counts[i] as number));
+    const observed = all
+      .slice(0, k)
+      .map((p, i) => tf.tidy(() => p.update(gradTree, allStates[i] as StateTree, this.params, extras).state as tf.TensorContainer) as StateTree);
     for (const v of [...this.paramLeaves, ...slots.flat()]) makeExclusive(v);
     runFusedKernel(kernel, { params: this.paramLeaves, grads, slots, hyper, step: this.steps });
-    this.state = (this.transform.parts ? partStates.map(advanceCount) : advanceCount(this.state as StateTree)) as Tree<StateLeaf>;
+    const next = [...observed, ...partStates.map(advanceCount)];
+    this.state = (this.transform.parts ? next : next[0]) as Tree<StateLeaf>;
     this.last = `fused:${kernel.kernelName}`;
     return true;
   }
