@@ -1,0 +1,92 @@
+// `pnpm bench`: runs every backend's benchmarks, each in its own Node process (a backend is chosen once
+// per process, and one backend's allocations never disturb another's timings), then writes
+// results/README.md from the result files and prints it.
+//
+//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only overhead|optimizer] [--out dir]
+//   node dist/main.js --readme [--out dir]    (only rewrites README.md from the result files)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BackendResult, FORMAT, readme } from './report.js';
+
+const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
+
+interface MainArgs {
+  readonly backends: readonly string[];
+  readonly quick: boolean;
+  readonly readmeOnly: boolean;
+  readonly only?: string;
+  readonly out: string;
+}
+
+function parseArgs(argv: readonly string[], appDir: string): MainArgs {
+  let backends: string[] = [...BACKENDS];
+  let quick = false;
+  let readmeOnly = false;
+  let only: string | undefined;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--quick') quick = true;
+    else if (a === '--readme') readmeOnly = true;
+    else if (a === '--backends' || a === '--out' || a === '--only') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      if (a === '--out') out = v;
+      else if (a === '--only') {
+        if (v !== 'overhead' && v !== 'optimizer') throw new Error(`--only takes 'overhead' or 'optimizer', got '${v}'`);
+        only = v;
+      } else backends = v.split(',').map((s) => s.trim());
+    } else
+      throw new Error(`unknown argument '${a}' (usage: main.js [--backends cpu,wasm,webgpu] [--quick] [--only overhead|optimizer] [--readme] [--out dir])`);
+  }
+  const unknown = backends.find((b) => !(BACKENDS as readonly string[]).includes(b));
+  if (unknown !== undefined) throw new Error(`unknown backend '${unknown}': use ${BACKENDS.join(', ')}`);
+  // --quick measures nothing worth keeping and --only half of it: neither overwrites the committed results.
+  const scratch = quick || only !== undefined;
+  return { backends, quick, readmeOnly, ...(only ? { only } : {}), out: out ?? (scratch ? join(tmpdir(), 'gradkit-bench-partial') : join(appDir, 'results')) };
+}
+
+function main(): number {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const appDir = join(here, '..');
+  let args: MainArgs;
+  try {
+    args = parseArgs(process.argv.slice(2), appDir);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    return 2;
+  }
+  mkdirSync(args.out, { recursive: true });
+  const flags = [...(args.quick ? ['--quick'] : []), ...(args.only ? ['--only', args.only] : [])];
+  const command = `pnpm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''} (node apps/bench/dist/main.js, one process per backend)`;
+  const failures: string[] = [];
+  const started = performance.now();
+  for (const backend of args.readmeOnly ? [] : args.backends) {
+    const file = join(args.out, `${backend}.json`);
+    const child = spawnSync(process.execPath, [join(here, 'run-backend.js'), backend, '--out', args.out, '--command', command, ...flags], {
+      stdio: 'inherit',
+      cwd: appDir,
+    });
+    if (child.status !== 0) {
+      failures.push(`${backend}: the run failed (exit ${child.status ?? child.signal}); see its output above`);
+      // Never leave an older run's numbers in place as if they were this run's.
+      rmSync(file, { force: true });
+    }
+  }
+  // Backends not run this time keep their last results (dated in the README), when in this format.
+  const results: BackendResult[] = BACKENDS.map((b) => join(args.out, `${b}.json`))
+    .filter((f) => existsSync(f))
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')) as BackendResult)
+    .filter((r) => r.format === FORMAT);
+  const text = readme(results, failures);
+  writeFileSync(join(args.out, 'README.md'), text);
+  console.log(`\n${text}`);
+  console.log(`bench: wrote ${join(args.out, 'README.md')} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  for (const f of failures) console.error(`bench: ${f}`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exitCode = main();

@@ -1,0 +1,280 @@
+// Benchmark 2: one optimizer step, gradkit's `Optimizer.step` against tfjs's `tf.train.*`, at several
+// parameter counts and with many small tensors, beside a memory-copy floor measured in the same run.
+import { type GradientTransformation, type GradTree, Optimizer, type StepPath } from '@gradkit/core';
+import { adam, rmsprop, sgd } from '@gradkit/optimizers';
+import * as tf from '@tensorflow/tfjs-core';
+import { interleave, type Summary, settle, summarize } from './timing.js';
+
+/** The optimizers compared. */
+export type StepOptimizer = 'adam' | 'momentum' | 'rmsprop' | 'sgd';
+
+/** A set of parameter tensors: a label and their shapes. */
+export interface Layout {
+  /** Shown in the tables, e.g. `'1M'` or `'200 × 512'`. */
+  readonly label: string;
+  /** The shape of every parameter tensor. */
+  readonly shapes: readonly (readonly number[])[];
+}
+
+/** The layouts of issue 6's table: one tensor of 10k, 100k, 1M, 10M parameters, and 200 small tensors. */
+export const LAYOUTS: Readonly<Record<string, Layout>> = {
+  '10k': { label: '10k', shapes: [[100, 100]] },
+  '100k': { label: '100k', shapes: [[100, 1000]] },
+  '1M': { label: '1M', shapes: [[1000, 1000]] },
+  '10M': { label: '10M', shapes: [[1000, 10_000]] },
+  small: { label: '200 × 512', shapes: Array.from({ length: 200 }, () => [16, 32]) },
+};
+
+/**
+ * Each optimizer on both sides with the same hyper-parameters where they mean the same thing, and the
+ * bytes a fused float32 step must move per parameter: read θ and g and every state slot, write θ and
+ * every state slot (sgd 3 × 4 B, momentum and rmsprop 5 × 4 B, adam 7 × 4 B).
+ */
+export const OPTIMIZERS: Readonly<
+  Record<StepOptimizer, { readonly bytesPerParam: number; readonly describe: string; gradkit(): GradientTransformation; tfjs(): tf.Optimizer }>
+> = {
+  adam: { bytesPerParam: 28, describe: 'adam, lr 1e-3', gradkit: () => adam({ learningRate: 1e-3 }), tfjs: () => tf.train.adam(1e-3) },
+  momentum: {
+    bytesPerParam: 20,
+    describe: 'sgd, lr 1e-3, momentum 0.9',
+    gradkit: () => sgd({ learningRate: 1e-3, momentum: 0.9 }),
+    tfjs: () => tf.train.momentum(1e-3, 0.9),
+  },
+  rmsprop: { bytesPerParam: 20, describe: 'rmsprop, lr 1e-3', gradkit: () => rmsprop({ learningRate: 1e-3 }), tfjs: () => tf.train.rmsprop(1e-3) },
+  sgd: { bytesPerParam: 12, describe: 'sgd, lr 1e-3', gradkit: () => sgd({ learningRate: 1e-3 }), tfjs: () => tf.train.sgd(1e-3) },
+};
+
+/** How long and how often to sample. */
+export interface SamplingOptions {
+  /** Untimed samples of each variant first (default 3). */
+  readonly warmup?: number;
+  /** Samples per variant at least (default 5). */
+  readonly minSamples?: number;
+  /** Samples per variant at most (default 15). */
+  readonly maxSamples?: number;
+  /** Each variant repeats its unit (step, copy) so that one sample takes about this long (default 25 ms). */
+  readonly targetSampleMs?: number;
+  /** At most this many units per sample (default 50). */
+  readonly maxStepsPerSample?: number;
+  /** No new round once a case has taken this long, after `minSamples` (default 4000 ms). */
+  readonly caseBudgetMs?: number;
+  /** Also time a plain JavaScript `Float32Array.set` copy as a floor (meaningful on cpu and wasm; default true). */
+  readonly jsCopy?: boolean;
+}
+
+/** Options of `benchOptimizerStep`. */
+export interface OptimizerStepOptions extends SamplingOptions {
+  /** The layouts, in order (default: 10k, 100k, 1M, 200 small tensors). */
+  readonly layouts?: readonly Layout[];
+  /** The optimizers (default: adam, momentum, rmsprop, sgd). */
+  readonly optimizers?: readonly StepOptimizer[];
+}
+
+/** A timed variant: ms per unit, and units per sample. */
+export type Timed = Summary & { readonly perSample: number };
+
+/** The memory-copy floor of one case: copies of exactly the bytes a fused step must move. */
+export interface CopyFloor {
+  /** Float32 elements copied: `bytesPerStep / 8` (each element is read once and written once). */
+  readonly elements: number;
+  /** `Float32Array.prototype.set` (a plain memory copy, on cpu and wasm): ms per copy. */
+  readonly jsCopy?: Timed;
+  /** `tf.add(x, 0)` on the backend: ms per op (it also allocates its output). */
+  readonly tfCopy: Timed;
+  /** The faster median, in ms: the floor. */
+  readonly ms: number;
+  /** `bytesPerStep` ÷ `ms`, in GB/s (10⁹ bytes per second). */
+  readonly gbs: number;
+}
+
+/** One optimizer at one layout. */
+export interface OptimizerRow {
+  readonly optimizer: StepOptimizer;
+  readonly layout: string;
+  readonly params: number;
+  readonly tensors: number;
+  /** Bytes a fused step must move (`bytesPerParam` × params). */
+  readonly bytesPerStep: number;
+  /** gradkit `Optimizer.step`: ms per step, GB/s of `bytesPerStep`, and the path it took. */
+  readonly gradkit: Timed & { readonly gbs: number; readonly path: StepPath };
+  /** tfjs `optimizer.applyGradients`: ms per step and GB/s of `bytesPerStep`. */
+  readonly tfjs: Timed & { readonly gbs: number };
+  /** tfjs median ÷ gradkit median (> 1: gradkit is faster). */
+  readonly speedup: number;
+  /** The copy floor, measured in the same rounds. */
+  readonly floor: CopyFloor;
+  /** gradkit median ÷ floor. */
+  readonly gradkitOverFloor: number;
+  /** Tensors allocated by the timed steps and not freed (should be 0). */
+  readonly leakedTensors: number;
+}
+
+/** What `benchOptimizerStep` measured. */
+export interface OptimizerStepResult {
+  readonly rows: readonly OptimizerRow[];
+}
+
+const GB = 1e9;
+let variableSerial = 0;
+
+/**
+ * A variant that repeats `unit` k times per sample and ends each sample with one readback of one
+ * element of `probe()` (nothing when `probe` returns null: the unit ran synchronously on the host).
+ * `calibrate` sets k from one sample so that a sample takes about `targetSampleMs`.
+ */
+function repeated(name: string, unit: () => void, probe: () => tf.Tensor | null, o: SamplingOptions) {
+  let k = 1;
+  const run = async (): Promise<number> => {
+    const n = k;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) unit();
+    const p = probe();
+    if (p) await settle(p);
+    return (performance.now() - t0) / n;
+  };
+  return {
+    name,
+    run,
+    get perSample() {
+      return k;
+    },
+    async calibrate(): Promise<void> {
+      for (let i = 0; i < (o.warmup ?? 3); i++) await run();
+      const one = await run();
+      k = Math.max(1, Math.min(o.maxStepsPerSample ?? 50, Math.round((o.targetSampleMs ?? 25) / Math.max(one, 1e-3))));
+    },
+  };
+}
+
+/**
+ * Times one step of `optimizer` on `layout` for gradkit and tfjs, and copies of the same bytes (the
+ * floor), in interleaved rounds. Both optimizers get their own parameters (same initial values) and
+ * the same gradients every step; nothing is read back inside a sample except one element at its end,
+ * which waits for the queued steps.
+ */
+export async function benchOptimizerCase(optimizer: StepOptimizer, layout: Layout, o: SamplingOptions = {}): Promise<OptimizerRow> {
+  const spec = OPTIMIZERS[optimizer];
+  const serial = variableSerial++;
+  const names = layout.shapes.map((_, i) => `bench_${serial}_${i}`);
+  const created: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    created.push(t);
+    return t;
+  };
+  const init = layout.shapes.map((shape, i) => keep(tf.randomNormal([...shape], 0, 1, 'float32', 100 + i)));
+  const gradList = layout.shapes.map((shape, i) => keep(tf.tidy(() => tf.mul(tf.randomNormal([...shape], 0, 1, 'float32', 200 + i), 1e-2))));
+  const params = init.reduce((s, t) => s + t.size, 0);
+  const bytesPerStep = spec.bytesPerParam * params;
+  const gParams: Record<string, tf.Variable> = {};
+  const grads: Record<string, tf.Tensor> = {};
+  const tVars = names.map((name, i) => keep(tf.variable(init[i] as tf.Tensor, true, name)));
+  names.forEach((name, i) => {
+    gParams[name] = keep(tf.variable(init[i] as tf.Tensor, true, `${name}_gradkit`));
+    grads[name] = gradList[i] as tf.Tensor;
+  });
+  const lastName = names[names.length - 1] as string;
+  // The floor: copies of bytesPerStep / 8 float32 elements (each read once, written once).
+  const elements = Math.round(bytesPerStep / 8);
+  const x = keep(tf.randomNormal([elements], 0, 1, 'float32', 3));
+  const zero = keep(tf.scalar(0));
+  const src = o.jsCopy === false ? null : new Float32Array(elements).map((_, i) => i % 7);
+  const dst = src ? new Float32Array(elements) : null;
+  let copied: tf.Tensor | null = null;
+
+  const gOpt = new Optimizer(gParams, spec.gradkit());
+  const tOpt = spec.tfjs();
+  const variants = [
+    repeated(
+      'gradkit',
+      () => gOpt.step(grads as GradTree),
+      () => gParams[lastName] as tf.Tensor,
+      o,
+    ),
+    repeated(
+      'tfjs',
+      () => tOpt.applyGradients(grads),
+      () => tVars[tVars.length - 1] as tf.Tensor,
+      o,
+    ),
+    repeated(
+      'tfCopy',
+      () => {
+        copied?.dispose();
+        copied = tf.add(x, zero);
+      },
+      () => copied,
+      o,
+    ),
+    ...(src && dst
+      ? [
+          repeated(
+            'jsCopy',
+            () => dst.set(src),
+            () => null,
+            o,
+          ),
+        ]
+      : []),
+  ];
+  try {
+    for (const v of variants) await v.calibrate();
+    const before = tf.memory().numTensors;
+    const samples = await interleave(variants, { maxRounds: o.maxSamples ?? 15, minRounds: o.minSamples ?? 5, budgetMs: o.caseBudgetMs ?? 4000 });
+    const leakedTensors = tf.memory().numTensors - before;
+    // Both sides must really have updated their parameters (a gradient tfjs cannot match by name is skipped silently).
+    const probe = tf.tidy(() =>
+      tf.stack([init[init.length - 1], gParams[lastName], tVars[tVars.length - 1]].map((t) => tf.slice(tf.reshape(t as tf.Tensor, [-1]), [0], [1]))),
+    );
+    const [p0, pg, pt] = await probe.data();
+    probe.dispose();
+    if (pg === p0 || pt === p0) throw new Error(`${optimizer} at ${layout.label}: ${pg === p0 ? 'gradkit' : 'tfjs'} did not change its parameters`);
+    const timed = (name: string): Timed => ({
+      ...summarize(samples[name] as number[]),
+      perSample: (variants.find((v) => v.name === name) as { perSample: number }).perSample,
+    });
+    const gbs = (ms: number) => bytesPerStep / (ms / 1000) / GB;
+    const g = timed('gradkit');
+    const t = timed('tfjs');
+    const tfCopy = timed('tfCopy');
+    const jsCopy = samples.jsCopy ? timed('jsCopy') : undefined;
+    const floorMs = Math.min(tfCopy.median, jsCopy?.median ?? Number.POSITIVE_INFINITY);
+    return {
+      optimizer,
+      layout: layout.label,
+      params,
+      tensors: layout.shapes.length,
+      bytesPerStep,
+      gradkit: { ...g, gbs: gbs(g.median), path: gOpt.lastStepPath },
+      tfjs: { ...t, gbs: gbs(t.median) },
+      speedup: t.median / g.median,
+      floor: { elements, ...(jsCopy ? { jsCopy } : {}), tfCopy, ms: floorMs, gbs: gbs(floorMs) },
+      gradkitOverFloor: g.median / floorMs,
+      leakedTensors,
+    };
+  } finally {
+    (copied as tf.Tensor | null)?.dispose();
+    gOpt.dispose();
+    // tfjs's MomentumOptimizer.dispose() does not call SGDOptimizer's, which frees the learning-rate scalar `c`.
+    const c = (tOpt as unknown as { c?: tf.Tensor }).c;
+    tOpt.dispose();
+    if (c instanceof tf.Tensor && !c.isDisposed) c.dispose();
+    tf.dispose(created);
+  }
+}
+
+/**
+ * Every optimizer at every layout (gradkit against tfjs, with the copy floor of the same bytes).
+ * `onRow` sees each result as it comes (for progress output).
+ */
+export async function benchOptimizerStep(options: OptimizerStepOptions = {}, onRow?: (row: OptimizerRow) => void): Promise<OptimizerStepResult> {
+  const layouts = options.layouts ?? [LAYOUTS['10k'], LAYOUTS['100k'], LAYOUTS['1M'], LAYOUTS.small].map((l) => l as Layout);
+  const optimizers = options.optimizers ?? (['adam', 'momentum', 'rmsprop', 'sgd'] as const);
+  const rows: OptimizerRow[] = [];
+  for (const layout of layouts)
+    for (const optimizer of optimizers) {
+      const row = await benchOptimizerCase(optimizer, layout, options);
+      rows.push(row);
+      onRow?.(row);
+    }
+  return { rows };
+}

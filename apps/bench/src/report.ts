@@ -1,0 +1,306 @@
+// The result file of one backend's run, and the markdown tables made from the result files.
+import type { BackendInfo } from '@gradkit/core';
+import type { MachineInfo, SourceInfo } from './machine.js';
+import type { OptimizerRow, OptimizerStepResult } from './optimizer-step.js';
+import type { OverheadResult } from './overhead.js';
+import type { Summary } from './timing.js';
+
+/** The `format` of result files; changed whenever their shape changes. */
+export const FORMAT = 'gradkit-bench/2';
+
+/** `apps/bench/results/<backend>.json`. */
+export interface BackendResult {
+  /** Always `FORMAT`. */
+  readonly format: typeof FORMAT;
+  readonly backend: string;
+  /** What `useBackend` started, and its one-line description. */
+  readonly backendInfo: BackendInfo & { readonly described: string };
+  readonly machine: MachineInfo;
+  /** The command that produced it. */
+  readonly command: string;
+  /** The source measured: the git commit and the workspace paths with uncommitted changes (none: a clean checkout). */
+  readonly source: SourceInfo;
+  /** ISO date-time of the start. */
+  readonly startedAt: string;
+  /** Wall-clock seconds of the whole run of this backend. */
+  readonly seconds: number;
+  /** 1-minute load average at the end. */
+  readonly loadAverageAtEnd: number;
+  /** Monitoring overhead, one entry per optimizer. */
+  readonly overhead: readonly OverheadResult[];
+  readonly optimizerStep: OptimizerStepResult;
+  /** What was left out and why (sizes skipped for time, …). */
+  readonly notes: readonly string[];
+}
+
+/** The overhead target of issue 5 (fraction of a training step). */
+export const OVERHEAD_TARGET = 0.05;
+
+/** A number of milliseconds with 3 significant digits (at least 2 decimals below 1). */
+export function ms(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  if (v >= 1) return v.toFixed(2);
+  return v.toFixed(3);
+}
+
+/** `median (p10–p90)` in ms. */
+export function spread(s: Summary): string {
+  return `${ms(s.median)} (${ms(s.p10)}–${ms(s.p90)})`;
+}
+
+/** A signed percentage with one decimal. */
+export function pct(v: number, digits = 1): string {
+  return `${v >= 0 ? '+' : ''}${(v * 100).toFixed(digits)}%`;
+}
+
+/** A fraction of a step, e.g. `4.6% of a step`. */
+export function share(v: number): string {
+  return `${(v * 100).toFixed(1)}% of a step`;
+}
+
+/** A ratio such as `12.3×`. */
+export function times(v: number): string {
+  return `${v >= 10 ? v.toFixed(0) : v.toFixed(v >= 1 ? 1 : 2)}×`;
+}
+
+/** 1k, 100k, 1.0M … */
+export function count(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n % 1e6 === 0 ? 0 : 2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(n % 1e3 === 0 ? 0 : 1)}k`;
+  return String(n);
+}
+
+/** A markdown table. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The monitoring-overhead table over several backends' results. */
+export function overheadTable(results: readonly BackendResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results)
+    for (const o of r.overhead) {
+      const plain = o.variants.plain as Summary & { path: string };
+      const mon = o.variants.monitorGradients as Summary & { path: string };
+      const taps = o.variants['observe+taps'];
+      const oh = o.overhead.monitorGradients;
+      const ot = o.overhead['observe+taps'];
+      const target = r.backend === 'webgpu' ? 'n/a' : oh && oh.ofMedians <= OVERHEAD_TARGET ? 'met' : 'NOT met';
+      rows.push([
+        r.backend,
+        o.config.optimizer,
+        `${spread(plain)} [${plain.path}]`,
+        `${spread(mon)} [${mon.path}]`,
+        oh ? `**${pct(oh.ofMedians, 2)}** (paired ${pct(oh.paired, 2)})` : '–',
+        taps ? spread(taps) : '–',
+        ot ? `${pct(ot.ofMedians)} (paired ${pct(ot.paired)})` : '–',
+        target,
+        String(plain.samples),
+      ]);
+    }
+  return table(
+    ['backend', 'optimizer', 'plain ms/step [path]', 'monitorGradients every step [path]', 'overhead', 'observe + taps', 'overhead', '≤ 5%', 'steps timed'],
+    rows,
+  );
+}
+
+/** One line per overhead result: met or not, and what the extra time is made of (from the profile). */
+export function overheadFindings(results: readonly BackendResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results)
+    for (const o of r.overhead) {
+      const oh = o.overhead.monitorGradients;
+      if (!oh) continue;
+      const plain = (o.variants.plain as Summary).median;
+      const extra = (o.variants.monitorGradients as Summary).median - plain;
+      const ref = o.profile.referencePath;
+      const stats = o.profile.stats;
+      const plainPath = (o.variants.plain as { path: string }).path;
+      const monPath = (o.variants.monitorGradients as { path: string }).path;
+      const refCost = ref ? `${ms(ref.median - plain)} ms (${pct(ref.median / plain - 1)})` : '';
+      const parts = [
+        ...(ref && monPath === 'reference'
+          ? [`${refCost} because the monitored step runs on the reference path while the plain one runs ${plainPath}`]
+          : ref
+            ? [`the monitored step keeps ${monPath} (the reference path instead: ${refCost} per step)`]
+            : []),
+        `${ms(stats.total.median)} ms (${share(stats.total.median / plain)}) the statistics themselves (${ms(stats.gradsOnly.median)} ms of it the gradients alone, the rest ‖θ‖ per layer)`,
+      ];
+      const verdict = r.backend === 'webgpu' ? 'no target on WebGPU' : oh.ofMedians <= OVERHEAD_TARGET ? 'meets ≤ 5%' : 'does NOT meet ≤ 5%';
+      lines.push(
+        `- ${r.backend}, ${o.config.optimizer}: monitoring every step costs ${pct(oh.ofMedians, 2)} (paired ${pct(oh.paired, 2)}), ${verdict}. Extra ${ms(extra)} ms per step; measured separately: ${parts.join('; ')}.`,
+      );
+    }
+  return lines;
+}
+
+/** Where the monitoring time goes, per backend and optimizer. */
+export function profileTable(results: readonly BackendResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results)
+    for (const o of r.overhead) {
+      const plain = (o.variants.plain as Summary).median;
+      const mon = (o.variants.monitorGradients as Summary).median;
+      const ref = o.profile.referencePath;
+      rows.push([
+        r.backend,
+        o.config.optimizer,
+        ms(mon - plain),
+        ref ? `${ms(ref.median - plain)} (${pct(ref.median / plain - 1)})` : '– (plain runs the reference path)',
+        `${ms(o.profile.stats.total.median)} (${share(o.profile.stats.total.median / plain)})`,
+        ms(o.profile.stats.launch.median),
+        ms(o.profile.stats.report.median),
+        ms(o.profile.stats.gradsOnly.median),
+        o.lastVerdict,
+        o.reportsPerStep.toFixed(2),
+      ]);
+    }
+  return table(
+    [
+      'backend',
+      'optimizer',
+      'extra ms/step (monitorGradients − plain)',
+      'reference path instead of fused (reference − plain)',
+      'statistics alone: observe(grads, params)',
+      'launch',
+      'readback + report',
+      'gradients only: observe(grads)',
+      'last verdict',
+      'reports/step',
+    ],
+    rows,
+  );
+}
+
+/** `label = count` when the label is not the count itself. */
+const layoutLabel = (label: string, params: number) => (label === count(params) ? label : `${label} = ${count(params)}`);
+
+/** The optimizer-step table of one backend. */
+export function optimizerTable(rows: readonly OptimizerRow[]): string {
+  return table(
+    [
+      'optimizer',
+      'params (tensors)',
+      'gradkit ms/step',
+      'gradkit path',
+      'tfjs ms/step',
+      'speedup',
+      'gradkit GB/s',
+      'tfjs GB/s',
+      'copy floor ms',
+      'gradkit ÷ floor',
+    ],
+    rows.map((r) => [
+      r.optimizer,
+      `${layoutLabel(r.layout, r.params)} (${r.tensors})`,
+      spread(r.gradkit),
+      r.gradkit.path,
+      spread(r.tfjs),
+      `**${times(r.speedup)}**`,
+      r.gradkit.gbs.toFixed(2),
+      r.tfjs.gbs.toFixed(2),
+      ms(r.floor.ms),
+      times(r.gradkitOverFloor),
+    ]),
+  );
+}
+
+/** The copy floors of one backend: copies of each case's bytes, in ms and GB/s. */
+export function floorTable(rows: readonly OptimizerRow[]): string {
+  const gbs = (bytes: number, s: Summary) => (bytes / (s.median / 1000) / 1e9).toFixed(2);
+  return table(
+    ['optimizer', 'params', 'bytes per step', 'Float32Array.set ms (GB/s)', 'tf.add(x, 0) ms (GB/s)'],
+    rows.map((r) => [
+      r.optimizer,
+      layoutLabel(r.layout, r.params),
+      `${(r.bytesPerStep / 1e6).toFixed(2)} MB`,
+      r.floor.jsCopy ? `${spread(r.floor.jsCopy)} (${gbs(r.bytesPerStep, r.floor.jsCopy)})` : '–',
+      `${spread(r.floor.tfCopy)} (${gbs(r.bytesPerStep, r.floor.tfCopy)})`,
+    ]),
+  );
+}
+
+/** The machine section: one list shared by all results, plus each backend's line. */
+export function machineSection(results: readonly BackendResult[]): string {
+  const m = results[0]?.machine;
+  if (!m) return '';
+  const lines = [
+    `- OS: ${m.os}`,
+    `- CPU: ${m.cpu}, ${m.cores} logical cores; ${m.memoryGiB} GiB memory`,
+    `- Node ${m.node}, tfjs-core ${m.tfjs}`,
+    ...(results[0]?.source
+      ? [
+          `- Source: commit ${results[0].source.commit.slice(0, 12)}${results[0].source.changed.length > 0 ? ` plus uncommitted changes in ${results[0].source.changed.join(', ')}` : ''}`,
+        ]
+      : []),
+    ...results.map(
+      (r) =>
+        `- ${r.backend}: ${r.backendInfo.described}; run ${r.startedAt.replace('T', ' ').slice(0, 16)} UTC, ${r.seconds.toFixed(0)} s; load average ${r.machine.loadAverageAtStart} → ${r.loadAverageAtEnd}`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+const BYTE_MODEL = `Effective GB/s = bytes a fused float32 step must move ÷ median time, with 10⁹ bytes per GB: per parameter, read θ, g and every state slot and write θ and every state slot — sgd 12 B, sgd with momentum 20 B, rmsprop 20 B (no momentum, not centered), adam 28 B. tfjs moves more than that (it launches several kernels per variable, each reading and writing whole tensors), so its effective GB/s is lower than the traffic it really causes. The copy floor is a copy of exactly those bytes (bytes per step ÷ 8 float32 elements, each read once and written once), timed in the same rounds as the two optimizers: the faster of \`Float32Array.prototype.set\` (cpu and wasm: a plain memory copy) and \`tf.add(x, 0)\` on the backend (which also allocates its output); "gradkit ÷ floor" = 1× would be a step as fast as copying its bytes once. Working sets are reused every step on every side, so small sizes run from the caches.`;
+
+const METHOD = `Every sample runs N steps back to back and ends with one \`await data()\` of one element (a slice of the last parameter), which waits for the queued work; ms/step = sample time ÷ N, N chosen so that a sample takes about 25 ms (at least one step). gradkit and tfjs samples alternate (A B, B A, …) after a warm-up, the copy floor in the same rounds; both optimizers get their own parameters with the same initial values and the same gradients every step. Cells show the median and, in parentheses, p10–p90.`;
+
+const overheadMethod = (taps: number) =>
+  `One training step of the same net (forward, backward, optimizer step, the loss read back, as \`await optimizer.minimize(loss)\`) without monitoring (**plain**), with \`monitorGradients({ every: 1, onReport })\` first in the chain (a step counts until its report was delivered: \`await monitor.flush()\`), and with the gradient lab's pattern (\`withTaps(valueAndGrad(loss))\`, \`GradientMonitor.observe({ grads, params, taps })\` beside a plain \`step\`: dead units, saturation and ∂L/∂h of all ${taps} tapped layer outputs). When the plain step runs a fused kernel, **reference** is the same step with \`{ fused: false }\`: what monitoring would cost if it made the optimizer give up its fused kernel. The path each step took is shown in brackets. The variants alternate step by step in a rotating order, each on its own copy of the net (same seeds), after a warm-up; "overhead" is median(monitored) ÷ median(plain) − 1, "paired" the median over rounds of the per-round ratio.`;
+
+/** `results/README.md`: the machine, the method, and every table. */
+export function readme(results: readonly BackendResult[], failures: readonly string[] = []): string {
+  const first = results[0];
+  const net = first?.overhead[0]?.config;
+  const parts = [
+    '# gradkit benchmarks',
+    '',
+    `Generated by \`${first?.command ?? 'pnpm bench'}\` (apps/bench): one Node process per backend; the numbers below come from \`results/<backend>.json\`. Machine:`,
+    '',
+    machineSection(results),
+    ...failures.map((f) => `- ${f}`),
+    '',
+    '## Monitoring overhead (issue 5: ≤ 5% of a training step on cpu and wasm)',
+    '',
+    net
+      ? `Net: the gradient lab's plain MLP, ${net.inputs} → ${net.depth} × [dense ${net.width} → ReLU] (He-normal) → dense ${net.classes}, ${count(net.params)} parameters in ${net.tensors} tensors, minibatch ${net.batch} of MNIST-shaped inputs (fixed random pixels: the step's cost does not depend on their values), softmax cross-entropy.`
+      : '',
+    '',
+    overheadMethod(net ? 2 * net.depth + 1 : 0),
+    '',
+    overheadTable(results),
+    '',
+    'Where the extra time goes (ms per step, medians; the statistics alone are `GradientMonitor.observe({ grads, params })` on one step\'s gradients with no training step; "launch" is its synchronous part, which runs the statistics kernel on cpu and wasm and queues the tf ops on WebGPU):',
+    '',
+    profileTable(results),
+    '',
+    ...overheadFindings(results),
+    '',
+    '## Optimizer step: gradkit `Optimizer.step` vs `tf.train.*`',
+    '',
+    METHOD,
+    '',
+    BYTE_MODEL,
+    '',
+  ];
+  for (const r of results) {
+    parts.push(
+      `### ${r.backendInfo.described}`,
+      '',
+      optimizerTable(r.optimizerStep.rows),
+      '',
+      'The copy floors (same rounds):',
+      '',
+      floorTable(r.optimizerStep.rows),
+      '',
+    );
+    if (r.notes.length > 0) parts.push(...r.notes.map((n) => `- ${n}`), '');
+  }
+  return `${parts
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
+}

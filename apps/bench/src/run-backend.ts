@@ -1,0 +1,127 @@
+// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only overhead|optimizer] [--out dir]`.
+// Starts the backend with useBackend, runs its plan, writes <out>/<backend>.json and prints its tables.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type BackendName, isBackendName, useBackend } from '@gradkit/core';
+import { describeBackend, machineInfo, sourceInfo } from './machine.js';
+import { benchOptimizerStep } from './optimizer-step.js';
+import { benchMonitoringOverhead, type OverheadResult } from './overhead.js';
+import { fullPlan, quickPlan } from './plan.js';
+import { type BackendResult, FORMAT, floorTable, ms, optimizerTable, overheadTable, pct, profileTable, times } from './report.js';
+
+/** Parsed command line of a backend run. */
+export interface BackendArgs {
+  readonly backend: BackendName;
+  readonly quick: boolean;
+  /** Run only one of the two benchmarks (the other's results are left empty). */
+  readonly only?: 'overhead' | 'optimizer';
+  readonly out: string;
+  readonly command: string;
+}
+
+/** Parses `<backend> [--quick] [--only overhead|optimizer] [--out dir] [--command text]`; throws a message for anything else. */
+export function parseBackendArgs(argv: readonly string[], defaultOut: string): BackendArgs {
+  let backend: string | undefined;
+  let quick = false;
+  let only: BackendArgs['only'];
+  let out = defaultOut;
+  let command = 'node dist/run-backend.js';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--quick') quick = true;
+    else if (a === '--out' || a === '--command' || a === '--only') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      if (a === '--out') out = v;
+      else if (a === '--command') command = v;
+      else if (v === 'overhead' || v === 'optimizer') only = v;
+      else throw new Error(`--only takes 'overhead' or 'optimizer', got '${v}'`);
+    } else if (!a.startsWith('-') && backend === undefined) backend = a;
+    else throw new Error(`unknown argument '${a}' (usage: run-backend.js <cpu|wasm|webgpu> [--quick] [--only overhead|optimizer] [--out dir])`);
+  }
+  if (backend === undefined || !isBackendName(backend)) throw new Error(`name a backend: cpu, wasm or webgpu (got ${backend ?? 'nothing'})`);
+  return { backend, quick, ...(only ? { only } : {}), out, command };
+}
+
+/** Runs the plan of `args.backend` and writes its result file; returns the result. */
+export async function runBackend(args: BackendArgs, log: (line: string) => void = console.log): Promise<BackendResult> {
+  const started = new Date();
+  const machine = machineInfo();
+  const info = await useBackend(args.backend);
+  const described = describeBackend(info);
+  log(`[${args.backend}] ${described}; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average ${machine.loadAverageAtStart}`);
+  const full = args.quick ? quickPlan() : fullPlan(args.backend);
+  const plan = {
+    ...full,
+    overhead: args.only === 'optimizer' ? [] : full.overhead,
+    optimizerStep: args.only === 'overhead' ? { ...full.optimizerStep, layouts: [] } : full.optimizerStep,
+  };
+  const t0 = performance.now();
+
+  const overhead: OverheadResult[] = [];
+  for (const o of plan.overhead) {
+    log(`[${args.backend}] monitoring overhead, ${o.optimizer ?? 'sgd'} …`);
+    const r = await benchMonitoringOverhead(o);
+    overhead.push(r);
+    const oh = r.overhead.monitorGradients;
+    log(
+      `[${args.backend}]   plain ${ms(r.variants.plain?.median ?? Number.NaN)} ms/step, monitorGradients ${ms(r.variants.monitorGradients?.median ?? Number.NaN)} ms/step: ${oh ? pct(oh.ofMedians) : '?'}`,
+    );
+  }
+
+  log(`[${args.backend}] optimizer step vs tf.train …`);
+  const optimizerStep = await benchOptimizerStep(plan.optimizerStep, (row) =>
+    log(
+      `[${args.backend}]   ${row.optimizer.padEnd(8)} ${row.layout.padEnd(10)} gradkit ${ms(row.gradkit.median)} ms (${row.gradkit.path}), tfjs ${ms(row.tfjs.median)} ms: ${times(row.speedup)}; copy floor ${ms(row.floor.ms)} ms`,
+    ),
+  );
+
+  const result: BackendResult = {
+    format: FORMAT,
+    backend: args.backend,
+    backendInfo: { ...info, described },
+    machine,
+    command: args.command,
+    source: sourceInfo(process.cwd()),
+    startedAt: started.toISOString(),
+    seconds: (performance.now() - t0) / 1000,
+    loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    overhead,
+    optimizerStep,
+    notes: plan.notes,
+  };
+  mkdirSync(args.out, { recursive: true });
+  const file = join(args.out, `${args.backend}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log('');
+  log(overheadTable([result]));
+  log('');
+  log(profileTable([result]));
+  log('');
+  log(optimizerTable(optimizerStep.rows));
+  log('');
+  log(floorTable(optimizerStep.rows));
+  log('');
+  log(`[${args.backend}] wrote ${file} (${result.seconds.toFixed(0)} s)`);
+  return result;
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (isMain) {
+  let args: BackendArgs;
+  try {
+    args = parseBackendArgs(process.argv.slice(2), join(process.cwd(), 'results'));
+  } catch (e) {
+    console.error(`run-backend: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  runBackend(args).then(
+    () => process.exit(0),
+    (e) => {
+      console.error(`run-backend (${args.backend}): ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
+  );
+}
