@@ -5,7 +5,9 @@ import { GradkitError } from '../errors.js';
  * What a fused kernel receives for one optimizer step over all parameters. Tensors are given as
  * tfjs `TensorInfo`s (dataId, shape, dtype) on `backend`; the kernel updates `params` and `slots` in
  * place. The runner has already made every one of them exclusive (copy-on-write: a buffer shared with
- * another tensor is copied before the kernel runs), so in-place writes never leak into other tensors.
+ * another tensor is copied before the kernel runs), so in-place writes never leak into other tensors,
+ * and afterwards tells the backend what changed (wasm's per-tensor XNNPACK caches, WebGPU's CPU read
+ * cache), so kernels only write.
  *
  * @example
  * ```ts

@@ -4,6 +4,7 @@ import { DisposedError, StateError, TreeMismatchError, ValueError } from '../err
 import { checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
 import { assertSameStructure, flatten, type GradTree, type ParamTree, type Tree, unflatten } from '../tree.js';
 import { findFusedKernel, runFusedKernel } from './fused.js';
+import { afterInPlaceWrite } from './in-place.js';
 import { decodeTensor, encodeTensor, type SavedTensor } from './state-codec.js';
 
 /** The JSON-serializable state returned by `Optimizer.saveState`. @example `JSON.stringify(await opt.saveState())` */
@@ -336,6 +337,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       .map((p, i) => tf.tidy(() => p.update(gradTree, allStates[i] as StateTree, this.params, extras).state as tf.TensorContainer) as StateTree);
     for (const v of [...this.paramLeaves, ...slots.flat()]) makeExclusive(v);
     runFusedKernel(kernel, { params: this.paramLeaves, grads, slots, hyper, step: this.steps });
+    afterInPlaceWrite(tf.getBackend(), tf.backend(), [...this.paramLeaves, ...slots.flat()]);
     const next = [...observed, ...partStates.map(advanceCount)];
     this.state = (this.transform.parts ? next : next[0]) as Tree<StateLeaf>;
     this.last = `fused:${kernel.kernelName}`;

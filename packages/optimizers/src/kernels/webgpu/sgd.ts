@@ -1,6 +1,5 @@
 import { type FusedKernelArgs, GradkitError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { type InPlaceBackend, markWrittenInPlace } from './in-place.js';
 
 // The parts of tfjs-backend-webgpu 4.22's `WebGPUBackend` and `WebGPUProgram` this kernel uses. The
 // backend package is never imported (DESIGN §1): the instance arrives at run time as `args.backend`.
@@ -24,7 +23,7 @@ interface WebGpuProgram {
   getUserCode(): string;
 }
 
-interface WebGpuBackend extends InPlaceBackend {
+interface WebGpuBackend {
   runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms: ProgramUniform[], output: tf.TensorInfo): tf.TensorInfo;
 }
 
@@ -78,7 +77,7 @@ function sgdProgram(n: number, decay: boolean, aliased: boolean): WebGpuProgram 
  * buffer as `result` (read_write) without allocating a new one or touching the tensorMap entry's
  * refCount, upload it first if its values are still on the CPU, order the dispatch after every op
  * queued before it and before every op queued after it, and defer releasing buffers until submit.
- * `markWrittenInPlace` then keeps tfjs's CPU read cache from serving pre-step values.
+ * The `Optimizer` runner then keeps tfjs's CPU read cache from serving pre-step values.
  * Requires every parameter buffer to be exclusive (the `Optimizer` runner's copy-on-write does that).
  *
  * @throws GradkitError (`BAD_KERNEL_INPUT`) when a parameter or gradient is not float32 or their sizes differ.
@@ -115,7 +114,5 @@ export function sgdWebGpu(args: FusedKernelArgs): void {
     const output: tf.TensorInfo = { dataId: param.dataId, shape: [n], dtype: 'float32' };
     const inputs: tf.TensorInfo[] = aliased ? [] : [{ dataId: grad.dataId, shape: [n], dtype: 'float32' }];
     backend.runWebGPUProgram(sgdProgram(n, wd !== 0, aliased), inputs, 'float32', uniforms, output);
-    // The GPU buffer is now the truth: drop any CPU copy an earlier or in-flight `read()` caches.
-    markWrittenInPlace(backend, param.dataId);
   }
 }
