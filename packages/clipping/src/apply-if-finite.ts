@@ -96,6 +96,7 @@ export function applyIfFinite(
   return {
     name: 'applyIfFinite',
     options: o,
+    inner,
     hyperParams: () => ({ maxConsecutiveErrors: limit }),
     init: (params: ParamTree): ApplyIfFiniteState => ({
       count: 0,

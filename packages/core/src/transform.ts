@@ -60,6 +60,11 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
   readonly options: Readonly<O>;
   /** The transformations a `chain` is made of (absent on single transformations). */
   readonly parts?: readonly GradientTransformation[];
+  /**
+   * The transformation a wrapper runs (such as `applyIfFinite(inner)`), whose state the wrapper keeps
+   * under its own state's `inner` key. Fused kernels see a wrapper's name followed by its inner names.
+   */
+  readonly inner?: GradientTransformation;
   /** Builds the initial state for `params`. */
   init(params: ParamTree): S;
   /** Maps gradients to updates and the next state. */

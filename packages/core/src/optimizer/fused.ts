@@ -23,9 +23,18 @@ export interface FusedKernelArgs {
   readonly grads: readonly tf.TensorInfo[];
   /** `slots[k][i]`: the k-th per-parameter state buffer of parameter i, in the order `slots()` declared. */
   readonly slots: readonly (readonly tf.TensorInfo[])[];
+  /**
+   * The state tensors named by `scalars()`, in that order (for example applyIfFinite's counters),
+   * written in place like the slots.
+   */
+  readonly scalars: readonly tf.TensorInfo[];
+  /** Each part's resolved options (`GradientTransformation.options`), in pattern order. */
+  readonly options: readonly object[];
   /** Each part's numeric hyper-parameters at this step (`GradientTransformation.hyperParams`). */
   readonly hyper: readonly Readonly<Record<string, number>>[];
-  /** The step being taken, counted from 0. */
+  /** Each part's step count: its state's `count` before this step, else the optimizer's step. */
+  readonly counts: readonly number[];
+  /** The optimizer's step being taken, counted from 0. */
   readonly step: number;
 }
 
@@ -43,13 +52,23 @@ export interface FusedKernelConfig {
   readonly kernelName: string;
   /** The tfjs backend it runs on: `'cpu'`, `'wasm'`, `'webgpu'`. */
   readonly backendName: string;
-  /** The `name`s of the transformations it implements, in chain order, e.g. `['clipByGlobalNorm', 'adam']`. */
+  /**
+   * The `name`s of the transformations it implements, in chain order, e.g. `['clipByGlobalNorm', 'adam']`.
+   * A wrapper (a transformation with `inner`) comes before the names of what it wraps:
+   * `applyIfFinite(chain(clipByGlobalNorm(1), adam()))` is `['applyIfFinite', 'clipByGlobalNorm', 'adam']`.
+   */
   readonly pattern: readonly string[];
   /**
    * The per-parameter state buffers the kernel reads and writes, as paths inside each part's state
    * whose subtree mirrors the parameter tree (e.g. `[[], ['mu', 'nu']]` for clip → adam). Default: none.
    */
   readonly slots?: (options: readonly object[]) => readonly (readonly string[])[];
+  /**
+   * Other state tensors the kernel reads and writes, as keys of each part's state whose value is one
+   * tensor (e.g. `[['notfiniteCount', 'totalNotfinite', 'lastFinite'], [], []]` for applyIfFinite →
+   * clip → adam). They reach the kernel as `args.scalars`, flattened in order. Default: none.
+   */
+  readonly scalars?: (options: readonly object[]) => readonly (readonly string[])[];
   /** Whether the kernel implements these options (for example only `momentum === 0`). Default: yes. */
   readonly supports?: (options: readonly object[]) => boolean;
   /** The kernel. It writes the new parameters and slots in place and returns nothing. */

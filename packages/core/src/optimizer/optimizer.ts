@@ -299,50 +299,71 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    * would see there; the kernel runs the rest of the chain.
    */
   private tryFused(grads: tf.Tensor[], gradTree: GradTree, extras: UpdateExtras): boolean {
-    const all = this.transform.parts ?? [this.transform];
-    const allStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
+    const top = this.transform.parts ?? [this.transform];
+    const topStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
     let k = 0;
-    while (k < all.length && all[k]?.observer && flatten(allStates[k] as StateTree).every((e) => typeof e.value === 'number')) k++;
-    const parts = all.slice(k);
-    const partStates = allStates.slice(k);
-    if (parts.length === 0 || parts.some((p) => !p.hyperParams)) return false;
-    const options = parts.map((p) => p.options);
+    while (k < top.length && top[k]?.observer && flatten(topStates[k] as StateTree).every((e) => typeof e.value === 'number')) k++;
+    const nodes = top.slice(k).flatMap((p, i) => expand(p, topStates[k + i] as StateTree));
+    if (nodes.length === 0 || nodes.some((n) => !n.part.hyperParams)) return false;
+    const options = nodes.map((n) => n.part.options);
     const kernel = findFusedKernel(
-      parts.map((p) => p.name),
+      nodes.map((n) => n.part.name),
       options,
       tf.getBackend(),
     );
     if (!kernel) return false;
-    const slotNames = kernel.slots?.(options) ?? [];
+    const stateAt = (i: number, name: string) => (nodes[i]?.state as Record<string, StateTree> | undefined)?.[name];
     const slots: tf.Variable[][] = [];
-    for (const [i, names] of slotNames.entries()) {
+    for (const [i, names] of (kernel.slots?.(options) ?? []).entries()) {
       for (const name of names) {
-        const sub = (partStates[i] as Record<string, StateTree> | undefined)?.[name];
+        const sub = stateAt(i, name);
         const leaves = sub === undefined ? [] : flatten(sub).map((e) => e.value);
         if (leaves.length !== this.paramLeaves.length || leaves.some((l) => !(l instanceof tf.Variable))) return false;
         slots.push(leaves as tf.Variable[]);
       }
     }
+    const scalars: tf.Variable[] = [];
+    for (const [i, names] of (kernel.scalars?.(options) ?? []).entries()) {
+      for (const name of names) {
+        const leaf = stateAt(i, name);
+        if (!(leaf instanceof tf.Variable)) return false;
+        scalars.push(leaf);
+      }
+    }
     const engine = tf.engine() as unknown as { backend: tf.KernelBackend; state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> } };
     const onBackend = (t: tf.Tensor) => engine.state.tensorInfo.get(t.dataId)?.backend === engine.backend;
-    if (![...this.paramLeaves, ...grads, ...slots.flat()].every(onBackend)) return false;
-    const counts = partStates.map((s) =>
-      s !== null && typeof s === 'object' && typeof (s as Record<string, unknown>).count === 'number'
-        ? ((s as Record<string, unknown>).count as number)
-        : this.steps,
-    );
-    const hyper = parts.map((p, i) => (p.hyperParams as (step: number) => Record<string, number>)(counts[i] as number));
-    const observed = all
+    const written = [...this.paramLeaves, ...slots.flat(), ...scalars];
+    if (![...written, ...grads].every(onBackend)) return false;
+    const counts = nodes.map(({ state }) => {
+      const count = (state as Record<string, unknown> | null)?.count;
+      return typeof count === 'number' ? count : this.steps;
+    });
+    const hyper = nodes.map(({ part }, i) => (part.hyperParams as (step: number) => Record<string, number>)(counts[i] as number));
+    const observed = top
       .slice(0, k)
-      .map((p, i) => tf.tidy(() => p.update(gradTree, allStates[i] as StateTree, this.params, extras).state as tf.TensorContainer) as StateTree);
-    for (const v of [...this.paramLeaves, ...slots.flat()]) makeExclusive(v);
-    runFusedKernel(kernel, { params: this.paramLeaves, grads, slots, hyper, step: this.steps });
-    afterInPlaceWrite(tf.getBackend(), tf.backend(), [...this.paramLeaves, ...slots.flat()]);
-    const next = [...observed, ...partStates.map(advanceCount)];
+      .map((p, i) => tf.tidy(() => p.update(gradTree, topStates[i] as StateTree, this.params, extras).state as tf.TensorContainer) as StateTree);
+    for (const v of written) makeExclusive(v);
+    runFusedKernel(kernel, { params: this.paramLeaves, grads, slots, scalars, options, hyper, counts, step: this.steps });
+    afterInPlaceWrite(tf.getBackend(), tf.backend(), written);
+    const next = [...observed, ...top.slice(k).map((p, i) => advanced(p, topStates[k + i] as StateTree))];
     this.state = (this.transform.parts ? next : next[0]) as Tree<StateLeaf>;
     this.last = `fused:${kernel.kernelName}`;
     return true;
   }
+}
+
+/** A transformation and its state, flattened as fused kernels see them: chains into their parts, wrappers before their inner. */
+function expand(part: GradientTransformation, state: StateTree): { part: GradientTransformation; state: StateTree }[] {
+  if (part.parts) return part.parts.flatMap((p, i) => expand(p, (state as StateTree[])[i] as StateTree));
+  if (part.inner) return [{ part, state }, ...expand(part.inner, (state as Record<string, StateTree>).inner as StateTree)];
+  return [{ part, state }];
+}
+
+/** The state after a fused step: every `count` in it (chains' parts, wrappers and their inner) one more. */
+function advanced(part: GradientTransformation, state: StateTree): StateTree {
+  if (part.parts) return (state as StateTree[]).map((s, i) => advanced(part.parts?.[i] as GradientTransformation, s));
+  const s = advanceCount(state);
+  return part.inner ? { ...(s as Record<string, StateTree>), inner: advanced(part.inner, (s as Record<string, StateTree>).inner as StateTree) } : s;
 }
 
 /** A new state whose root `count`, if any, is one more. */

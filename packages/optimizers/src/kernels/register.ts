@@ -1,16 +1,60 @@
-import { type FusedKernelConfig, registerFusedKernel } from '@gradkit/core';
-import type { ResolvedSgdOptions } from '../sgd.js';
-import { sgdCpu } from './cpu/sgd.js';
+// Registers the fused optimizer steps of every backend for every chain shape they implement.
+import { type FusedKernelArgs, registerFusedKernel } from '@gradkit/core';
+import { cpuStep } from './cpu/step.js';
+import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports } from './plan.js';
 import { sgdWasm } from './wasm/sgd.js';
 import { sgdWebGpu } from './webgpu/sgd.js';
 
-/** Plain SGD (no momentum; weight decay allowed) is fused; momentum runs on the reference path for now. */
-const plainSgd = (options: readonly object[]) => (options[0] as ResolvedSgdOptions).momentum === 0;
+/** A backend's fused step and the chains it implements (beyond `ruleSupports`). */
+interface BackendSteps {
+  readonly backendName: string;
+  readonly step: FusedStep;
+  readonly implements: (prefix: readonly string[], rule: RuleName, options: object) => boolean;
+}
 
-const kernels: FusedKernelConfig[] = [
-  { kernelName: 'GradkitSgd', backendName: 'cpu', pattern: ['sgd'], supports: plainSgd, kernelFunc: sgdCpu },
-  { kernelName: 'GradkitSgd', backendName: 'wasm', pattern: ['sgd'], supports: plainSgd, kernelFunc: sgdWasm },
-  { kernelName: 'GradkitSgd', backendName: 'webgpu', pattern: ['sgd'], supports: plainSgd, kernelFunc: sgdWebGpu },
+// TODO(issue 6): wasm and webgpu implement plain SGD only until their full steps land.
+const plainSgdOnly = (prefix: readonly string[], rule: RuleName, options: object) =>
+  prefix.length === 0 && rule === 'sgd' && (options as { momentum: unknown }).momentum === 0;
+const legacy =
+  (kernel: (args: FusedKernelArgs) => void): FusedStep =>
+  (backend, plan, t) =>
+    kernel({
+      backend,
+      params: t.params,
+      grads: t.grads,
+      hyper: [{ learningRate: plan.rule.lr, weightDecay: plan.rule.weightDecay }],
+    } as unknown as FusedKernelArgs);
+
+const BACKENDS: readonly BackendSteps[] = [
+  { backendName: 'cpu', step: cpuStep, implements: () => true },
+  { backendName: 'wasm', step: legacy(sgdWasm), implements: plainSgdOnly },
+  { backendName: 'webgpu', step: legacy(sgdWebGpu), implements: plainSgdOnly },
 ];
 
-for (const k of kernels) registerFusedKernel(k);
+const GUARD_SCALARS = ['notfiniteCount', 'totalNotfinite', 'lastFinite'];
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** `GradkitAdam`, `GradkitClippedAdam`, `GradkitGuardedAdamw`, `GradkitGuardedClippedLion` … */
+export function fusedKernelName(prefix: readonly string[], rule: RuleName): string {
+  return `Gradkit${prefix.includes('applyIfFinite') ? 'Guarded' : ''}${prefix.includes('clipByGlobalNorm') ? 'Clipped' : ''}${capital(rule)}`;
+}
+
+for (const { backendName, step, implements: has } of BACKENDS) {
+  for (const rule of RULE_NAMES) {
+    for (const prefix of PREFIXES) {
+      const at = prefix.length;
+      registerFusedKernel({
+        kernelName: fusedKernelName(prefix, rule),
+        backendName,
+        pattern: [...prefix, rule],
+        supports: (options) => ruleSupports(rule, options[at] as object) && has(prefix, rule, options[at] as object),
+        slots: (options) => [...prefix.map(() => []), ruleSlots(rule, options[at] as object)],
+        scalars: () => prefix.map((p) => (p === 'applyIfFinite' ? GUARD_SCALARS : [])),
+        kernelFunc: (args) => {
+          const { plan, tensors } = planOf(prefix, rule, args);
+          step(args.backend, plan, tensors);
+        },
+      });
+    }
+  }
+}

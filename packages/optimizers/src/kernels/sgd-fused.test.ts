@@ -113,14 +113,4 @@ describe(`fused SGD kernel on ${currentBackend()}`, () => {
     });
     tf.dispose([...Object.values(params), ...Object.values(g)]);
   });
-
-  it('momentum is not fused (yet): the runner falls back to the reference path', () => {
-    const params = { w: tf.variable(tf.tensor1d([1])) };
-    const opt = new Optimizer(params, sgd({ learningRate: 0.1, momentum: 0.9 }));
-    const g = { w: tf.tensor1d([1]) };
-    opt.step(g);
-    expect(opt.lastStepPath).toBe('reference');
-    opt.dispose();
-    tf.dispose([params.w, g.w]);
-  });
 });

@@ -1,0 +1,226 @@
+// What every backend's fused optimizer step is given: the chain's options and this step's
+// hyper-parameters resolved into one plan, and the tensors grouped by role. The element-wise rules
+// below are the contract each backend implements; they follow the reference path's float32 op order.
+import type { FusedKernelArgs } from '@gradkit/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedAdamOptions } from '../adam.js';
+import type { ResolvedLionOptions } from '../lion.js';
+import type { ResolvedRmspropOptions } from '../rmsprop.js';
+import type { ResolvedSgdOptions } from '../sgd.js';
+
+/**
+ * SGD (PyTorch `torch.optim.SGD`), per element, float32 per op:
+ * `if wd≠0: g = g + p·wd`; momentum = 0: `u = g·(−lr)`; else `b = first ? g : b·momentum + g·(1−dampening)`,
+ * `d = nesterov ? g + b·momentum : b`, `u = d·(−lr)`; then `p = p + u`. Slots: `[momentum]` when momentum ≠ 0, else none.
+ */
+export interface SgdRule {
+  readonly kind: 'sgd';
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  /** The first step of the momentum buffer (the sgd part's count is 0): `b = g`. */
+  readonly first: boolean;
+}
+
+/**
+ * Adam / AdamW (PyTorch `torch.optim.Adam`/`AdamW`), per element, float32 per op:
+ * `if !decoupled && wd≠0: g = g + p·wd`; `m = m·β₁ + g·(1−β₁)`; `v = v·β₂ + (g·g)·(1−β₂)`;
+ * `vm = amsgrad ? max(vMax, v) : v` (and `vMax = vm`); `den = sqrt(vm)/bc2Sqrt + ε`; `s = (m/den)·(−stepSize)`;
+ * `if decoupled && wd≠0: s = s − p·(lr·wd)`; `p = p + s`. Slots: `[mu, nu]`, plus `nuMax` with amsgrad.
+ */
+export interface AdamRule {
+  readonly kind: 'adam';
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  /** AdamW: weight decay applied to the parameter, not added to the gradient. */
+  readonly decoupled: boolean;
+  readonly amsgrad: boolean;
+  /** lr / (1 − β₁ᵗ), t = count + 1 (computed on the host in float64). */
+  readonly stepSize: number;
+  /** sqrt(1 − β₂ᵗ) (computed on the host in float64). */
+  readonly bc2Sqrt: number;
+}
+
+/**
+ * RMSprop (PyTorch `torch.optim.RMSprop`), per element, float32 per op:
+ * `if wd≠0: g = g + p·wd`; `v = v·α + (g·g)·(1−α)`; centered: `a = a + (g − a)·(1−α)`, `den = sqrt(v − a·a) + ε`,
+ * else `den = sqrt(v) + ε`; momentum = 0: `u = (g/den)·(−lr)`; else `b = b·momentum + g/den`, `u = b·(−lr)`;
+ * `p = p + u`. Slots: `[squareAvg]`, then `gradAvg` when centered, then `momentumBuffer` when momentum ≠ 0.
+ */
+export interface RmspropRule {
+  readonly kind: 'rmsprop';
+  readonly lr: number;
+  readonly alpha: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+}
+
+/**
+ * Lion (Chen et al. 2023; optax `lion`), per element, float32 per op:
+ * `c = m·β₁ + g·(1−β₁)`; `d = sign(c)` (0 for 0 and NaN); `if wd≠0: d = d + p·wd`; `u = d·(−lr)`;
+ * `m = m·β₂ + g·(1−β₂)`; `p = p + u`. Slots: `[mu]`.
+ */
+export interface LionRule {
+  readonly kind: 'lion';
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly weightDecay: number;
+}
+
+/** The update rule of a fused step. */
+export type FusedRule = SgdRule | AdamRule | RmspropRule | LionRule;
+
+/**
+ * One fused optimizer step over all parameters:
+ *
+ * 1. `guard` (applyIfFinite): `finite` = every element of every gradient is finite;
+ *    `notfiniteCount = finite ? 0 : min(notfiniteCount + 1, 2³¹−1)`; `totalNotfinite += finite ? 0 : 1` (saturating);
+ *    `lastFinite = finite`; the step applies when `finite || notfiniteCount > guard`. When it does not
+ *    apply, parameters and slots are left exactly as they were (only the three guard scalars change).
+ * 2. `maxNorm` (clipByGlobalNorm): `norm = sqrt(Σ g²)` over every element of every (raw) gradient;
+ *    each gradient element becomes `norm < maxNorm ? g : (g / norm) · maxNorm`.
+ * 3. the rule, per element.
+ */
+export interface FusedPlan {
+  readonly rule: FusedRule;
+  /** clipByGlobalNorm's threshold at this step, when the chain starts with it. */
+  readonly maxNorm?: number;
+  /** applyIfFinite's `maxConsecutiveErrors`, when the chain is wrapped in it. */
+  readonly guard?: number;
+}
+
+/** applyIfFinite's state scalars, updated in place by a guarded step. */
+export interface GuardTensors {
+  /** int32 scalar: non-finite steps in a row. */
+  readonly notfiniteCount: tf.TensorInfo;
+  /** int32 scalar: non-finite steps in all. */
+  readonly totalNotfinite: tf.TensorInfo;
+  /** bool scalar: whether the last step's gradients were finite. */
+  readonly lastFinite: tf.TensorInfo;
+}
+
+/** The tensors of a fused step, by role. Every one is float32 except the guard's; params and slots are written in place. */
+export interface FusedTensors {
+  readonly params: readonly tf.TensorInfo[];
+  readonly grads: readonly tf.TensorInfo[];
+  /** `slots[k][i]`: the rule's k-th slot (in the order its rule names them) of parameter i. */
+  readonly slots: readonly (readonly tf.TensorInfo[])[];
+  readonly guard?: GuardTensors;
+}
+
+/** One backend's implementation of every fused step. */
+export type FusedStep = (backend: tf.KernelBackend, plan: FusedPlan, tensors: FusedTensors) => void;
+
+/** The rules with a fused kernel, by transformation name. */
+export const RULE_NAMES = ['sgd', 'adam', 'adamw', 'rmsprop', 'lion'] as const;
+
+/** A transformation name with a fused kernel. */
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/** The per-parameter state the rule's kernel reads and writes, in its order (names in the transformation's state). */
+export function ruleSlots(name: RuleName, options: object): readonly string[] {
+  switch (name) {
+    case 'sgd':
+      return (options as ResolvedSgdOptions).momentum === 0 ? [] : ['momentum'];
+    case 'adam':
+    case 'adamw':
+      return (options as ResolvedAdamOptions).amsgrad ? ['mu', 'nu', 'nuMax'] : ['mu', 'nu'];
+    case 'rmsprop': {
+      const o = options as ResolvedRmspropOptions;
+      return ['squareAvg', ...(o.centered ? ['gradAvg'] : []), ...(o.momentum === 0 ? [] : ['momentumBuffer'])];
+    }
+    case 'lion':
+      return ['mu'];
+  }
+}
+
+/**
+ * Whether the options can be fused: structural choices (momentum on/off, which slots exist) are fixed
+ * at construction, so a hyper-parameter that decides them must be a number, not a Schedule.
+ */
+export function ruleSupports(name: RuleName, options: object): boolean {
+  switch (name) {
+    case 'sgd':
+      return typeof (options as ResolvedSgdOptions).momentum === 'number';
+    case 'rmsprop':
+      return typeof (options as ResolvedRmspropOptions).momentum === 'number';
+    default:
+      return true;
+  }
+}
+
+/** The rule at this step from the rule part's options, hyper-parameters and step count. */
+export function ruleOf(name: RuleName, options: object, h: Readonly<Record<string, number>>, count: number): FusedRule {
+  const n = (k: string) => h[k] ?? 0;
+  switch (name) {
+    case 'sgd':
+      return {
+        kind: 'sgd',
+        lr: n('learningRate'),
+        momentum: n('momentum'),
+        dampening: n('dampening'),
+        weightDecay: n('weightDecay'),
+        nesterov: (options as ResolvedSgdOptions).nesterov,
+        first: count === 0,
+      };
+    case 'adam':
+    case 'adamw': {
+      const t = count + 1;
+      return {
+        kind: 'adam',
+        lr: n('learningRate'),
+        beta1: n('beta1'),
+        beta2: n('beta2'),
+        epsilon: n('epsilon'),
+        weightDecay: n('weightDecay'),
+        decoupled: name === 'adamw',
+        amsgrad: (options as ResolvedAdamOptions).amsgrad,
+        stepSize: n('learningRate') / (1 - n('beta1') ** t),
+        bc2Sqrt: Math.sqrt(1 - n('beta2') ** t),
+      };
+    }
+    case 'rmsprop':
+      return {
+        kind: 'rmsprop',
+        lr: n('learningRate'),
+        alpha: n('alpha'),
+        epsilon: n('epsilon'),
+        weightDecay: n('weightDecay'),
+        momentum: n('momentum'),
+        centered: (options as ResolvedRmspropOptions).centered,
+      };
+    case 'lion':
+      return { kind: 'lion', lr: n('learningRate'), beta1: n('beta1'), beta2: n('beta2'), weightDecay: n('weightDecay') };
+  }
+}
+
+/** The chain shapes that are fused for each rule: alone, after clipByGlobalNorm, and either one inside applyIfFinite. */
+export const PREFIXES = [[], ['clipByGlobalNorm'], ['applyIfFinite'], ['applyIfFinite', 'clipByGlobalNorm']] as const;
+
+/** Plan and tensors of a fused kernel call whose pattern is `[...prefix, name]`. */
+export function planOf(prefix: readonly string[], name: RuleName, args: FusedKernelArgs): { plan: FusedPlan; tensors: FusedTensors } {
+  const last = prefix.length;
+  const clip = prefix.indexOf('clipByGlobalNorm');
+  const guard = prefix.indexOf('applyIfFinite');
+  const plan: FusedPlan = {
+    rule: ruleOf(name, args.options[last] as object, args.hyper[last] ?? {}, args.counts[last] ?? args.step),
+    ...(clip >= 0 ? { maxNorm: args.hyper[clip]?.maxNorm as number } : {}),
+    ...(guard >= 0 ? { guard: args.hyper[guard]?.maxConsecutiveErrors as number } : {}),
+  };
+  const [notfiniteCount, totalNotfinite, lastFinite] = args.scalars;
+  const tensors: FusedTensors = {
+    params: args.params,
+    grads: args.grads,
+    slots: args.slots,
+    ...(guard >= 0 && notfiniteCount && totalNotfinite && lastFinite ? { guard: { notfiniteCount, totalNotfinite, lastFinite } } : {}),
+  };
+  return { plan, tensors };
+}
