@@ -67,15 +67,16 @@ describe(`fused optimizer rules on ${currentBackend()}`, () => {
     const [a, b] = [make(), make()];
     const straight = new Optimizer(a, adamw({ learningRate: 0.1 }));
     const first = new Optimizer(b, adamw({ learningRate: 0.1 }));
-    for (let t = 0; t < 3; t++) [straight, first].forEach((o) => o.step(g));
+    for (let t = 0; t < 3; t++) for (const o of [straight, first]) o.step(g);
     const saved = JSON.parse(JSON.stringify(await first.saveState()));
     expect(saved.state.count).toBe(3);
     first.dispose();
     const second = new Optimizer(b, adamw({ learningRate: 0.1 }), { fused: false });
     second.loadState(saved);
-    for (let t = 0; t < 3; t++) [straight, second].forEach((o) => o.step(g));
+    for (let t = 0; t < 3; t++) for (const o of [straight, second]) o.step(g);
     await expectClose(b.w, a.w, { rtol: 1e-5 });
-    [straight, second].forEach((o) => o.dispose());
+    straight.dispose();
+    second.dispose();
     tf.dispose([a.w, b.w, g.w]);
   });
 

@@ -4,7 +4,6 @@
 import type { FusedKernelArgs } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedAdamOptions } from '../adam.js';
-import type { ResolvedLionOptions } from '../lion.js';
 import type { ResolvedRmspropOptions } from '../rmsprop.js';
 import type { ResolvedSgdOptions } from '../sgd.js';
 

@@ -102,16 +102,9 @@ function lion(r: LionRule, p: Float32Array, grad: Float32Array, [m]: Float32Arra
   }
 }
 
+const RULES = { sgd, adam, rmsprop, lion } as const;
+
 /** Applies `rule` to one parameter `p` with gradient `g` and its slots (in the rule's slot order), in place. */
 export function applyRule(rule: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], clip: Clip | undefined): void {
-  switch (rule.kind) {
-    case 'sgd':
-      return sgd(rule, p, g, slots, clip);
-    case 'adam':
-      return adam(rule, p, g, slots, clip);
-    case 'rmsprop':
-      return rmsprop(rule, p, g, slots, clip);
-    case 'lion':
-      return lion(rule, p, g, slots, clip);
-  }
+  (RULES[rule.kind] as (r: FusedRule, ...rest: [Float32Array, Float32Array, Float32Array[], Clip | undefined]) => void)(rule, p, g, slots, clip);
 }
