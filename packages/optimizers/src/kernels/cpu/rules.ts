@@ -36,10 +36,11 @@ function sgd(r: SgdRule, p: Float32Array, grad: Float32Array, [buf]: Float32Arra
 }
 
 function adam(r: AdamRule, p: Float32Array, grad: Float32Array, [m, v, vMax]: Float32Array[], c: Clip | undefined): void {
-  const { beta1: b1, beta2: b2, epsilon: eps, bc2Sqrt: bc2 } = r;
-  const [ob1, ob2, negStep] = [1 - b1, 1 - b2, -r.stepSize];
-  const l2 = !r.decoupled ? r.weightDecay : 0;
-  const lrWd = r.decoupled ? r.lr * r.weightDecay : 0;
+  // The reference multiplies by float32 scalars: round the constants, compute each element in float64.
+  const [b1, b2, ob1, ob2] = [f(r.beta1), f(r.beta2), f(1 - r.beta1), f(1 - r.beta2)];
+  const [eps, bc2, negStep] = [f(r.epsilon), f(r.bc2Sqrt), f(-r.stepSize)];
+  const l2 = !r.decoupled ? f(r.weightDecay) : 0;
+  const lrWd = r.decoupled ? f(r.lr * r.weightDecay) : 0;
   if (!m || !v) throw new Error('adam needs the mu and nu slots');
   for (let j = 0; j < p.length; j++) {
     const pj = p[j] as number;
@@ -64,23 +65,25 @@ function rmsprop(r: RmspropRule, p: Float32Array, grad: Float32Array, slots: Flo
   const [sq, ...rest] = slots;
   const ga = r.centered ? rest[0] : undefined;
   const buf = r.momentum !== 0 ? rest[r.centered ? 1 : 0] : undefined;
-  const { alpha, epsilon: eps, weightDecay: wd, momentum: mom } = r;
-  const [oa, negLr] = [1 - alpha, -r.lr];
+  const [alpha, oa, eps, wd, mom, negLr] = [f(r.alpha), f(1 - r.alpha), f(r.epsilon), f(r.weightDecay), f(r.momentum), f(-r.lr)];
+  // Centered, v − a² cancels where the gradient barely varies: there every op rounds to float32 like
+  // the reference, so that the difference (and the step) is the same float32.
+  const q = r.centered ? Math.fround : (x: number) => x;
   if (!sq) throw new Error('rmsprop needs the squareAvg slot');
   for (let j = 0; j < p.length; j++) {
     const pj = p[j] as number;
     let g = clipped(grad[j] as number, c);
-    if (wd !== 0) g += pj * wd;
-    sq[j] = (sq[j] as number) * alpha + g * g * oa;
+    if (wd !== 0) g = q(g + q(pj * wd));
+    sq[j] = q((sq[j] as number) * alpha) + q(q(g * g) * oa);
     let den: number;
     if (ga) {
-      ga[j] = (ga[j] as number) + (g - (ga[j] as number)) * oa;
+      ga[j] = (ga[j] as number) + q(q(g - (ga[j] as number)) * oa);
       const a = ga[j] as number;
-      den = Math.sqrt((sq[j] as number) - a * a) + eps;
+      den = q(q(Math.sqrt(q((sq[j] as number) - q(a * a)))) + eps);
     } else den = Math.sqrt(sq[j] as number) + eps;
     let u: number;
     if (buf) {
-      buf[j] = (buf[j] as number) * mom + g / den;
+      buf[j] = q((buf[j] as number) * mom) + q(g / den);
       u = (buf[j] as number) * negLr;
     } else u = (g / den) * negLr;
     p[j] = pj + u;
@@ -88,14 +91,13 @@ function rmsprop(r: RmspropRule, p: Float32Array, grad: Float32Array, slots: Flo
 }
 
 function lion(r: LionRule, p: Float32Array, grad: Float32Array, [m]: Float32Array[], c: Clip | undefined): void {
-  const { beta1: b1, beta2: b2, weightDecay: wd } = r;
-  const [ob1, ob2, negLr] = [1 - b1, 1 - b2, -r.lr];
+  const [b1, b2, ob1, ob2, wd, negLr] = [f(r.beta1), f(r.beta2), f(1 - r.beta1), f(1 - r.beta2), f(r.weightDecay), f(-r.lr)];
   if (!m) throw new Error('lion needs the mu slot');
   for (let j = 0; j < p.length; j++) {
     const pj = p[j] as number;
     const g = clipped(grad[j] as number, c);
     const mj = m[j] as number;
-    const cj = Math.fround(mj * b1 + g * ob1);
+    const cj = f(mj * b1 + g * ob1);
     let d = cj > 0 ? 1 : cj < 0 ? -1 : 0;
     if (wd !== 0) d += pj * wd;
     m[j] = mj * b2 + g * ob2;
