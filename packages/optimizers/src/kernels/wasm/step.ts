@@ -42,8 +42,22 @@ function guardStep(k: WasmKernels, at: (t: tf.TensorInfo) => number, g: GuardTen
   return finite || (i32[count] as number) > limit;
 }
 
-/** Runs the rule's module over every parameter (clip: the global norm and threshold, or none). */
-function update(k: WasmKernels, plan: FusedPlan, t: FusedTensors, at: (x: tf.TensorInfo) => number, clip: readonly [number, number] | undefined): void {
+/**
+ * The update pass: the rule's module over every parameter, whose byte offsets `at` gives (clip: the
+ * global norm and threshold, or none).
+ *
+ * @example
+ * ```ts
+ * wasmUpdate(kernels, plan, tensors, (t) => backend.dataIdMap.get(t.dataId).memoryOffset, undefined);
+ * ```
+ */
+export function wasmUpdate(
+  k: WasmKernels,
+  plan: FusedPlan,
+  t: FusedTensors,
+  at: (x: tf.TensorInfo) => number,
+  clip: readonly [number, number] | undefined,
+): void {
   const r = plan.rule;
   const [norm, maxNorm] = clip ?? [1, 1];
   const clipped = clip ? 1 : 0;
@@ -135,5 +149,5 @@ export const wasmStep: FusedStep = (backend, plan, t) => {
     const norm = f(Math.sqrt(k.norm.total()));
     if (plan.maxNorm !== undefined && !(norm < f(plan.maxNorm))) clip = [norm, f(plan.maxNorm)];
   }
-  update(k, plan, t, at, clip);
+  wasmUpdate(k, plan, t, at, clip);
 };
