@@ -110,12 +110,23 @@ export function statsOf(
   if (profile === 'full') return [m.sumSq(), m.sum(), Math.max(max, -min), m.zeros(), m.nonFinite()];
   m.saturation(offset, n, Math.fround(margin), Math.fround(1 - margin));
   const units = shape.length === 0 ? 1 : (shape[shape.length - 1] as number);
+  return [m.sumSq(), m.sum(), max, min, m.zeros(), m.nonFinite(), activeUnits(values(), n, units), m.sigmoidSaturated(), m.tanhSaturated()];
+}
+
+/** Units (the last axis) that are > 0 somewhere in the batch: row by row, stopping once every unit was seen active. */
+function activeUnits(v: ArrayLike<number>, n: number, units: number): number {
+  if (units === 0) return 0;
   const active = new Uint8Array(units);
-  const v = values();
-  for (let i = 0; i < n; i++) if ((v[i] as number) > 0) active[i % units] = 1;
-  let activeUnits = 0;
-  for (let j = 0; j < units; j++) activeUnits += active[j] as number;
-  return [m.sumSq(), m.sum(), max, min, m.zeros(), m.nonFinite(), activeUnits, m.sigmoidSaturated(), m.tanhSaturated()];
+  let found = 0;
+  for (let row = 0; row < n && found < units; row += units) {
+    for (let j = 0; j < units; j++) {
+      if (active[j] === 0 && (v[row + j] as number) > 0) {
+        active[j] = 1;
+        found++;
+      }
+    }
+  }
+  return found;
 }
 
 /**
