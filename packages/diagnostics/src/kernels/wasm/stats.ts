@@ -7,18 +7,29 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../../stats.js';
 import statsWat from './stats.wat';
 
-/** stats.wat's exports: one pass per call, results read with the getters. */
-interface StatsModule {
+/** stats.wat's exports: one pass per call, its results read with the getters. */
+export interface StatsModule {
+  /** Σx² of `n` elements at byte offset `x` (the 'norm' profile). */
   norm(x: number, n: number): void;
+  /** Σx², Σx, largest and smallest finite element, zero and non-finite counts. */
   full(x: number, n: number): void;
+  /** Counts of x < low or x > high (sigmoid) and of x > high or x < −high (tanh). */
   saturation(x: number, n: number, low: number, high: number): void;
+  /** Σx² of the last `norm` or `full`. */
   sumSq(): number;
+  /** Σx of the last `full`. */
   sum(): number;
+  /** The largest finite element of the last `full` (−∞ when none). */
   max(): number;
+  /** The smallest finite element of the last `full` (+∞ when none). */
   min(): number;
+  /** Zeros (±0) counted by the last `full`. */
   zeros(): number;
+  /** NaN and ±Infinity counted by the last `full`. */
   nonFinite(): number;
+  /** Sigmoid-saturated elements counted by the last `saturation`. */
   sigmoidSaturated(): number;
+  /** Tanh-saturated elements counted by the last `saturation`. */
   tanhSaturated(): number;
 }
 

@@ -15,12 +15,15 @@ export type WasmVariant = 'simd' | 'scalar' | 'simdShared' | 'scalarShared';
 
 /** sgd.wat: `setup(negLr, wd, momentum, 1 − dampening, norm, maxNorm, flags)` then `step(p, g, buf, n)` per parameter. */
 export interface SgdModule {
+  /** The step's hyper-parameters (rounded to float32 by the call) and flags: 1 clip, 2 weight decay, 4 momentum, 8 first step, 16 nesterov. */
   setup(negLr: number, wd: number, momentum: number, keep: number, norm: number, maxNorm: number, flags: number): void;
+  /** One parameter: byte offsets of θ, g and the momentum buffer (0 without momentum), and its element count. */
   step(p: number, g: number, buf: number, n: number): void;
 }
 
 /** adam.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, ε, bc2Sqrt, −stepSize, wd, lr·wd, norm, maxNorm, flags)` then `step(p, g, m, v, vMax, n)`. */
 export interface AdamModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 L2 weight decay, 4 decoupled weight decay, 8 amsgrad. */
   setup(
     b1: number,
     b2: number,
@@ -35,37 +38,53 @@ export interface AdamModule {
     maxNorm: number,
     flags: number,
   ): void;
+  /** One parameter: byte offsets of θ, g, m, v and vMax (0 without amsgrad), and its element count. */
   step(p: number, g: number, m: number, v: number, vMax: number, n: number): void;
 }
 
 /** rmsprop.wat: `setup(α, 1 − α, ε, wd, momentum, −lr, norm, maxNorm, flags)` then `step(p, g, squareAvg, gradAvg, buf, n)`. */
 export interface RmspropModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 weight decay, 4 centered, 8 momentum. */
   setup(alpha: number, oa: number, eps: number, wd: number, momentum: number, negLr: number, norm: number, maxNorm: number, flags: number): void;
+  /** One parameter: byte offsets of θ, g, squareAvg, gradAvg and momentumBuffer (0 for a slot it has not), and its element count. */
   step(p: number, g: number, sq: number, ga: number, buf: number, n: number): void;
 }
 
 /** lion.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, wd, −lr, norm, maxNorm, flags)` then `step(p, g, m, n)`. */
 export interface LionModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 weight decay. */
   setup(b1: number, b2: number, ob1: number, ob2: number, wd: number, negLr: number, norm: number, maxNorm: number, flags: number): void;
+  /** One parameter: byte offsets of θ, g and m, and its element count. */
   step(p: number, g: number, m: number, n: number): void;
 }
 
 /** norm.wat: the read pass (`reset`, `add(g, n)` per gradient, then `total()` and `nonFinite()`). */
 export interface NormModule {
+  /** Starts a step's read pass. */
   reset(): void;
+  /** Adds one gradient: its byte offset and element count. */
   add(g: number, n: number): void;
+  /** The float32 sum of squares so far. */
   total(): number;
+  /** 1 when an element so far was NaN or ±Infinity, else 0. */
   nonFinite(): number;
 }
 
 /** The fused step's modules, instantiated against one memory. */
 export interface WasmKernels {
+  /** The build that runs. */
   readonly variant: WasmVariant;
+  /** The memory the modules import (tfjs-backend-wasm's). */
   readonly memory: WebAssembly.Memory;
+  /** sgd.wat. */
   readonly sgd: SgdModule;
+  /** adam.wat (Adam and AdamW). */
   readonly adam: AdamModule;
+  /** rmsprop.wat. */
   readonly rmsprop: RmspropModule;
+  /** lion.wat. */
   readonly lion: LionModule;
+  /** norm.wat: the read pass of clipped and guarded steps. */
   readonly norm: NormModule;
 }
 
