@@ -106,10 +106,21 @@ export function chooseVariant(memory: WebAssembly.Memory): WasmVariant {
 
 const exportsOf = (instance: WebAssembly.Instance) => instance.exports as unknown;
 
+/** Compiled modules by their bytes: compiled once, instantiated once per memory. */
+const compiled = new WeakMap<Uint8Array, WebAssembly.Module>();
+function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  let module = compiled.get(bytes);
+  if (!module) {
+    module = new WebAssembly.Module(bytes);
+    compiled.set(bytes, module);
+  }
+  return module;
+}
+
 /** Instantiates every module synchronously against `memory` (variant chosen by `chooseVariant` unless given). */
 export function instantiateKernels(memory: WebAssembly.Memory, variant: WasmVariant = chooseVariant(memory)): WasmKernels {
   const imports = { env: { memory } };
-  const make = (bytes: Uint8Array<ArrayBuffer>) => exportsOf(new WebAssembly.Instance(new WebAssembly.Module(bytes), imports));
+  const make = (bytes: Uint8Array<ArrayBuffer>) => exportsOf(new WebAssembly.Instance(compile(bytes), imports));
   return {
     variant,
     memory,
