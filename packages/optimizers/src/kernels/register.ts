@@ -2,7 +2,7 @@
 import { type FusedKernelArgs, registerFusedKernel } from '@gradkit/core';
 import { cpuStep } from './cpu/step.js';
 import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports } from './plan.js';
-import { sgdWasm } from './wasm/sgd.js';
+import { wasmStep } from './wasm/step.js';
 import { sgdWebGpu } from './webgpu/sgd.js';
 
 /** A backend's fused step and the chains it implements (beyond `ruleSupports`). */
@@ -27,7 +27,7 @@ const legacy =
 
 const BACKENDS: readonly BackendSteps[] = [
   { backendName: 'cpu', step: cpuStep, implements: () => true },
-  { backendName: 'wasm', step: legacy(sgdWasm), implements: plainSgdOnly },
+  { backendName: 'wasm', step: wasmStep, implements: () => true },
   { backendName: 'webgpu', step: legacy(sgdWebGpu), implements: plainSgdOnly },
 ];
 
