@@ -40,6 +40,7 @@ function frame(title, xLabel, yLabel, body, legend) {
     )
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" font-size="12">
+<title>${esc(title)}</title>
 <desc>${esc(`${title}. Data: ${report.command}, ${report.backend}, ${report.data?.train ?? '?'} training digits.`)}</desc>
 <rect width="${W}" height="${H}" fill="#fff"/>
 <text x="${M.left}" y="20" font-size="14" font-weight="600">${esc(title)}</text>

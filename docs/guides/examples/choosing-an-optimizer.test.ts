@@ -7,8 +7,7 @@ import { adamwNoDecayOnBiases, more, recipe, schedules } from './choosing-an-opt
 // f(θ) = Σ aᵢ(θᵢ − cᵢ)², minimum 0 at θ = c; the bias has its own term.
 const A = tf.tensor1d([0.5, 2, 1]);
 const C = tf.tensor1d([1, -1, 0.5]);
-const loss = (p: { kernel: tf.Variable; bias: tf.Variable }) =>
-  tf.add(tf.sum(tf.mul(A, tf.square(tf.sub(p.kernel, C)))), tf.sum(tf.square(tf.sub(p.bias, 2))));
+const loss = (p: { kernel: tf.Variable; bias: tf.Variable }) => tf.add(tf.sum(tf.mul(A, tf.square(tf.sub(p.kernel, C)))), tf.sum(tf.square(tf.sub(p.bias, 2))));
 const fresh = () => ({ kernel: tf.variable(tf.tensor1d([3, 2, -2])), bias: tf.variable(tf.tensor1d([0])) });
 
 describe('guide: choosing an optimizer, schedule and clipping', () => {
@@ -48,7 +47,10 @@ describe('guide: choosing an optimizer, schedule and clipping', () => {
     const zero = { kernel: tf.zeros([3]), bias: tf.zeros([1]) };
     opt.step(zero); // step 0: Adam's update is 0/(0 + ε) = 0; decay λθ = 0.05θ; lr cosine(0) = 1e-3
     await expectClose(params.bias, [0]);
-    await expectClose(params.kernel, [3, 2, -2].map((t) => t - 1e-3 * 0.05 * t));
+    await expectClose(
+      params.kernel,
+      [3, 2, -2].map((t) => t - 1e-3 * 0.05 * t),
+    );
     opt.dispose();
     tf.dispose([params.kernel, params.bias, zero.kernel, zero.bias]);
   });

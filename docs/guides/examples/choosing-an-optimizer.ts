@@ -1,6 +1,6 @@
 import { applyIfFinite, clipByGlobalNorm } from '@gradkit/clipping';
 import { chain, type GradientTransformation } from '@gradkit/core';
-import { accumulate, addDecayedWeights, adamw, optimizerFromConfig, scaleByAdam, scaleByLearningRate, sgd } from '@gradkit/optimizers';
+import { accumulate, adamw, addDecayedWeights, optimizerFromConfig, scaleByAdam, scaleByLearningRate, sgd } from '@gradkit/optimizers';
 import { cosineDecay, joinSchedules, linearWarmup, oneCycle, reduceOnPlateau, stepDecay, warmupCosineDecay } from '@gradkit/schedules';
 
 /** The default recipe for a deep net trained for `steps` steps. */

@@ -29,8 +29,8 @@ export function mlp(depth: number, width: number, activation: 'sigmoid' | 'relu'
 /** One step's diagnosis of `model` on a batch (`x` [n, 784], one-hot `y` [n, 10]). */
 export async function diagnose(model: ReturnType<typeof mlp>, x: tf.Tensor, y: tf.Tensor): Promise<GradientReport> {
   // #region inspect
-  const loss = (p: typeof model.params) => tf.losses.softmaxCrossEntropy(y, model.apply(x));
-  const { result, taps } = withTaps(valueAndGrad(loss))(model.params);
+  const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x)); // the model reads its own variables
+  const { result, taps } = withTaps(valueAndGrad<typeof model.params>(loss))(model.params);
   const report = await inspectGradients(result.grads, { params: model.params, activations: taps });
   console.log(formatText(report)); // verdict, a row per layer with a log-scale bar, findings
   tf.dispose([result.value, taps, ...flatten(result.grads).map((leaf) => leaf.value)]);
