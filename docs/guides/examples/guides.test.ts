@@ -3,8 +3,8 @@
 // (`// #region name` … `// #endregion`, indentation removed). `tsc -p docs/tsconfig.json` (part of
 // `npm test`) compiles those files and the tests beside them run them on cpu, wasm and webgpu.
 // ```sh blocks (commands) and ```text blocks (program output) are exempt; any other fence fails here.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -109,5 +109,19 @@ describe('guides: every code block is compiled', () => {
       [6, 'sh', 'npm test'],
       [9, '', 'bare'],
     ]);
+  });
+
+  it('every public package README links its guides, and each link resolves', () => {
+    const packagesDir = fileURLToPath(new URL('../../../packages', import.meta.url));
+    const readmes = readdirSync(packagesDir)
+      .filter((d) => d !== 'testing' && existsSync(join(packagesDir, d, 'README.md')))
+      .map((d) => join(packagesDir, d, 'README.md'));
+    expect(readmes.length).toBeGreaterThanOrEqual(9);
+    const problems = readmes.flatMap((readme) => {
+      const links = [...readFileSync(readme, 'utf8').matchAll(/\]\((\.\.\/\.\.\/docs\/guides\/[^)#]+)\)/g)].map((m) => m[1] as string);
+      if (links.length === 0) return [`${relative(packagesDir, readme)} links no guide`];
+      return links.filter((l) => !existsSync(resolve(dirname(readme), l))).map((l) => `${relative(packagesDir, readme)}: ${l} does not exist`);
+    });
+    expect(problems).toEqual([]);
   });
 });
