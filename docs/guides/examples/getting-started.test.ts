@@ -5,16 +5,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { fitLine, functionalStep, saveAndResume } from './getting-started.js';
 
+/** A readback per step and shaders compiled on the CPU make these slow on SwiftShader when the machine is busy. */
+const SLOW = 120_000;
+
 describe('guide: getting started', () => {
-  it('fits the line: w → (2, −3), b → 1, and the loss falls', async () => {
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const { losses, w, b } = await fitLine(150);
-    log.mockRestore();
-    expect(losses).toHaveLength(150);
-    expect(losses.at(-1)).toBeLessThan(1e-4 * (losses[0] as number));
-    await expectClose(tf.tensor(w), [2, -3], { atol: 1e-2 });
-    await expectClose(tf.tensor(b), [1], { atol: 1e-2 });
-  });
+  it(
+    'fits the line: w → (2, −3), b → 1, and the loss falls',
+    async () => {
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      const { losses, w, b } = await fitLine(25); // a readback per step, slow on SwiftShader: keep it short
+      log.mockRestore();
+      expect(losses).toHaveLength(25); // SGD at 0.1 on E[xxᵀ] = I shrinks the error ×0.8 per step
+      expect(losses.at(-1)).toBeLessThan(1e-3 * (losses[0] as number));
+      await expectClose(w, [2, -3], { atol: 0.05 });
+      await expectClose(b, [1], { atol: 0.05 });
+    },
+    SLOW,
+  );
 
   it('functional step: clip to norm 1, then Adam’s first step moves every parameter by −η·sign(g)', async () => {
     // Reference (hand-worked): at t = 1, m̂ = g and v̂ = g², so Adam's update is −η·g/(|g| + ε) ≈ −η·sign(g),
