@@ -10,7 +10,8 @@
 // finding's "apply this fix" (→ ReLU + He init), which trains the healthy configuration: check the
 // controls changed, the verdict, the charts, screenshot. Then, on cpu, bad input: a configuration too
 // big for memory, a backend that fails while training, and a run whose loss becomes NaN must each
-// show a message and leave a working page.
+// show a message and leave a working page; and while a long run trains the page keeps rendering
+// frames, and Stop stops it.
 // Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI=true (failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { existsSync } from 'node:fs';
@@ -31,6 +32,7 @@ const RUN_TIMEOUT_MS = 120_000; // one 50-step run; SwiftShader compiles WebGPU 
 const TOTAL_TIMEOUT_MS = 420_000;
 // Small enough for SwiftShader on 2 cores, deep enough to vanish: the gradient lab's depth 10.
 const TEST_CONFIG = { depth: 10, width: 32, batch: 32, steps: 50, seed: 1 };
+const ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const app = join(root, 'apps', 'playground');
@@ -225,7 +227,45 @@ async function badInput(browser, origin, backend) {
   } finally {
     await page.close().catch(() => {});
   }
+  // Responsive while training, and Stop stops: a long run, the page answers, Stop ends it.
+  ({ page } = await open(browser, origin, backend, { preset: 'relu-he', steps: 100000 }));
+  try {
+    await page.click('#train');
+    await page.waitForFunction(() => globalThis.__playground?.step >= 5, null, { timeout: RUN_TIMEOUT_MS, polling: 100 });
+    const latencies = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(document.getElementById('status').textContent))));
+      latencies.push(performance.now() - t0);
+    }
+    const worst = Math.max(...latencies);
+    expect(worst < 1000, `the page took ${Math.round(worst)} ms to render a frame while training`);
+    await page.click('#stop');
+    const s = await settled(page, 1);
+    expect(s.state === 'stopped' && s.step > 0, `Stop: state '${s.state}' at step ${s.step}`);
+    lines.push(`responsive + Stop: ok, a frame within ${Math.round(worst)} ms while training, ${s.status}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
   return lines;
+}
+
+/** In a browser without WebGPU, asking for WebGPU trains on WASM and the page says why. */
+async function fallback(origin) {
+  const args = [...ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-features=WebGPU'];
+  const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000, args });
+  try {
+    const { page } = await open(plain, origin, 'webgpu', { steps: 10 });
+    const support = await page.textContent('#backend-choices label[data-backend="webgpu"]');
+    expect(/not available/.test(support), `without WebGPU the backend list says: ${support}`);
+    await page.click('#train');
+    const s = await settled(page, 1);
+    expect(s.state === 'done' && s.ranOn === 'wasm', `without WebGPU: state '${s.state}', trained on ${s.ranOn} ${s.message}`);
+    expect(/Asked for WebGPU; fell back because WebGPU: .+/.test(s.backendStatus), `without WebGPU the page says: ${s.backendStatus}`);
+    return `fallback: ok, "${s.backendStatus.slice(0, 400)}…" → ${await screenshot(page, 'fallback-no-webgpu')}`;
+  } finally {
+    await plain.close().catch(() => {});
+  }
 }
 
 let failed = false;
@@ -251,7 +291,7 @@ try {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 30_000,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ARGS,
   });
   console.log(`playground: ${CHROMIUM} ${browser.version()} started in ${secs(t0)}; screenshots in ${relative(process.cwd(), shots) || '.'}`);
   // One backend at a time: each run trains in a worker, and this machine may have 2 cores.
@@ -273,10 +313,11 @@ try {
   t0 = performance.now();
   try {
     const lines = await badInput(browser, origin, 'cpu');
-    console.log(`playground bad input (cpu): ok (${secs(t0)})\n  ${lines.join('\n  ')}`);
+    lines.push(await fallback(origin));
+    console.log(`playground bad input (cpu) and fallback: ok (${secs(t0)})\n  ${lines.join('\n  ')}`);
   } catch (e) {
     failed = true;
-    console.log(`playground bad input (cpu): FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
+    console.log(`playground bad input (cpu) and fallback: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
   }
 } catch (e) {
   failed = true;

@@ -141,7 +141,9 @@ async function probeSupport(): Promise<Record<BackendName, { ok: boolean; text: 
   };
 }
 
-function renderBackendChoices(chosen: BackendName, support?: Record<BackendName, { ok: boolean; text: string }>): void {
+let support: Record<BackendName, { ok: boolean; text: string }> | undefined;
+
+function renderBackendChoices(chosen: BackendName): void {
   $('backend-choices').replaceChildren(
     ...BACKENDS.map((b) => {
       const label = document.createElement('label');
@@ -157,6 +159,16 @@ function renderBackendChoices(chosen: BackendName, support?: Record<BackendName,
       return label;
     }),
   );
+}
+
+/** An error message without the stack trace some backends append to it (one line, at most 300 characters). */
+function shortReason(reason: string): string {
+  const cut =
+    reason
+      .split('\n')[0]
+      ?.split(/\s+at\s+(?:async\s+)?[\w$.<>]+\s+\(/)[0]
+      ?.trim() ?? reason;
+  return cut.length > 300 ? `${cut.slice(0, 297)}…` : cut;
 }
 
 // ---- status and messages -------------------------------------------------------------------------
@@ -311,7 +323,7 @@ function failRun(kind: string, text: string, step?: number, backend?: string): v
   } else if (kind === 'data') {
     showMessage('error', `The MNIST digits could not be loaded: ${text}`);
   } else {
-    showMessage('error', `Training on ${on} failed${where}: ${text}. The page still works: try again or switch the backend.`, others);
+    showMessage('error', `Training on ${on} failed${where}: ${shortReason(text)}. The page still works: try again or switch the backend.`, others);
   }
   renderVerdict();
 }
@@ -331,7 +343,9 @@ function handle(m: WorkerMessage): void {
       const adapter = m.info.adapter ? ` (${[m.info.adapter.vendor, m.info.adapter.architecture, m.info.adapter.description].filter(Boolean).join(' ')})` : '';
       el.textContent = `Training on ${LABELS[m.info.name]}${extra}${adapter}.`;
       if (m.info.fallbacks.length) {
-        el.textContent += ` Asked for ${LABELS[r.asked]}; fell back because ${m.info.fallbacks.map((f) => `${LABELS[f.name]}: ${f.reason}`).join('; ')}`;
+        const why = (f: { name: BackendName; reason: string }) =>
+          `${LABELS[f.name]}: ${shortReason(f.reason)}${support?.[f.name] && !support[f.name].ok ? ` (this browser: ${support[f.name].text})` : ''}`;
+        el.textContent += ` Asked for ${LABELS[r.asked]}; fell back because ${m.info.fallbacks.map(why).join('; ')}.`;
         el.dataset.fallback = 'true';
       } else delete el.dataset.fallback;
       break;
@@ -538,10 +552,11 @@ function init(): void {
   let chosen: BackendName = BACKENDS.includes(asked as BackendName) ? (asked as BackendName) : 'wasm';
   renderBackendChoices(chosen);
   probeSupport().then(
-    (support) => {
+    (found) => {
+      support = found;
       chosen = selectedBackend();
-      if (!asked && support.webgpu.ok && !/software/.test(support.webgpu.text)) chosen = 'webgpu';
-      renderBackendChoices(chosen, support);
+      if (!asked && found.webgpu.ok && !/software/.test(found.webgpu.text)) chosen = 'webgpu';
+      renderBackendChoices(chosen);
       $('backends').dataset.ready = 'true';
     },
     (e) => showMessage('warning', `Could not check which backends this browser supports: ${(e as Error).message}`),

@@ -31,7 +31,7 @@ let backendName: string | undefined;
 let currentStep: number | undefined;
 
 const MEMORY =
-  /out of memory|allocation failed|failed to allocate|oom\b|memory access out of bounds|invalid (typed )?array length|exceeds the max|too large|createBuffer/i;
+  /out of memory|outofmemory|allocation failed|failed to allocate|\boom\b|memory access out of bounds|maximum memory|invalid (typed )?array length|exceeds the max|too large|createBuffer/i;
 
 function fail(kind: FailureKind, e: unknown): void {
   const message = e instanceof Error ? e.message : String(e);
@@ -200,8 +200,20 @@ async function run(msg: StartMessage): Promise<void> {
     });
     backendName = info.name;
     post({ type: 'backend', info });
-    const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } }).device;
+    // WebGPU reports some failures (device lost, out of memory) as events rather than exceptions.
+    type GpuError = { constructor: { name: string }; message: string };
+    const device = (
+      tf.backend() as unknown as {
+        device?: {
+          lost?: Promise<{ message?: string; reason?: string }>;
+          addEventListener?(type: 'uncapturederror', listener: (e: { error: GpuError }) => void): void;
+        };
+      }
+    ).device;
     device?.lost?.then((lost) => fail('training', new Error(`the WebGPU device was lost (${lost.reason ?? 'unknown reason'}): ${lost.message ?? ''}`)));
+    device?.addEventListener?.('uncapturederror', ({ error }) =>
+      fail(error.constructor.name === 'GPUOutOfMemoryError' ? 'memory' : 'training', new Error(`WebGPU ${error.constructor.name}: ${error.message}`)),
+    );
   } catch (e) {
     fail('backend', e);
     return;
