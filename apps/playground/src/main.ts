@@ -250,8 +250,11 @@ function start(): void {
     );
     return;
   }
-  stopWorker();
   const asked = selectedBackend();
+  // A worker that finished its run on the backend asked for trains the next one: tfjs, the digits and
+  // (on WebGPU) the compiled shaders are ready. Any other case gets a fresh worker.
+  const reuse = worker !== undefined && state === 'done' && run?.info?.name === asked;
+  if (!reuse) stopWorker();
   run = { id: ++runCount, config, asked, losses: [], accuracy: [], reports: [], step: 0, stepsPerSecond: 0, diverged: false };
   const params = new URLSearchParams(location.search);
   params.set('backend', asked);
@@ -264,23 +267,27 @@ function start(): void {
   renderVerdict();
   scheduleCharts();
   setState('running', `starting ${LABELS[asked]}…`);
-  try {
-    worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `gradkit-training-${run.id}` });
-  } catch (e) {
-    setState('failed', 'failed');
-    showMessage('error', `This browser could not start the training worker: ${(e as Error).message}`);
-    return;
+  if (!reuse) {
+    let w: Worker;
+    try {
+      w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `gradkit-training-${run.id}` });
+    } catch (e) {
+      setState('failed', 'failed');
+      showMessage('error', `This browser could not start the training worker: ${(e as Error).message}`);
+      return;
+    }
+    worker = w;
+    // Runs in one worker follow each other; a terminated worker posts nothing more.
+    w.addEventListener('message', (e: MessageEvent<WorkerMessage>) => {
+      if (worker === w) handle(e.data);
+    });
+    w.addEventListener('error', (e) => {
+      if (worker !== w) return;
+      e.preventDefault();
+      failRun('training', `the training worker crashed: ${e.message || 'unknown error (out of memory?)'}`);
+    });
+    w.addEventListener('messageerror', () => worker === w && failRun('training', 'a message from the training worker could not be read'));
   }
-  const id = run.id;
-  worker.addEventListener('message', (e: MessageEvent<WorkerMessage>) => {
-    if (run?.id === id) handle(e.data);
-  });
-  worker.addEventListener('error', (e) => {
-    if (run?.id !== id) return;
-    e.preventDefault();
-    failRun('training', `the training worker crashed: ${e.message || 'unknown error (out of memory?)'}`);
-  });
-  worker.addEventListener('messageerror', () => run?.id === id && failRun('training', 'a message from the training worker could not be read'));
   const failAt = Number(params.get('failAt'));
   const message: StartMessage = {
     type: 'start',
@@ -289,7 +296,7 @@ function start(): void {
     base: new URL('./', location.href).href,
     ...(Number.isInteger(failAt) && params.has('failAt') ? { failAt } : {}),
   };
-  worker.postMessage(message);
+  worker?.postMessage(message);
 }
 
 function stop(): void {
@@ -379,7 +386,6 @@ function handle(m: WorkerMessage): void {
       r.testAccuracy = m.testAccuracy;
       r.seconds = m.seconds;
       r.step = m.steps;
-      stopWorker();
       $<HTMLProgressElement>('progress').value = 1;
       setState(
         'done',

@@ -185,10 +185,21 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
   }
 }
 
+let cachedDigits: { url: string; digits: Promise<Digits> } | undefined;
+let watchedDevice: unknown;
+
+/** Runs one configuration; a worker may run several, one after the other, on the same backend. */
 async function run(msg: StartMessage): Promise<void> {
   post({ type: 'status', text: `starting ${msg.backends[0]} and loading the digits…` });
-  const digits = fetchDigits(new URL('mnist-digits.bin.gz', msg.base).href);
-  digits.catch(() => undefined);
+  currentStep = undefined;
+  const url = new URL('mnist-digits.bin.gz', msg.base).href;
+  if (cachedDigits?.url !== url) {
+    cachedDigits = { url, digits: fetchDigits(url) };
+    cachedDigits.digits.catch(() => {
+      cachedDigits = undefined;
+    });
+  }
+  const digits = cachedDigits.digits;
   try {
     const info = await useBackend(msg.backends, {
       wasmPaths: new URL('tfjs-wasm/', msg.base).href,
@@ -210,10 +221,13 @@ async function run(msg: StartMessage): Promise<void> {
         };
       }
     ).device;
-    device?.lost?.then((lost) => fail('training', new Error(`the WebGPU device was lost (${lost.reason ?? 'unknown reason'}): ${lost.message ?? ''}`)));
-    device?.addEventListener?.('uncapturederror', ({ error }) =>
-      fail(error.constructor.name === 'GPUOutOfMemoryError' ? 'memory' : 'training', new Error(`WebGPU ${error.constructor.name}: ${error.message}`)),
-    );
+    if (device && device !== watchedDevice) {
+      watchedDevice = device;
+      device.lost?.then((lost) => fail('training', new Error(`the WebGPU device was lost (${lost.reason ?? 'unknown reason'}): ${lost.message ?? ''}`)));
+      device.addEventListener?.('uncapturederror', ({ error }) =>
+        fail(error.constructor.name === 'GPUOutOfMemoryError' ? 'memory' : 'training', new Error(`WebGPU ${error.constructor.name}: ${error.message}`)),
+      );
+    }
   } catch (e) {
     fail('backend', e);
     return;
