@@ -430,7 +430,9 @@ function renderVerdict(): void {
   const ratio = report?.firstLastRatio;
   $('verdict-detail').textContent = !r
     ? 'Press Train: the verdict and what to do about it appear here.'
-    : `${final ? 'Over the run' : `Live (report at step ${report?.step ?? '–'})`}: ${r.reports.length} reports (${[...counts]
+    : `${final ? 'Over the run' : state === 'running' ? `Live (report at step ${report?.step ?? '–'})` : `Until the run ended (last report at step ${report?.step ?? '–'})`}: ${r.reports.length} reports (${[
+        ...counts,
+      ]
         .map(([v, n]) => `${n} ${v}`)
         .join(', ')})${ratio === undefined ? '' : `; first/last weight-layer ‖g‖ ratio ${ratio.toPrecision(2)}`}${
         r.testAccuracy === undefined ? '' : `; test accuracy ${(100 * r.testAccuracy).toFixed(1)}%`
