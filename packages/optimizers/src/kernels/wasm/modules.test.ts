@@ -3,13 +3,14 @@ import { currentBackend, expectFusedParity, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { adam, rmsprop, sgd } from '../../index.js';
-import { applyRule, type Clip } from '../cpu/rules.js';
+import type { Clip } from '../cpu/rules.js';
+import { applyRuleF32 } from '../f32-rules.js';
 import type { FusedRule } from '../plan.js';
 import { chooseVariant, instantiateKernels, tfjsWasmMemory, type WasmKernels, type WasmVariant, wasmSimdSupported } from './modules.js';
 import { wasmStep, wasmUpdate } from './step.js';
 
 // The wasm modules on memories of our own (no tfjs needed, so these run in every project), against
-// cpu/rules.ts (the JavaScript reference of the same float32 formulas): every build gives the same
+// f32-rules.ts (the JavaScript transcription of the same formulas, rounded after every operation): every build gives the same
 // bits. Then, on the wasm backend only, the step over tfjs's own heap when it grows.
 
 /** Every rule with every flag its module has (the rule's slot count after it). */
@@ -76,7 +77,7 @@ function arena(memory: WebAssembly.Memory, misalign = false) {
 
 /**
  * Runs one rule over one tensor of `n` elements through step.ts's update pass on `k` and through
- * cpu/rules.ts on copies; returns both results (parameter, then slots).
+ * f32-rules.ts on copies; returns both results (parameter, then slots).
  */
 function runBoth(k: WasmKernels, rule: FusedRule, slots: number, n: number, seed: number, clip?: Clip, misalign = false) {
   const alloc = arena(k.memory, misalign);
@@ -97,7 +98,7 @@ function runBoth(k: WasmKernels, rule: FusedRule, slots: number, n: number, seed
   wasmUpdate(k, { rule }, { params: [p], grads: [g], slots: s.map((x) => [x]) }, at, clip ? [clip.norm, clip.maxNorm] : undefined);
   const wasm = [p, ...s].map((t) => new Float32Array(k.memory.buffer, at(t), n).slice());
   const js = [p0.slice(), ...s0.map((x) => x.slice())] as [Float32Array, ...Float32Array[]];
-  applyRule(rule, js[0], g0, js.slice(1), clip);
+  applyRuleF32(rule, js[0], g0, js.slice(1), clip);
   return { wasm, js };
 }
 
@@ -128,7 +129,7 @@ describe.skipIf(currentBackend() !== 'wasm')('wasm kernel modules on memories of
   });
 
   for (const variant of ['simd', 'scalar', 'simdShared', 'scalarShared'] as const) {
-    it(`${variant}: every rule and flag gives exactly cpu/rules.ts's bits, lengths ${LENGTHS.join(', ')}, clipped or not`, () => {
+    it(`${variant}: every rule and flag gives exactly f32-rules.ts's bits, lengths ${LENGTHS.join(', ')}, clipped or not`, () => {
       const k = fresh(variant);
       expect(k.variant).toBe(variant);
       if (variant.endsWith('Shared')) expect(k.memory.buffer).toBeInstanceOf(SharedArrayBuffer);

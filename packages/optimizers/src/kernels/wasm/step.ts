@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { cpuStep } from '../cpu/step.js';
+import { applyRuleF32 } from '../f32-rules.js';
 import type { FusedPlan, FusedStep, FusedTensors, GuardTensors } from '../plan.js';
 import { kernelsFor, type WasmKernels } from './modules.js';
 
@@ -112,12 +113,12 @@ export function wasmUpdate(
   }
 }
 
-/** The step in JavaScript over the same memory (cpu/step.ts on views of the heap), while the modules cannot run. */
+/** The step in JavaScript over the same memory (cpu/step.ts with the modules' float32 rules, on views of the heap), while the modules cannot run. */
 function javascriptStep(b: WasmBackend, plan: FusedPlan, t: FusedTensors): void {
   const infos = new Map<object, tf.TensorInfo>();
   for (const x of [...t.params, ...t.grads, ...t.slots.flat(), ...(t.guard ? Object.values(t.guard) : [])]) infos.set(x.dataId, x);
   const views = { data: { get: (dataId: object) => ({ values: b.typedArrayFromHeap(infos.get(dataId) as tf.TensorInfo) }) } };
-  cpuStep(views as unknown as tf.KernelBackend, plan, t);
+  cpuStep(views as unknown as tf.KernelBackend, plan, t, applyRuleF32);
 }
 
 /**
