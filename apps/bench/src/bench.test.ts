@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { parseOnly } from './args.js';
 import { benchEndToEnd, E2E_VARIANTS, type EndToEndResult } from './e2e.js';
 import { machineInfo } from './machine.js';
-import { countSubmits, nativeCopy } from './native.js';
+import { countSubmits, nativeCopy, webgpuBackend } from './native.js';
 import { benchOptimizerStep, OPTIMIZERS, type OptimizerRow, STEP_OPTIMIZERS } from './optimizer-step.js';
 import { benchMonitoringOverhead } from './overhead.js';
 import { quickPlan } from './plan.js';
-import { type BackendResult, FORMAT, OVERHEAD_TARGET, overheadTable, readme, targetChecks } from './report.js';
+import { type BackendResult, FORMAT, gpuErrorNotes, OVERHEAD_TARGET, overheadTable, readme, targetChecks } from './report.js';
 import { interleave, pairedOverhead, quantile, type Summary, summarize } from './timing.js';
 
 const positive = (v: number) => Number.isFinite(v) && v > 0;
@@ -154,12 +154,17 @@ describe(`benchmarks on ${currentBackend()}`, () => {
       const none = await countSubmits(() => {});
       // One op left recorded for tfjs to submit later counts as one submit; a readback inside submits too.
       const one = await countSubmits(() => tf.dispose(tf.add(a, a)));
+      // What WebGPU rejects meanwhile is reported (a buffer without usage is a validation error).
+      const rejected = await countSubmits(() => webgpuBackend()?.device.createBuffer({ size: 4, usage: 0 }).destroy());
       if (currentBackend() === 'webgpu') {
-        expect(none).toBe(0);
-        expect(one).toBe(1);
+        expect(none).toEqual({ submits: 0 });
+        expect(one).toEqual({ submits: 1 });
+        expect(rejected?.submits).toBe(0);
+        expect(rejected?.error).toEqual(expect.any(String));
       } else {
         expect(none).toBeNull();
         expect(one).toBeNull();
+        expect(rejected).toBeNull();
       }
     } finally {
       a.dispose();
@@ -299,6 +304,16 @@ describe('targets', () => {
     ]);
     expect(checks[0]?.measured).toBe('1M: 31× (10.0 vs 310 ms, fused:GradkitAdam); 10M: 30× (10.0 vs 299 ms, fused:GradkitAdam)');
     expect(checks[7]?.measured).toBe('1 of 3 cases; others: momentum 100k: 2 (fused:GradkitAdam), sgd 100k: 1 (reference)');
+  });
+
+  it('a step WebGPU rejected fails its targets and gets a note', () => {
+    const bad = { ...row('adam', 1e6, 5, 1, 1), submits: { gradkit: 1, tfjs: 2, errors: { gradkit: 'too many storage buffers' } } };
+    const checks = targetChecks([result('webgpu', [bad], null)]);
+    expect(checks.map((c) => c.pass)).toEqual([false, false, null]);
+    expect(checks[0]?.measured).toContain('⚠ WebGPU rejected the step');
+    expect(gpuErrorNotes([bad])).toEqual([
+      `⚠ adam at 1M: WebGPU rejected work of gradkit's step ("too many storage buffers"); the rejected command buffers were dropped, so that side's timing does not count.`,
+    ]);
   });
 
   it('says "not run" where a benchmark did not run', () => {

@@ -30,6 +30,8 @@ interface GpuQueueLike {
 }
 interface GpuDeviceLike {
   readonly queue: GpuQueueLike;
+  pushErrorScope(filter: 'validation'): void;
+  popErrorScope(): Promise<{ readonly message: string } | null>;
   createBuffer(descriptor: { size: number; usage: number }): GpuBufferLike;
   createCommandEncoder(): {
     copyBufferToBuffer(src: GpuBufferLike, srcOffset: number, dst: GpuBufferLike, dstOffset: number, size: number): void;
@@ -112,12 +114,21 @@ export async function flushWebGpu(b: WebGpuBackendLike): Promise<void> {
   await b.device.queue.onSubmittedWorkDone();
 }
 
+/** What `countSubmits` saw. */
+export interface SubmitCount {
+  /** Queue submits. */
+  readonly submits: number;
+  /** The first WebGPU validation error raised meanwhile (work that was dropped: the step did not run as timed), if any. */
+  readonly error?: string;
+}
+
 /**
  * How many times `fn` makes the WebGPU queue submit, everything queued before it submitted first:
  * the submits during `fn`, plus one when `fn` leaves recorded work for tfjs to submit later (that
- * work is submitted here and counted). Null on other backends.
+ * work is submitted here and counted). A validation error scope around it catches what WebGPU
+ * rejected (an invalid pipeline drops its whole command buffer). Null on other backends.
  */
-export async function countSubmits(fn: () => void): Promise<number | null> {
+export async function countSubmits(fn: () => void): Promise<SubmitCount | null> {
   const b = webgpuBackend();
   if (!b) return null;
   await flushWebGpu(b);
@@ -125,6 +136,7 @@ export async function countSubmits(fn: () => void): Promise<number | null> {
   const own = Object.hasOwn(queue, 'submit');
   const original = queue.submit;
   let submits = 0;
+  b.device.pushErrorScope('validation');
   queue.submit = function submit(this: GpuQueueLike, commandBuffers: unknown[]) {
     submits++;
     return original.call(this, commandBuffers);
@@ -139,6 +151,7 @@ export async function countSubmits(fn: () => void): Promise<number | null> {
     if (own) queue.submit = original;
     else delete (queue as Partial<GpuQueueLike>).submit;
   }
+  const error = await b.device.popErrorScope();
   await queue.onSubmittedWorkDone();
-  return submits;
+  return { submits, ...(error ? { error: error.message.split('\n')[0] as string } : {}) };
 }

@@ -74,7 +74,8 @@ export const OPTIMIZERS: Readonly<Record<StepOptimizer, OptimizerSpec>> = {
       tf.tidy(() => {
         const names = Object.keys(grads);
         const gs = names.map((n) => grads[n] as tf.Tensor);
-        const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
+        // tf.stack, not tf.addN: tfjs-webgpu 4.22's AddN binds every input in one shader and fails beyond 7.
+        const norm = tf.sqrt(tf.sum(tf.stack(gs.map((g) => tf.sum(tf.square(g))))));
         const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(CLIP_MAX_NORM), tf.add(norm, tf.scalar(1e-6))));
         opt.applyGradients(Object.fromEntries(names.map((n, i) => [n, tf.mul(gs[i] as tf.Tensor, scale)])));
       });
@@ -155,8 +156,14 @@ export interface OptimizerRow {
   /**
    * WebGPU only: queue submits of one step (after everything queued before was submitted; work left
    * recorded for a later submit counts as one more), gradkit and tfjs; the most over a few steps.
+   * `errors`: a WebGPU validation error raised by a step of either side (its work was dropped, so its
+   * timing does not count).
    */
-  readonly submits?: { readonly gradkit: number; readonly tfjs: number };
+  readonly submits?: {
+    readonly gradkit: number;
+    readonly tfjs: number;
+    readonly errors?: { readonly gradkit?: string; readonly tfjs?: string };
+  };
 }
 
 /** What `benchOptimizerStep` measured. */
@@ -275,13 +282,15 @@ export async function benchOptimizerCase(optimizer: StepOptimizer, layout: Layou
     if (o.countSubmits !== false) {
       let g = 0;
       let t = 0;
+      let errors: { gradkit?: string; tfjs?: string } = {};
       for (let i = 0; i < 3; i++) {
         const sg = await countSubmits(gStep);
         const st = await countSubmits(tStep);
         if (sg === null || st === null) break;
-        g = Math.max(g, sg);
-        t = Math.max(t, st);
-        submits = { gradkit: g, tfjs: t };
+        g = Math.max(g, sg.submits);
+        t = Math.max(t, st.submits);
+        errors = { ...(sg.error ? { gradkit: sg.error } : {}), ...(st.error ? { tfjs: st.error } : {}), ...errors };
+        submits = { gradkit: g, tfjs: t, ...(errors.gradkit || errors.tfjs ? { errors } : {}) };
       }
     }
     // Both sides must really have updated their parameters (a gradient tfjs cannot match by name is skipped silently).

@@ -35,7 +35,8 @@ export function fullPlan(backend: string): Plan {
         targetSampleMs: 50,
         caseBudgetMs: 4000,
       },
-      endToEnd: { batchesPerSample: 4, warmup: 2, rounds: { maxRounds: 10, minRounds: 4, budgetMs: 40_000 } },
+      // A step of the lab's net takes about a second on SwiftShader: 2 steps per sample, one warm-up sample.
+      endToEnd: { batchesPerSample: 2, warmup: 1, rounds: { maxRounds: 8, minRounds: 3, budgetMs: 20_000 } },
       notes: [
         'WebGPU runs on SwiftShader (a software renderer on the CPU): a training step of the 20-layer net takes seconds, so its overhead is timed over a few steps only, without the taps variant; it has no overhead target.',
         'Sizes stop at 1M parameters on WebGPU (SwiftShader): at 10M one adam step takes about 5 s on either side there (measured once: gradkit 4.97 s on the reference path, tf.train.adam 4.64 s, the buffer-copy floor 18 ms), so the 10M rows would add about 5 minutes to the run.',

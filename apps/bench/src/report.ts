@@ -214,8 +214,18 @@ export function optimizerTable(rows: readonly OptimizerRow[]): string {
       r.tfjs.gbs.toFixed(2),
       ms(r.floor.ms),
       times(r.gradkitOverFloor),
-      ...(submits ? [r.submits ? `${r.submits.gradkit} (${r.submits.tfjs})` : '–'] : []),
+      ...(submits ? [r.submits ? `${r.submits.gradkit} (${r.submits.tfjs})${r.submits.errors ? ' ⚠' : ''}` : '–'] : []),
     ]),
+  );
+}
+
+/** One line per case where WebGPU rejected work of a step (its timing does not count). */
+export function gpuErrorNotes(rows: readonly OptimizerRow[]): string[] {
+  return rows.flatMap((r) =>
+    Object.entries(r.submits?.errors ?? {}).map(
+      ([side, message]) =>
+        `⚠ ${optimizerName(r.optimizer)} at ${layoutLabel(r.layout, r.params)}: WebGPU rejected work of ${side === 'gradkit' ? "gradkit's" : "tfjs's"} step ("${message}"); the rejected command buffers were dropped, so that side's timing does not count.`,
+    ),
   );
 }
 
@@ -298,9 +308,12 @@ export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
     const t = TARGETS[r.backend];
     if (!t) continue;
     const big = r.optimizerStep.rows.filter((row) => row.optimizer === 'adam' && row.params >= 1e6);
+    const rejected = (row: OptimizerRow) => row.submits?.errors?.gradkit !== undefined;
     const each = (f: (row: OptimizerRow) => string) =>
-      big.length === 0 ? 'not run' : big.map((row) => `${layoutLabel(row.layout, row.params)}: ${f(row)}`).join('; ');
-    const all = (ok: (row: OptimizerRow) => boolean) => (big.length === 0 ? null : big.every(ok));
+      big.length === 0
+        ? 'not run'
+        : big.map((row) => `${layoutLabel(row.layout, row.params)}: ${f(row)}${rejected(row) ? ' ⚠ WebGPU rejected the step' : ''}`).join('; ');
+    const all = (ok: (row: OptimizerRow) => boolean) => (big.length === 0 ? null : big.every((row) => ok(row) && !rejected(row)));
     checks.push({
       backend: r.backend,
       target: `adam ≥ ${t.speedup}× faster than tf.train.adam (≥ 1M parameters)`,
@@ -319,7 +332,7 @@ export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
     if (t.oneSubmit) {
       const counted = r.optimizerStep.rows.filter((row) => row.submits !== undefined);
       // The target is the fused path's: a reference step that happens to fit in one tfjs batch does not count.
-      const off = counted.filter((row) => row.submits?.gradkit !== 1 || row.gradkit.path === 'reference');
+      const off = counted.filter((row) => row.submits?.gradkit !== 1 || row.gradkit.path === 'reference' || rejected(row));
       const name = (row: OptimizerRow) =>
         `${optimizerName(row.optimizer)} ${layoutLabel(row.layout, row.params)}: ${row.submits?.gradkit} (${row.gradkit.path})`;
       const others = off.length === 0 ? '' : `; others: ${off.slice(0, 4).map(name).join(', ')}${off.length > 4 ? ', …' : ''}`;
@@ -423,7 +436,8 @@ export function readme(results: readonly BackendResult[], failures: readonly str
         floorTable(r.optimizerStep.rows),
         '',
       );
-      if (r.notes.length > 0) parts.push(...r.notes.map((n) => `- ${n}`), '');
+      const notes = [...gpuErrorNotes(r.optimizerStep.rows), ...r.notes];
+      if (notes.length > 0) parts.push(...notes.map((n) => `- ${n}`), '');
     }
   }
   if (e2e) parts.push('## End to end: a training step, gradkit vs tfjs-layers', '', E2E_METHOD(e2e), '', endToEndTable(results), '');

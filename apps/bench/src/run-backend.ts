@@ -90,7 +90,7 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
   if ((plan.optimizerStep.layouts?.length ?? 1) > 0) log(`[${args.backend}] optimizer step vs tf.train …`);
   const optimizerStep = await benchOptimizerStep(plan.optimizerStep, (row) =>
     log(
-      `[${args.backend}]   ${optimizerName(row.optimizer).padEnd(24)} ${row.layout.padEnd(10)} gradkit ${ms(row.gradkit.median)} ms (${row.gradkit.path}), tfjs ${ms(row.tfjs.median)} ms: ${times(row.speedup)}; copy floor ${ms(row.floor.ms)} ms${row.submits ? `; submits/step ${row.submits.gradkit} (tfjs ${row.submits.tfjs})` : ''}`,
+      `[${args.backend}]   ${optimizerName(row.optimizer).padEnd(24)} ${row.layout.padEnd(10)} gradkit ${ms(row.gradkit.median)} ms (${row.gradkit.path}), tfjs ${ms(row.tfjs.median)} ms: ${times(row.speedup)}; copy floor ${ms(row.floor.ms)} ms${row.submits ? `; submits/step ${row.submits.gradkit} (tfjs ${row.submits.tfjs})` : ''}${row.submits?.errors ? ` ⚠ WebGPU rejected work: ${JSON.stringify(row.submits.errors)}` : ''}`,
     ),
   );
 
