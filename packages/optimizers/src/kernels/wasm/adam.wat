@@ -1,5 +1,5 @@
 ;; Fused Adam / AdamW (plan.ts AdamRule) over tensors where they lie in tfjs-backend-wasm's memory,
-;; rounded to float32 after every op in the reference path's order (as cpu/rules.ts).
+;; rounded to float32 after every op in the reference path's order (as f32-rules.ts).
 ;; Preprocessed by scripts/wasm/wat.mjs (;;#lanes, V.*): an f32x4 loop, then a scalar tail.
 ;;   g = clip ? (g / norm) * maxNorm : g;  if l2: g = g + p*wd
 ;;   m = m*b1 + g*ob1;  v = v*b2 + (g*g)*ob2;  vm = amsgrad ? (vMax = max(vMax, v)) : v

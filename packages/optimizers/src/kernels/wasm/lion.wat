@@ -1,5 +1,5 @@
 ;; Fused Lion (plan.ts LionRule) over tensors where they lie in tfjs-backend-wasm's memory, rounded to
-;; float32 after every op in the reference path's order (as cpu/rules.ts).
+;; float32 after every op in the reference path's order (as f32-rules.ts).
 ;; Preprocessed by scripts/wasm/wat.mjs (;;#lanes, V.*): an f32x4 loop, then a scalar tail.
 ;;   g = clip ? (g / norm) * maxNorm : g;  c = m*b1 + g*ob1;  d = sign(c) (0 for 0 and NaN)
 ;;   if wd: d = d + p*wd;  m = m*b2 + g*ob2;  p = p + d*negLr

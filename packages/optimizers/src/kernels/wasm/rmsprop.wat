@@ -1,5 +1,5 @@
 ;; Fused RMSprop (plan.ts RmspropRule) over tensors where they lie in tfjs-backend-wasm's memory,
-;; rounded to float32 after every op in the reference path's order (as cpu/rules.ts).
+;; rounded to float32 after every op in the reference path's order (as f32-rules.ts).
 ;; Preprocessed by scripts/wasm/wat.mjs (;;#lanes, V.*): an f32x4 loop, then a scalar tail.
 ;;   g = clip ? (g / norm) * maxNorm : g;  if wd: g = g + p*wd;  v = v*alpha + (g*g)*oa
 ;;   centered: a = a + (g - a)*oa, den = sqrt(v - a*a) + eps;  else den = sqrt(v) + eps

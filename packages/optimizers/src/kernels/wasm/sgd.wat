@@ -1,5 +1,5 @@
 ;; Fused SGD (plan.ts SgdRule) over tensors where they lie in tfjs-backend-wasm's memory, rounded to
-;; float32 after every op in the reference path's order (bit-identical to it and to cpu/rules.ts).
+;; float32 after every op in the reference path's order (bit-identical to it and to f32-rules.ts).
 ;; Preprocessed by scripts/wasm/wat.mjs (;;#lanes, V.*): an f32x4 loop, then a scalar tail.
 ;;   g = clip ? (g / norm) * maxNorm : g;  if wd: g = g + p*wd
 ;;   momentum: b = first ? g : b*mom + g*keep;  d = nesterov ? g + b*mom : b;  else d = g
