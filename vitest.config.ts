@@ -16,14 +16,27 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** The backends every test file runs on; each is a vitest project of that name. */
 const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 
-/** `@gradkit/<name>` (exactly, not its subpaths) → packages/<name>/src/index.ts, for every package that has one. */
-const sourceAliases = readdirSync(join(root, 'packages'))
-  .filter((dir) => existsSync(join(root, 'packages', dir, 'src', 'index.ts')))
-  .map((dir) => {
-    const manifest = join(root, 'packages', dir, 'package.json');
-    const name: string = existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).name : `@gradkit/${dir}`;
-    return { find: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`), replacement: join(root, 'packages', dir, 'src', 'index.ts') };
-  });
+/**
+ * `@gradkit/<name>` (exactly) → src/index.ts, and each subpath `./<sub>` its manifest exports →
+ * src/<sub>.ts (e.g. `@gradkit/gradient-lab/model`), for every package and app that has them.
+ */
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const sourceAliases = ['packages', 'apps'].flatMap((folder) =>
+  readdirSync(join(root, folder))
+    .filter((dir) => existsSync(join(root, folder, dir, 'src', 'index.ts')))
+    .flatMap((dir) => {
+      const manifest = join(root, folder, dir, 'package.json');
+      const { name = `@gradkit/${dir}`, exports = {} } = existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')) : {};
+      const subpaths = Object.keys(exports).filter((sub) => sub !== '.' && existsSync(join(root, folder, dir, 'src', `${sub.slice(2)}.ts`)));
+      return [
+        { find: new RegExp(`^${literal(name)}$`), replacement: join(root, folder, dir, 'src', 'index.ts') },
+        ...subpaths.map((sub) => ({
+          find: new RegExp(`^${literal(name)}/${literal(sub.slice(2))}$`),
+          replacement: join(root, folder, dir, 'src', `${sub.slice(2)}.ts`),
+        })),
+      ];
+    }),
+);
 
 /** tfjs messages that say nothing about the code under test. */
 const NOISE = [/looks like you are running TensorFlow\.js in Node\.js/];

@@ -1,6 +1,12 @@
 // What one experiment is: the network, its initialization, normalization, optimizer, schedule and
-// clipping. Shared by the command-line parser and the experiment matrix.
+// clipping. Shared by the command-line parser, the experiment matrix and the playground (through the
+// browser-safe entry `@gradkit/gradient-lab/model`): no Node imports here.
 import { optimizerNames } from '@gradkit/optimizers';
+
+/** Pixels per image (28 × 28), the length of a flattened sample: the network's input width. */
+export const PIXELS = 784;
+/** Number of classes (the digits 0–9): the network's output width. */
+export const CLASSES = 10;
 
 /** Backends the CLI accepts (`auto` tries webgpu → wasm → cpu, skipping a software WebGPU adapter). */
 export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
@@ -37,10 +43,8 @@ export function optimizerChoices(): string[] {
   return ['momentum', ...optimizerNames()];
 }
 
-/** One training configuration. */
-export interface LabConfig {
-  /** A short name for tables and reports. */
-  readonly name: string;
+/** One training configuration without its name: what builds the network, the optimizer and the run. */
+export interface TrainingConfig {
   /** Number of hidden layers (each a dense layer followed by the activation). */
   readonly depth: number;
   /** Units per hidden layer. */
@@ -71,6 +75,12 @@ export interface LabConfig {
   readonly seed: number;
 }
 
+/** One training configuration of the lab: a `TrainingConfig` with a name. */
+export interface LabConfig extends TrainingConfig {
+  /** A short name for tables and reports. */
+  readonly name: string;
+}
+
 /** The defaults of `gradient-lab run` (the vanishing baseline of the experiment matrix). */
 export const DEFAULT_CONFIG: LabConfig = {
   name: 'run',
@@ -91,7 +101,7 @@ export const DEFAULT_CONFIG: LabConfig = {
 };
 
 /** The configuration as a short flag line, e.g. `--depth 20 --activation relu --init he …`. */
-export function describeConfig(c: LabConfig): string {
+export function describeConfig(c: TrainingConfig): string {
   const parts = [
     `depth ${c.depth}×${c.width}`,
     c.activation,

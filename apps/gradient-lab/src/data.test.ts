@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLASSES, loadMnist, mnistDigitsDir, PIXELS, takePerDigit, toTensors } from './data.js';
+import { CLASSES, PIXELS } from './config.js';
+import { loadMnist, mnistDigitsDir, takePerDigit, toTensors } from './data.js';
 
 const data = loadMnist();
 

@@ -4,11 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-
-/** Pixels per image (28 × 28), the length of a flattened sample. */
-export const PIXELS = 784;
-/** Number of classes (the digits 0–9). */
-export const CLASSES = 10;
+import { CLASSES, PIXELS } from './config.js';
 
 /** One split of the data on the host: flattened images in [0, 1] and their labels. */
 export interface Split {

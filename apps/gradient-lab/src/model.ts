@@ -1,19 +1,23 @@
 // Builds the network of a configuration from @gradkit/nn, @gradkit/initializers and
 // @gradkit/normalization, and its optimizer from @gradkit/optimizers, @gradkit/schedules and
-// @gradkit/clipping.
+// @gradkit/clipping; the loss, and how the diagnostics read each layer.
+// This module is the browser-safe entry `@gradkit/gradient-lab/model` (the playground trains with it,
+// so the same seed gives the same weights in both apps): with config.ts, it imports nothing from Node.
 import { clipByGlobalNorm } from '@gradkit/clipping';
-import { chain, type GradientTransformation, type Module, type Schedule } from '@gradkit/core';
+import { chain, type GradientTransformation, type Module, type Schedule, withTaps } from '@gradkit/core';
+import type { ActivationKind } from '@gradkit/diagnostics';
 import { glorotUniform, heNormal, type Initializer, lecunNormal, normal, orthogonal, uniform } from '@gradkit/initializers';
 import { act, dense, residual, sequential } from '@gradkit/nn';
 import { BatchNorm, LayerNorm } from '@gradkit/normalization';
 import { optimizerFromConfig, sgd } from '@gradkit/optimizers';
 import { cosineDecay, exponentialDecay, oneCycle, stepDecay, warmupCosineDecay } from '@gradkit/schedules';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LabConfig } from './config.js';
-import { CLASSES, PIXELS } from './data.js';
+import { CLASSES, PIXELS, type TrainingConfig } from './config.js';
+
+export * from './config.js';
 
 /** The kernel initializer of a dense layer with `fanIn` inputs under `config` (seeded per layer). */
-export function kernelInitializer(config: Pick<LabConfig, 'init' | 'initScale'>, fanIn: number, seed: number): Initializer {
+export function kernelInitializer(config: Pick<TrainingConfig, 'init' | 'initScale'>, fanIn: number, seed: number): Initializer {
   const base = ((): Initializer => {
     switch (config.init) {
       case 'naive': {
@@ -48,7 +52,7 @@ export function kernelInitializer(config: Pick<LabConfig, 'init' | 'initScale'>,
  * Normalization sits between the affine map and the nonlinearity, as Ioffe & Szegedy (2015) place
  * BatchNorm. Every layer is seeded from `config.seed`.
  */
-export function buildModel(config: LabConfig): Module {
+export function buildModel(config: TrainingConfig): Module {
   let seed = config.seed * 1000;
   const layer = (inFeatures: number, outFeatures: number) =>
     dense({ inFeatures, outFeatures, kernelInitializer: kernelInitializer(config, inFeatures, ++seed) });
@@ -68,7 +72,7 @@ export function buildModel(config: LabConfig): Module {
 }
 
 /** The learning rate of a configuration: a number, or a Schedule over `config.steps` whose peak is `config.lr`. */
-export function learningRate(config: LabConfig): number | Schedule {
+export function learningRate(config: TrainingConfig): number | Schedule {
   const { lr, steps } = config;
   switch (config.schedule) {
     case 'constant':
@@ -87,11 +91,36 @@ export function learningRate(config: LabConfig): number | Schedule {
 }
 
 /** The gradient transformation of a configuration: [clipByGlobalNorm →] optimizer. */
-export function buildTransform(config: LabConfig): GradientTransformation {
+export function buildTransform(config: TrainingConfig): GradientTransformation {
   const learningRate_ = learningRate(config);
   const optimizer =
     config.optimizer === 'momentum'
       ? sgd({ learningRate: learningRate_, momentum: 0.9 })
       : optimizerFromConfig({ name: config.optimizer, learningRate: learningRate_ });
   return config.clip > 0 ? chain(clipByGlobalNorm(config.clip), optimizer) : optimizer;
+}
+
+/** Mean softmax cross-entropy of `logits` against one-hot `y`. */
+export function crossEntropy(y: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar);
+}
+
+/**
+ * How the diagnostics should read each tapped layer output of `model`: ReLU, sigmoid and tanh
+ * outputs as such (dead units, saturation), everything else (dense, normalization, residual sums)
+ * as linear. Found from one inference-mode forward pass over two samples of `x` (no statistics change).
+ */
+export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, ActivationKind> {
+  const { taps } = withTaps(() =>
+    tf.tidy(() => {
+      model.apply(tf.slice(x, [0, 0], [Math.min(2, x.shape[0]), -1]), { training: false });
+    }),
+  )();
+  const kinds: Record<string, ActivationKind> = {};
+  for (const name of Object.keys(taps)) {
+    const last = name.slice(name.lastIndexOf('.') + 1);
+    kinds[name] = last === 'relu' || last === 'sigmoid' || last === 'tanh' ? last : 'linear';
+  }
+  tf.dispose(taps as unknown as tf.TensorContainer);
+  return kinds;
 }

@@ -1,10 +1,10 @@
 // Trains one configuration on the MNIST split with gradient monitoring, then evaluates it.
-import { type Module, Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
-import { type ActivationKind, GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
+import { Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
+import { GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
 import { batches } from '@gradkit/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabConfig } from './config.js';
-import { buildModel, buildTransform } from './model.js';
+import { buildModel, buildTransform, crossEntropy, tapKinds } from './model.js';
 import { type RunSummary, summarize } from './verdict.js';
 
 /** The data of a run as tensors (the caller owns and disposes them). */
@@ -58,31 +58,6 @@ export interface TrainResult extends RunSummary {
 /** Steps at the start that are always observed: a run that diverges does so within a few steps, and the
  * monitor needs consecutive reports to see a norm that multiplies from step to step. */
 export const EARLY_REPORTS = 8;
-
-/** Mean softmax cross-entropy of `logits` against one-hot `y`. */
-export function crossEntropy(y: tf.Tensor, logits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar);
-}
-
-/**
- * How the diagnostics should read each tapped layer output of `model`: ReLU, sigmoid and tanh
- * outputs as such (dead units, saturation), everything else (dense, normalization, residual sums)
- * as linear. Found from one inference-mode forward pass over two samples of `x` (no statistics change).
- */
-export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, ActivationKind> {
-  const { taps } = withTaps(() =>
-    tf.tidy(() => {
-      model.apply(tf.slice(x, [0, 0], [Math.min(2, x.shape[0]), -1]), { training: false });
-    }),
-  )();
-  const kinds: Record<string, ActivationKind> = {};
-  for (const name of Object.keys(taps)) {
-    const last = name.slice(name.lastIndexOf('.') + 1);
-    kinds[name] = last === 'relu' || last === 'sigmoid' || last === 'tanh' ? last : 'linear';
-  }
-  tf.dispose(taps as unknown as tf.TensorContainer);
-  return kinds;
-}
 
 /** Loss and accuracy of `model` over a split, in inference mode, in chunks; one read back. */
 async function evaluate(model: ReturnType<typeof buildModel>, split: LabTensors['train']): Promise<{ loss: number; accuracy: number }> {

@@ -1,81 +1,30 @@
-// One training configuration of the playground: the gradient lab's `LabConfig` (apps/gradient-lab,
-// src/config.ts) with the same names, values and defaults, and the lab's experiments as presets.
-// Pure data and checks: shared by the page (controls) and the worker (training).
+// One training configuration of the playground: the gradient lab's (its browser-safe entry
+// `@gradkit/gradient-lab/model`: the same names, values and defaults), the lab's experiments as
+// presets, and the page's checks. Pure data: shared by the page (controls) and the worker (training).
+import {
+  ACTIVATIONS,
+  CLASSES,
+  describeConfig as describeLabConfig,
+  INITS,
+  DEFAULT_CONFIG as LAB_DEFAULT,
+  NORMS,
+  PIXELS,
+  SCHEDULES,
+  type TrainingConfig,
+} from '@gradkit/gradient-lab/model';
+
+export { ACTIVATIONS, CLASSES, INITS, NORMS, PIXELS, SCHEDULES };
 
 /** Backends the page offers, fastest first. */
 export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 /** A backend name. */
 export type BackendName = (typeof BACKENDS)[number];
 
-/** Hidden-layer activations (names of `@gradkit/activations`, as in gradient-lab). */
-export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'silu', 'softsign'] as const;
-/** A hidden-layer activation. */
-export type Activation = (typeof ACTIVATIONS)[number];
-
-/** Weight initializations: `naive` = U(±1/√fan-in) (Glorot & Bengio 2010), `small` = N(0, 0.01²), the rest from `@gradkit/initializers`. */
-export const INITS = ['naive', 'small', 'glorot', 'he', 'lecun', 'orthogonal'] as const;
-/** A weight initialization. */
-export type Init = (typeof INITS)[number];
-
-/** Normalization between each dense layer and its activation (or before each residual branch). */
-export const NORMS = ['none', 'batch', 'layer'] as const;
-/** A normalization. */
-export type Norm = (typeof NORMS)[number];
-
-/** Learning-rate schedules over the run's steps (from `@gradkit/schedules`), peaking at the learning rate. */
-export const SCHEDULES = ['constant', 'cosine', 'warmup-cosine', 'onecycle', 'step', 'exponential'] as const;
-/** A schedule. */
-export type ScheduleName = (typeof SCHEDULES)[number];
-
-/** One training configuration (gradient-lab's LabConfig without the name). */
-export interface PlaygroundConfig {
-  /** Hidden layers. */
-  depth: number;
-  /** Units per hidden layer. */
-  width: number;
-  /** Hidden-layer activation. */
-  activation: Activation;
-  /** Weight initialization of every dense layer. */
-  init: Init;
-  /** Factor on the initial weights (2 with He init explodes). */
-  initScale: number;
-  /** Normalization layers. */
-  norm: Norm;
-  /** Residual blocks x + act(dense(norm(x))) after a plain first layer. */
-  residual: boolean;
-  /** `momentum` (SGD, momentum 0.9) or an optimizer name of `@gradkit/optimizers`. */
-  optimizer: string;
-  /** Base (peak) learning rate. */
-  lr: number;
-  /** Learning-rate schedule. */
-  schedule: ScheduleName;
-  /** clipByGlobalNorm's maximum norm; 0 = no clipping. */
-  clip: number;
-  /** Training steps. */
-  steps: number;
-  /** Samples per minibatch. */
-  batch: number;
-  /** Seed of the weights and of the batch order. */
-  seed: number;
-}
+/** A configuration of the page: gradient-lab's `TrainingConfig` (its `LabConfig` without the name), editable. */
+export type PlaygroundConfig = { -readonly [K in keyof TrainingConfig]: TrainingConfig[K] };
 
 /** The gradient lab's baseline (`gradient-lab run` defaults), with fewer steps so a run takes seconds. */
-export const DEFAULT_CONFIG: PlaygroundConfig = {
-  depth: 10,
-  width: 64,
-  activation: 'sigmoid',
-  init: 'naive',
-  initScale: 1,
-  norm: 'none',
-  residual: false,
-  optimizer: 'momentum',
-  lr: 0.05,
-  schedule: 'constant',
-  clip: 0,
-  steps: 200,
-  batch: 64,
-  seed: 1,
-};
+export const DEFAULT_CONFIG: PlaygroundConfig = (({ name: _, ...lab }) => ({ ...lab, steps: 200, batch: 64 }))(LAB_DEFAULT);
 
 /** A preset: one of the gradient lab's experiments (`gradient-lab compare`). */
 export interface Preset {
@@ -136,11 +85,6 @@ export function validateConfig(c: PlaygroundConfig, optimizers: readonly string[
   return problems;
 }
 
-/** Pixels per image and classes: the network maps 784 → … → 10. */
-export const PIXELS = 784;
-/** Number of classes. */
-export const CLASSES = 10;
-
 /** Number of trainable parameters of the configuration's network. */
 export function parameterCount(c: Pick<PlaygroundConfig, 'depth' | 'width' | 'norm'>): number {
   const w = c.width;
@@ -188,17 +132,7 @@ export function formatBytes(n: number): string {
   return `${Math.ceil(n / 1024)} KB`;
 }
 
-/** The configuration as a short line, e.g. `depth 10×64, sigmoid, naive init, momentum lr 0.05`. */
+/** The configuration as a short line, e.g. `depth 10×64, sigmoid, naive init, momentum lr 0.05, batch 64` (gradient-lab's, with the batch). */
 export function describeConfig(c: PlaygroundConfig): string {
-  return [
-    `depth ${c.depth}×${c.width}`,
-    c.activation,
-    c.initScale === 1 ? `${c.init} init` : `${c.init}×${c.initScale} init`,
-    ...(c.norm === 'none' ? [] : [c.norm === 'batch' ? 'BatchNorm' : 'LayerNorm']),
-    ...(c.residual ? ['residual'] : []),
-    `${c.optimizer} lr ${c.lr}`,
-    ...(c.schedule === 'constant' ? [] : [`${c.schedule} schedule`]),
-    ...(c.clip > 0 ? [`clipByGlobalNorm(${c.clip})`] : []),
-    `batch ${c.batch}`,
-  ].join(', ');
+  return `${describeLabConfig(c)}, batch ${c.batch}`;
 }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 // The gradient lab's Node loader (reads the `mnist` package's JSON itself): the reference the page must match.
-import { loadMnist } from '../../gradient-lab/src/data.js';
+import { loadMnist } from '@gradkit/gradient-lab';
+import { describe, expect, it } from 'vitest';
 import { encodeMnist } from '../build/assets.js';
 import { decodeDigits, hostBatches, rng } from './data.js';
 

@@ -4,12 +4,12 @@
 // (with taps: dead units, saturation, ∂L/∂h per layer), and posts losses, accuracies and reports to
 // the page. Every failure becomes an `error` message that says what happened.
 import { Optimizer, useBackend, valueAndGrad, withTaps } from '@gradkit/core';
-import { type ActivationKind, GradientMonitor } from '@gradkit/diagnostics';
+import { GradientMonitor } from '@gradkit/diagnostics';
+import { buildModel, buildTransform, crossEntropy, tapKinds } from '@gradkit/gradient-lab/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { CLASSES, PIXELS, type PlaygroundConfig } from './config.js';
 import { type Digits, fetchDigits, hostBatches, type Split } from './data.js';
 import { runVerdict } from './fixes.js';
-import { buildModel, buildTransform, crossEntropy } from './model.js';
 import type { FailureKind, StartMessage, WorkerMessage } from './protocol.js';
 
 interface WorkerScope {
@@ -36,22 +36,6 @@ const MEMORY =
 function fail(kind: FailureKind, e: unknown): void {
   const message = e instanceof Error ? e.message : String(e);
   post({ type: 'error', kind: MEMORY.test(message) ? 'memory' : kind, message, step: currentStep, backend: backendName });
-}
-
-/** How the diagnostics read each tap (as gradient-lab's tapKinds): relu, sigmoid, tanh, else linear. */
-function tapKinds(model: ReturnType<typeof buildModel>, x: tf.Tensor2D): Record<string, ActivationKind> {
-  const { taps } = withTaps(() =>
-    tf.tidy(() => {
-      model.apply(x, { training: false });
-    }),
-  )();
-  const kinds: Record<string, ActivationKind> = {};
-  for (const name of Object.keys(taps)) {
-    const last = name.slice(name.lastIndexOf('.') + 1);
-    kinds[name] = last === 'relu' || last === 'sigmoid' || last === 'tanh' ? last : 'linear';
-  }
-  tf.dispose(taps as unknown as tf.TensorContainer);
-  return kinds;
 }
 
 /** Every `stride`-th sample of a split. */
