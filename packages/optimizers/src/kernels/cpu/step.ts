@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { FusedPlan, FusedTensors, GuardTensors } from '../plan.js';
 import { applyRule, type Clip } from './rules.js';
+import { updateInChunks } from './wasm-chunks.js';
 
 /** The part of tfjs's MathBackendCPU used here: its typed arrays by dataId. */
 interface CpuBackend {
@@ -27,14 +28,15 @@ function guardStep(values: (t: tf.TensorInfo) => ArrayLike<number> & { [i: numbe
  * The fused optimizer step on tfjs's cpu backend: loops over the backend's own typed arrays, in
  * place. With a guard or a clip, one read pass over the gradients first (sum of squares as the
  * reference sums them: per tensor, then across tensors in float32; and finiteness), then one update pass
- * with `apply` (cpu/rules.ts's `applyRule`, or another implementation of the same rules).
+ * through the WebAssembly SIMD modules chunk by chunk (wasm-chunks.ts), or where they cannot run with
+ * cpu/rules.ts's JavaScript loops; `apply` forces one JavaScript implementation of the rules.
  *
  * @example
  * ```ts
  * cpuStep(tf.backend(), { rule: { kind: 'lion', lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0 } }, tensors);
  * ```
  */
-export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors, apply = applyRule): void {
+export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors, apply?: typeof applyRule): void {
   const b = backend as unknown as CpuBackend;
   const values = (x: tf.TensorInfo) => b.data.get(x.dataId).values;
   const floats = (x: tf.TensorInfo) => values(x) as Float32Array;
@@ -56,12 +58,16 @@ export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTens
     const norm = f(Math.sqrt(total));
     if (plan.maxNorm !== undefined && !(norm < f(plan.maxNorm))) clip = { norm, maxNorm: f(plan.maxNorm) };
   }
-  for (const [i, p] of t.params.entries()) {
-    apply(
+  const params = t.params.map(floats);
+  const grads = t.grads.map(floats);
+  const slots = t.slots.map((s) => s.map(floats));
+  if (!apply && updateInChunks(plan, params, grads, slots, clip)) return;
+  for (const [i, p] of params.entries()) {
+    (apply ?? applyRule)(
       plan.rule,
-      floats(p),
-      floats(t.grads[i] as tf.TensorInfo),
-      t.slots.map((s) => floats(s[i] as tf.TensorInfo)),
+      p,
+      grads[i] as Float32Array,
+      slots.map((s) => s[i] as Float32Array),
       clip,
     );
   }

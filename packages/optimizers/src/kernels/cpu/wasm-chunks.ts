@@ -1,0 +1,88 @@
+// The cpu backend's update pass through the same WebAssembly SIMD modules as the wasm backend: the
+// backend's Float32Arrays are copied chunk by chunk into a small memory of our own (a few arrays of
+// 64 KiB, which stay in the core's L2 cache), updated there, and copied back. The copies run at
+// memcpy speed and the arithmetic four lanes at a time, about 5× faster than a JavaScript loop; the
+// numbers are those of the wasm backend (every op rounded to float32 in the reference's order).
+import type * as tf from '@tensorflow/tfjs-core';
+import type { FusedPlan } from '../plan.js';
+import { instantiateKernels, instantiateKernelsAsync, type WasmKernels } from '../wasm/modules.js';
+import { wasmUpdate } from '../wasm/step.js';
+import type { Clip } from './rules.js';
+
+/** Elements per array per chunk: 64 KiB. */
+const CHUNK = 16384;
+/** θ, g and up to three slots (Adam with AMSGrad, centered RMSprop with momentum). */
+const ARRAYS = 5;
+
+interface Scratch {
+  readonly k: WasmKernels;
+  readonly heap: Float32Array;
+  /** A parameter, its gradient and its slots as one-chunk tensors at fixed offsets of the scratch memory. */
+  readonly infos: tf.TensorInfo[];
+  readonly at: (t: tf.TensorInfo) => number;
+}
+
+let scratch: Scratch | Promise<unknown> | null | undefined;
+
+function scratchOf(k: WasmKernels): Scratch {
+  const infos = Array.from({ length: ARRAYS }, () => ({ dataId: {}, shape: [0], dtype: 'float32' }) as tf.TensorInfo);
+  const offsets = new Map(infos.map((t, i) => [t, i * CHUNK * 4]));
+  return { k, heap: new Float32Array(k.memory.buffer), infos, at: (t) => offsets.get(t) as number };
+}
+
+/** The scratch memory and its modules; null where WebAssembly cannot run them (then the caller loops in JavaScript). */
+function ready(): Scratch | null {
+  if (scratch === undefined) {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((ARRAYS * CHUNK * 4) / 65536) });
+    try {
+      scratch = scratchOf(instantiateKernels(memory));
+    } catch {
+      // An engine that forbids synchronous compilation: JavaScript until the modules are ready.
+      scratch = instantiateKernelsAsync(memory).then(
+        (k) => {
+          scratch = scratchOf(k);
+        },
+        () => {
+          scratch = null;
+        },
+      );
+    }
+  }
+  return scratch instanceof Promise ? null : scratch;
+}
+
+/**
+ * Applies `plan.rule` to every parameter through the WebAssembly modules, chunk by chunk; returns
+ * false (having changed nothing) when they cannot run, or for AMSGrad (whose NaN handling differs
+ * from the cpu backend's `tf.maximum`).
+ *
+ * @example
+ * ```ts
+ * if (!updateInChunks(plan, params, grads, slots, clip)) for (…) applyRule(…);
+ * ```
+ */
+export function updateInChunks(plan: FusedPlan, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][], clip: Clip | undefined): boolean {
+  // AMSGrad's max: the modules keep vMax where v is NaN (tfjs-wasm's maximum), tfjs-cpu's gives NaN.
+  if (plan.rule.kind === 'adam' && plan.rule.amsgrad) return false;
+  const s = ready();
+  if (!s) return false;
+  const [p, g, ...slotInfos] = s.infos as [tf.TensorInfo, tf.TensorInfo, ...tf.TensorInfo[]];
+  const tensors = { params: [p], grads: [g], slots: slots.map((_, k) => [slotInfos[k] as tf.TensorInfo]) };
+  const norm: readonly [number, number] | undefined = clip ? [clip.norm, clip.maxNorm] : undefined;
+  const base = (k: number) => k * CHUNK;
+  for (const [i, theta] of params.entries()) {
+    const grad = grads[i] as Float32Array;
+    const own = slots.map((a) => a[i] as Float32Array);
+    for (let o = 0; o < theta.length; o += CHUNK) {
+      const end = Math.min(o + CHUNK, theta.length);
+      for (const t of s.infos) (t.shape as number[])[0] = end - o;
+      s.heap.set(theta.subarray(o, end), base(0));
+      s.heap.set(grad.subarray(o, end), base(1));
+      for (const [k, a] of own.entries()) s.heap.set(a.subarray(o, end), base(2 + k));
+      wasmUpdate(s.k, plan, tensors, s.at, norm);
+      theta.set(s.heap.subarray(base(0), base(0) + end - o), o);
+      for (const [k, a] of own.entries()) a.set(s.heap.subarray(base(2 + k), base(2 + k) + end - o), o);
+    }
+  }
+  return true;
+}
