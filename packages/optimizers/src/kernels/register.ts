@@ -3,7 +3,7 @@ import { type FusedKernelArgs, registerFusedKernel } from '@gradkit/core';
 import { cpuStep } from './cpu/step.js';
 import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports } from './plan.js';
 import { sgdWasm } from './wasm/sgd.js';
-import { sgdWebGpu } from './webgpu/sgd.js';
+import { webgpuStep } from './webgpu/step.js';
 
 /** A backend's fused step and the chains it implements (beyond `ruleSupports`). */
 interface BackendSteps {
@@ -28,7 +28,7 @@ const legacy =
 const BACKENDS: readonly BackendSteps[] = [
   { backendName: 'cpu', step: cpuStep, implements: () => true },
   { backendName: 'wasm', step: legacy(sgdWasm), implements: plainSgdOnly },
-  { backendName: 'webgpu', step: legacy(sgdWebGpu), implements: plainSgdOnly },
+  { backendName: 'webgpu', step: webgpuStep, implements: () => true },
 ];
 
 const GUARD_SCALARS = ['notfiniteCount', 'totalNotfinite', 'lastFinite'];

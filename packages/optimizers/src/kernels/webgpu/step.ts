@@ -1,0 +1,233 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { FusedPlan, FusedTensors } from '../plan.js';
+import {
+  type Binding,
+  bindGroup,
+  bufferOf,
+  type GpuBuffer,
+  type GpuDevice,
+  type GpuHandle,
+  type Pipeline,
+  pipelineOf,
+  USAGE,
+  type WebGpuBackend,
+} from './gpu.js';
+import {
+  finalizeShader,
+  GUARD_LIMIT,
+  HYPER_FLOATS,
+  MAX_NORM,
+  PARTIAL_BYTES,
+  REDUCE,
+  ruleConstants,
+  type Shader,
+  updateKey,
+  updateShader,
+  WORKGROUP,
+} from './shaders.js';
+
+/** Elements per thread a reduction workgroup aims at, and the most workgroups one gradient gets. */
+const REDUCE_PER_THREAD = 8;
+const REDUCE_MAX_GROUPS = 64;
+
+/** What the step keeps per device: its uniform, step state and partials, and bind groups by buffer identity. */
+interface Resources {
+  readonly hyper: GpuBuffer;
+  readonly state: GpuBuffer;
+  readonly constants: Float32Array;
+  scratch: GpuBuffer;
+  /** The partials' layout last used (regions per gradient), to clear stale partials when it changes. */
+  layout: string;
+  /** Reduction bind groups: gradient buffer → `offset:n` → group (reset with the scratch buffer). */
+  reduceGroups: WeakMap<GpuBuffer, Map<string, GpuHandle>>;
+  /** Finalize bind groups: keyed by the guard's count buffer (or the state buffer without a guard). */
+  finalizeGroups: WeakMap<GpuBuffer, { key: readonly GpuHandle[]; group: GpuHandle }>;
+  /** Update bind groups: parameter buffer → gradient buffer → variants with their slot buffers. */
+  readonly updateGroups: WeakMap<GpuBuffer, WeakMap<GpuBuffer, { variant: string; key: readonly GpuBuffer[]; group: GpuHandle }[]>>;
+}
+
+const resources = new WeakMap<GpuDevice, Resources>();
+const shaders = new Map<string, Shader>();
+
+function resourcesOf(device: GpuDevice): Resources {
+  let r = resources.get(device);
+  if (!r) {
+    r = {
+      hyper: device.createBuffer({ size: HYPER_FLOATS * 4, usage: USAGE.UNIFORM | USAGE.COPY_DST }),
+      state: device.createBuffer({ size: 16, usage: USAGE.STORAGE }),
+      constants: new Float32Array(HYPER_FLOATS),
+      scratch: device.createBuffer({ size: 256, usage: USAGE.STORAGE | USAGE.COPY_DST }),
+      layout: '',
+      reduceGroups: new WeakMap(),
+      finalizeGroups: new WeakMap(),
+      updateGroups: new WeakMap(),
+    };
+    resources.set(device, r);
+  }
+  return r;
+}
+
+const sameBuffers = (a: readonly GpuHandle[], b: readonly GpuHandle[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The update bind group of one parameter, cached by the identity of its buffers. */
+function updateGroup(
+  device: GpuDevice,
+  r: Resources,
+  pipe: Pipeline,
+  variant: string,
+  bindings: readonly GpuBuffer[],
+  sized: number,
+  bytes: number,
+): GpuHandle {
+  const [p, g, ...rest] = bindings as [GpuBuffer, GpuBuffer, ...GpuBuffer[]];
+  let byGrad = r.updateGroups.get(p);
+  if (!byGrad) r.updateGroups.set(p, (byGrad = new WeakMap()));
+  let list = byGrad.get(g);
+  if (!list) byGrad.set(g, (list = []));
+  const hit = list.find((e) => e.variant === variant && sameBuffers(e.key, rest));
+  if (hit) return hit.group;
+  const group = bindGroup(
+    device,
+    pipe.layout,
+    bindings.map((buffer, k) => (k < sized ? { buffer, size: bytes } : { buffer })),
+  );
+  list.push({ variant, key: rest, group });
+  if (list.length > 4) list.shift();
+  return group;
+}
+
+/**
+ * The fused optimizer step on tfjs's webgpu backend: one compute pass and one queue submit for all
+ * parameters, no readback.
+ *
+ * With `maxNorm` or `guard`: one reduction dispatch per gradient (sums of squares and non-finite
+ * counts into per-workgroup partials), then one finalize dispatch that reduces the partials and writes
+ * the step state (applies? clip? norm) and applyIfFinite's scalars on the device; then one update
+ * dispatch per parameter that reads that state. Without either, the update dispatches alone. The pass
+ * is recorded into tfjs's own command encoder after the commands tfjs has pending (ending its compute
+ * pass first), and submitted through tfjs's `submitQueue`, so the step sees every op queued before it,
+ * every op queued after it sees the step, and buffers tfjs deferred releasing are released after it.
+ *
+ * Pipelines are compiled once per device and rule variant; bind groups are cached by buffer identity;
+ * per step one 64-byte uniform write carries the rule's constants (schedules evaluated on the host).
+ *
+ * @example
+ * ```ts
+ * webgpuStep(tf.backend(), { rule: { kind: 'lion', lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0 } }, tensors);
+ * ```
+ */
+export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors): void {
+  const b = backend as unknown as WebGpuBackend;
+  const device = b.device;
+  const r = resourcesOf(device);
+  const decided = plan.maxNorm !== undefined || t.guard !== undefined;
+
+  // Buffers, uploading tensors whose values are still on the CPU (tfjs records those copies first).
+  const items: { n: number; p: GpuBuffer; g: GpuBuffer; slots: GpuBuffer[] }[] = [];
+  const written = new Set<GpuBuffer>();
+  for (const [i, param] of t.params.entries()) {
+    const n = param.shape.reduce((a, s) => a * s, 1);
+    if (n === 0) continue;
+    const p = bufferOf(b, param);
+    const slots = t.slots.map((s) => bufferOf(b, s[i] as tf.TensorInfo));
+    for (const x of [p, ...slots]) written.add(x);
+    items.push({ n, p, g: bufferOf(b, t.grads[i] as tf.TensorInfo), slots });
+  }
+  const guard = t.guard ? [t.guard.notfiniteCount, t.guard.totalNotfinite, t.guard.lastFinite].map((x) => bufferOf(b, x)) : [];
+  for (const x of guard) written.add(x);
+
+  // The step's constants: one small uniform write.
+  const k = r.constants;
+  k.fill(0);
+  k.set(ruleConstants(plan.rule));
+  k[MAX_NORM] = plan.maxNorm ?? 0;
+  k[GUARD_LIMIT] = plan.guard ?? 0;
+  device.queue.writeBuffer(r.hyper, 0, k);
+
+  // Partials: one 256-byte-aligned region per gradient.
+  const align = Math.max(device.limits.minStorageBufferOffsetAlignment, PARTIAL_BYTES) / PARTIAL_BYTES;
+  const regions: { offset: number; groups: number }[] = [];
+  let total = 0;
+  if (decided) {
+    for (const { n } of items) {
+      const groups = Math.min(REDUCE_MAX_GROUPS, Math.ceil(n / (WORKGROUP * REDUCE_PER_THREAD)));
+      regions.push({ offset: total, groups });
+      total += Math.ceil(groups / align) * align;
+    }
+    if (total * PARTIAL_BYTES > r.scratch.size) {
+      r.scratch.destroy();
+      r.scratch = device.createBuffer({ size: total * PARTIAL_BYTES, usage: USAGE.STORAGE | USAGE.COPY_DST });
+      r.reduceGroups = new WeakMap();
+      r.finalizeGroups = new WeakMap();
+      r.layout = '';
+    }
+  }
+
+  // Record after tfjs's pending commands, in its encoder.
+  b.endComputePassEncoder();
+  b.ensureCommandEncoderReady();
+  const encoder = b.commandEncoder as NonNullable<WebGpuBackend['commandEncoder']>;
+  // A gradient that is also written by the step (a parameter passed as its own gradient) is read from a copy.
+  const copies: GpuBuffer[] = [];
+  for (const item of items) {
+    if (!written.has(item.g)) continue;
+    const copy = b.bufferManager.acquireBuffer(item.g.size, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST);
+    encoder.copyBufferToBuffer(item.g, 0, copy, 0, item.g.size);
+    copies.push(copy);
+    item.g = copy;
+  }
+  const layout = decided ? regions.map((x) => x.groups).join(',') : r.layout;
+  if (layout !== r.layout) {
+    encoder.clearBuffer(r.scratch);
+    r.layout = layout;
+  }
+
+  const pass = encoder.beginComputePass();
+  if (decided) {
+    const reduce = pipelineOf(device, REDUCE.code, REDUCE.kinds);
+    pass.setPipeline(reduce.pipeline);
+    for (const [i, { n, g }] of items.entries()) {
+      const { offset, groups } = regions[i] as { offset: number; groups: number };
+      let byKey = r.reduceGroups.get(g);
+      if (!byKey) r.reduceGroups.set(g, (byKey = new Map()));
+      const key = `${offset}:${n}:${groups}`;
+      let group = byKey.get(key);
+      if (!group) {
+        group = bindGroup(device, reduce.layout, [
+          { buffer: g, size: n * 4 },
+          { buffer: r.scratch, offset: offset * PARTIAL_BYTES, size: groups * PARTIAL_BYTES },
+        ]);
+        byKey.set(key, group);
+      }
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(groups);
+    }
+    const fin = finalizeShader(plan.maxNorm !== undefined, guard.length > 0);
+    const finalize = pipelineOf(device, fin.code, fin.kinds);
+    const anchor = guard[0] ?? r.state;
+    const key = [finalize.pipeline, ...guard];
+    let cached = r.finalizeGroups.get(anchor);
+    if (!cached || !sameBuffers(cached.key, key)) {
+      const bindings: Binding[] = [{ buffer: r.scratch }, { buffer: r.state }, { buffer: r.hyper }, ...guard.map((buffer) => ({ buffer, size: 4 }))];
+      cached = { key, group: bindGroup(device, finalize.layout, bindings) };
+      r.finalizeGroups.set(anchor, cached);
+    }
+    pass.setPipeline(finalize.pipeline);
+    pass.setBindGroup(0, cached.group);
+    pass.dispatchWorkgroups(1);
+  }
+  const variant = updateKey(plan.rule, decided);
+  let shader = shaders.get(variant);
+  if (!shader) shaders.set(variant, (shader = updateShader(plan.rule, decided)));
+  const update = pipelineOf(device, shader.code, shader.kinds);
+  pass.setPipeline(update.pipeline);
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  for (const { n, p, g, slots } of items) {
+    const buffers = [p, g, ...slots, ...(decided ? [r.state] : []), r.hyper];
+    pass.setBindGroup(0, updateGroup(device, r, update, variant, buffers, 2 + slots.length, n * 4));
+    pass.dispatchWorkgroups(Math.min(maxGroups, Math.ceil(n / WORKGROUP)));
+  }
+  pass.end();
+  b.submitQueue();
+  for (const copy of copies) b.bufferManager.releaseBuffer(copy);
+}
