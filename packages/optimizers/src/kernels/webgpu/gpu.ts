@@ -50,9 +50,11 @@ export interface GpuDevice {
 /** tfjs-backend-webgpu 4.22's `WebGPUBackend`: its device, command stream and tensor storage. */
 export interface WebGpuBackend {
   readonly device: GpuDevice;
+  /** The adapter's vendor and architecture (`'google'`, `'swiftshader'` for SwiftShader). */
+  readonly adapterInfo?: { readonly vendor?: string; readonly architecture?: string };
   /** The encoder tfjs records into until its next `submitQueue`, or null. */
   readonly commandEncoder: GpuEncoder | null;
-  readonly tensorMap: { get(dataId: tf.DataId): { resource?: unknown; dtype: string } | undefined };
+  readonly tensorMap: { get(dataId: tf.DataId): { resource?: unknown; values?: unknown; dtype: string } | undefined };
   readonly bufferManager: { acquireBuffer(size: number, usage: number): GpuBuffer; releaseBuffer(buffer: GpuBuffer): void };
   /** Uploads a tensor whose values are still on the CPU (records the copy into tfjs's encoder). */
   uploadToGPU(dataId: tf.DataId): void;
@@ -78,16 +80,23 @@ export interface Pipeline {
 
 const pipelines = new WeakMap<GpuDevice, Map<string, Pipeline>>();
 
+/** `map.get(key)`, set to `make()` first when absent. */
+export function cached<K, V>(map: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /**
  * The pipeline of `code` (entry point `main`, bindings of group 0 in `kinds` order) on `device`,
  * compiled once per device and shader text.
  */
 export function pipelineOf(device: GpuDevice, code: string, kinds: readonly BindingKind[]): Pipeline {
-  let cache = pipelines.get(device);
-  if (!cache) pipelines.set(device, (cache = new Map()));
-  const key = `${kinds.join(',')}\n${code}`;
-  let p = cache.get(key);
-  if (!p) {
+  const cache = cached(pipelines, device, () => new Map<string, Pipeline>());
+  return cached(cache, `${kinds.join(',')}\n${code}`, () => {
     const layout = device.createBindGroupLayout({
       entries: kinds.map((k, binding) => ({
         binding,
@@ -99,10 +108,8 @@ export function pipelineOf(device: GpuDevice, code: string, kinds: readonly Bind
       layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
     });
-    p = { pipeline, layout };
-    cache.set(key, p);
-  }
-  return p;
+    return { pipeline, layout };
+  });
 }
 
 /** A bind group entry: a whole buffer, or `size` bytes of it from `offset`. */

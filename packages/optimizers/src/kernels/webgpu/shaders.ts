@@ -4,7 +4,7 @@ import type { FusedRule } from '../plan.js';
 import type { BindingKind } from './gpu.js';
 
 /** Threads per workgroup of every shader here. */
-export const WORKGROUP = 256;
+export const WORKGROUP = 64;
 /** Bytes of one partial (sum of squares as f32 bits, non-finite count). */
 export const PARTIAL_BYTES = 8;
 
@@ -18,12 +18,25 @@ export const GUARD_LIMIT = 15;
 /** The uniform's float `k`. */
 const c = (k: number) => `h.c[${k >> 2}].${'xyzw'[k & 3]}`;
 
-const HEADER = `
+/**
+ * Shared declarations. `T` is the element type a thread works on: `vec4<f32>` over the first
+ * ⌊n/4⌋·4 elements (bound as `array<vec4<f32>>`), `f32` for the last n mod 4 (a second, one-workgroup
+ * dispatch over the whole buffer); the same WGSL serves both.
+ */
+const header = (vec: boolean) => `
+alias T = ${vec ? 'vec4<f32>' : 'f32'};
+alias UT = ${vec ? 'vec4<u32>' : 'u32'};
+alias BT = ${vec ? 'vec4<bool>' : 'bool'};
 struct Hyper { c : array<vec4<f32>, 4> }
 struct StepState { apply : u32, clip : u32, norm : f32, pad : f32 }
-fn nonFinite(x : f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u; }
-fn isNan(x : f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn nonFinite(x : T) -> BT { return (bitcast<UT>(x) & UT(0x7f800000u)) == UT(0x7f800000u); }
+fn isNan(x : T) -> BT { return (bitcast<UT>(x) & UT(0x7fffffffu)) > UT(0x7f800000u); }
+fn hsum(x : T) -> f32 { return ${vec ? 'x.x + x.y + x.z + x.w' : 'x'}; }
+fn count(b : BT) -> u32 { return ${vec ? 'dot(select(vec4<u32>(0u), vec4<u32>(1u), b), vec4<u32>(1u))' : 'select(0u, 1u, b)'}; }
 `;
+
+/** The first element index a thread of the variant handles: 0 for vec4, ⌊n/4⌋·4 for the scalar tail. */
+const start = (vec: boolean) => (vec ? '0u' : '(n & ~3u)');
 
 /** A shader and the kinds of its bindings, in binding order. */
 export interface Shader {
@@ -40,12 +53,14 @@ const REDUCE_TREE = `
 
 /**
  * Per gradient: each workgroup sums the squares and counts the non-finite elements of a grid-strided
- * share of it and writes one partial. Bindings: the gradient, its region of the partials.
+ * share of it and writes one partial (the scalar tail's workgroup writes the region's last one).
+ * Bindings: the gradient, its region of the partials.
  */
-export const REDUCE: Shader = {
-  kinds: ['read', 'write'],
-  code: `${HEADER}
-@group(0) @binding(0) var<storage, read> g : array<f32>;
+export function reduceShader(vec: boolean): Shader {
+  return {
+    kinds: ['read', 'write'],
+    code: `${header(vec)}
+@group(0) @binding(0) var<storage, read> g : array<T>;
 @group(0) @binding(1) var<storage, read_write> partials : array<vec2<u32>>;
 var<workgroup> ss : array<f32, ${WORKGROUP}>;
 var<workgroup> sc : array<u32, ${WORKGROUP}>;
@@ -53,18 +68,19 @@ var<workgroup> sc : array<u32, ${WORKGROUP}>;
 fn main(@builtin(local_invocation_index) li : u32, @builtin(workgroup_id) wid : vec3<u32>, @builtin(num_workgroups) nw : vec3<u32>) {
   let n = arrayLength(&g);
   let stride = nw.x * ${WORKGROUP}u;
-  var s = 0.0;
+  var s = T(0.0);
   var bad = 0u;
-  for (var i = wid.x * ${WORKGROUP}u + li; i < n; i = i + stride) {
+  for (var i = ${start(vec)} + wid.x * ${WORKGROUP}u + li; i < n; i = i + stride) {
     let x = g[i];
     s = s + x * x;
-    if (nonFinite(x)) { bad = bad + 1u; }
+    bad = bad + count(nonFinite(x));
   }
-  ss[li] = s;
+  ss[li] = hsum(s);
   sc[li] = bad;${REDUCE_TREE}
-  if (li == 0u) { partials[wid.x] = vec2<u32>(bitcast<u32>(ss[0]), sc[0]); }
+  if (li == 0u) { partials[${vec ? 'wid.x' : 'arrayLength(&partials) - 1u'}] = vec2<u32>(bitcast<u32>(ss[0]), sc[0]); }
 }`,
-};
+  };
+}
 
 /**
  * One workgroup: sums every partial into the global sum of squares and non-finite count, then
@@ -80,16 +96,16 @@ export function finalizeShader(clip: boolean, guard: boolean): Shader {
     : '';
   const decide = guard
     ? `let finite = sc[0] == 0u;
-    var count = notfiniteCount[0];
-    if (finite) { count = 0; } else if (count < 2147483647) { count = count + 1; }
-    notfiniteCount[0] = count;
+    var row = notfiniteCount[0];
+    if (finite) { row = 0; } else if (row < 2147483647) { row = row + 1; }
+    notfiniteCount[0] = row;
     if (!finite && totalNotfinite[0] < 2147483647) { totalNotfinite[0] = totalNotfinite[0] + 1; }
     lastFinite[0] = select(0, 1, finite);
-    st.apply = select(0u, 1u, finite || f32(count) > ${c(GUARD_LIMIT)});`
+    st.apply = select(0u, 1u, finite || f32(row) > ${c(GUARD_LIMIT)});`
     : 'st.apply = 1u;';
   return {
     kinds: ['read', 'write', 'uniform', ...((guard ? ['write', 'write', 'write'] : []) as BindingKind[])],
-    code: `${HEADER}
+    code: `${header(false)}
 @group(0) @binding(0) var<storage, read> partials : array<vec2<u32>>;
 @group(0) @binding(1) var<storage, read_write> st : StepState;
 @group(0) @binding(2) var<uniform> h : Hyper;
@@ -154,7 +170,7 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
     ${
       rule.amsgrad
         ? `let old = vMax[i];
-    let vm = select(max(old, vj), old + vj, isNan(old) || isNan(vj));
+    let vm = select(max(old, vj), old + vj, isNan(old) | isNan(vj));
     vMax[i] = vm;`
         : 'let vm = vj;'
     }
@@ -195,7 +211,7 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
         body: `
     let mj = m[i];
     let cj = mj * ${c(0)} + g * ${c(2)};
-    var d = select(select(0.0, -1.0, cj < 0.0), 1.0, cj > 0.0);
+    var d = select(select(T(0.0), T(-1.0), cj < T(0.0)), T(1.0), cj > T(0.0));
     if (${c(4)} != 0.0) { d = d + pj * ${c(4)}; }
     m[i] = mj * ${c(1)} + g * ${c(3)};
     p[i] = pj + d * ${c(5)};`,
@@ -237,16 +253,16 @@ export function ruleConstants(rule: FusedRule): number[] {
  * gradient element is clipped when the global norm says so. Bindings: the parameter, its gradient,
  * the rule's slots, then the step state (when `decided`), then the uniform.
  */
-export function updateShader(rule: FusedRule, decided: boolean): Shader {
+export function updateShader(rule: FusedRule, decided: boolean, vec: boolean): Shader {
   const { slots, body } = ruleBody(rule);
-  const decls = slots.map((s, k) => `@group(0) @binding(${2 + k}) var<storage, read_write> ${s} : array<f32>;`);
+  const decls = slots.map((s, k) => `@group(0) @binding(${2 + k}) var<storage, read_write> ${s} : array<T>;`);
   let next = 2 + slots.length;
   const stDecl = decided ? `@group(0) @binding(${next++}) var<storage, read> st : StepState;` : '';
   return {
     kinds: ['write', 'read', ...slots.map(() => 'write' as const), ...(decided ? ['read' as const] : []), 'uniform'],
-    code: `${HEADER}
-@group(0) @binding(0) var<storage, read_write> p : array<f32>;
-@group(0) @binding(1) var<storage, read> gr : array<f32>;
+    code: `${header(vec)}
+@group(0) @binding(0) var<storage, read_write> p : array<T>;
+@group(0) @binding(1) var<storage, read> gr : array<T>;
 ${decls.join('\n')}
 ${stDecl}
 @group(0) @binding(${next}) var<uniform> h : Hyper;
@@ -255,7 +271,7 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups)
   ${decided ? 'if (st.apply == 0u) { return; }' : ''}
   let n = arrayLength(&p);
   let stride = nw.x * ${WORKGROUP}u;
-  for (var i = gid.x; i < n; i = i + stride) {
+  for (var i = ${start(vec)} + gid.x; i < n; i = i + stride) {
     let pj = p[i];
     var g = gr[i];
     ${decided ? `if (st.clip != 0u) { g = (g / st.norm) * ${c(MAX_NORM)}; }` : ''}${body}
@@ -264,9 +280,9 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups)
   };
 }
 
-/** A key naming the update shader variant (its slots and whether it reads the step state). */
-export function updateKey(rule: FusedRule, decided: boolean): string {
+/** A key naming the update shader variant (its slots, whether it reads the step state, vec4 or scalar). */
+export function updateKey(rule: FusedRule, decided: boolean, vec: boolean): string {
   const flags =
     rule.kind === 'sgd' ? [rule.momentum !== 0] : rule.kind === 'adam' ? [rule.amsgrad] : rule.kind === 'rmsprop' ? [rule.centered, rule.momentum !== 0] : [];
-  return `${rule.kind}:${flags.map(Number).join('')}:${decided ? 'd' : ''}`;
+  return `${rule.kind}:${flags.map(Number).join('')}:${decided ? 'd' : ''}:${vec ? 'v' : 's'}`;
 }
