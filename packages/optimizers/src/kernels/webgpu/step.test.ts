@@ -73,12 +73,15 @@ describe.runIf(onWebGpu)('the fused step on webgpu', () => {
     opt.step(grads); // compiles and uploads
     ref.step(grads);
     flushTfjs(backend);
+    const device = backend.device as unknown as { pushErrorScope(f: string): void; popErrorScope(): Promise<{ message: string } | null> };
+    device.pushErrorScope('validation');
     const spy = countGpuCalls(backend);
     try {
       opt.step(grads);
     } finally {
       spy.restore();
     }
+    expect(await device.popErrorScope()).toBeNull();
     expect(opt.lastStepPath).toBe('fused:GradkitAdam');
     expect(spy.counts).toEqual({ submits: 1, readbacks: 0 });
     expect(backend.commandEncoder).toBeNull();
@@ -88,7 +91,9 @@ describe.runIf(onWebGpu)('the fused step on webgpu', () => {
     const guard = { notfiniteCount: tf.scalar(0, 'int32'), totalNotfinite: tf.scalar(0, 'int32'), lastFinite: tf.scalar(true, 'bool') };
     const lion: FusedPlan = { rule: { kind: 'lion', lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0 }, maxNorm: 1, guard: 3 };
     const tensors = { params: ps.map((p) => tf.mul(p, 1)), grads: Object.values(grads), slots, guard };
+    device.pushErrorScope('validation');
     webgpuStep(backend as unknown as tf.KernelBackend, lion, tensors);
+    expect(await device.popErrorScope()).toBeNull();
     flushTfjs(backend);
     const spy2 = countGpuCalls(backend);
     try {
@@ -150,7 +155,7 @@ describe.runIf(onWebGpu)('the fused step on webgpu', () => {
     tf.dispose([...ps, ...good, ...bad, ...Object.values(guard)]);
   });
 
-  it('handles a parameter past one dispatch dimension (65535 workgroups of 256), clipped by the global norm', async () => {
+  it('handles a parameter past one dispatch dimension (65535 workgroups of 64 threads × 4 elements = 16.8M), clipped by the global norm', async () => {
     const n = 65535 * 256 + 1001;
     const p = tf.fill([n], 1);
     const g = tf.fill([n], 0.5);
@@ -164,6 +169,15 @@ describe.runIf(onWebGpu)('the fused step on webgpu', () => {
     for (let i = 0; i < n; i++) if (Math.abs((v[i] as number) - expected) > 1e-6) wrong++;
     expect(wrong).toBe(0);
     tf.dispose([p, g]);
+  });
+
+  it('refuses a gradient of another size or dtype instead of binding past its end', () => {
+    const rule = { kind: 'sgd', lr: 1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, first: true } as const;
+    const [p, short, ints] = [tf.zeros([5]), tf.zeros([4]), tf.zeros([5], 'int32')];
+    for (const g of [short, ints]) {
+      expect(() => webgpuStep(backend as unknown as tf.KernelBackend, { rule }, { params: [p], grads: [g], slots: [] })).toThrow(/same size/);
+    }
+    tf.dispose([p, short, ints]);
   });
 
   it('reads a parameter passed as its own gradient from a copy', async () => {

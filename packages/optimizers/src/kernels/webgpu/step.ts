@@ -1,3 +1,4 @@
+import { GradkitError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { FusedPlan, FusedTensors } from '../plan.js';
 import {
@@ -140,6 +141,7 @@ interface Region {
  * Pipelines are compiled once per device and rule variant; bind groups are cached by buffer identity;
  * per step one 64-byte uniform write carries the rule's constants (schedules evaluated on the host).
  *
+ * @throws GradkitError (`BAD_KERNEL_INPUT`) when a parameter, its gradient or a slot is not float32 or their sizes differ.
  * @example
  * ```ts
  * webgpuStep(tf.backend(), { rule: { kind: 'lion', lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0 } }, tensors);
@@ -157,11 +159,19 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
   const written = new Set<GpuBuffer>();
   for (const [i, param] of t.params.entries()) {
     const n = param.shape.reduce((a, s) => a * s, 1);
+    const grad = t.grads[i];
+    const others = [grad, ...t.slots.map((s) => s[i])];
+    if (param.dtype !== 'float32' || others.some((x) => x?.dtype !== 'float32' || x.shape.reduce((a, s) => a * s, 1) !== n)) {
+      throw new GradkitError(
+        'BAD_KERNEL_INPUT',
+        `webgpu fused step: parameter ${i}, its gradient and its state must be float32 tensors of the same size; got ${[param, ...others].map((x) => (x ? `${x.dtype}[${x.shape.join(',')}]` : 'none')).join(', ')}`,
+      );
+    }
     if (n === 0) continue;
     const p = bufferOf(b, param);
     const slots = t.slots.map((s) => bufferOf(b, s[i] as tf.TensorInfo));
     for (const x of [p, ...slots]) written.add(x);
-    items.push({ n, n4: n >> 2, tail: n & 3, p, g: bufferOf(b, t.grads[i] as tf.TensorInfo), slots });
+    items.push({ n, n4: n >> 2, tail: n & 3, p, g: bufferOf(b, grad as tf.TensorInfo), slots });
   }
   const guard = t.guard ? [t.guard.notfiniteCount, t.guard.totalNotfinite, t.guard.lastFinite].map((x) => bufferOf(b, x)) : [];
   for (const x of guard) written.add(x);
