@@ -134,37 +134,44 @@ fn main(@builtin(local_invocation_index) li : u32) {
   };
 }
 
-/** The element-wise body of each rule: reads `pj` and `g`, writes the slots and `p[i]`. */
+/** The uniform's float `k`, loaded into a local before the loop (`k0` … `k15`). */
+const k = (i: number) => `k${i}`;
+/** Whether a float32 hyper-parameter is non-zero (as the reference tests it: `Math.fround(x) !== 0`). */
+const nz = (x: number) => Math.fround(x) !== 0;
+
+/**
+ * The element-wise body of each rule: reads `pj` and `g`, writes the slots and `p[i]`. Options that
+ * only switch an operation on or off (weight decay ≠ 0, SGD's first momentum step, nesterov) are
+ * compiled in: each variant is its own pipeline, compiled once.
+ */
 function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
   switch (rule.kind) {
     case 'sgd': {
-      // c0 −lr, c1 wd, c2 momentum, c3 1−dampening, c4 first, c5 nesterov
+      // k0 −lr, k1 wd, k2 momentum, k3 1−dampening
       const momentum = rule.momentum !== 0;
+      const update = !momentum
+        ? ''
+        : `let b = ${rule.first ? 'g' : `buf[i] * ${k(2)} + g * ${k(3)}`};
+    buf[i] = b;
+    d = ${rule.nesterov ? `g + b * ${k(2)}` : 'b'};`;
       return {
         slots: momentum ? ['buf'] : [],
         body: `
-    if (${c(1)} != 0.0) { g = g + pj * ${c(1)}; }
+    ${nz(rule.weightDecay) ? `g = g + pj * ${k(1)};` : ''}
     var d = g;
-    ${
-      momentum
-        ? `var b = g;
-    if (${c(4)} == 0.0) { b = buf[i] * ${c(2)} + g * ${c(3)}; }
-    buf[i] = b;
-    d = b;
-    if (${c(5)} != 0.0) { d = g + b * ${c(2)}; }`
-        : ''
-    }
-    p[i] = pj + d * ${c(0)};`,
+    ${update}
+    p[i] = pj + d * ${k(0)};`,
       };
     }
-    case 'adam':
-      // c0 β₁, c1 β₂, c2 1−β₁, c3 1−β₂, c4 ε, c5 bc2Sqrt, c6 −stepSize, c7 wd, c8 lr·wd, c9 L2, c10 decoupled
+    case 'adam': {
+      // k0 β₁, k1 β₂, k2 1−β₁, k3 1−β₂, k4 ε, k5 bc2Sqrt, k6 −stepSize, k7 wd, k8 lr·wd
+      const wd = nz(rule.weightDecay);
       return {
         slots: rule.amsgrad ? ['m', 'v', 'vMax'] : ['m', 'v'],
         body: `
-    if (${c(9)} != 0.0) { g = g + pj * ${c(7)}; }
-    let mj = m[i] * ${c(0)} + g * ${c(2)};
-    let vj = v[i] * ${c(1)} + (g * g) * ${c(3)};
+    ${!rule.decoupled && wd ? `g = g + pj * ${k(7)};` : ''}
+    let mj = m[i] * ${k(0)} + g * ${k(2)};
+    let vj = v[i] * ${k(1)} + (g * g) * ${k(3)};
     m[i] = mj;
     v[i] = vj;
     ${
@@ -174,47 +181,48 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
     vMax[i] = vm;`
         : 'let vm = vj;'
     }
-    let den = sqrt(vm) / ${c(5)} + ${c(4)};
-    var s = (mj / den) * ${c(6)};
-    if (${c(10)} != 0.0) { s = s - pj * ${c(8)}; }
+    let den = sqrt(vm) / ${k(5)} + ${k(4)};
+    var s = (mj / den) * ${k(6)};
+    ${rule.decoupled && wd ? `s = s - pj * ${k(8)};` : ''}
     p[i] = pj + s;`,
       };
+    }
     case 'rmsprop': {
-      // c0 α, c1 1−α, c2 ε, c3 wd, c4 momentum, c5 −lr
+      // k0 α, k1 1−α, k2 ε, k3 wd, k4 momentum, k5 −lr
       const momentum = rule.momentum !== 0;
       return {
         slots: ['sq', ...(rule.centered ? ['ga'] : []), ...(momentum ? ['buf'] : [])],
         body: `
-    if (${c(3)} != 0.0) { g = g + pj * ${c(3)}; }
-    let vj = sq[i] * ${c(0)} + (g * g) * ${c(1)};
+    ${nz(rule.weightDecay) ? `g = g + pj * ${k(3)};` : ''}
+    let vj = sq[i] * ${k(0)} + (g * g) * ${k(1)};
     sq[i] = vj;
     ${
       rule.centered
-        ? `let a = ga[i] + (g - ga[i]) * ${c(1)};
+        ? `let a = ga[i] + (g - ga[i]) * ${k(1)};
     ga[i] = a;
-    let den = sqrt(vj - a * a) + ${c(2)};`
-        : `let den = sqrt(vj) + ${c(2)};`
+    let den = sqrt(vj - a * a) + ${k(2)};`
+        : `let den = sqrt(vj) + ${k(2)};`
     }
     ${
       momentum
-        ? `let b = buf[i] * ${c(4)} + g / den;
+        ? `let b = buf[i] * ${k(4)} + g / den;
     buf[i] = b;
-    p[i] = pj + b * ${c(5)};`
-        : `p[i] = pj + (g / den) * ${c(5)};`
+    p[i] = pj + b * ${k(5)};`
+        : `p[i] = pj + (g / den) * ${k(5)};`
     }`,
       };
     }
     case 'lion':
-      // c0 β₁, c1 β₂, c2 1−β₁, c3 1−β₂, c4 wd, c5 −lr
+      // k0 β₁, k1 β₂, k2 1−β₁, k3 1−β₂, k4 wd, k5 −lr
       return {
         slots: ['m'],
         body: `
     let mj = m[i];
-    let cj = mj * ${c(0)} + g * ${c(2)};
+    let cj = mj * ${k(0)} + g * ${k(2)};
     var d = select(select(T(0.0), T(-1.0), cj < T(0.0)), T(1.0), cj > T(0.0));
-    if (${c(4)} != 0.0) { d = d + pj * ${c(4)}; }
-    m[i] = mj * ${c(1)} + g * ${c(3)};
-    p[i] = pj + d * ${c(5)};`,
+    ${nz(rule.weightDecay) ? `d = d + pj * ${k(4)};` : ''}
+    m[i] = mj * ${k(1)} + g * ${k(3)};
+    p[i] = pj + d * ${k(5)};`,
       };
   }
 }
@@ -223,23 +231,9 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
 export function ruleConstants(rule: FusedRule): number[] {
   switch (rule.kind) {
     case 'sgd':
-      return [-rule.lr, rule.weightDecay, rule.momentum, 1 - rule.dampening, rule.first ? 1 : 0, rule.nesterov ? 1 : 0];
-    case 'adam': {
-      const wd = Math.fround(rule.weightDecay);
-      return [
-        rule.beta1,
-        rule.beta2,
-        1 - rule.beta1,
-        1 - rule.beta2,
-        rule.epsilon,
-        rule.bc2Sqrt,
-        -rule.stepSize,
-        rule.weightDecay,
-        rule.lr * rule.weightDecay,
-        !rule.decoupled && wd !== 0 ? 1 : 0,
-        rule.decoupled && wd !== 0 ? 1 : 0,
-      ];
-    }
+      return [-rule.lr, rule.weightDecay, rule.momentum, 1 - rule.dampening];
+    case 'adam':
+      return [rule.beta1, rule.beta2, 1 - rule.beta1, 1 - rule.beta2, rule.epsilon, rule.bc2Sqrt, -rule.stepSize, rule.weightDecay, rule.lr * rule.weightDecay];
     case 'rmsprop':
       return [rule.alpha, 1 - rule.alpha, rule.epsilon, rule.weightDecay, rule.momentum, -rule.lr];
     case 'lion':
@@ -269,20 +263,15 @@ ${stDecl}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nw : vec3<u32>) {
   ${decided ? 'if (st.apply == 0u) { return; }' : ''}
+  ${Array.from({ length: HYPER_FLOATS }, (_, i) => `let ${k(i)} = ${c(i)};`).join(' ')}
+  ${decided ? 'let clip = st.clip != 0u; let norm = st.norm;' : ''}
   let n = arrayLength(&p);
   let stride = nw.x * ${WORKGROUP}u;
   for (var i = ${start(vec)} + gid.x; i < n; i = i + stride) {
     let pj = p[i];
     var g = gr[i];
-    ${decided ? `if (st.clip != 0u) { g = (g / st.norm) * ${c(MAX_NORM)}; }` : ''}${body}
+    ${decided ? `if (clip) { g = (g / norm) * ${k(MAX_NORM)}; }` : ''}${body}
   }
 }`,
   };
-}
-
-/** A key naming the update shader variant (its slots, whether it reads the step state, vec4 or scalar). */
-export function updateKey(rule: FusedRule, decided: boolean, vec: boolean): string {
-  const flags =
-    rule.kind === 'sgd' ? [rule.momentum !== 0] : rule.kind === 'adam' ? [rule.amsgrad] : rule.kind === 'rmsprop' ? [rule.centered, rule.momentum !== 0] : [];
-  return `${rule.kind}:${flags.map(Number).join('')}:${decided ? 'd' : ''}:${vec ? 'v' : 's'}`;
 }

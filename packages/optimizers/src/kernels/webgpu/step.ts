@@ -14,19 +14,7 @@ import {
   USAGE,
   type WebGpuBackend,
 } from './gpu.js';
-import {
-  finalizeShader,
-  GUARD_LIMIT,
-  HYPER_FLOATS,
-  MAX_NORM,
-  PARTIAL_BYTES,
-  reduceShader,
-  ruleConstants,
-  type Shader,
-  updateKey,
-  updateShader,
-  WORKGROUP,
-} from './shaders.js';
+import { finalizeShader, GUARD_LIMIT, HYPER_FLOATS, MAX_NORM, PARTIAL_BYTES, reduceShader, ruleConstants, updateShader, WORKGROUP } from './shaders.js';
 
 /** vec4s per thread a reduction workgroup aims at. */
 const REDUCE_PER_THREAD = 8;
@@ -53,12 +41,11 @@ interface Resources {
   reduceGroups: WeakMap<GpuBuffer, Map<string, GpuHandle>>;
   /** Finalize bind groups: keyed by the guard's count buffer (or the state buffer without a guard). */
   finalizeGroups: WeakMap<GpuBuffer, { key: readonly GpuHandle[]; group: GpuHandle }>;
-  /** Update bind groups: parameter buffer → gradient buffer → variants with their slot buffers. */
-  readonly updateGroups: WeakMap<GpuBuffer, WeakMap<GpuBuffer, { variant: string; key: readonly GpuBuffer[]; group: GpuHandle }[]>>;
+  /** Update bind groups: parameter buffer → gradient buffer → one per pipeline layout (rule variant) and slot buffers. */
+  readonly updateGroups: WeakMap<GpuBuffer, WeakMap<GpuBuffer, { layout: GpuHandle; key: readonly GpuBuffer[]; group: GpuHandle }[]>>;
 }
 
 const resources = new WeakMap<GpuDevice, Resources>();
-const shaders = new Map<string, Shader>();
 
 function resourcesOf(device: GpuDevice): Resources {
   let r = resources.get(device);
@@ -81,30 +68,22 @@ function resourcesOf(device: GpuDevice): Resources {
 const sameBuffers = (a: readonly GpuHandle[], b: readonly GpuHandle[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The update bind group of one parameter, cached by the identity of its buffers. */
-function updateGroup(
-  device: GpuDevice,
-  r: Resources,
-  pipe: Pipeline,
-  variant: string,
-  bindings: readonly GpuBuffer[],
-  sized: number,
-  bytes: number,
-): GpuHandle {
+function updateGroup(device: GpuDevice, r: Resources, pipe: Pipeline, bindings: readonly GpuBuffer[], sized: number, bytes: number): GpuHandle {
   const [p, g, ...rest] = bindings as [GpuBuffer, GpuBuffer, ...GpuBuffer[]];
   const list = cached(
     cached(r.updateGroups, p, () => new WeakMap()),
     g,
     () => [],
   );
-  const hit = list.find((e) => e.variant === variant && sameBuffers(e.key, rest));
+  const hit = list.find((e) => e.layout === pipe.layout && sameBuffers(e.key, rest));
   if (hit) return hit.group;
   const group = bindGroup(
     device,
     pipe.layout,
     bindings.map((buffer, k) => (k < sized ? { buffer, size: bytes } : { buffer })),
   );
-  list.push({ variant, key: rest, group });
-  if (list.length > 4) list.shift();
+  list.push({ layout: pipe.layout, key: rest, group });
+  if (list.length > 8) list.shift();
   return group;
 }
 
@@ -226,7 +205,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
   const pass = encoder.beginComputePass();
   if (decided) {
     for (const vec of [true, false]) {
-      const shader = cached(shaders, `reduce:${vec}`, () => reduceShader(vec));
+      const shader = reduceShader(vec);
       const reduce = pipelineOf(device, shader.code, shader.kinds);
       let set = false;
       for (const [i, { n, n4, tail, g }] of items.entries()) {
@@ -263,8 +242,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
     pass.dispatchWorkgroups(1);
   }
   for (const vec of [true, false]) {
-    const variant = updateKey(plan.rule, decided, vec);
-    const shader = cached(shaders, variant, () => updateShader(plan.rule, decided, vec));
+    const shader = updateShader(plan.rule, decided, vec);
     const update = pipelineOf(device, shader.code, shader.kinds);
     let set = false;
     for (const { n, n4, tail, p, g, slots } of items) {
@@ -272,7 +250,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
       if (!set) pass.setPipeline(update.pipeline);
       set = true;
       const buffers = [p, g, ...slots, ...(decided ? [r.state] : []), r.hyper];
-      pass.setBindGroup(0, updateGroup(device, r, update, variant, buffers, 2 + slots.length, vec ? n4 * 16 : n * 4));
+      pass.setBindGroup(0, updateGroup(device, r, update, buffers, 2 + slots.length, vec ? n4 * 16 : n * 4));
       pass.dispatchWorkgroups(vec ? Math.min(cap.update, Math.ceil(n4 / WORKGROUP)) : 1);
     }
   }
