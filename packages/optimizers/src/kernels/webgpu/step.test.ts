@@ -180,6 +180,21 @@ describe.runIf(onWebGpu)('the fused step on webgpu', () => {
     tf.dispose([p, short, ints]);
   });
 
+  it('clips by the right norm when another layout of partials ran before (stale partials are cleared)', async () => {
+    const rule = { kind: 'sgd', lr: 1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, first: true } as const;
+    const run = async (n: number, value: number) => {
+      const p = tf.zeros([n]);
+      const g = tf.fill([n], value);
+      webgpuStep(backend as unknown as tf.KernelBackend, { rule, maxNorm: 1 }, { params: [p], grads: [g], slots: [] });
+      const v = await p.data();
+      tf.dispose([p, g]);
+      return v;
+    };
+    await run(4097, 100); // vec4 workgroups and a scalar tail partial (100² from the last element)
+    const v = await run(4096, 1); // the same vec4 workgroups, no tail: ‖g‖ = 64, each g → 1/64
+    await expectClose(v, new Float32Array(4096).fill(-1 / 64));
+  });
+
   it('reads a parameter passed as its own gradient from a copy', async () => {
     const params = { w: tf.tidy(() => tf.variable(tf.tensor1d([2, -4, 6]))) };
     const opt = new Optimizer(params, sgd({ learningRate: 0.25 }));

@@ -196,7 +196,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
     item.g = copy;
   }
   // Stale partials of another layout would be summed: clear them when the layout changes.
-  const layout = decided ? regions.map((x) => x.groups).join(',') : r.layout;
+  const layout = decided ? regions.map((x, i) => `${x.groups}${(items[i] as Item).tail ? '+' : ''}`).join(',') : r.layout;
   if (layout !== r.layout) {
     encoder.clearBuffer(r.scratch);
     r.layout = layout;
