@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { tfjsGradientsVitePlugin } from './packages/core/build/tfjs-gradients.mjs';
 import { webgpuTestEnv } from './packages/testing/src/webgpu-env.ts';
+import { watVitePlugin } from './scripts/wasm/wat.mjs';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -28,7 +29,7 @@ const sourceAliases = readdirSync(join(root, 'packages'))
 const NOISE = [/looks like you are running TensorFlow\.js in Node\.js/];
 
 export default defineConfig({
-  plugins: [tfjsGradientsVitePlugin()],
+  plugins: [tfjsGradientsVitePlugin(), watVitePlugin()],
   resolve: { alias: sourceAliases },
   test: {
     // Dawn (the `webgpu` package) is a native module: child processes, not worker threads.

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { watEsbuildPlugin } from '../../scripts/wasm/wat.mjs';
 
 export default defineConfig({
   entry: ['src/index.ts'],
@@ -9,4 +10,6 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   external: ['@tensorflow/tfjs-core', '@gradkit/core'],
+  // `.wat` kernels (src/kernels/wasm) are compiled to WebAssembly and inlined at build time.
+  esbuildPlugins: [watEsbuildPlugin()],
 });

@@ -2,13 +2,14 @@
 // per process, and one backend's allocations never disturb another's timings), then writes
 // results/README.md from the result files and prints it.
 //
-//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only overhead|optimizer] [--out dir]
+//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead] [--out dir]
 //   node dist/main.js --readme [--out dir]    (only rewrites README.md from the result files)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BenchmarkName, parseOnly } from './args.js';
 import { type BackendResult, FORMAT, readme } from './report.js';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
@@ -17,7 +18,7 @@ interface MainArgs {
   readonly backends: readonly string[];
   readonly quick: boolean;
   readonly readmeOnly: boolean;
-  readonly only?: string;
+  readonly only?: readonly BenchmarkName[];
   readonly out: string;
 }
 
@@ -25,7 +26,7 @@ function parseArgs(argv: readonly string[], appDir: string): MainArgs {
   let backends: string[] = [...BACKENDS];
   let quick = false;
   let readmeOnly = false;
-  let only: string | undefined;
+  let only: BenchmarkName[] | undefined;
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -35,12 +36,10 @@ function parseArgs(argv: readonly string[], appDir: string): MainArgs {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
       if (a === '--out') out = v;
-      else if (a === '--only') {
-        if (v !== 'overhead' && v !== 'optimizer') throw new Error(`--only takes 'overhead' or 'optimizer', got '${v}'`);
-        only = v;
-      } else backends = v.split(',').map((s) => s.trim());
+      else if (a === '--only') only = parseOnly(v);
+      else backends = v.split(',').map((s) => s.trim());
     } else
-      throw new Error(`unknown argument '${a}' (usage: main.js [--backends cpu,wasm,webgpu] [--quick] [--only overhead|optimizer] [--readme] [--out dir])`);
+      throw new Error(`unknown argument '${a}' (usage: main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead] [--readme] [--out dir])`);
   }
   const unknown = backends.find((b) => !(BACKENDS as readonly string[]).includes(b));
   if (unknown !== undefined) throw new Error(`unknown backend '${unknown}': use ${BACKENDS.join(', ')}`);
@@ -60,7 +59,7 @@ function main(): number {
     return 2;
   }
   mkdirSync(args.out, { recursive: true });
-  const flags = [...(args.quick ? ['--quick'] : []), ...(args.only ? ['--only', args.only] : [])];
+  const flags = [...(args.quick ? ['--quick'] : []), ...(args.only ? ['--only', args.only.join(',')] : [])];
   const command = `pnpm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''} (node apps/bench/dist/main.js, one process per backend)`;
   const failures: string[] = [];
   const started = performance.now();

@@ -1,6 +1,7 @@
-// What a full run measures on each backend, sized so that `pnpm bench` takes a few minutes on a
+// What a full run measures on each backend, sized so that `pnpm bench` takes about 15 minutes on a
 // 2-core machine (WebGPU there runs on SwiftShader, a software renderer, hence its smaller plan).
-import { LAYOUTS, type Layout, type OptimizerStepOptions } from './optimizer-step.js';
+import type { EndToEndOptions } from './e2e.js';
+import { LAYOUTS, type Layout, type OptimizerStepOptions, type SamplingOptions } from './optimizer-step.js';
 import type { OverheadOptions } from './overhead.js';
 
 /** One backend's benchmarks. */
@@ -8,11 +9,17 @@ export interface Plan {
   /** One overhead benchmark per entry. */
   readonly overhead: readonly OverheadOptions[];
   readonly optimizerStep: OptimizerStepOptions;
+  /** The end-to-end training step (null: not run). */
+  readonly endToEnd: EndToEndOptions | null;
   /** Said in the results (what was left out and why). */
   readonly notes: readonly string[];
 }
 
-const layouts = (...keys: string[]): Layout[] => keys.map((k) => LAYOUTS[k] as Layout);
+/** A step of 10M parameters takes about a second on the slow paths: one warm-up step, five samples of one step each. */
+export const TEN_M_SAMPLING: SamplingOptions = { warmup: 1, minSamples: 5, maxSamples: 5, maxStepsPerSample: 1 };
+
+const layouts = (...keys: string[]): Layout[] =>
+  keys.map((k) => (k === '10M' ? { ...(LAYOUTS[k] as Layout), sampling: TEN_M_SAMPLING } : (LAYOUTS[k] as Layout)));
 
 /** The full plan of `backend`. */
 export function fullPlan(backend: string): Plan {
@@ -21,16 +28,18 @@ export function fullPlan(backend: string): Plan {
       overhead: [{ optimizer: 'sgd', taps: false, warmup: 1, rounds: { maxRounds: 8, minRounds: 4, budgetMs: 45_000 }, profileSamples: 3 }],
       optimizerStep: {
         layouts: layouts('10k', '100k', '1M', 'small'),
-        jsCopy: false,
+        tfCopy: true,
         warmup: 2,
         minSamples: 3,
         maxSamples: 10,
         targetSampleMs: 50,
         caseBudgetMs: 4000,
       },
+      // A step of the lab's net takes about a second on SwiftShader: 2 steps per sample, one warm-up sample.
+      endToEnd: { batchesPerSample: 2, warmup: 1, rounds: { maxRounds: 8, minRounds: 3, budgetMs: 20_000 } },
       notes: [
         'WebGPU runs on SwiftShader (a software renderer on the CPU): a training step of the 20-layer net takes seconds, so its overhead is timed over a few steps only, without the taps variant; it has no overhead target.',
-        '10M parameters are not run on WebGPU (SwiftShader) for time.',
+        'Sizes stop at 1M parameters on WebGPU (SwiftShader): at 10M one adam step takes about 5 s on either side there (measured once: gradkit 4.97 s on the reference path, tf.train.adam 4.64 s, the buffer-copy floor 18 ms), so the 10M rows would add about 5 minutes to the run.',
       ],
     };
   const cpu = backend === 'cpu';
@@ -40,14 +49,15 @@ export function fullPlan(backend: string): Plan {
       { optimizer: 'adam', taps: false, warmup: 3, rounds: { maxRounds: 30, minRounds: 10, budgetMs: cpu ? 30_000 : 15_000 } },
     ],
     optimizerStep: {
-      layouts: cpu ? layouts('10k', '100k', '1M', 'small') : layouts('10k', '100k', '1M', '10M', 'small'),
+      layouts: layouts('10k', '100k', '1M', '10M', 'small'),
       warmup: 3,
       minSamples: 5,
       maxSamples: 15,
       targetSampleMs: 25,
       caseBudgetMs: 4000,
     },
-    notes: cpu ? ['10M parameters are not run on cpu for time (tfjs adam takes seconds per step there); cost grows linearly from 1M.'] : [],
+    endToEnd: { batchesPerSample: 8, warmup: 2, rounds: { maxRounds: 15, minRounds: 6, budgetMs: cpu ? 30_000 : 15_000 } },
+    notes: ['10M parameters: one warm-up step and the median of 5 single-step samples per variant (a step takes up to seconds there).'],
   };
 }
 
@@ -67,6 +77,7 @@ export function quickPlan(): Plan {
       caseBudgetMs: 0,
       maxStepsPerSample: 2,
     },
+    endToEnd: { depth: 2, width: 16, batch: 8, batchesPerSample: 2, warmup: 1, rounds },
     notes: ['--quick: tiny sizes, one or two samples: checks the command, measures nothing.'],
   };
 }

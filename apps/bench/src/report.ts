@@ -1,12 +1,13 @@
 // The result file of one backend's run, and the markdown tables made from the result files.
 import type { BackendInfo } from '@gradkit/core';
+import type { EndToEndResult } from './e2e.js';
 import type { MachineInfo, SourceInfo } from './machine.js';
-import type { OptimizerRow, OptimizerStepResult } from './optimizer-step.js';
+import type { OptimizerRow, OptimizerStepResult, StepOptimizer } from './optimizer-step.js';
 import type { OverheadResult } from './overhead.js';
 import type { Summary } from './timing.js';
 
 /** The `format` of result files; changed whenever their shape changes. */
-export const FORMAT = 'gradkit-bench/2';
+export const FORMAT = 'gradkit-bench/3';
 
 /** `apps/bench/results/<backend>.json`. */
 export interface BackendResult {
@@ -29,6 +30,8 @@ export interface BackendResult {
   /** Monitoring overhead, one entry per optimizer. */
   readonly overhead: readonly OverheadResult[];
   readonly optimizerStep: OptimizerStepResult;
+  /** The end-to-end training step (null: not run). */
+  readonly endToEnd: EndToEndResult | null;
   /** What was left out and why (sizes skipped for time, …). */
   readonly notes: readonly string[];
 }
@@ -178,8 +181,14 @@ export function profileTable(results: readonly BackendResult[]): string {
 /** `label = count` when the label is not the count itself. */
 const layoutLabel = (label: string, params: number) => (label === count(params) ? label : `${label} = ${count(params)}`);
 
-/** The optimizer-step table of one backend. */
+/** How an optimizer is named in the tables. */
+export function optimizerName(o: StepOptimizer): string {
+  return o === 'clip-adam' ? 'clipByGlobalNorm → adam' : o;
+}
+
+/** The optimizer-step table of one backend (with the WebGPU submits per step when counted). */
 export function optimizerTable(rows: readonly OptimizerRow[]): string {
+  const submits = rows.some((r) => r.submits !== undefined);
   return table(
     [
       'optimizer',
@@ -192,9 +201,10 @@ export function optimizerTable(rows: readonly OptimizerRow[]): string {
       'tfjs GB/s',
       'copy floor ms',
       'gradkit ÷ floor',
+      ...(submits ? ['submits/step gradkit (tfjs)'] : []),
     ],
     rows.map((r) => [
-      r.optimizer,
+      optimizerName(r.optimizer),
       `${layoutLabel(r.layout, r.params)} (${r.tensors})`,
       spread(r.gradkit),
       r.gradkit.path,
@@ -204,22 +214,153 @@ export function optimizerTable(rows: readonly OptimizerRow[]): string {
       r.tfjs.gbs.toFixed(2),
       ms(r.floor.ms),
       times(r.gradkitOverFloor),
+      ...(submits ? [r.submits ? `${r.submits.gradkit} (${r.submits.tfjs})${r.submits.errors ? ' ⚠' : ''}` : '–'] : []),
     ]),
+  );
+}
+
+/** One line per case where WebGPU rejected work of a step (its timing does not count). */
+export function gpuErrorNotes(rows: readonly OptimizerRow[]): string[] {
+  return rows.flatMap((r) =>
+    Object.entries(r.submits?.errors ?? {}).map(
+      ([side, message]) =>
+        `⚠ ${optimizerName(r.optimizer)} at ${layoutLabel(r.layout, r.params)}: WebGPU rejected work of ${side === 'gradkit' ? "gradkit's" : "tfjs's"} step ("${message}"); the rejected command buffers were dropped, so that side's timing does not count.`,
+    ),
   );
 }
 
 /** The copy floors of one backend: copies of each case's bytes, in ms and GB/s. */
 export function floorTable(rows: readonly OptimizerRow[]): string {
   const gbs = (bytes: number, s: Summary) => (bytes / (s.median / 1000) / 1e9).toFixed(2);
+  const tfCopy = rows.some((r) => r.floor.tfCopy !== undefined);
   return table(
-    ['optimizer', 'params', 'bytes per step', 'Float32Array.set ms (GB/s)', 'tf.add(x, 0) ms (GB/s)'],
+    ['optimizer', 'params', 'bytes per step', `${rows[0]?.floor.kind ?? 'copy'}: ms (GB/s)`, ...(tfCopy ? ['tf.add(x, 0), for comparison: ms (GB/s)'] : [])],
     rows.map((r) => [
-      r.optimizer,
+      optimizerName(r.optimizer),
       layoutLabel(r.layout, r.params),
       `${(r.bytesPerStep / 1e6).toFixed(2)} MB`,
-      r.floor.jsCopy ? `${spread(r.floor.jsCopy)} (${gbs(r.bytesPerStep, r.floor.jsCopy)})` : '–',
-      `${spread(r.floor.tfCopy)} (${gbs(r.bytesPerStep, r.floor.tfCopy)})`,
+      `${spread(r.floor.copy)} (${gbs(r.bytesPerStep, r.floor.copy)})`,
+      ...(tfCopy ? [r.floor.tfCopy ? `${spread(r.floor.tfCopy)} (${gbs(r.bytesPerStep, r.floor.tfCopy)})` : '–'] : []),
     ]),
+  );
+}
+
+/** Images per second, rounded. */
+const perSecond = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+/** The end-to-end table over several backends' results. */
+export function endToEndTable(results: readonly BackendResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const e = r.endToEnd;
+    if (!e) continue;
+    const v = e.variants;
+    const cell = (name: keyof typeof v) => `${spread(v[name])} (${perSecond(v[name].samplesPerSecond)}/s)`;
+    rows.push([
+      r.backend,
+      `${cell('gradkit step')} [${e.path}]`,
+      cell('model.fit'),
+      `**${times(e.speedupOverFit)}**`,
+      cell('gradkit minimize'),
+      cell('trainOnBatch'),
+      times(e.speedupOverTrainOnBatch),
+      String(v['gradkit step'].samples),
+    ]);
+  }
+  return table(
+    [
+      'backend',
+      'gradkit valueAndGrad + step: ms/step (samples/s) [path]',
+      'tfjs-layers model.fit',
+      'speedup',
+      'gradkit await minimize',
+      'tfjs-layers await trainOnBatch',
+      'speedup',
+      'samples timed',
+    ],
+    rows,
+  );
+}
+
+/** One line of the targets table. */
+export interface TargetCheck {
+  readonly backend: string;
+  /** The target, in words. */
+  readonly target: string;
+  /** What was measured (per case). */
+  readonly measured: string;
+  /** Met, not met, or null when this run did not measure it. */
+  readonly pass: boolean | null;
+}
+
+/** Issue 6's targets per backend: speedup over tf.train.adam and ratio to the copy floor (at ≥ 1M parameters). */
+export const TARGETS: Readonly<Record<string, { readonly speedup: number; readonly floor?: number; readonly oneSubmit?: boolean; readonly endToEnd: number }>> =
+  {
+    cpu: { speedup: 30, floor: 2.5, endToEnd: 1.3 },
+    wasm: { speedup: 3, floor: 2.5, endToEnd: 1 },
+    webgpu: { speedup: 3, oneSubmit: true, endToEnd: 1 },
+  };
+
+/** The targets of issue 6 checked against one or more backends' results. */
+export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const r of results) {
+    const t = TARGETS[r.backend];
+    if (!t) continue;
+    const big = r.optimizerStep.rows.filter((row) => row.optimizer === 'adam' && row.params >= 1e6);
+    const rejected = (row: OptimizerRow) => row.submits?.errors?.gradkit !== undefined;
+    const each = (f: (row: OptimizerRow) => string) =>
+      big.length === 0
+        ? 'not run'
+        : big.map((row) => `${layoutLabel(row.layout, row.params)}: ${f(row)}${rejected(row) ? ' ⚠ WebGPU rejected the step' : ''}`).join('; ');
+    const all = (ok: (row: OptimizerRow) => boolean) => (big.length === 0 ? null : big.every((row) => ok(row) && !rejected(row)));
+    checks.push({
+      backend: r.backend,
+      target: `adam ≥ ${t.speedup}× faster than tf.train.adam (≥ 1M parameters)`,
+      measured: each((row) => `${times(row.speedup)} (${ms(row.gradkit.median)} vs ${ms(row.tfjs.median)} ms, ${row.gradkit.path})`),
+      pass: all((row) => row.speedup >= t.speedup),
+    });
+    if (t.floor !== undefined) {
+      const limit = t.floor;
+      checks.push({
+        backend: r.backend,
+        target: `adam within ${limit}× of the copy floor (≥ 1M parameters)`,
+        measured: each((row) => `${times(row.gradkitOverFloor)} (${ms(row.gradkit.median)} vs ${ms(row.floor.ms)} ms)`),
+        pass: all((row) => row.gradkitOverFloor <= limit),
+      });
+    }
+    if (t.oneSubmit) {
+      const counted = r.optimizerStep.rows.filter((row) => row.submits !== undefined);
+      // The target is the fused path's: a reference step that happens to fit in one tfjs batch does not count.
+      const off = counted.filter((row) => row.submits?.gradkit !== 1 || row.gradkit.path === 'reference' || rejected(row));
+      const name = (row: OptimizerRow) =>
+        `${optimizerName(row.optimizer)} ${layoutLabel(row.layout, row.params)}: ${row.submits?.gradkit} (${row.gradkit.path})`;
+      const others = off.length === 0 ? '' : `; others: ${off.slice(0, 4).map(name).join(', ')}${off.length > 4 ? ', …' : ''}`;
+      checks.push({
+        backend: r.backend,
+        target: 'exactly one queue submit per gradkit step, on a fused path (every optimizer and size)',
+        measured: counted.length === 0 ? 'not counted' : `${counted.length - off.length} of ${counted.length} cases${others}`,
+        pass: counted.length === 0 ? null : off.length === 0,
+      });
+    }
+    const e = r.endToEnd;
+    checks.push({
+      backend: r.backend,
+      target: `end to end: gradkit ${t.endToEnd === 1 ? 'at least as fast as' : `≥ ${t.endToEnd}× as fast as`} tfjs-layers model.fit`,
+      measured: e
+        ? `${times(e.speedupOverFit)} (${perSecond(e.variants['gradkit step'].samplesPerSecond)} vs ${perSecond(e.variants['model.fit'].samplesPerSecond)} samples/s, ${e.path})`
+        : 'not run',
+      pass: e ? e.speedupOverFit >= t.endToEnd : null,
+    });
+  }
+  return checks;
+}
+
+/** The targets table. */
+export function targetTable(results: readonly BackendResult[]): string {
+  return table(
+    ['backend', 'target', 'measured', 'met'],
+    targetChecks(results).map((c) => [c.backend, c.target, c.measured, c.pass === null ? 'not measured' : c.pass ? '**yes**' : '**no**']),
   );
 }
 
@@ -244,17 +385,28 @@ export function machineSection(results: readonly BackendResult[]): string {
   return lines.join('\n');
 }
 
-const BYTE_MODEL = `Effective GB/s = bytes a fused float32 step must move ÷ median time, with 10⁹ bytes per GB: per parameter, read θ, g and every state slot and write θ and every state slot — sgd 12 B, sgd with momentum 20 B, rmsprop 20 B (no momentum, not centered), adam 28 B. tfjs moves more than that (it launches several kernels per variable, each reading and writing whole tensors), so its effective GB/s is lower than the traffic it really causes. The copy floor is a copy of exactly those bytes (bytes per step ÷ 8 float32 elements, each read once and written once), timed in the same rounds as the two optimizers: the faster of \`Float32Array.prototype.set\` (cpu and wasm: a plain memory copy) and \`tf.add(x, 0)\` on the backend (which also allocates its output); "gradkit ÷ floor" = 1× would be a step as fast as copying its bytes once. Working sets are reused every step on every side, so small sizes run from the caches.`;
+const BYTE_MODEL = `Effective GB/s = bytes a fused float32 step must move ÷ median time, with 10⁹ bytes per GB: per parameter, read θ, g and every state slot and write θ and every state slot — sgd 12 B, sgd with momentum 20 B, rmsprop 20 B (no momentum, not centered), adam 28 B, clipByGlobalNorm → adam 32 B (g is read once more for the norm). tfjs moves more than that (it launches several kernels per variable, each reading and writing whole tensors), so its effective GB/s is lower than the traffic it really causes. The copy floor is a plain copy of exactly those bytes (bytes per step ÷ 8 float32 elements, each read once and written once) in the memory where the backend keeps its tensors, timed in the same rounds as the two optimizers: on cpu \`Float32Array.prototype.set\` between two arrays; on wasm the same between two tensors inside the WebAssembly heap (a memmove within \`WebAssembly.Memory\`); on WebGPU \`copyBufferToBuffer\` between two GPU buffers, one command buffer and one queue submit per copy, waited for with \`onSubmittedWorkDone\`. "gradkit ÷ floor" = 1× would be a step as fast as copying its bytes once. Working sets are reused every step on every side, so small sizes run from the caches.`;
 
-const METHOD = `Every sample runs N steps back to back and ends with one \`await data()\` of one element (a slice of the last parameter), which waits for the queued work; ms/step = sample time ÷ N, N chosen so that a sample takes about 25 ms (at least one step). gradkit and tfjs samples alternate (A B, B A, …) after a warm-up, the copy floor in the same rounds; both optimizers get their own parameters with the same initial values and the same gradients every step. Cells show the median and, in parentheses, p10–p90.`;
+const METHOD = `Every sample runs N steps back to back and ends with one \`await data()\` of one element (a slice of the last parameter), which waits for the queued work; ms/step = sample time ÷ N, N chosen from the last warm-up sample so that a sample takes about 25 ms (50 ms on WebGPU; at least one step, at 10M exactly one). gradkit and tfjs samples alternate in a rotating order after a warm-up, the copy floor in the same rounds; both optimizers get their own parameters with the same initial values and the same gradients every step (N(0, 0.01²) per element). tfjs has no clipping optimizer: its side of clipByGlobalNorm → adam is what a tfjs user writes, the global norm and the scaled gradients from tf ops in \`tf.tidy\`, then \`tf.train.adam\`'s \`applyGradients\`. Cells show the median and, in parentheses, p10–p90. The path gradkit's \`Optimizer\` took (\`opt.lastStepPath\`) is shown: \`fused:<kernel>\` or \`reference\` (the transformation's tf ops).`;
+
+const SUBMITS = `On WebGPU the queue submits of one step are counted after the timed rounds: tfjs's pending work is submitted and the queue drained first, then \`device.queue.submit\` of the backend's device is wrapped for the step; work the step leaves recorded for tfjs to submit later is submitted right after it and counts as one more. The most over three steps of each side is shown, gradkit's first and tfjs's in parentheses (tfjs batches up to 15 dispatches per submit).`;
+
+const E2E_METHOD = (e: EndToEndResult) =>
+  `One training step of the gradient lab's MLP, ${e.config.inputs} → ${e.config.depth} × [dense ${e.config.width} → ReLU] → dense ${e.config.classes} (He-normal kernels, zero biases; ${count(e.config.params)} parameters in ${e.config.tensors} tensors), softmax cross-entropy on the logits (\`tf.losses.softmaxCrossEntropy\` on both sides), adam with learning rate 1e-3, minibatch ${e.config.batch} of MNIST-shaped inputs. gradkit builds it from \`@gradkit/nn\` (\`dense\`, \`act('relu')\`, \`sequential\`) and \`@gradkit/initializers\`' \`heNormal\` and trains it with \`Optimizer\` + \`adam\`; tfjs-layers builds \`tf.sequential\` of \`tf.layers.dense\` (\`heNormal\`, which truncates) compiled with \`tf.train.adam\`. Each sample is ${e.config.batchesPerSample} steps over the same ${e.config.batchesPerSample} minibatches (sliced inside the timed region on both sides); the variants alternate in a rotating order after a warm-up, each with its own net. **gradkit step** is what a gradkit user writes, \`valueAndGrad(loss)(net.params)\` then \`opt.step(grads)\`, with no readback per step (the sample ends with one one-element readback); **model.fit** is one \`model.fit(x, y, { batchSize, epochs: 1, shuffle: false })\` over the sample's minibatches (the target's comparison). **gradkit minimize** (\`await opt.minimize(loss)\`) and **trainOnBatch** (\`await model.trainOnBatch(xb, yb)\`) both read the loss back every step. ms per step, samples (images) per second at the median in parentheses.`;
+
+const TARGETS_TEXT =
+  "Issue 6's targets, on this 2-core machine, medians of the same run, 1M+ parameters: cpu ≥ 30× faster than `tf.train.adam` and within 2.5× of the copy floor; wasm ≥ 3× and within 2.5× of the floor; WebGPU (SwiftShader) ≥ 3× and exactly one queue submit per step; end to end, gradkit's training step at least as fast as tfjs-layers `model.fit` on every backend and ≥ 1.3× on cpu. The optimizer targets are checked on the adam rows at 1M and 10M parameters, the submit count on every gradkit row.";
 
 const overheadMethod = (taps: number) =>
   `One training step of the same net (forward, backward, optimizer step, the loss read back, as \`await optimizer.minimize(loss)\`) without monitoring (**plain**), with \`monitorGradients({ every: 1, onReport })\` first in the chain (a step counts until its report was delivered: \`await monitor.flush()\`), and with the gradient lab's pattern (\`withTaps(valueAndGrad(loss))\`, \`GradientMonitor.observe({ grads, params, taps })\` beside a plain \`step\`: dead units, saturation and ∂L/∂h of all ${taps} tapped layer outputs). When the plain step runs a fused kernel, **reference** is the same step with \`{ fused: false }\`: what monitoring would cost if it made the optimizer give up its fused kernel. The path each step took is shown in brackets. The variants alternate step by step in a rotating order, each on its own copy of the net (same seeds), after a warm-up; "overhead" is median(monitored) ÷ median(plain) − 1, "paired" the median over rounds of the per-round ratio.`;
 
-/** `results/README.md`: the machine, the method, and every table. */
+/** `results/README.md`: the machine, the targets, the method, and every table. */
 export function readme(results: readonly BackendResult[], failures: readonly string[] = []): string {
   const first = results[0];
-  const net = first?.overhead[0]?.config;
+  const withOverhead = results.filter((r) => r.overhead.length > 0);
+  const net = withOverhead[0]?.overhead[0]?.config;
+  const withSteps = results.filter((r) => r.optimizerStep.rows.length > 0);
+  const e2e = results.find((r) => r.endToEnd)?.endToEnd;
   const parts = [
     '# gradkit benchmarks',
     '',
@@ -263,42 +415,51 @@ export function readme(results: readonly BackendResult[], failures: readonly str
     machineSection(results),
     ...failures.map((f) => `- ${f}`),
     '',
-    '## Monitoring overhead (issue 5: ≤ 5% of a training step on cpu and wasm)',
+    '## Targets (issue 6)',
     '',
-    net
-      ? `Net: the gradient lab's plain MLP, ${net.inputs} → ${net.depth} × [dense ${net.width} → ReLU] (He-normal) → dense ${net.classes}, ${count(net.params)} parameters in ${net.tensors} tensors, minibatch ${net.batch} of MNIST-shaped inputs (fixed random pixels: the step's cost does not depend on their values), softmax cross-entropy.`
-      : '',
+    TARGETS_TEXT,
     '',
-    overheadMethod(net ? 2 * net.depth + 1 : 0),
-    '',
-    overheadTable(results),
-    '',
-    'Where the extra time goes (ms per step, medians; the statistics alone are `GradientMonitor.observe({ grads, params })` on one step\'s gradients with no training step; "launch" is its synchronous part, which runs the statistics kernel on cpu and wasm and queues the tf ops on WebGPU):',
-    '',
-    profileTable(results),
-    '',
-    ...overheadFindings(results),
-    '',
-    '## Optimizer step: gradkit `Optimizer.step` vs `tf.train.*`',
-    '',
-    METHOD,
-    '',
-    BYTE_MODEL,
+    targetTable(results),
     '',
   ];
-  for (const r of results) {
+  if (withSteps.length > 0) {
+    parts.push('## Optimizer step: gradkit `Optimizer.step` vs `tf.train.*`', '', METHOD, '', BYTE_MODEL, '');
+    if (withSteps.some((r) => r.optimizerStep.rows.some((row) => row.submits))) parts.push(SUBMITS, '');
+    for (const r of withSteps) {
+      parts.push(
+        `### ${r.backendInfo.described}`,
+        '',
+        optimizerTable(r.optimizerStep.rows),
+        '',
+        'The copy floors (same rounds):',
+        '',
+        floorTable(r.optimizerStep.rows),
+        '',
+      );
+      const notes = [...gpuErrorNotes(r.optimizerStep.rows), ...r.notes];
+      if (notes.length > 0) parts.push(...notes.map((n) => `- ${n}`), '');
+    }
+  }
+  if (e2e) parts.push('## End to end: a training step, gradkit vs tfjs-layers', '', E2E_METHOD(e2e), '', endToEndTable(results), '');
+  if (withOverhead.length > 0)
     parts.push(
-      `### ${r.backendInfo.described}`,
+      '## Monitoring overhead (issue 5: ≤ 5% of a training step on cpu and wasm)',
       '',
-      optimizerTable(r.optimizerStep.rows),
+      net
+        ? `Net: the gradient lab's plain MLP, ${net.inputs} → ${net.depth} × [dense ${net.width} → ReLU] (He-normal) → dense ${net.classes}, ${count(net.params)} parameters in ${net.tensors} tensors, minibatch ${net.batch} of MNIST-shaped inputs (fixed random pixels: the step's cost does not depend on their values), softmax cross-entropy.`
+        : '',
       '',
-      'The copy floors (same rounds):',
+      overheadMethod(net ? 2 * net.depth + 1 : 0),
       '',
-      floorTable(r.optimizerStep.rows),
+      overheadTable(withOverhead),
+      '',
+      'Where the extra time goes (ms per step, medians; the statistics alone are `GradientMonitor.observe({ grads, params })` on one step\'s gradients with no training step; "launch" is its synchronous part, which runs the statistics kernel on cpu and wasm and queues the tf ops on WebGPU):',
+      '',
+      profileTable(withOverhead),
+      '',
+      ...overheadFindings(withOverhead),
       '',
     );
-    if (r.notes.length > 0) parts.push(...r.notes.map((n) => `- ${n}`), '');
-  }
   return `${parts
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

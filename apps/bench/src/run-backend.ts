@@ -1,27 +1,42 @@
-// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only overhead|optimizer] [--out dir]`.
+// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead] [--out dir]`.
 // Starts the backend with useBackend, runs its plan, writes <out>/<backend>.json and prints its tables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BackendName, isBackendName, useBackend } from '@gradkit/core';
+import { type BenchmarkName, parseOnly } from './args.js';
+import { benchEndToEnd, type EndToEndResult } from './e2e.js';
 import { describeBackend, machineInfo, sourceInfo } from './machine.js';
 import { benchOptimizerStep } from './optimizer-step.js';
 import { benchMonitoringOverhead, type OverheadResult } from './overhead.js';
 import { fullPlan, quickPlan } from './plan.js';
-import { type BackendResult, FORMAT, floorTable, ms, optimizerTable, overheadTable, pct, profileTable, times } from './report.js';
+import {
+  type BackendResult,
+  endToEndTable,
+  FORMAT,
+  floorTable,
+  ms,
+  optimizerName,
+  optimizerTable,
+  overheadTable,
+  pct,
+  profileTable,
+  targetTable,
+  times,
+} from './report.js';
 
 /** Parsed command line of a backend run. */
 export interface BackendArgs {
   readonly backend: BackendName;
   readonly quick: boolean;
-  /** Run only one of the two benchmarks (the other's results are left empty). */
-  readonly only?: 'overhead' | 'optimizer';
+  /** Run only these benchmarks (the others' results are left empty). */
+  readonly only?: readonly BenchmarkName[];
   readonly out: string;
   readonly command: string;
 }
 
-/** Parses `<backend> [--quick] [--only overhead|optimizer] [--out dir] [--command text]`; throws a message for anything else. */
+/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead] [--out dir] [--command text]`; throws a message for anything else. */
 export function parseBackendArgs(argv: readonly string[], defaultOut: string): BackendArgs {
   let backend: string | undefined;
   let quick = false;
@@ -36,10 +51,9 @@ export function parseBackendArgs(argv: readonly string[], defaultOut: string): B
       if (v === undefined) throw new Error(`${a} needs a value`);
       if (a === '--out') out = v;
       else if (a === '--command') command = v;
-      else if (v === 'overhead' || v === 'optimizer') only = v;
-      else throw new Error(`--only takes 'overhead' or 'optimizer', got '${v}'`);
+      else only = parseOnly(v);
     } else if (!a.startsWith('-') && backend === undefined) backend = a;
-    else throw new Error(`unknown argument '${a}' (usage: run-backend.js <cpu|wasm|webgpu> [--quick] [--only overhead|optimizer] [--out dir])`);
+    else throw new Error(`unknown argument '${a}' (usage: run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead] [--out dir])`);
   }
   if (backend === undefined || !isBackendName(backend)) throw new Error(`name a backend: cpu, wasm or webgpu (got ${backend ?? 'nothing'})`);
   return { backend, quick, ...(only ? { only } : {}), out, command };
@@ -53,10 +67,12 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
   const described = describeBackend(info);
   log(`[${args.backend}] ${described}; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average ${machine.loadAverageAtStart}`);
   const full = args.quick ? quickPlan() : fullPlan(args.backend);
+  const runs = (b: BenchmarkName) => args.only === undefined || args.only.includes(b);
   const plan = {
     ...full,
-    overhead: args.only === 'optimizer' ? [] : full.overhead,
-    optimizerStep: args.only === 'overhead' ? { ...full.optimizerStep, layouts: [] } : full.optimizerStep,
+    overhead: runs('overhead') ? full.overhead : [],
+    optimizerStep: runs('optimizer') ? full.optimizerStep : { ...full.optimizerStep, layouts: [] },
+    endToEnd: runs('e2e') ? full.endToEnd : null,
   };
   const t0 = performance.now();
 
@@ -71,12 +87,22 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     );
   }
 
-  log(`[${args.backend}] optimizer step vs tf.train …`);
+  if ((plan.optimizerStep.layouts?.length ?? 1) > 0) log(`[${args.backend}] optimizer step vs tf.train …`);
   const optimizerStep = await benchOptimizerStep(plan.optimizerStep, (row) =>
     log(
-      `[${args.backend}]   ${row.optimizer.padEnd(8)} ${row.layout.padEnd(10)} gradkit ${ms(row.gradkit.median)} ms (${row.gradkit.path}), tfjs ${ms(row.tfjs.median)} ms: ${times(row.speedup)}; copy floor ${ms(row.floor.ms)} ms`,
+      `[${args.backend}]   ${optimizerName(row.optimizer).padEnd(24)} ${row.layout.padEnd(10)} gradkit ${ms(row.gradkit.median)} ms (${row.gradkit.path}), tfjs ${ms(row.tfjs.median)} ms: ${times(row.speedup)}; copy floor ${ms(row.floor.ms)} ms${row.submits ? `; submits/step ${row.submits.gradkit} (tfjs ${row.submits.tfjs})` : ''}${row.submits?.errors ? ` ⚠ WebGPU rejected work: ${JSON.stringify(row.submits.errors)}` : ''}`,
     ),
   );
+
+  let endToEnd: EndToEndResult | null = null;
+  if (plan.endToEnd) {
+    log(`[${args.backend}] end to end: gradkit vs tfjs-layers …`);
+    endToEnd = await benchEndToEnd(plan.endToEnd);
+    const v = endToEnd.variants;
+    log(
+      `[${args.backend}]   gradkit step ${ms(v['gradkit step'].median)} ms (${endToEnd.path}), model.fit ${ms(v['model.fit'].median)} ms: ${times(endToEnd.speedupOverFit)}; minimize ${ms(v['gradkit minimize'].median)} ms, trainOnBatch ${ms(v.trainOnBatch.median)} ms: ${times(endToEnd.speedupOverTrainOnBatch)}`,
+    );
+  }
 
   const result: BackendResult = {
     format: FORMAT,
@@ -90,20 +116,17 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     overhead,
     optimizerStep,
+    endToEnd,
     notes: plan.notes,
   };
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, `${args.backend}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   log('');
-  log(overheadTable([result]));
-  log('');
-  log(profileTable([result]));
-  log('');
-  log(optimizerTable(optimizerStep.rows));
-  log('');
-  log(floorTable(optimizerStep.rows));
-  log('');
+  if (overhead.length > 0) log(`${overheadTable([result])}\n\n${profileTable([result])}\n`);
+  if (optimizerStep.rows.length > 0) log(`${optimizerTable(optimizerStep.rows)}\n\n${floorTable(optimizerStep.rows)}\n`);
+  if (endToEnd) log(`${endToEndTable([result])}\n`);
+  log(`${targetTable([result])}\n`);
   log(`[${args.backend}] wrote ${file} (${result.seconds.toFixed(0)} s)`);
   return result;
 }

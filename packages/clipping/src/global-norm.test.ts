@@ -31,6 +31,16 @@ describe('globalNorm (optax.tree.norm / PyTorch total norm)', () => {
     tf.dispose([two, inf, g.w, g.b]);
   });
 
+  it('many leaves (60; WebGPU binds at most 8 buffers per kernel): ‖(1, 2, …, 60)‖₂ = √73810, ‖·‖∞ = 60', async () => {
+    const g = Array.from({ length: 60 }, (_, i) => (i % 2 ? tf.scalar(i + 1) : tf.tensor1d([i + 1])));
+    const two = globalNorm(g);
+    const inf = globalNorm(g, Number.POSITIVE_INFINITY);
+    // Σ k² for k = 1..60 = 60·61·121/6 = 73810
+    expect(await read(two)).toBeCloseTo(Math.sqrt(73810), 3);
+    expect(await read(inf)).toBe(60);
+    tf.dispose([two, inf, ...g]);
+  });
+
   for (const ord of [2, Number.POSITIVE_INFINITY] as const) {
     it(`ord ${ord}: matches PyTorch's total norm over a nested tree (0-d, odd lengths, matrices, 4-d)`, async () => {
       const values = grad64(theta0());

@@ -55,11 +55,29 @@ export function gradLeaves(grads: GradTree, params?: ParamTree): tf.Tensor[] {
   });
 }
 
+/**
+ * Σ of same-shaped tensors with `tf.addN` on at most 7 inputs at a time: tfjs-backend-webgpu 4.22's
+ * AddN binds one storage buffer per input and silently returns a wrong sum beyond the 8 that WebGPU
+ * allows by default (the output takes one).
+ */
+export function sumAll(xs: readonly tf.Tensor[]): tf.Tensor {
+  let rest = [...xs];
+  while (rest.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < rest.length; i += 7) {
+      const chunk = rest.slice(i, i + 7);
+      next.push(chunk.length === 1 ? (chunk[0] as tf.Tensor) : tf.addN(chunk));
+    }
+    rest = next;
+  }
+  return rest[0] as tf.Tensor;
+}
+
 /** ‖g‖₂ over every leaf: √(Σ_leaves Σ g²) (optax.tree.norm), a float32 scalar; 0 for no leaves. */
 export function l2Norm(leaves: readonly tf.Tensor[]): tf.Scalar {
   if (leaves.length === 0) return tf.scalar(0);
   const sums = leaves.map((g) => tf.sum(tf.square(g)));
-  return tf.sqrt(sums.length === 1 ? (sums[0] as tf.Tensor) : tf.addN(sums)) as tf.Scalar;
+  return tf.sqrt(sumAll(sums)) as tf.Scalar;
 }
 
 /** ‖g‖∞ over every leaf: max |g| (NaN when any element is NaN, as PyTorch), a float32 scalar; 0 for no leaves. */

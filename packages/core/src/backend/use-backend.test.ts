@@ -56,6 +56,22 @@ describe('useBackend', () => {
   // A missing backend package (the error names the package to install) is tested where it can really
   // be missing: in tests/pack, against core installed alone from its tarball.
 
+  it('a browser that exposes WebGPU without an adapter gets a one-line reason, and the backend stays', async () => {
+    const before = tf.getBackend();
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => null } }, configurable: true, writable: true });
+    try {
+      const error = await useBackend('webgpu').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(/requestAdapter\(\) returned null/);
+      expect((error as Error).message).not.toMatch(/\n\s+at /);
+    } finally {
+      if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+      else Reflect.deleteProperty(globalThis, 'navigator');
+    }
+    expect(tf.getBackend()).toBe(before);
+  });
+
   it('knows its backend names', () => {
     expect(['cpu', 'wasm', 'webgpu'].every(isBackendName)).toBe(true);
     expect(isBackendName('webgl')).toBe(false);

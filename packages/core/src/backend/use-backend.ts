@@ -104,7 +104,9 @@ async function activate(name: BackendName): Promise<void> {
   } finally {
     console.warn = warn;
   }
-  if (!ok) throw new BackendError(name, `backend '${name}' failed to start${failure ? `: ${failure}` : ''}`);
+  // tfjs's warning carries the factory's stack trace: its first line says what failed.
+  const why = failure.split('\n')[0]?.trim();
+  if (!ok) throw new BackendError(name, `backend '${name}' failed to start${why ? `: ${why}` : ''}`);
   await tf.ready();
 }
 
@@ -128,6 +130,12 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
   if (name === 'webgpu') {
     const reason = await installNodeWebGpu();
     if (reason) throw new BackendError(name, reason);
+    const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<unknown> } } }).navigator.gpu;
+    if (!(await gpu.requestAdapter()))
+      throw new BackendError(
+        name,
+        'navigator.gpu.requestAdapter() returned null: WebGPU is exposed but no adapter is available (GPU blocklisted, disabled or busy)',
+      );
     const software = auto && !options.allowSoftwareWebGpu ? await softwareAdapter() : null;
     if (software) throw new BackendError(name, `${software}: slower than wasm, so 'auto' skips it (use 'webgpu' explicitly, or allowSoftwareWebGpu: true)`);
   }

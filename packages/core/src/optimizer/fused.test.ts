@@ -2,7 +2,7 @@ import { currentBackend, expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heavyBall } from '../fixtures/heavy-ball.js';
-import { chain, type GradientTransformation } from '../transform.js';
+import { chain, type GradientTransformation, type StateTree } from '../transform.js';
 import { type FusedKernelArgs, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './fused.js';
 import { Optimizer } from './optimizer.js';
 
@@ -123,6 +123,47 @@ describe('registerFusedKernel and the runner', () => {
     expect(calls).toHaveLength(0);
     // two reference steps of −0.1·g each
     await expectClose(params.w, [0.8, 1.8]);
+    tf.dispose([params.w, g.w]);
+  });
+  it('sees through wrappers: pattern [wrapper, …inner], options, counts and scalars reach the kernel; every count advances', async () => {
+    registerFusedKernel({
+      kernelName: 'GradkitTestGuardedHeavyBall',
+      backendName: currentBackend(),
+      pattern: ['guard', 'heavyBall'],
+      slots: () => [[], ['velocity']],
+      scalars: () => [['flag'], []],
+      kernelFunc: ({ backend, ...args }) => {
+        calls.push(args);
+      },
+    });
+    const guard = (inner: GradientTransformation): GradientTransformation => ({
+      name: 'guard',
+      options: { limit: 3 },
+      inner,
+      hyperParams: () => ({ limit: 3 }),
+      init: (params) => ({ count: 0, flag: tf.scalar(0, 'int32'), inner: inner.init(params) }),
+      update: (grads, state, params) => {
+        const s = state as { count: number; flag: tf.Tensor; inner: StateTree };
+        const r = inner.update(grads, s.inner, params);
+        return { updates: r.updates, state: { count: s.count + 1, flag: tf.clone(s.flag), inner: r.state } };
+      },
+    });
+    const params = { w: tf.variable(tf.tensor1d([1, 2])) };
+    const opt = new Optimizer(params, guard(chain(heavyBall(0.1, 0.9))));
+    const g = { w: tf.tensor1d([1, 1]) };
+    opt.step(g);
+    opt.step(g);
+    expect(opt.lastStepPath).toBe('fused:GradkitTestGuardedHeavyBall');
+    const second = calls[1] as Omit<FusedKernelArgs, 'backend'>;
+    expect(second.options).toEqual([{ limit: 3 }, { learningRate: 0.1, momentum: 0.9 }]);
+    expect(second.hyper[0]).toEqual({ limit: 3 });
+    expect(second.counts).toEqual([1, 1]);
+    expect(second.scalars.map((t) => t.dtype)).toEqual(['int32']);
+    expect(second.slots[0]?.map((t) => t.shape)).toEqual([[2]]);
+    const state = (await opt.saveState()).state;
+    expect([state.count, state['inner.0.count']]).toEqual([2, 2]);
+    opt.dispose();
+    unregisterFusedKernel('GradkitTestGuardedHeavyBall', currentBackend());
     tf.dispose([params.w, g.w]);
   });
 });

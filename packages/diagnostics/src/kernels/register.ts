@@ -1,11 +1,13 @@
 // The statistics kernel for the cpu and wasm backends: one registered tfjs kernel that computes the
 // statistics of every requested tensor in one loop over the backend's own typed array (no copies,
-// one kernel launch per observation) and returns them as one float32 tensor; on webgpu, one compute
-// pass over every tensor (webgpu/stats.ts). Registered at module load, for backend names only: no
-// backend package is imported.
+// one kernel launch per observation) and returns them as one float32 tensor. On wasm the loop is
+// WebAssembly SIMD over tfjs's heap (wasm/stats.wat); on webgpu, one compute pass over every tensor
+// (webgpu/stats.ts). Registered at module load, for backend names only: no backend package is
+// imported.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../stats.js';
 import { statsLoop } from './stats-loop.js';
+import { wasmStats } from './wasm/stats.js';
 import { webgpuStatsKernel } from './webgpu/stats.js';
 
 /** The kernel's name in tfjs's registry. */
@@ -31,13 +33,20 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-function kernelFunc(read: (backend: unknown, t: tf.TensorInfo) => Values, write: (backend: unknown, values: Float32Array) => tf.TensorInfo): tf.KernelFunc {
+/** A backend's faster statistics of one tensor, or undefined where it has none for that tensor. */
+type FastStats = (backend: unknown, t: tf.TensorInfo, profile: Profile, margin: number) => number[] | undefined;
+
+function kernelFunc(
+  read: (backend: unknown, t: tf.TensorInfo) => Values,
+  write: (backend: unknown, values: Float32Array) => tf.TensorInfo,
+  fast?: FastStats,
+): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { profiles, margin } = attrs as unknown as StatsKernelAttrs;
     const out: number[] = [];
     profiles.forEach((profile, i) => {
       const t = (inputs as Record<string, tf.TensorInfo>)[`t${i}`] as tf.TensorInfo;
-      for (const v of statsLoop(read(backend, t), profile, t.shape, margin)) out.push(v);
+      for (const v of fast?.(backend, t, profile, margin) ?? statsLoop(read(backend, t), profile, t.shape, margin)) out.push(v);
     });
     return write(backend, Float32Array.from(out));
   };
@@ -55,6 +64,7 @@ const backends: Record<string, tf.KernelFunc> = {
       (b as WasmBackend).typedArrayFromHeap(output).set(values);
       return output;
     },
+    wasmStats,
   ),
   webgpu: webgpuStatsKernel,
 };

@@ -61,6 +61,23 @@ describe(`fused optimizer rules on ${currentBackend()}`, () => {
     tf.dispose([source, params.w, g.w]);
   });
 
+  it('copy-on-write: two variables made from one tensor, and a clone of a parameter, keep their own values', async () => {
+    const source = tf.tensor1d([1, 2, 3]);
+    const params = { a: tf.variable(source), b: tf.variable(source) };
+    const snapshot = tf.clone(params.a);
+    const opt = new Optimizer(params, adam({ learningRate: 0.1 }));
+    const g = { a: tf.tensor1d([1, -1, 1]), b: tf.tensor1d([-1, 1, 0]) };
+    opt.step(g);
+    expect(opt.lastStepPath).toBe('fused:GradkitAdam');
+    // Adam's first step moves each element by −lr·sign(g) (ε-close)
+    await expectClose(params.a, [0.9, 2.1, 2.9], { rtol: 1e-6 });
+    await expectClose(params.b, [1.1, 1.9, 3], { rtol: 1e-6 });
+    await expectClose(source, [1, 2, 3]);
+    await expectClose(snapshot, [1, 2, 3]);
+    opt.dispose();
+    tf.dispose([source, snapshot, params.a, params.b, g.a, g.b]);
+  });
+
   it('saved state continues exactly on either path (counts advance on the fused path)', async () => {
     const make = () => ({ w: tf.variable(tf.tensor1d(spread(9, 1))) });
     const g = { w: tf.tensor1d(spread(9, 2)) };

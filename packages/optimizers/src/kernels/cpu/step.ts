@@ -26,14 +26,15 @@ function guardStep(values: (t: tf.TensorInfo) => ArrayLike<number> & { [i: numbe
 /**
  * The fused optimizer step on tfjs's cpu backend: loops over the backend's own typed arrays, in
  * place. With a guard or a clip, one read pass over the gradients first (sum of squares as the
- * reference sums them: per tensor, then across tensors in float32; and finiteness), then one update pass.
+ * reference sums them: per tensor, then across tensors in float32; and finiteness), then one update pass
+ * with `apply` (cpu/rules.ts's `applyRule`, or another implementation of the same rules).
  *
  * @example
  * ```ts
  * cpuStep(tf.backend(), { rule: { kind: 'lion', lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0 } }, tensors);
  * ```
  */
-export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors): void {
+export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors, apply = applyRule): void {
   const b = backend as unknown as CpuBackend;
   const values = (x: tf.TensorInfo) => b.data.get(x.dataId).values;
   const floats = (x: tf.TensorInfo) => values(x) as Float32Array;
@@ -56,7 +57,7 @@ export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTens
     if (plan.maxNorm !== undefined && !(norm < f(plan.maxNorm))) clip = { norm, maxNorm: f(plan.maxNorm) };
   }
   for (const [i, p] of t.params.entries()) {
-    applyRule(
+    apply(
       plan.rule,
       floats(p),
       floats(t.grads[i] as tf.TensorInfo),

@@ -1,0 +1,249 @@
+// The training worker: one per run (the page terminates it to stop). Starts the backend with
+// useBackend (falling back in the order the page gives), loads the digits, builds the configuration
+// as gradient-lab does, trains with minibatch steps while a GradientMonitor watches the gradients
+// (with taps: dead units, saturation, ∂L/∂h per layer), and posts losses, accuracies and reports to
+// the page. Every failure becomes an `error` message that says what happened.
+import { Optimizer, useBackend, valueAndGrad, withTaps } from '@gradkit/core';
+import { type ActivationKind, GradientMonitor } from '@gradkit/diagnostics';
+import * as tf from '@tensorflow/tfjs-core';
+import { CLASSES, PIXELS, type PlaygroundConfig } from './config.js';
+import { type Digits, fetchDigits, hostBatches, type Split } from './data.js';
+import { runVerdict } from './fixes.js';
+import { buildModel, buildTransform, crossEntropy } from './model.js';
+import type { FailureKind, StartMessage, WorkerMessage } from './protocol.js';
+
+interface WorkerScope {
+  postMessage(message: WorkerMessage): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<StartMessage>) => void): void;
+  addEventListener(type: 'unhandledrejection', listener: (e: PromiseRejectionEvent) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: WorkerMessage) => scope.postMessage(m);
+
+/** Steps at the start that are always observed (a run that diverges does so early). */
+const EARLY_REPORTS = 5;
+/** Monitor reports over a run, besides the early ones and the last step. */
+const REPORTS = 20;
+/** Test samples used for the accuracy curve (every 4th test digit). */
+const EVAL_STRIDE = 4;
+
+let backendName: string | undefined;
+let currentStep: number | undefined;
+
+const MEMORY =
+  /out of memory|outofmemory|allocation failed|failed to allocate|\boom\b|memory access out of bounds|maximum memory|invalid (typed )?array length|exceeds the max|too large|createBuffer/i;
+
+function fail(kind: FailureKind, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  post({ type: 'error', kind: MEMORY.test(message) ? 'memory' : kind, message, step: currentStep, backend: backendName });
+}
+
+/** How the diagnostics read each tap (as gradient-lab's tapKinds): relu, sigmoid, tanh, else linear. */
+function tapKinds(model: ReturnType<typeof buildModel>, x: tf.Tensor2D): Record<string, ActivationKind> {
+  const { taps } = withTaps(() =>
+    tf.tidy(() => {
+      model.apply(x, { training: false });
+    }),
+  )();
+  const kinds: Record<string, ActivationKind> = {};
+  for (const name of Object.keys(taps)) {
+    const last = name.slice(name.lastIndexOf('.') + 1);
+    kinds[name] = last === 'relu' || last === 'sigmoid' || last === 'tanh' ? last : 'linear';
+  }
+  tf.dispose(taps as unknown as tf.TensorContainer);
+  return kinds;
+}
+
+/** Every `stride`-th sample of a split. */
+function subsample(split: Split, stride: number): Split {
+  const count = Math.ceil(split.count / stride);
+  const images = new Float32Array(count * PIXELS);
+  const labels = new Uint8Array(count);
+  for (let r = 0; r < count; r++) {
+    images.set(split.images.subarray(r * stride * PIXELS, (r * stride + 1) * PIXELS), r * PIXELS);
+    labels[r] = split.labels[r * stride] as number;
+  }
+  return { images, labels, count };
+}
+
+/** Accuracy of `model` on `split` (inference mode, chunks of 500), one readback. */
+async function accuracy(model: ReturnType<typeof buildModel>, split: Split): Promise<number> {
+  model.eval();
+  let correct = tf.scalar(0);
+  try {
+    for (let start = 0; start < split.count; start += 500) {
+      const size = Math.min(500, split.count - start);
+      const next = tf.tidy(() => {
+        const x = tf.tensor2d(split.images.subarray(start * PIXELS, (start + size) * PIXELS), [size, PIXELS]);
+        const labels = tf.tensor1d(split.labels.subarray(start, start + size), 'int32');
+        const hits = tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(model.apply(x, { training: false }), -1), 'int32'), labels), 'float32'));
+        return tf.add(correct, hits) as tf.Scalar;
+      });
+      correct.dispose();
+      correct = next;
+    }
+    return ((await correct.data())[0] as number) / split.count;
+  } finally {
+    correct.dispose();
+    model.train();
+  }
+}
+
+async function train(msg: StartMessage, digits: Digits): Promise<void> {
+  const config: PlaygroundConfig = msg.config;
+  const started = performance.now();
+  let model: ReturnType<typeof buildModel>;
+  let optimizer: Optimizer;
+  try {
+    model = buildModel(config);
+    optimizer = new Optimizer(model.params, buildTransform(config));
+  } catch (e) {
+    fail('config', e);
+    return;
+  }
+  const params = model.params;
+  const evalSplit = subsample(digits.test, EVAL_STRIDE);
+  const probe = tf.tensor2d(digits.train.images.subarray(0, 2 * PIXELS), [2, PIXELS]);
+  const monitor = new GradientMonitor({
+    historyLimit: 10_000,
+    activationKinds: tapKinds(model, probe),
+    onReport: (report) => post({ type: 'report', report }),
+  });
+  probe.dispose();
+  const every = Math.max(1, Math.floor(config.steps / REPORTS));
+  const readEvery = Math.max(1, Math.min(10, Math.round(config.steps / 50)));
+  const evalEvery = Math.max(1, Math.floor(config.steps / 10));
+  const loader = hostBatches(digits.train, config.batch, config.seed);
+  let pending: { step: number; loss: tf.Scalar }[] = [];
+  let diverged = false;
+  let step = 0;
+
+  const flushLosses = async (measureAccuracy: boolean) => {
+    const taken = pending;
+    pending = [];
+    let losses: { step: number; loss: number }[] = [];
+    if (taken.length > 0) {
+      const stacked = tf.stack(taken.map((l) => l.loss));
+      tf.dispose(taken.map((l) => l.loss));
+      const values = await stacked.data();
+      stacked.dispose();
+      losses = taken.map(({ step: s }, i) => ({ step: s, loss: values[i] as number }));
+    }
+    const bad = losses.find((l) => !Number.isFinite(l.loss));
+    if (bad) {
+      diverged = true;
+      post({ type: 'nonfinite', step: bad.step, loss: bad.loss });
+    }
+    const acc = measureAccuracy && !diverged ? await accuracy(model, evalSplit) : undefined;
+    const seconds = (performance.now() - started) / 1000;
+    post({ type: 'progress', step, losses, ...(acc === undefined ? {} : { accuracy: acc }), stepsPerSecond: step / Math.max(seconds, 1e-3) });
+  };
+
+  try {
+    await flushLosses(true);
+    while (step < config.steps && !diverged) {
+      currentStep = step;
+      if (msg.failAt !== undefined && step === msg.failAt)
+        throw new Error(`simulated failure of the ${backendName} backend (the page was opened with ?failAt=${msg.failAt})`);
+      const batch = loader.next().value as { x: Float32Array; y: Float32Array };
+      const size = batch.x.length / PIXELS;
+      const x = tf.tensor2d(batch.x, [size, PIXELS]);
+      const y = tf.tensor2d(batch.y, [size, CLASSES]);
+      const loss = () => crossEntropy(y, model.apply(x, { training: true }));
+      if (step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1) {
+        const {
+          result: { value, grads },
+          taps,
+        } = withTaps(valueAndGrad(loss))(params);
+        monitor.observe({ grads, params, taps, step }).catch(() => undefined); // failures surface in flush()
+        optimizer.step(grads);
+        tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
+        pending.push({ step, loss: value as tf.Scalar });
+      } else {
+        const { value, grads } = valueAndGrad(loss)(params);
+        optimizer.step(grads);
+        tf.dispose(grads as tf.TensorContainer);
+        pending.push({ step, loss: value as tf.Scalar });
+      }
+      tf.dispose([x, y]);
+      step++;
+      if (step % readEvery === 0 || step === config.steps) await flushLosses(step % evalEvery === 0 || step === config.steps);
+    }
+    await monitor.flush();
+    const testAccuracy = diverged ? undefined : await accuracy(model, digits.test);
+    const verdict = runVerdict(
+      monitor.history.map((r) => r.verdict),
+      diverged,
+    );
+    post({ type: 'done', steps: step, verdict, testAccuracy, seconds: (performance.now() - started) / 1000, diverged });
+  } catch (e) {
+    fail('training', e);
+  } finally {
+    tf.dispose(pending.map((l) => l.loss));
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+let cachedDigits: { url: string; digits: Promise<Digits> } | undefined;
+let watchedDevice: unknown;
+
+/** Runs one configuration; a worker may run several, one after the other, on the same backend. */
+async function run(msg: StartMessage): Promise<void> {
+  post({ type: 'status', text: `starting ${msg.backends[0]} and loading the digits…` });
+  currentStep = undefined;
+  const url = new URL('mnist-digits.bin.gz', msg.base).href;
+  if (cachedDigits?.url !== url) {
+    cachedDigits = { url, digits: fetchDigits(url) };
+    cachedDigits.digits.catch(() => {
+      cachedDigits = undefined;
+    });
+  }
+  const digits = cachedDigits.digits;
+  try {
+    const info = await useBackend(msg.backends, {
+      wasmPaths: new URL('tfjs-wasm/', msg.base).href,
+      load: {
+        cpu: () => import('@tensorflow/tfjs-backend-cpu'),
+        wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+        webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+      },
+    });
+    backendName = info.name;
+    post({ type: 'backend', info });
+    // WebGPU reports some failures (device lost, out of memory) as events rather than exceptions.
+    type GpuError = { constructor: { name: string }; message: string };
+    const device = (
+      tf.backend() as unknown as {
+        device?: {
+          lost?: Promise<{ message?: string; reason?: string }>;
+          addEventListener?(type: 'uncapturederror', listener: (e: { error: GpuError }) => void): void;
+        };
+      }
+    ).device;
+    if (device && device !== watchedDevice) {
+      watchedDevice = device;
+      device.lost?.then((lost) => fail('training', new Error(`the WebGPU device was lost (${lost.reason ?? 'unknown reason'}): ${lost.message ?? ''}`)));
+      device.addEventListener?.('uncapturederror', ({ error }) =>
+        fail(error.constructor.name === 'GPUOutOfMemoryError' ? 'memory' : 'training', new Error(`WebGPU ${error.constructor.name}: ${error.message}`)),
+      );
+    }
+  } catch (e) {
+    fail('backend', e);
+    return;
+  }
+  let data: Digits;
+  try {
+    data = await digits;
+  } catch (e) {
+    fail('data', e);
+    return;
+  }
+  post({ type: 'status', text: 'training…' });
+  await train(msg, data);
+}
+
+scope.addEventListener('message', (e) => {
+  if (e.data?.type === 'start') run(e.data).catch((err) => fail('training', err));
+});
+scope.addEventListener('unhandledrejection', (e) => fail('training', e.reason));

@@ -1,0 +1,64 @@
+import { Optimizer } from '@gradkit/core';
+import { expectClose, expectNoLeaks } from '@gradkit/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it, vi } from 'vitest';
+import { adamwNoDecayOnBiases, more, recipe, schedules } from './choosing-an-optimizer.js';
+
+/** A readback per step and shaders compiled on the CPU make these slow on SwiftShader when the machine is busy. */
+const SLOW = 120_000;
+
+// f(θ) = Σ aᵢ(θᵢ − cᵢ)², minimum 0 at θ = c; the bias has its own term.
+const A = tf.tensor1d([0.5, 2, 1]);
+const C = tf.tensor1d([1, -1, 0.5]);
+const loss = (p: { kernel: tf.Variable; bias: tf.Variable }) => tf.add(tf.sum(tf.mul(A, tf.square(tf.sub(p.kernel, C)))), tf.sum(tf.square(tf.sub(p.bias, 2))));
+const fresh = () => ({ kernel: tf.variable(tf.tensor1d([3, 2, -2])), bias: tf.variable(tf.tensor1d([0])) });
+
+describe('guide: choosing an optimizer, schedule and clipping', () => {
+  it('the schedules print what the guide says: 0.05 0.001 0.1 0.05', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const s = schedules();
+    expect(log).toHaveBeenCalledOnce();
+    log.mockRestore();
+    // Hand-worked: cosine at T/2 = 0.1·(1 + cos(π/2))/2; step decay 0.1·0.1² at 600; one-cycle peaks at 0.3·T − 1;
+    // linear warmup from 0 to 0.1 over 100 steps is at 0.05 at step 50.
+    expect(s.cosine?.(500)).toBeCloseTo(0.05, 12);
+    expect(s.steps?.(600)).toBeCloseTo(0.001, 12);
+    expect(s.cycle?.(299)).toBeCloseTo(0.1, 12); // PyTorch: the peak is at step pct_start·T − 1
+    expect(s.warmThenCosine?.(50)).toBeCloseTo(0.05, 12);
+    expect(s.warmThenCosine?.(100)).toBeCloseTo(0.1, 12); // the cosine part starts from its step 0
+  });
+
+  const chains = () => [recipe(200), adamwNoDecayOnBiases(200), ...more()];
+  it.each(chains().map((tx, i) => [i, tx.name]))(
+    'chain %i (%s) of the guide trains the quadratic down, with no tensor leaks',
+    async (i) => {
+      const tx = chains()[i as number]!;
+      const params = fresh();
+      const opt = new Optimizer(params, tx);
+      const first = await opt.minimize(loss);
+      let last = first;
+      await expectNoLeaks(async () => {
+        for (let step = 0; step < 15; step++) last = await opt.minimize(loss);
+      });
+      expect(last).toBeLessThan(first);
+      expect(Number.isFinite(last)).toBe(true);
+      opt.dispose();
+      tf.dispose([params.kernel, params.bias]);
+    },
+    SLOW,
+  );
+
+  it('the masked AdamW decays kernels only: with zero gradients the bias stays, the kernel shrinks by η·λ·θ', async () => {
+    const params = fresh();
+    const opt = new Optimizer(params, adamwNoDecayOnBiases(100));
+    const zero = { kernel: tf.zeros([3]), bias: tf.zeros([1]) };
+    opt.step(zero); // step 0: Adam's update is 0/(0 + ε) = 0; decay λθ = 0.05θ; lr cosine(0) = 1e-3
+    await expectClose(params.bias, [0]);
+    await expectClose(
+      params.kernel,
+      [3, 2, -2].map((t) => t - 1e-3 * 0.05 * t),
+    );
+    opt.dispose();
+    tf.dispose([params.kernel, params.bias, zero.kernel, zero.bias]);
+  });
+});

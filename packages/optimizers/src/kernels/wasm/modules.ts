@@ -1,0 +1,198 @@
+// The fused step's WebAssembly modules (adam.wat, sgd.wat … beside this file, compiled at build time by
+// scripts/wasm/wat.mjs), instantiated once per tfjs-backend-wasm instance against the backend's own
+// WebAssembly.Memory, so that they work on tensors where they lie. Each module is under 1 KB: Chrome
+// allows synchronous compilation of modules up to 4 KB on the main thread, so instantiation is
+// synchronous everywhere; should it throw anyway (an engine that forbids it), the modules are
+// instantiated asynchronously and the steps until then run in JavaScript over the same memory.
+import adamWat from './adam.wat';
+import lionWat from './lion.wat';
+import normWat from './norm.wat';
+import rmspropWat from './rmsprop.wat';
+import sgdWat from './sgd.wat';
+
+/** Which build of the modules runs: f32x4 SIMD or scalar, ordinary or shared (threaded tfjs) memory. */
+export type WasmVariant = 'simd' | 'scalar' | 'simdShared' | 'scalarShared';
+
+/** sgd.wat: `setup(negLr, wd, momentum, 1 − dampening, norm, maxNorm, flags)` then `step(p, g, buf, n)` per parameter. */
+export interface SgdModule {
+  /** The step's hyper-parameters (rounded to float32 by the call) and flags: 1 clip, 2 weight decay, 4 momentum, 8 first step, 16 nesterov. */
+  setup(negLr: number, wd: number, momentum: number, keep: number, norm: number, maxNorm: number, flags: number): void;
+  /** One parameter: byte offsets of θ, g and the momentum buffer (0 without momentum), and its element count. */
+  step(p: number, g: number, buf: number, n: number): void;
+}
+
+/** adam.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, ε, bc2Sqrt, −stepSize, wd, lr·wd, norm, maxNorm, flags)` then `step(p, g, m, v, vMax, n)`. */
+export interface AdamModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 L2 weight decay, 4 decoupled weight decay, 8 amsgrad. */
+  setup(
+    b1: number,
+    b2: number,
+    ob1: number,
+    ob2: number,
+    eps: number,
+    bc2: number,
+    negStep: number,
+    wd: number,
+    lrWd: number,
+    norm: number,
+    maxNorm: number,
+    flags: number,
+  ): void;
+  /** One parameter: byte offsets of θ, g, m, v and vMax (0 without amsgrad), and its element count. */
+  step(p: number, g: number, m: number, v: number, vMax: number, n: number): void;
+}
+
+/** rmsprop.wat: `setup(α, 1 − α, ε, wd, momentum, −lr, norm, maxNorm, flags)` then `step(p, g, squareAvg, gradAvg, buf, n)`. */
+export interface RmspropModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 weight decay, 4 centered, 8 momentum. */
+  setup(alpha: number, oa: number, eps: number, wd: number, momentum: number, negLr: number, norm: number, maxNorm: number, flags: number): void;
+  /** One parameter: byte offsets of θ, g, squareAvg, gradAvg and momentumBuffer (0 for a slot it has not), and its element count. */
+  step(p: number, g: number, sq: number, ga: number, buf: number, n: number): void;
+}
+
+/** lion.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, wd, −lr, norm, maxNorm, flags)` then `step(p, g, m, n)`. */
+export interface LionModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 weight decay. */
+  setup(b1: number, b2: number, ob1: number, ob2: number, wd: number, negLr: number, norm: number, maxNorm: number, flags: number): void;
+  /** One parameter: byte offsets of θ, g and m, and its element count. */
+  step(p: number, g: number, m: number, n: number): void;
+}
+
+/** norm.wat: the read pass (`reset`, `add(g, n)` per gradient, then `total()` and `nonFinite()`). */
+export interface NormModule {
+  /** Starts a step's read pass. */
+  reset(): void;
+  /** Adds one gradient: its byte offset and element count. */
+  add(g: number, n: number): void;
+  /** The float32 sum of squares so far. */
+  total(): number;
+  /** 1 when an element so far was NaN or ±Infinity, else 0. */
+  nonFinite(): number;
+}
+
+/** The fused step's modules, instantiated against one memory. */
+export interface WasmKernels {
+  /** The build that runs. */
+  readonly variant: WasmVariant;
+  /** The memory the modules import (tfjs-backend-wasm's). */
+  readonly memory: WebAssembly.Memory;
+  /** sgd.wat. */
+  readonly sgd: SgdModule;
+  /** adam.wat (Adam and AdamW). */
+  readonly adam: AdamModule;
+  /** rmsprop.wat. */
+  readonly rmsprop: RmspropModule;
+  /** lion.wat. */
+  readonly lion: LionModule;
+  /** norm.wat: the read pass of clipped and guarded steps. */
+  readonly norm: NormModule;
+}
+
+const SOURCES = { sgd: sgdWat, adam: adamWat, rmsprop: rmspropWat, lion: lionWat, norm: normWat } as const;
+
+let simdSupported: boolean | undefined;
+
+/** Whether this engine runs wasm SIMD (checked once, by validating the SIMD build). */
+export function wasmSimdSupported(): boolean {
+  simdSupported ??= WebAssembly.validate(normWat.simd);
+  return simdSupported;
+}
+
+/** The variant that runs against `memory`: SIMD where the engine has it; shared for a SharedArrayBuffer memory. */
+export function chooseVariant(memory: WebAssembly.Memory): WasmVariant {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  return `${wasmSimdSupported() ? 'simd' : 'scalar'}${shared ? 'Shared' : ''}` as WasmVariant;
+}
+
+const exportsOf = (instance: WebAssembly.Instance) => instance.exports as unknown;
+
+/** Compiled modules by their bytes: compiled once, instantiated once per memory. */
+const compiled = new WeakMap<Uint8Array, WebAssembly.Module>();
+function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  let module = compiled.get(bytes);
+  if (!module) {
+    module = new WebAssembly.Module(bytes);
+    compiled.set(bytes, module);
+  }
+  return module;
+}
+
+/** Instantiates every module synchronously against `memory` (variant chosen by `chooseVariant` unless given). */
+export function instantiateKernels(memory: WebAssembly.Memory, variant: WasmVariant = chooseVariant(memory)): WasmKernels {
+  const imports = { env: { memory } };
+  const make = (bytes: Uint8Array<ArrayBuffer>) => exportsOf(new WebAssembly.Instance(compile(bytes), imports));
+  return {
+    variant,
+    memory,
+    sgd: make(SOURCES.sgd[variant]) as SgdModule,
+    adam: make(SOURCES.adam[variant]) as AdamModule,
+    rmsprop: make(SOURCES.rmsprop[variant]) as RmspropModule,
+    lion: make(SOURCES.lion[variant]) as LionModule,
+    norm: make(SOURCES.norm[variant]) as NormModule,
+  };
+}
+
+/** The same, asynchronously (for engines that refuse synchronous compilation). */
+export async function instantiateKernelsAsync(memory: WebAssembly.Memory, variant: WasmVariant = chooseVariant(memory)): Promise<WasmKernels> {
+  const imports = { env: { memory } };
+  const make = async (bytes: Uint8Array<ArrayBuffer>) => exportsOf((await WebAssembly.instantiate(bytes, imports)).instance);
+  const [sgd, adam, rmsprop, lion, norm] = await Promise.all(
+    [SOURCES.sgd, SOURCES.adam, SOURCES.rmsprop, SOURCES.lion, SOURCES.norm].map((s) => make(s[variant])),
+  );
+  return {
+    variant,
+    memory,
+    sgd: sgd as SgdModule,
+    adam: adam as AdamModule,
+    rmsprop: rmsprop as RmspropModule,
+    lion: lion as LionModule,
+    norm: norm as NormModule,
+  };
+}
+
+/** The parts of tfjs-backend-wasm 4.22's Emscripten module that hold its memory. */
+interface EmscriptenModule {
+  /** The threaded build: the shared memory it created and imports. */
+  readonly wasmMemory?: WebAssembly.Memory;
+  /** The other builds: the instance's exports, whose `memory` the module exports. */
+  readonly asm?: { readonly memory?: WebAssembly.Memory };
+  /** Newer Emscripten's name for the exports. */
+  readonly wasmExports?: { readonly memory?: WebAssembly.Memory };
+}
+
+/** tfjs-backend-wasm's `WebAssembly.Memory` (`backend.wasm`: the Emscripten module), or undefined where it cannot be found. */
+export function tfjsWasmMemory(backend: object): WebAssembly.Memory | undefined {
+  const wasm = (backend as { wasm?: EmscriptenModule }).wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory ?? wasm?.wasmExports?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/** Per backend instance: its kernels, a pending asynchronous instantiation, or why there are none. */
+const cache = new WeakMap<object, WasmKernels | Promise<unknown> | Error>();
+
+/**
+ * The kernels for one tfjs-backend-wasm instance (instantiated on first use, then cached), or
+ * undefined while they cannot run yet (asynchronous instantiation under way) or at all: the caller then
+ * steps in JavaScript.
+ */
+export function kernelsFor(backend: object): WasmKernels | undefined {
+  const hit = cache.get(backend);
+  if (hit !== undefined) return hit instanceof Promise || hit instanceof Error ? undefined : hit;
+  const memory = tfjsWasmMemory(backend);
+  if (!memory) {
+    cache.set(backend, new Error("tfjs-backend-wasm's WebAssembly.Memory was not found"));
+    return undefined;
+  }
+  try {
+    const kernels = instantiateKernels(memory);
+    cache.set(backend, kernels);
+    return kernels;
+  } catch {
+    const pending = instantiateKernelsAsync(memory).then(
+      (kernels) => cache.set(backend, kernels),
+      (e: unknown) => cache.set(backend, e instanceof Error ? e : new Error(String(e))),
+    );
+    cache.set(backend, pending);
+    return undefined;
+  }
+}

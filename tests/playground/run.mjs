@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+// End-to-end test of the playground (apps/playground) in a real browser, on cpu, wasm and webgpu.
+//   node tests/playground/run.mjs [--backends cpu,wasm,webgpu] [--screenshots DIR]
+// Screenshots go to tests/playground/screenshots/ (git-ignored) unless --screenshots says otherwise.
+// Builds the app once with its own Vite config (the built @gradkit packages, the MNIST asset, tfjs's
+// .wasm files) into a temp dir, serves it on 127.0.0.1 and drives Debian's Chromium headless through
+// playwright-core (no browser is ever downloaded; WebGPU runs on Chromium's SwiftShader here).
+// For each backend: load the page, train 50 steps of the vanishing configuration (sigmoid, naive init,
+// depth 10), check the verdict, the findings and that every chart drew, screenshot; then press the
+// finding's "apply this fix" (→ ReLU + He init), which trains the healthy configuration: check the
+// controls changed, the verdict, the charts, screenshot. Then, on cpu, bad input: a configuration too
+// big for memory, a backend that fails while training, and a run whose loss becomes NaN must each
+// show a message and leave a working page; and while a long run trains the page keeps rendering
+// frames, and Stop stops it.
+// Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI=true (failure).
+// Env: CHROMIUM_PATH (default /usr/bin/chromium).
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+
+const { values: flags } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,wasm,webgpu' }, screenshots: { type: 'string' } } });
+const BACKENDS = flags.backends.split(',').filter(Boolean);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CI = process.env.CI === 'true';
+const RUN_TIMEOUT_MS = 120_000; // one 50-step run; SwiftShader compiles WebGPU shaders on the CPU
+const TOTAL_TIMEOUT_MS = 420_000;
+// Small enough for SwiftShader on 2 cores, deep enough to vanish: the gradient lab's depth 10.
+const TEST_CONFIG = { depth: 10, width: 32, batch: 32, steps: 50, seed: 1 };
+const ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const app = join(root, 'apps', 'playground');
+const shots = flags.screenshots ? resolve(flags.screenshots) : join(here, 'screenshots');
+const started = performance.now();
+const secs = (t0) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+const watchdog = setTimeout(() => {
+  console.error(`playground: timed out after ${TOTAL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+watchdog.unref();
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.gz': 'application/octet-stream',
+  '.map': 'application/json',
+};
+
+/** A static file server for `dir` on 127.0.0.1 at a random port. */
+async function serve(dir) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
+    const file = join(dir, path || 'index.html');
+    if (!file.startsWith(dir + sep)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+class Failure extends Error {}
+const expect = (ok, message) => {
+  if (!ok) throw new Failure(message);
+};
+
+/** Waits until the page's run leaves `running` (or was refused) and returns the page's state. */
+async function settled(page, runId) {
+  await page.waitForFunction(
+    (id) => {
+      const s = globalThis.__playground;
+      return s && s.runId >= id && ['done', 'failed', 'stopped', 'refused'].includes(s.state);
+    },
+    runId,
+    { timeout: RUN_TIMEOUT_MS, polling: 200 },
+  );
+  return page.evaluate(() => ({
+    ...globalThis.__playground,
+    status: document.getElementById('status').textContent,
+    verdict: document.getElementById('verdict').textContent,
+    final: document.getElementById('verdict').dataset.final,
+    detail: document.getElementById('verdict-detail').textContent,
+    backendStatus: document.getElementById('backend-status').textContent,
+    ranOn: document.getElementById('backend-status').dataset.backend,
+    message: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent,
+    findings: [...document.querySelectorAll('#findings > li')].map((li) => li.dataset.kind ?? ''),
+    fixes: [...document.querySelectorAll('#findings button.fix')].map((b) => b.textContent),
+  }));
+}
+
+/** For each chart: the count of drawn points/bars and of colored (data, not axis or text) pixels. */
+function charts(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#charts canvas')].map((c) => {
+      const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+      let colored = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
+      }
+      return { id: c.id, drawn: Number(c.dataset.drawn ?? 0), colored };
+    }),
+  );
+}
+
+async function checkCharts(page) {
+  const drawn = await charts(page);
+  for (const c of drawn) expect(c.drawn > 0 && c.colored > 40, `${c.id} did not draw (${c.drawn} points/bars, ${c.colored} colored pixels)`);
+  return drawn.map((c) => `${c.id.replace('chart-', '')} ${c.colored}px`).join(', ');
+}
+
+async function screenshot(page, name) {
+  const file = join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return relative(root, file);
+}
+
+const url = (origin, params) => `${origin}/?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+
+/** Opens the page on `backend` with the baseline preset and the test's sizes; returns the page and its errors. */
+async function open(browser, origin, backend, extra = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(url(origin, { backend, preset: 'baseline', ...TEST_CONFIG, ...extra }), { timeout: 30_000 });
+  await page.waitForSelector('#backends[data-ready="true"]', { timeout: 30_000 });
+  return { page, errors };
+}
+
+/** The two runs on one backend. Returns report lines; throws a Failure (or returns a skip). */
+async function backendRuns(browser, origin, backend) {
+  const lines = [];
+  const { page, errors } = await open(browser, origin, backend);
+  try {
+    const support = await page.evaluate((b) => {
+      const label = document.querySelector(`#backend-choices label[data-backend="${b}"]`);
+      return { ok: label?.dataset.supported === 'true', text: label?.textContent ?? '', checked: label?.querySelector('input')?.checked };
+    }, backend);
+    expect(support.checked, `the ${backend} radio button is not selected by ?backend=${backend}`);
+    if (!support.ok) return { skipped: support.text.trim() };
+
+    // 1. The vanishing configuration.
+    let t0 = performance.now();
+    await page.click('#train');
+    let s = await settled(page, 1);
+    expect(s.state === 'done', `vanishing run ended '${s.state}': ${s.status} ${s.message}`);
+    expect(s.ranOn === backend, `asked for ${backend}, trained on ${s.ranOn}: ${s.backendStatus}`);
+    expect(s.verdict === 'vanishing' && s.final === 'true', `vanishing run: verdict '${s.verdict}' (final ${s.final}); ${s.detail}`);
+    expect(s.findings.includes('vanishing'), `vanishing run: no vanishing finding (findings: ${s.findings.join(', ')})`);
+    const fix = s.fixes.find((f) => /ReLU \+ He init/.test(f));
+    expect(fix, `vanishing run: no "apply this fix: ReLU + He init" button (buttons: ${s.fixes.join(' | ')})`);
+    let drew = await checkCharts(page);
+    let shot = await screenshot(page, `${backend}-vanishing`);
+    lines.push(`vanishing: ok, verdict ${s.verdict}; ${s.status}; charts ${drew}; ${secs(t0)} → ${shot}`);
+
+    // 2. Apply the fix: the controls change and the healthy configuration trains.
+    t0 = performance.now();
+    await page.click('#findings button.fix[data-kind="vanishing"]');
+    const controls = await page.evaluate(() => ({
+      activation: document.querySelector('[name="activation"]').value,
+      init: document.querySelector('[name="init"]').value,
+    }));
+    expect(controls.activation === 'relu' && controls.init === 'he', `apply this fix set activation ${controls.activation}, init ${controls.init}`);
+    s = await settled(page, 2);
+    expect(s.state === 'done', `healthy run ended '${s.state}': ${s.status} ${s.message}`);
+    expect(s.ranOn === backend, `healthy run: asked for ${backend}, trained on ${s.ranOn}`);
+    expect(s.verdict === 'healthy' && s.final === 'true', `healthy run (ReLU + He): verdict '${s.verdict}'; ${s.detail}`);
+    drew = await checkCharts(page);
+    shot = await screenshot(page, `${backend}-healthy`);
+    lines.push(`healthy (applied fix): ok, verdict ${s.verdict}; ${s.status}; charts ${drew}; ${secs(t0)} → ${shot}`);
+    expect(errors.length === 0, `page errors: ${errors.join(' | ')}`);
+    return { lines };
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** Bad input on one backend: too big, a failing backend, NaN. Each must leave a message and a usable page. */
+async function badInput(browser, origin, backend) {
+  const lines = [];
+  // Too big: 200 layers of 16384 units.
+  let { page } = await open(browser, origin, backend, { depth: 200, width: 16384 });
+  try {
+    await page.click('#train');
+    const s = await settled(page, 0);
+    expect(s.state === 'refused' && /too big/.test(s.message), `too-big configuration: state '${s.state}', message '${s.message}'`);
+    expect(await page.isEnabled('#train'), 'too-big configuration: the Train button is disabled');
+    lines.push(`too big: ok, refused with "${s.message.slice(0, 70)}…" → ${await screenshot(page, `${backend}-too-big`)}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  // A backend that fails while training (?failAt=3 makes the worker throw as a failing backend would).
+  ({ page } = await open(browser, origin, backend, { failAt: 3 }));
+  try {
+    await page.click('#train');
+    const s = await settled(page, 1);
+    expect(s.state === 'failed' && /failed at step 3/.test(s.message), `failing backend: state '${s.state}', message '${s.message}'`);
+    expect(/Train on/.test(s.message), `failing backend: no "Train on …" button in '${s.message}'`);
+    expect(await charts(page).then((c) => c[0].drawn > 0), 'failing backend: the loss chart lost its points');
+    lines.push(`backend failure: ok, "${s.message.slice(0, 70)}…" → ${await screenshot(page, `${backend}-backend-failure`)}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  // NaN: ReLU + He×2 at learning rate 100 overflows within a few steps.
+  ({ page } = await open(browser, origin, backend, { preset: 'exploding', lr: 100 }));
+  try {
+    await page.click('#train');
+    const s = await settled(page, 1);
+    expect(s.state === 'done' && /became (NaN|-?Infinity)/.test(s.message), `NaN run: state '${s.state}', message '${s.message}'`);
+    expect(['nonfinite', 'exploding'].includes(s.verdict), `NaN run: verdict '${s.verdict}'`);
+    expect(/Apply this fix/.test(s.message), `NaN run: no fix offered in '${s.message}'`);
+    lines.push(`NaN: ok, verdict ${s.verdict}, "${s.message.slice(0, 60)}…" → ${await screenshot(page, `${backend}-nan`)}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  // Responsive while training, and Stop stops: a long run, the page answers, Stop ends it.
+  ({ page } = await open(browser, origin, backend, { preset: 'relu-he', steps: 100000 }));
+  try {
+    await page.click('#train');
+    await page.waitForFunction(() => globalThis.__playground?.step >= 5, null, { timeout: RUN_TIMEOUT_MS, polling: 100 });
+    const latencies = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(document.getElementById('status').textContent))));
+      latencies.push(performance.now() - t0);
+    }
+    const worst = Math.max(...latencies);
+    expect(worst < 1000, `the page took ${Math.round(worst)} ms to render a frame while training`);
+    await page.click('#stop');
+    const s = await settled(page, 1);
+    expect(s.state === 'stopped' && s.step > 0, `Stop: state '${s.state}' at step ${s.step}`);
+    lines.push(`responsive + Stop: ok, a frame within ${Math.round(worst)} ms while training, ${s.status}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  return lines;
+}
+
+/** In a browser without WebGPU, asking for WebGPU trains on WASM and the page says why. */
+async function fallback(origin) {
+  const args = [...ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-features=WebGPU'];
+  const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000, args });
+  try {
+    const { page } = await open(plain, origin, 'webgpu', { steps: 10 });
+    const support = await page.textContent('#backend-choices label[data-backend="webgpu"]');
+    expect(/not available/.test(support), `without WebGPU the backend list says: ${support}`);
+    await page.click('#train');
+    const s = await settled(page, 1);
+    expect(s.state === 'done' && s.ranOn === 'wasm', `without WebGPU: state '${s.state}', trained on ${s.ranOn} ${s.message}`);
+    expect(/Asked for WebGPU; fell back because WebGPU: .+/.test(s.backendStatus), `without WebGPU the page says: ${s.backendStatus}`);
+    return `fallback: ok, "${s.backendStatus.slice(0, 400)}…" → ${await screenshot(page, 'fallback-no-webgpu')}`;
+  } finally {
+    await plain.close().catch(() => {});
+  }
+}
+
+let failed = false;
+let browser;
+let server;
+const out = await mkdtemp(join(tmpdir(), 'gradkit-playground-'));
+try {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (or set CHROMIUM_PATH)`);
+  let t0 = performance.now();
+  await build({
+    root: app,
+    configFile: join(app, 'vite.config.ts'),
+    logLevel: 'warn',
+    cacheDir: join(out, '.vite'),
+    build: { outDir: join(out, 'site'), emptyOutDir: true },
+  });
+  console.log(`playground: vite build ${secs(t0)}`);
+  await mkdir(shots, { recursive: true });
+  server = await serve(join(out, 'site'));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  t0 = performance.now();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    args: ARGS,
+  });
+  console.log(`playground: ${CHROMIUM} ${browser.version()} started in ${secs(t0)}; screenshots in ${relative(process.cwd(), shots) || '.'}`);
+  // One backend at a time: each run trains in a worker, and this machine may have 2 cores.
+  for (const backend of BACKENDS) {
+    t0 = performance.now();
+    try {
+      const r = await backendRuns(browser, origin, backend);
+      if (r.skipped) {
+        if (CI) failed = true;
+        console.log(`playground ${backend}: ${CI ? 'FAILED (CI=true needs WebGPU)' : 'skipped'}: ${r.skipped}`);
+        continue;
+      }
+      console.log(`playground ${backend}: ok (${secs(t0)})\n  ${r.lines.join('\n  ')}`);
+    } catch (e) {
+      failed = true;
+      console.log(`playground ${backend}: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
+    }
+  }
+  t0 = performance.now();
+  try {
+    const lines = await badInput(browser, origin, 'cpu');
+    lines.push(await fallback(origin));
+    console.log(`playground bad input (cpu) and fallback: ok (${secs(t0)})\n  ${lines.join('\n  ')}`);
+  } catch (e) {
+    failed = true;
+    console.log(`playground bad input (cpu) and fallback: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
+  }
+} catch (e) {
+  failed = true;
+  console.error(
+    `playground: FAILED: ${String(e?.message ?? e)
+      .split('\n')
+      .slice(0, 8)
+      .join('\n  ')}`,
+  );
+} finally {
+  await browser?.close().catch(() => {});
+  server?.closeAllConnections();
+  server?.close();
+  await rm(out, { recursive: true, force: true });
+}
+console.log(`playground: ${failed ? 'FAILED' : 'passed'} in ${secs(started)}`);
+process.exit(failed ? 1 : 0);
