@@ -1,13 +1,14 @@
 // The statistics kernel for the cpu and wasm backends: one registered tfjs kernel that computes the
 // statistics of every requested tensor in one loop over the backend's own typed array (no copies,
 // one kernel launch per observation) and returns them as one float32 tensor. On wasm the loop is
-// WebAssembly SIMD over tfjs's heap (wasm/stats.wat). WebGPU takes the
-// tf-ops path (stats.ts). Registered at module load, for backend names only: no backend package is
+// WebAssembly SIMD over tfjs's heap (wasm/stats.wat); on webgpu, one compute pass over every tensor
+// (webgpu/stats.ts). Registered at module load, for backend names only: no backend package is
 // imported.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../stats.js';
 import { statsLoop } from './stats-loop.js';
 import { wasmStats } from './wasm/stats.js';
+import { webgpuStatsKernel } from './webgpu/stats.js';
 
 /** The kernel's name in tfjs's registry. */
 export const STATS_KERNEL = 'GradkitTensorStats';
@@ -65,6 +66,7 @@ const backends: Record<string, tf.KernelFunc> = {
     },
     wasmStats,
   ),
+  webgpu: webgpuStatsKernel,
 };
 
 for (const [backendName, func] of Object.entries(backends)) {

@@ -1,9 +1,9 @@
 // Registers the fused optimizer steps of every backend for every chain shape they implement.
-import { type FusedKernelArgs, registerFusedKernel } from '@gradkit/core';
+import { registerFusedKernel } from '@gradkit/core';
 import { cpuStep } from './cpu/step.js';
 import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports } from './plan.js';
 import { wasmStep } from './wasm/step.js';
-import { sgdWebGpu } from './webgpu/sgd.js';
+import { webgpuStep } from './webgpu/step.js';
 
 /** A backend's fused step and the chains it implements (beyond `ruleSupports`). */
 interface BackendSteps {
@@ -12,23 +12,10 @@ interface BackendSteps {
   readonly implements: (prefix: readonly string[], rule: RuleName, options: object) => boolean;
 }
 
-// TODO(issue 6): wasm and webgpu implement plain SGD only until their full steps land.
-const plainSgdOnly = (prefix: readonly string[], rule: RuleName, options: object) =>
-  prefix.length === 0 && rule === 'sgd' && (options as { momentum: unknown }).momentum === 0;
-const legacy =
-  (kernel: (args: FusedKernelArgs) => void): FusedStep =>
-  (backend, plan, t) =>
-    kernel({
-      backend,
-      params: t.params,
-      grads: t.grads,
-      hyper: [{ learningRate: plan.rule.lr, weightDecay: plan.rule.weightDecay }],
-    } as unknown as FusedKernelArgs);
-
 const BACKENDS: readonly BackendSteps[] = [
   { backendName: 'cpu', step: cpuStep, implements: () => true },
   { backendName: 'wasm', step: wasmStep, implements: () => true },
-  { backendName: 'webgpu', step: legacy(sgdWebGpu), implements: plainSgdOnly },
+  { backendName: 'webgpu', step: webgpuStep, implements: () => true },
 ];
 
 const GUARD_SCALARS = ['notfiniteCount', 'totalNotfinite', 'lastFinite'];
