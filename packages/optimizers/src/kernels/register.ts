@@ -5,18 +5,8 @@ import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots,
 import { wasmStep } from './wasm/step.js';
 import { webgpuStep } from './webgpu/step.js';
 
-/** A backend's fused step and the chains it implements (beyond `ruleSupports`). */
-interface BackendSteps {
-  readonly backendName: string;
-  readonly step: FusedStep;
-  readonly implements: (prefix: readonly string[], rule: RuleName, options: object) => boolean;
-}
-
-const BACKENDS: readonly BackendSteps[] = [
-  { backendName: 'cpu', step: cpuStep, implements: () => true },
-  { backendName: 'wasm', step: wasmStep, implements: () => true },
-  { backendName: 'webgpu', step: webgpuStep, implements: () => true },
-];
+/** Each backend's fused step: every rule, alone, clipped, guarded or both. */
+const STEPS: Readonly<Record<string, FusedStep>> = { cpu: cpuStep, wasm: wasmStep, webgpu: webgpuStep };
 
 const GUARD_SCALARS = ['notfiniteCount', 'totalNotfinite', 'lastFinite'];
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -26,7 +16,7 @@ export function fusedKernelName(prefix: readonly string[], rule: RuleName): stri
   return `Gradkit${prefix.includes('applyIfFinite') ? 'Guarded' : ''}${prefix.includes('clipByGlobalNorm') ? 'Clipped' : ''}${capital(rule)}`;
 }
 
-for (const { backendName, step, implements: has } of BACKENDS) {
+for (const [backendName, step] of Object.entries(STEPS)) {
   for (const rule of RULE_NAMES) {
     for (const prefix of PREFIXES) {
       const at = prefix.length;
@@ -34,7 +24,7 @@ for (const { backendName, step, implements: has } of BACKENDS) {
         kernelName: fusedKernelName(prefix, rule),
         backendName,
         pattern: [...prefix, rule],
-        supports: (options) => ruleSupports(rule, options[at] as object) && has(prefix, rule, options[at] as object),
+        supports: (options) => ruleSupports(rule, options[at] as object),
         slots: (options) => [...prefix.map(() => []), ruleSlots(rule, options[at] as object)],
         scalars: () => prefix.map((p) => (p === 'applyIfFinite' ? GUARD_SCALARS : [])),
         kernelFunc: (args) => {
