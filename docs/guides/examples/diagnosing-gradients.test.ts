@@ -1,5 +1,5 @@
 import { Xoshiro128 } from '@gradkit/core';
-import { currentBackend, expectNoLeaks } from '@gradkit/testing';
+import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { diagnose, he, mlp, naive, trainWatched } from './diagnosing-gradients.js';
