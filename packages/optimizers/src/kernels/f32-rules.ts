@@ -1,14 +1,27 @@
-// The rules of plan.ts rounded to float32 after every operation, in the reference path's order: bit
-// for bit what the wasm modules compute (their oracle in tests, and the wasm step's JavaScript
-// fallback while the modules cannot be instantiated). cpu/rules.ts is the faster float64-per-element
-// variant that the cpu backend runs.
-import { type Clip, clipped } from './cpu/rules.js';
+// The rules of plan.ts in JavaScript, rounded to float32 after every operation in the reference
+// path's order: bit for bit what the wasm modules compute. Their oracle in tests, and the steps'
+// JavaScript fallback where the modules cannot run (and AMSGrad on the cpu backend).
 import type { AdamRule, FusedRule, LionRule, RmspropRule, SgdRule } from './plan.js';
 
 const f = Math.fround;
 
-/** SGD, every operation rounded to float32 (the cpu backend runs this one too: it is bit-identical to the reference). */
-export function sgdF32(r: SgdRule, p: Float32Array, grad: Float32Array, [buf]: Float32Array[], c: Clip | undefined): void {
+/** The global-norm clip applied to each gradient element, or none. */
+export interface Clip {
+  /** ‖g‖ over every gradient, float32. */
+  readonly norm: number;
+  /** clipByGlobalNorm's threshold, float32. */
+  readonly maxNorm: number;
+}
+
+/** `g`, clipped (by the global norm, when `c` is given): float32 `(g / norm) · maxNorm` as the reference's div then mul. */
+const clipped = (g: number, c: Clip | undefined) => (c ? f(f(g / c.norm) * c.maxNorm) : g);
+
+/** AMSGrad's running maximum as tfjs-wasm computes it (and the modules): a NaN v keeps the maximum. */
+// biome-ignore lint/complexity/useMathMinMax: Math.max would return NaN
+const keepOnNaN = (a: number, b: number) => (a < b ? b : a);
+
+/** SGD, every operation rounded to float32 (bit-identical to the reference path). */
+function sgdF32(r: SgdRule, p: Float32Array, grad: Float32Array, [buf]: Float32Array[], c: Clip | undefined): void {
   const negLr = f(-r.lr);
   const wd = f(r.weightDecay);
   const mom = f(r.momentum);
@@ -27,7 +40,7 @@ export function sgdF32(r: SgdRule, p: Float32Array, grad: Float32Array, [buf]: F
   }
 }
 
-function adam(r: AdamRule, p: Float32Array, grad: Float32Array, [m, v, vMax]: Float32Array[], c: Clip | undefined): void {
+function adam(r: AdamRule, p: Float32Array, grad: Float32Array, [m, v, vMax]: Float32Array[], c: Clip | undefined, max: Maximum): void {
   const [b1, b2, ob1, ob2] = [f(r.beta1), f(r.beta2), f(1 - r.beta1), f(1 - r.beta2)];
   const [eps, bc2, negStep, wd, lrWd] = [f(r.epsilon), f(r.bc2Sqrt), f(-r.stepSize), f(r.weightDecay), f(r.lr * r.weightDecay)];
   const l2 = !r.decoupled && wd !== 0;
@@ -43,9 +56,7 @@ function adam(r: AdamRule, p: Float32Array, grad: Float32Array, [m, v, vMax]: Fl
     v[j] = vj;
     let vm = vj;
     if (vMax) {
-      // as tfjs-wasm's maximum (not Math.max): a NaN v keeps the running maximum
-      // biome-ignore lint/complexity/useMathMinMax: Math.max would return NaN
-      vm = (vMax[j] as number) < vj ? vj : (vMax[j] as number);
+      vm = max(vMax[j] as number, vj);
       vMax[j] = vm;
     }
     const den = f(f(f(Math.sqrt(vm)) / bc2) + eps);
@@ -98,9 +109,17 @@ function lion(r: LionRule, p: Float32Array, grad: Float32Array, [m]: Float32Arra
   }
 }
 
-const RULES = { sgd: sgdF32, adam, rmsprop, lion } as const;
+/** AMSGrad's maximum: `Math.max` (tfjs-cpu: NaN wins) or `keepOnNaN` (tfjs-wasm, the modules). */
+type Maximum = (a: number, b: number) => number;
 
-/** Applies `rule` to one parameter in place, every operation rounded to float32 (see the file's head). */
-export function applyRuleF32(rule: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], clip: Clip | undefined): void {
-  (RULES[rule.kind] as (r: FusedRule, ...rest: [Float32Array, Float32Array, Float32Array[], Clip | undefined]) => void)(rule, p, g, slots, clip);
+type Rule = (r: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], c: Clip | undefined, max: Maximum) => void;
+const RULES = { sgd: sgdF32, adam, rmsprop, lion } as unknown as Readonly<Record<FusedRule['kind'], Rule>>;
+
+/**
+ * Applies `rule` to one parameter in place, every operation rounded to float32 (see the file's head).
+ * `max` is AMSGrad's maximum: the default keeps the running maximum where v is NaN, as tfjs-wasm's
+ * `tf.maximum` and the modules do; pass `Math.max` for tfjs-cpu's.
+ */
+export function applyRuleF32(rule: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], clip: Clip | undefined, max: Maximum = keepOnNaN): void {
+  RULES[rule.kind](rule, p, g, slots, clip, max);
 }

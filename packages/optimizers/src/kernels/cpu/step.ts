@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { applyRuleF32, type Clip } from '../f32-rules.js';
 import type { FusedPlan, FusedTensors, GuardTensors } from '../plan.js';
-import { applyRule, type Clip } from './rules.js';
 import { updateInChunks } from './wasm-chunks.js';
 
 /** The part of tfjs's MathBackendCPU used here: its typed arrays by dataId. */
@@ -28,15 +28,16 @@ function guardStep(values: (t: tf.TensorInfo) => ArrayLike<number> & { [i: numbe
  * The fused optimizer step on tfjs's cpu backend: loops over the backend's own typed arrays, in
  * place. With a guard or a clip, one read pass over the gradients first (sum of squares as the
  * reference sums them: per tensor, then across tensors in float32; and finiteness), then one update pass
- * through the WebAssembly SIMD modules chunk by chunk (wasm-chunks.ts), or where they cannot run with
- * cpu/rules.ts's JavaScript loops; `apply` forces one JavaScript implementation of the rules.
+ * through the WebAssembly SIMD modules chunk by chunk (wasm-chunks.ts), or where they cannot run (and
+ * for AMSGrad, whose NaN handling follows tfjs-cpu's `tf.maximum`) with f32-rules.ts's JavaScript
+ * loops; `apply` forces one JavaScript implementation of the rules.
  *
  * @example
  * ```ts
  * cpuStep(tf.backend(), { rule: { kind: 'lion', lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0 } }, tensors);
  * ```
  */
-export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors, apply?: typeof applyRule): void {
+export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors, apply?: typeof applyRuleF32): void {
   const b = backend as unknown as CpuBackend;
   const values = (x: tf.TensorInfo) => b.data.get(x.dataId).values;
   const floats = (x: tf.TensorInfo) => values(x) as Float32Array;
@@ -63,12 +64,8 @@ export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTens
   const slots = t.slots.map((s) => s.map(floats));
   if (!apply && updateInChunks(plan, params, grads, slots, clip)) return;
   for (const [i, p] of params.entries()) {
-    (apply ?? applyRule)(
-      plan.rule,
-      p,
-      grads[i] as Float32Array,
-      slots.map((s) => s[i] as Float32Array),
-      clip,
-    );
+    const own = slots.map((s) => s[i] as Float32Array);
+    if (apply) apply(plan.rule, p, grads[i] as Float32Array, own, clip);
+    else applyRuleF32(plan.rule, p, grads[i] as Float32Array, own, clip, Math.max);
   }
 }
