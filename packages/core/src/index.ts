@@ -4,6 +4,32 @@ export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBacken
 export * from './errors.js';
 export { checkHyper, defineHyperParams, type HyperParam, type HyperParams, type HyperRange, type HyperSpec, resolveHyper, type Schedule } from './hyper.js';
 export type { ApplyOptions, Module } from './module.js';
+export {
+  chooseWasmVariant,
+  tfjsWasmMemory,
+  type WasmBuilds,
+  type WasmVariant,
+  wasmKernelCache,
+  wasmSimdSupported,
+} from './kernels/wasm.js';
+export {
+  GPU_BUFFER_USAGE,
+  GPU_SHADER_STAGE_COMPUTE,
+  type GpuBindGroupEntry,
+  type GpuBinding,
+  type GpuBindingKind,
+  type GpuBuffer,
+  type GpuDevice,
+  type GpuEncoder,
+  type GpuHandle,
+  type GpuPass,
+  type GpuPipeline,
+  getOrCreate,
+  gpuBindGroup,
+  gpuBufferOf,
+  gpuPipeline,
+  type WebGpuBackend,
+} from './kernels/webgpu.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
