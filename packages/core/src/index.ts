@@ -3,7 +3,6 @@ export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from '.
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export * from './errors.js';
 export { checkHyper, defineHyperParams, type HyperParam, type HyperParams, type HyperRange, type HyperSpec, resolveHyper, type Schedule } from './hyper.js';
-export type { ApplyOptions, Module } from './module.js';
 export {
   chooseWasmVariant,
   tfjsWasmMemory,
@@ -30,6 +29,7 @@ export {
   gpuPipeline,
   type WebGpuBackend,
 } from './kernels/webgpu.js';
+export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';

@@ -62,10 +62,10 @@ describe('gpuPipeline', () => {
 describe('gpuBindGroup', () => {
   it('binds buffers in order, with an offset and size only where given', () => {
     const { device, calls } = fakeDevice();
-    const [a, b] = [buffer(64), buffer(512)];
-    gpuBindGroup(device, 'layout', [{ buffer: a }, { buffer: b, offset: 256, size: 16 }]);
+    const [a, b, layout] = [buffer(64), buffer(512), {}];
+    gpuBindGroup(device, layout, [{ buffer: a }, { buffer: b, offset: 256, size: 16 }]);
     expect(calls[0]?.descriptor).toEqual({
-      layout: 'layout',
+      layout,
       entries: [
         { binding: 0, resource: { buffer: a } },
         { binding: 1, resource: { buffer: b, offset: 256, size: 16 } },

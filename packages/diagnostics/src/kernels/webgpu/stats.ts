@@ -3,16 +3,7 @@
 // then one workgroup per tensor reduces its partials into its final row), written into ONE float32
 // tensor that `readStats` reads back once. Same columns and semantics as the cpu/wasm loop
 // (stats-loop.ts), in float32 on the device.
-import {
-  GPU_BUFFER_USAGE,
-  type GpuBuffer,
-  type GpuDevice,
-  getOrCreate,
-  gpuBindGroup,
-  gpuBufferOf,
-  gpuPipeline,
-  type WebGpuBackend,
-} from '@gradkit/core';
+import { GPU_BUFFER_USAGE, type GpuBuffer, type GpuDevice, getOrCreate, gpuBindGroup, gpuBufferOf, gpuPipeline, type WebGpuBackend } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../../stats.js';
 import type { StatsKernelAttrs } from '../register.js';

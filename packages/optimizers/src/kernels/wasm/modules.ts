@@ -4,7 +4,7 @@
 // allows synchronous compilation of modules up to 4 KB on the main thread, so instantiation is
 // synchronous everywhere; should it throw anyway (an engine that forbids it), the modules are
 // instantiated asynchronously and the steps until then run in JavaScript over the same memory.
-import { chooseWasmVariant, type WasmVariant, wasmKernelCache, wasmSimdSupported as validatesSimd } from '@gradkit/core';
+import { chooseWasmVariant, wasmSimdSupported as validatesSimd, type WasmVariant, wasmKernelCache } from '@gradkit/core';
 import adamWat from './adam.wat';
 import lionWat from './lion.wat';
 import normWat from './norm.wat';

@@ -1,7 +1,8 @@
 // WGSL of the fused step: per-gradient partial reductions, one finalize, per-parameter updates.
 // The element-wise rules follow plan.ts in its op order (WGSL may contract a·b + c to an FMA).
-import type { FusedRule } from '../plan.js';
+
 import type { GpuBindingKind } from '@gradkit/core';
+import type { FusedRule } from '../plan.js';
 
 /** Threads per workgroup of every shader here. */
 export const WORKGROUP = 64;
