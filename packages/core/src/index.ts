@@ -3,6 +3,32 @@ export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from '.
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export * from './errors.js';
 export { checkHyper, defineHyperParams, type HyperParam, type HyperParams, type HyperRange, type HyperSpec, resolveHyper, type Schedule } from './hyper.js';
+export {
+  chooseWasmVariant,
+  tfjsWasmMemory,
+  type WasmBuilds,
+  type WasmVariant,
+  wasmKernelCache,
+  wasmSimdSupported,
+} from './kernels/wasm.js';
+export {
+  GPU_BUFFER_USAGE,
+  GPU_SHADER_STAGE_COMPUTE,
+  type GpuBindGroupEntry,
+  type GpuBinding,
+  type GpuBindingKind,
+  type GpuBuffer,
+  type GpuDevice,
+  type GpuEncoder,
+  type GpuHandle,
+  type GpuPass,
+  type GpuPipeline,
+  getOrCreate,
+  gpuBindGroup,
+  gpuBufferOf,
+  gpuPipeline,
+  type WebGpuBackend,
+} from './kernels/webgpu.js';
 export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';

@@ -3,6 +3,7 @@
 // WebAssembly.Memory: it reads each tensor where it lies. The module is about 1.3 KB, under the 4 KB
 // that Chrome compiles synchronously on the main thread; should synchronous instantiation throw
 // anyway, it is instantiated asynchronously and stats-loop.ts serves until then.
+import { chooseWasmVariant, type WasmVariant, wasmKernelCache } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../../stats.js';
 import statsWat from './stats.wat';
@@ -35,59 +36,28 @@ export interface StatsModule {
 
 /** What the statistics need of tfjs-backend-wasm 4.22's BackendWasm. */
 interface WasmBackend {
-  /** The Emscripten module: its memory is `wasmMemory` (threaded build) or the exports' `memory`. */
-  readonly wasm?: { readonly wasmMemory?: WebAssembly.Memory; readonly asm?: { readonly memory?: WebAssembly.Memory } };
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-type Variant = 'simd' | 'scalar' | 'simdShared' | 'scalarShared';
-
-let simd: boolean | undefined;
-
-/** The build that runs against `memory`: SIMD where the engine validates it; shared for a SharedArrayBuffer memory. */
-function variantFor(memory: WebAssembly.Memory): Variant {
-  simd ??= WebAssembly.validate(statsWat.simd);
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  return `${simd ? 'simd' : 'scalar'}${shared ? 'Shared' : ''}` as Variant;
-}
-
 /**
- * Instantiates stats.wat against `memory` (the variant `variantFor` picks unless given); exported for tests.
+ * Instantiates stats.wat against `memory` (the variant `chooseWasmVariant` picks unless given); exported for tests.
  *
  * @example
  * ```ts
  * const stats = instantiateStats(new WebAssembly.Memory({ initial: 1 }), 'scalar');
  * ```
  */
-export function instantiateStats(memory: WebAssembly.Memory, variant: Variant = variantFor(memory)): StatsModule {
+export function instantiateStats(memory: WebAssembly.Memory, variant: WasmVariant = chooseWasmVariant(memory, statsWat)): StatsModule {
   return new WebAssembly.Instance(new WebAssembly.Module(statsWat[variant]), { env: { memory } }).exports as unknown as StatsModule;
 }
 
-const modules = new WeakMap<object, StatsModule | Promise<unknown> | null>();
-
 /** The module for one backend instance (instantiated on first use), or undefined while or where it cannot run. */
-function moduleFor(backend: WasmBackend): StatsModule | undefined {
-  const hit = modules.get(backend);
-  if (hit !== undefined) return hit instanceof Promise || hit === null ? undefined : hit;
-  const memory = backend.wasm?.wasmMemory ?? backend.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) {
-    modules.set(backend, null);
-    return undefined;
-  }
-  try {
-    const m = instantiateStats(memory);
-    modules.set(backend, m);
-    return m;
-  } catch {
-    const pending = WebAssembly.instantiate(statsWat[variantFor(memory)], { env: { memory } }).then(
-      (r) => modules.set(backend, r.instance.exports as unknown as StatsModule),
-      () => modules.set(backend, null),
-    );
-    modules.set(backend, pending);
-    return undefined;
-  }
-}
+const moduleFor: (backend: object) => StatsModule | undefined = wasmKernelCache(
+  (memory) => instantiateStats(memory),
+  async (memory) =>
+    (await WebAssembly.instantiate(statsWat[chooseWasmVariant(memory, statsWat)], { env: { memory } })).instance.exports as unknown as StatsModule,
+);
 
 /**
  * The statistics of one float32 tensor from a module, in `COLUMNS[profile]` order, finished as

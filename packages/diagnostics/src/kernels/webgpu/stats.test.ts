@@ -1,10 +1,10 @@
+import type { WebGpuBackend } from '@gradkit/core';
 import { currentBackend, expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COLUMNS, launchStats, readStats, type StatsRequest } from '../../stats.js';
 import { normals, seeded } from '../../test-support.js';
 import { statsLoop } from '../stats-loop.js';
-import type { WebGpuBackend } from './gpu.js';
 
 // The webgpu statistics kernel on tensors large enough for many workgroups per tensor, against the
 // cpu/wasm loop (stats-loop.ts, float64 sums) run on the same values read back to the host.

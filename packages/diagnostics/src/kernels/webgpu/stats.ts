@@ -3,10 +3,13 @@
 // then one workgroup per tensor reduces its partials into its final row), written into ONE float32
 // tensor that `readStats` reads back once. Same columns and semantics as the cpu/wasm loop
 // (stats-loop.ts), in float32 on the device.
+import { GPU_BUFFER_USAGE, type GpuBuffer, type GpuDevice, getOrCreate, gpuBindGroup, gpuBufferOf, gpuPipeline, type WebGpuBackend } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../../stats.js';
 import type { StatsKernelAttrs } from '../register.js';
-import { bindGroup, bufferOf, cached, type GpuBuffer, type GpuDevice, pipelineOf, USAGE, type WebGpuBackend } from './gpu.js';
+
+/** The GPUBuffer of `t`, named as this kernel in the error when it has none. */
+const bufferOf = (b: WebGpuBackend, t: tf.TensorInfo): GpuBuffer => gpuBufferOf(b, t, 'webgpu statistics kernel');
 
 /** Threads per workgroup. */
 const WORKGROUP = 64;
@@ -187,10 +190,10 @@ export const webgpuStatsKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
     if (profile === 'activation') flags += units;
     columns += WIDTH[profile];
   }
-  const s = cached(scratches, device, () => ({}) as Scratch);
-  s.info = atLeast(device, s.info, info.byteLength, USAGE.STORAGE | USAGE.COPY_DST);
-  s.partials = atLeast(device, s.partials, partials * PARTIAL_BYTES, USAGE.STORAGE);
-  s.flags = atLeast(device, s.flags, flags * 4, USAGE.STORAGE | USAGE.COPY_DST);
+  const s = getOrCreate(scratches, device, () => ({}) as Scratch);
+  s.info = atLeast(device, s.info, info.byteLength, GPU_BUFFER_USAGE.STORAGE | GPU_BUFFER_USAGE.COPY_DST);
+  s.partials = atLeast(device, s.partials, partials * PARTIAL_BYTES, GPU_BUFFER_USAGE.STORAGE);
+  s.flags = atLeast(device, s.flags, flags * 4, GPU_BUFFER_USAGE.STORAGE | GPU_BUFFER_USAGE.COPY_DST);
   const out = b.makeTensorInfo([columns], 'float32');
   const outBuffer = bufferOf(b, out);
   const buffers = tensors.map((t) => bufferOf(b, t));
@@ -201,7 +204,7 @@ export const webgpuStatsKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   const encoder = b.commandEncoder as NonNullable<WebGpuBackend['commandEncoder']>;
   if (flags > 0) encoder.clearBuffer(s.flags, 0, flags * 4);
   const pass = encoder.beginComputePass();
-  const reduce = pipelineOf(device, REDUCE, ['read', 'read', 'write', 'write']);
+  const reduce = gpuPipeline(device, REDUCE, ['read', 'read', 'write', 'write']);
   pass.setPipeline(reduce.pipeline);
   for (const [i, t] of tensors.entries()) {
     const g = groups[i] as number;
@@ -209,7 +212,7 @@ export const webgpuStatsKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
     const n = t.shape.reduce((a, d) => a * d, 1);
     pass.setBindGroup(
       0,
-      bindGroup(device, reduce.layout, [
+      gpuBindGroup(device, reduce.layout, [
         { buffer: buffers[i] as GpuBuffer, size: n * 4 },
         { buffer: s.info, offset: i * INFO_STRIDE, size: INFO_WORDS * 4 },
         { buffer: s.partials },
@@ -218,9 +221,9 @@ export const webgpuStatsKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
     );
     pass.dispatchWorkgroups(g);
   }
-  const finalize = pipelineOf(device, FINALIZE, ['read', 'read', 'read', 'write']);
+  const finalize = gpuPipeline(device, FINALIZE, ['read', 'read', 'read', 'write']);
   pass.setPipeline(finalize.pipeline);
-  pass.setBindGroup(0, bindGroup(device, finalize.layout, [{ buffer: s.info }, { buffer: s.partials }, { buffer: s.flags }, { buffer: outBuffer }]));
+  pass.setBindGroup(0, gpuBindGroup(device, finalize.layout, [{ buffer: s.info }, { buffer: s.partials }, { buffer: s.flags }, { buffer: outBuffer }]));
   pass.dispatchWorkgroups(tensors.length);
   pass.end();
   b.submitQueue();

@@ -1,11 +1,11 @@
-import { Optimizer } from '@gradkit/core';
+import { Optimizer, tfjsWasmMemory, type WasmVariant } from '@gradkit/core';
 import { currentBackend, expectFusedParity, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { adam, rmsprop, sgd } from '../../index.js';
 import { applyRuleF32, type Clip } from '../f32-rules.js';
 import type { FusedRule } from '../plan.js';
-import { chooseVariant, instantiateKernels, tfjsWasmMemory, type WasmKernels, type WasmVariant, wasmSimdSupported } from './modules.js';
+import { chooseVariant, instantiateKernels, type WasmKernels, wasmSimdSupported } from './modules.js';
 import { wasmStep, wasmUpdate } from './step.js';
 
 // The wasm modules on memories of our own (no tfjs needed, so these run in every project), against

@@ -4,14 +4,12 @@
 // allows synchronous compilation of modules up to 4 KB on the main thread, so instantiation is
 // synchronous everywhere; should it throw anyway (an engine that forbids it), the modules are
 // instantiated asynchronously and the steps until then run in JavaScript over the same memory.
+import { chooseWasmVariant, wasmSimdSupported as validatesSimd, type WasmVariant, wasmKernelCache } from '@gradkit/core';
 import adamWat from './adam.wat';
 import lionWat from './lion.wat';
 import normWat from './norm.wat';
 import rmspropWat from './rmsprop.wat';
 import sgdWat from './sgd.wat';
-
-/** Which build of the modules runs: f32x4 SIMD or scalar, ordinary or shared (threaded tfjs) memory. */
-export type WasmVariant = 'simd' | 'scalar' | 'simdShared' | 'scalarShared';
 
 /** sgd.wat: `setup(negLr, wd, momentum, 1 − dampening, norm, maxNorm, flags)` then `step(p, g, buf, n)` per parameter. */
 export interface SgdModule {
@@ -90,19 +88,11 @@ export interface WasmKernels {
 
 const SOURCES = { sgd: sgdWat, adam: adamWat, rmsprop: rmspropWat, lion: lionWat, norm: normWat } as const;
 
-let simdSupported: boolean | undefined;
-
-/** Whether this engine runs wasm SIMD (checked once, by validating the SIMD build). */
-export function wasmSimdSupported(): boolean {
-  simdSupported ??= WebAssembly.validate(normWat.simd);
-  return simdSupported;
-}
+/** Whether this engine runs wasm SIMD (checked once, by validating the SIMD build of norm.wat). */
+export const wasmSimdSupported = (): boolean => validatesSimd(normWat);
 
 /** The variant that runs against `memory`: SIMD where the engine has it; shared for a SharedArrayBuffer memory. */
-export function chooseVariant(memory: WebAssembly.Memory): WasmVariant {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  return `${wasmSimdSupported() ? 'simd' : 'scalar'}${shared ? 'Shared' : ''}` as WasmVariant;
-}
+export const chooseVariant = (memory: WebAssembly.Memory): WasmVariant => chooseWasmVariant(memory, normWat);
 
 const exportsOf = (instance: WebAssembly.Instance) => instance.exports as unknown;
 
@@ -150,49 +140,12 @@ export async function instantiateKernelsAsync(memory: WebAssembly.Memory, varian
   };
 }
 
-/** The parts of tfjs-backend-wasm 4.22's Emscripten module that hold its memory. */
-interface EmscriptenModule {
-  /** The threaded build: the shared memory it created and imports. */
-  readonly wasmMemory?: WebAssembly.Memory;
-  /** The other builds: the instance's exports, whose `memory` the module exports. */
-  readonly asm?: { readonly memory?: WebAssembly.Memory };
-  /** Newer Emscripten's name for the exports. */
-  readonly wasmExports?: { readonly memory?: WebAssembly.Memory };
-}
-
-/** tfjs-backend-wasm's `WebAssembly.Memory` (`backend.wasm`: the Emscripten module), or undefined where it cannot be found. */
-export function tfjsWasmMemory(backend: object): WebAssembly.Memory | undefined {
-  const wasm = (backend as { wasm?: EmscriptenModule }).wasm;
-  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory ?? wasm?.wasmExports?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : undefined;
-}
-
-/** Per backend instance: its kernels, a pending asynchronous instantiation, or why there are none. */
-const cache = new WeakMap<object, WasmKernels | Promise<unknown> | Error>();
-
 /**
  * The kernels for one tfjs-backend-wasm instance (instantiated on first use, then cached), or
  * undefined while they cannot run yet (asynchronous instantiation under way) or at all: the caller then
  * steps in JavaScript.
  */
-export function kernelsFor(backend: object): WasmKernels | undefined {
-  const hit = cache.get(backend);
-  if (hit !== undefined) return hit instanceof Promise || hit instanceof Error ? undefined : hit;
-  const memory = tfjsWasmMemory(backend);
-  if (!memory) {
-    cache.set(backend, new Error("tfjs-backend-wasm's WebAssembly.Memory was not found"));
-    return undefined;
-  }
-  try {
-    const kernels = instantiateKernels(memory);
-    cache.set(backend, kernels);
-    return kernels;
-  } catch {
-    const pending = instantiateKernelsAsync(memory).then(
-      (kernels) => cache.set(backend, kernels),
-      (e: unknown) => cache.set(backend, e instanceof Error ? e : new Error(String(e))),
-    );
-    cache.set(backend, pending);
-    return undefined;
-  }
-}
+export const kernelsFor: (backend: object) => WasmKernels | undefined = wasmKernelCache(
+  (memory) => instantiateKernels(memory),
+  (memory) => instantiateKernelsAsync(memory),
+);

@@ -1,7 +1,8 @@
 // WGSL of the fused step: per-gradient partial reductions, one finalize, per-parameter updates.
 // The element-wise rules follow plan.ts in its op order (WGSL may contract a·b + c to an FMA).
+
+import type { GpuBindingKind } from '@gradkit/core';
 import type { FusedRule } from '../plan.js';
-import type { BindingKind } from './gpu.js';
 
 /** Threads per workgroup of every shader here. */
 export const WORKGROUP = 64;
@@ -41,7 +42,7 @@ const start = (vec: boolean) => (vec ? '0u' : '(n & ~3u)');
 /** A shader and the kinds of its bindings, in binding order. */
 export interface Shader {
   readonly code: string;
-  readonly kinds: readonly BindingKind[];
+  readonly kinds: readonly GpuBindingKind[];
 }
 
 const REDUCE_TREE = `
@@ -104,7 +105,7 @@ export function finalizeShader(clip: boolean, guard: boolean): Shader {
     st.apply = select(0u, 1u, finite || f32(row) > ${c(GUARD_LIMIT)});`
     : 'st.apply = 1u;';
   return {
-    kinds: ['read', 'write', 'uniform', ...((guard ? ['write', 'write', 'write'] : []) as BindingKind[])],
+    kinds: ['read', 'write', 'uniform', ...((guard ? ['write', 'write', 'write'] : []) as GpuBindingKind[])],
     code: `${header(false)}
 @group(0) @binding(0) var<storage, read> partials : array<vec2<u32>>;
 @group(0) @binding(1) var<storage, read_write> st : StepState;

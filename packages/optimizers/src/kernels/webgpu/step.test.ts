@@ -1,10 +1,9 @@
-import { Optimizer } from '@gradkit/core';
+import { Optimizer, type WebGpuBackend } from '@gradkit/core';
 import { currentBackend, expectClose, expectNoLeaks, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adam, sgd } from '../../index.js';
 import type { FusedPlan } from '../plan.js';
-import type { WebGpuBackend } from './gpu.js';
 import { webgpuStep } from './step.js';
 
 // The WebGPU fused step's structure (one submit, no readback, any size) and its decisions on the

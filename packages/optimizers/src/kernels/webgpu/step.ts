@@ -1,20 +1,23 @@
-import { GradkitError } from '@gradkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import type { FusedPlan, FusedTensors } from '../plan.js';
 import {
-  type Binding,
-  bindGroup,
-  bufferOf,
-  cached,
+  GPU_BUFFER_USAGE,
+  type GpuBinding,
   type GpuBuffer,
   type GpuDevice,
   type GpuHandle,
-  type Pipeline,
-  pipelineOf,
-  USAGE,
+  type GpuPipeline,
+  GradkitError,
+  getOrCreate,
+  gpuBindGroup,
+  gpuBufferOf,
+  gpuPipeline,
   type WebGpuBackend,
-} from './gpu.js';
+} from '@gradkit/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { FusedPlan, FusedTensors } from '../plan.js';
 import { finalizeShader, GUARD_LIMIT, HYPER_FLOATS, MAX_NORM, PARTIAL_BYTES, reduceShader, ruleConstants, updateShader, WORKGROUP } from './shaders.js';
+
+/** The GPUBuffer of `t`, named as this kernel in the error when it has none. */
+const bufferOf = (b: WebGpuBackend, t: tf.TensorInfo): GpuBuffer => gpuBufferOf(b, t, 'webgpu fused step');
 
 /** vec4s per thread a reduction workgroup aims at. */
 const REDUCE_PER_THREAD = 8;
@@ -51,10 +54,10 @@ function resourcesOf(device: GpuDevice): Resources {
   let r = resources.get(device);
   if (!r) {
     r = {
-      hyper: device.createBuffer({ size: HYPER_FLOATS * 4, usage: USAGE.UNIFORM | USAGE.COPY_DST }),
-      state: device.createBuffer({ size: 16, usage: USAGE.STORAGE }),
+      hyper: device.createBuffer({ size: HYPER_FLOATS * 4, usage: GPU_BUFFER_USAGE.UNIFORM | GPU_BUFFER_USAGE.COPY_DST }),
+      state: device.createBuffer({ size: 16, usage: GPU_BUFFER_USAGE.STORAGE }),
       constants: new Float32Array(HYPER_FLOATS),
-      scratch: device.createBuffer({ size: 256, usage: USAGE.STORAGE | USAGE.COPY_DST }),
+      scratch: device.createBuffer({ size: 256, usage: GPU_BUFFER_USAGE.STORAGE | GPU_BUFFER_USAGE.COPY_DST }),
       layout: '',
       reduceGroups: new WeakMap(),
       finalizeGroups: new WeakMap(),
@@ -68,16 +71,16 @@ function resourcesOf(device: GpuDevice): Resources {
 const sameBuffers = (a: readonly GpuHandle[], b: readonly GpuHandle[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The update bind group of one parameter, cached by the identity of its buffers. */
-function updateGroup(device: GpuDevice, r: Resources, pipe: Pipeline, bindings: readonly GpuBuffer[], sized: number, bytes: number): GpuHandle {
+function updateGroup(device: GpuDevice, r: Resources, pipe: GpuPipeline, bindings: readonly GpuBuffer[], sized: number, bytes: number): GpuHandle {
   const [p, g, ...rest] = bindings as [GpuBuffer, GpuBuffer, ...GpuBuffer[]];
-  const list = cached(
-    cached(r.updateGroups, p, () => new WeakMap()),
+  const list = getOrCreate(
+    getOrCreate(r.updateGroups, p, () => new WeakMap()),
     g,
     () => [],
   );
   const hit = list.find((e) => e.layout === pipe.layout && sameBuffers(e.key, rest));
   if (hit) return hit.group;
-  const group = bindGroup(
+  const group = gpuBindGroup(
     device,
     pipe.layout,
     bindings.map((buffer, k) => (k < sized ? { buffer, size: bytes } : { buffer })),
@@ -175,7 +178,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
     }
     if (total * PARTIAL_BYTES > r.scratch.size) {
       r.scratch.destroy();
-      r.scratch = device.createBuffer({ size: total * PARTIAL_BYTES, usage: USAGE.STORAGE | USAGE.COPY_DST });
+      r.scratch = device.createBuffer({ size: total * PARTIAL_BYTES, usage: GPU_BUFFER_USAGE.STORAGE | GPU_BUFFER_USAGE.COPY_DST });
       r.reduceGroups = new WeakMap();
       r.finalizeGroups = new WeakMap();
       r.layout = '';
@@ -190,7 +193,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
   const copies: GpuBuffer[] = [];
   for (const item of items) {
     if (!written.has(item.g)) continue;
-    const copy = b.bufferManager.acquireBuffer(item.g.size, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST);
+    const copy = b.bufferManager.acquireBuffer(item.g.size, GPU_BUFFER_USAGE.STORAGE | GPU_BUFFER_USAGE.COPY_SRC | GPU_BUFFER_USAGE.COPY_DST);
     encoder.copyBufferToBuffer(item.g, 0, copy, 0, item.g.size);
     copies.push(copy);
     item.g = copy;
@@ -206,17 +209,17 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
   if (decided) {
     for (const vec of [true, false]) {
       const shader = reduceShader(vec);
-      const reduce = pipelineOf(device, shader.code, shader.kinds);
+      const reduce = gpuPipeline(device, shader.code, shader.kinds);
       let set = false;
       for (const [i, { n, n4, tail, g }] of items.entries()) {
         if (vec ? n4 === 0 : tail === 0) continue;
         const { offset, groups } = regions[i] as Region;
         const bytes = vec ? n4 * 16 : n * 4;
-        const group = cached(
-          cached(r.reduceGroups, g, () => new Map()),
+        const group = getOrCreate(
+          getOrCreate(r.reduceGroups, g, () => new Map()),
           `${vec}:${offset}:${bytes}:${groups}`,
           () =>
-            bindGroup(device, reduce.layout, [
+            gpuBindGroup(device, reduce.layout, [
               { buffer: g, size: bytes },
               { buffer: r.scratch, offset: offset * PARTIAL_BYTES, size: (groups + 1) * PARTIAL_BYTES },
             ]),
@@ -228,13 +231,13 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
       }
     }
     const fin = finalizeShader(plan.maxNorm !== undefined, guard.length > 0);
-    const finalize = pipelineOf(device, fin.code, fin.kinds);
+    const finalize = gpuPipeline(device, fin.code, fin.kinds);
     const anchor = guard[0] ?? r.state;
     const key = [finalize.pipeline, ...guard];
     let fg = r.finalizeGroups.get(anchor);
     if (!fg || !sameBuffers(fg.key, key)) {
-      const bindings: Binding[] = [{ buffer: r.scratch }, { buffer: r.state }, { buffer: r.hyper }, ...guard.map((buffer) => ({ buffer, size: 4 }))];
-      fg = { key, group: bindGroup(device, finalize.layout, bindings) };
+      const bindings: GpuBinding[] = [{ buffer: r.scratch }, { buffer: r.state }, { buffer: r.hyper }, ...guard.map((buffer) => ({ buffer, size: 4 }))];
+      fg = { key, group: gpuBindGroup(device, finalize.layout, bindings) };
       r.finalizeGroups.set(anchor, fg);
     }
     pass.setPipeline(finalize.pipeline);
@@ -243,7 +246,7 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
   }
   for (const vec of [true, false]) {
     const shader = updateShader(plan.rule, decided, vec);
-    const update = pipelineOf(device, shader.code, shader.kinds);
+    const update = gpuPipeline(device, shader.code, shader.kinds);
     let set = false;
     for (const { n, n4, tail, p, g, slots } of items) {
       if (vec ? n4 === 0 : tail === 0) continue;
