@@ -32,6 +32,12 @@ describe(`fused optimizer rules on ${currentBackend()}`, () => {
     });
   }
 
+  it("a parameter longer than the cpu step's 32768-element chunks (70001: two whole chunks and a tail)", async () => {
+    const shapes = [[70001], [3]];
+    expect(await expectFusedParity(() => rmsprop({ learningRate: 0.01, momentum: 0.9 }), { shapes, steps: 2 })).toBe('fused:GradkitRmsprop');
+    expect(await expectFusedParity(() => adamw({ learningRate: 0.01 }), { shapes, steps: 2 })).toBe('fused:GradkitAdamw');
+  });
+
   it('plain sgd: bit-identical to the reference on cpu and wasm (they round op by op like it)', async () => {
     const tolerance = currentBackend() === 'webgpu' ? {} : { rtol: 0, atol: 0 };
     expect(await expectFusedParity(() => sgd({ learningRate: 0.05, weightDecay: 0.01 }), { tolerance })).toBe('fused:GradkitSgd');
