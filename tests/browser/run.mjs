@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Browser check: gradkit's autograd in a Vite production build, on cpu, wasm and webgpu.
+// Browser check: gradkit's autograd and fused optimizer steps in a Vite production build, on cpu, wasm
+// (single-threaded and threaded) and webgpu.
 //   node tests/browser/run.mjs
 // Builds ./app once with Vite (importing the BUILT @gradkit/core and @gradkit/optimizers, as a user's
 // app does), serves it on 127.0.0.1, opens one page per backend in Debian's Chromium (headless, via
@@ -17,6 +18,9 @@ import { chromium } from 'playwright-core';
 import { build } from 'vite';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'];
+// Each backend's page, plus wasm once more from a cross-origin-isolated server: there tfjs loads its
+// threaded SIMD build, whose memory is a SharedArrayBuffer, and gradkit's shared-memory modules run.
+const RUNS = [...BACKENDS.map((backend) => ({ label: backend, backend, isolated: false })), { label: 'wasm threaded', backend: 'wasm', isolated: true }];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI = process.env.CI === 'true';
 const PAGE_TIMEOUT_MS = 60_000; // SwiftShader compiles WebGPU shaders on the CPU: be generous
@@ -59,6 +63,8 @@ const expected = {
   'sgd.w': w.map((v, i) => v - lr * gw[i]),
   'sgd.W': W.flat().map((v, i) => v - lr * gW[i]),
   'sgd.b': b.map((v, i) => v - lr * gb[i]),
+  // adam({ learningRate: 0.1 }), first step: m̂ = g, v̂ = g², so p − lr·g/(|g| + 1e-8)
+  'adam.w': w.map((v, i) => v - (lr * gw[i]) / (Math.abs(gw[i]) + 1e-8)),
 };
 
 /** Every problem with one page's result (empty when all is right). float32: 1e-5 relative. */
@@ -76,6 +82,11 @@ function check(backend, r) {
     });
   }
   if (r.sgd?.stepCount !== 1) problems.push(`Optimizer.stepCount is ${r.sgd?.stepCount} after one step`);
+  for (const [what, path] of [
+    ['sgd', r.sgd?.path],
+    ['adam', r.adam?.path],
+  ])
+    if (!String(path).startsWith('fused:')) problems.push(`${what} took the ${path} path, expected a fused kernel`);
   if (r.leakedTensors !== 0) problems.push(`${r.leakedTensors} tensors leaked`);
   return problems;
 }
@@ -89,15 +100,16 @@ const MIME = {
   '.css': 'text/css',
 };
 
-/** A static file server for `dir` on 127.0.0.1 at a random port. */
-async function serve(dir) {
+/** A static file server for `dir` on 127.0.0.1 at a random port (cross-origin isolated: COOP + COEP headers). */
+async function serve(dir, isolated = false) {
+  const isolation = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
     const file = join(dir, path || 'index.html');
     if (!file.startsWith(dir + sep)) return res.writeHead(403).end();
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation }).end(body);
     } catch {
       res.writeHead(404).end('not found');
     }
@@ -127,6 +139,7 @@ async function runPage(browser, origin, backend) {
 let failed = false;
 let browser;
 let server;
+let isolatedServer;
 const out = await mkdtemp(join(tmpdir(), 'gradkit-browser-'));
 try {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (or set CHROMIUM_PATH)`);
@@ -146,7 +159,8 @@ try {
 
   // 2. Serve it and open one page per backend, all at once, in one headless Chromium.
   server = await serve(join(out, 'site'));
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  isolatedServer = await serve(join(out, 'site'), true);
+  const origins = [server, isolatedServer].map((s) => `http://127.0.0.1:${s.address().port}`);
   t0 = performance.now();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -155,20 +169,22 @@ try {
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   console.log(`browser: ${CHROMIUM} ${browser.version()} started in ${ms(t0)}`);
-  const pages = await Promise.all(BACKENDS.map((backend) => runPage(browser, origin, backend)));
+  const pages = await Promise.all(RUNS.map(({ backend, isolated }) => runPage(browser, origins[isolated ? 1 : 0], backend)));
 
   // 3. Check and report, one line per backend.
-  BACKENDS.forEach((backend, i) => {
+  RUNS.forEach(({ label, backend, isolated }, i) => {
     const { result: r, time } = pages[i];
     if (r.skipped) {
       if (CI) failed = true;
-      console.log(`browser ${backend}: ${CI ? 'FAILED (CI=true needs WebGPU)' : 'skipped'}: ${r.skipped} (${time})`);
+      console.log(`browser ${label}: ${CI ? 'FAILED (CI=true needs WebGPU)' : 'skipped'}: ${r.skipped} (${time})`);
       return;
     }
     const problems = r.error ? [r.error.split('\n').slice(0, 4).join('\n  ')] : check(backend, r);
+    if (isolated && !r.error && !(r.crossOriginIsolated && r.info.threads))
+      problems.push(`expected tfjs's threaded wasm build (crossOriginIsolated ${r.crossOriginIsolated}, threads ${r.info.threads})`);
     if (problems.length) {
       failed = true;
-      console.log(`browser ${backend}: FAILED (${time})\n  ${problems.join('\n  ')}`);
+      console.log(`browser ${label}: FAILED (${time})\n  ${problems.join('\n  ')}`);
       return;
     }
     const a = r.info.adapter;
@@ -178,7 +194,7 @@ try {
         : a
           ? `, adapter ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ')}`
           : '';
-    console.log(`browser ${backend}: ok (${Object.keys(expected).length} gradient/SGD checks, step ${r.sgd.path}${extra}, ${time})`);
+    console.log(`browser ${label}: ok (${Object.keys(expected).length} gradient/optimizer checks, steps ${r.sgd.path} and ${r.adam.path}${extra}, ${time})`);
   });
 } catch (e) {
   failed = true;
@@ -190,8 +206,10 @@ try {
   );
 } finally {
   await browser?.close().catch(() => {});
-  server?.closeAllConnections();
-  server?.close();
+  for (const s of [server, isolatedServer]) {
+    s?.closeAllConnections();
+    s?.close();
+  }
   await rm(out, { recursive: true, force: true });
 }
 console.log(`browser: ${failed ? 'FAILED' : 'passed'} in ${ms(started)}`);

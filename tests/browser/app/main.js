@@ -3,7 +3,7 @@
 // app would, computes gradients of known functions and one SGD step, and reports raw numbers as JSON
 // in window.__result and <pre id="result">; run.mjs compares them with hand-worked values.
 import { Optimizer, useBackend, valueAndGrad } from '@gradkit/core';
-import { sgd } from '@gradkit/optimizers';
+import { adam, sgd } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 
 const backend = new URLSearchParams(location.search).get('backend') ?? 'cpu';
@@ -54,15 +54,23 @@ async function main() {
   const opt = new Optimizer(params, sgd({ learningRate: 0.1 }));
   opt.step({ w: s.grads.w, dense: { W: d.grads.W, b: d.grads.b } });
 
+  // 4. One fused Adam step from zero state: p ← p − lr·g/(|g| + ε) ≈ p − lr·sign(g).
+  const adamParams = { w: tf.variable(w) }; // shares w's buffer, like params.w: copy-on-write keeps both apart
+  const adamOpt = new Optimizer(adamParams, adam({ learningRate: 0.1 }));
+  adamOpt.step({ w: s.grads.w });
+
   const result = {
     backend,
     info,
     sigmoid: { value: await read(s.value), grad: await read(s.grads.w) },
     dense: { value: await read(d.value), dW: await read(d.grads.W), db: await read(d.grads.b) },
     sgd: { path: opt.lastStepPath, stepCount: opt.stepCount, w: await read(params.w), W: await read(params.dense.W), b: await read(params.dense.b) },
+    adam: { path: adamOpt.lastStepPath, w: await read(adamParams.w) },
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
   opt.dispose();
-  tf.dispose([w, x, W0, b0, s, d, params]);
+  adamOpt.dispose();
+  tf.dispose([w, x, W0, b0, s, d, params, adamParams]);
   result.leakedTensors = tf.memory().numTensors - tensorsBefore;
   return result;
 }
