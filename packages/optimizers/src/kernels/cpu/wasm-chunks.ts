@@ -1,6 +1,7 @@
 // The cpu backend's update pass through the same WebAssembly SIMD modules as the wasm backend: the
 // backend's Float32Arrays are copied chunk by chunk into a small memory of our own (a few arrays of
-// 128 KiB, which stay in the core's L2 cache), updated there, and copied back. The copies run at
+// 128 KiB, which stay in the core's L2 cache; small tensors packed side by side), updated there, and
+// copied back. The copies run at
 // memcpy speed and the arithmetic four lanes at a time, about 5× faster than a JavaScript loop (adam,
 // 1M parameters: 1.3 ms against 6.6 ms with float64 JavaScript loops, on a 2-core EPYC); the
 // numbers are those of the wasm backend (every op rounded to float32 in the reference's order).
@@ -24,6 +25,8 @@ interface Scratch {
 }
 
 let scratch: Scratch | Promise<unknown> | null | undefined;
+/** (parameter, first element, offset in the chunk) of every piece packed into the current chunk. */
+const pieces: number[] = [];
 
 function scratchOf(k: WasmKernels): Scratch {
   const infos = Array.from({ length: ARRAYS }, () => ({ dataId: {}, shape: [0], dtype: 'float32' }) as tf.TensorInfo);
@@ -70,20 +73,41 @@ export function updateInChunks(plan: FusedPlan, params: Float32Array[], grads: F
   const [p, g, ...slotInfos] = s.infos as [tf.TensorInfo, tf.TensorInfo, ...tf.TensorInfo[]];
   const tensors = { params: [p], grads: [g], slots: slots.map((_, k) => [slotInfos[k] as tf.TensorInfo]) };
   const norm: readonly [number, number] | undefined = clip ? [clip.norm, clip.maxNorm] : undefined;
-  const base = (k: number) => k * CHUNK;
+  // The rules are element-wise: pieces of several tensors (small ones whole, large ones in pieces)
+  // are packed side by side into one chunk and updated by one call per module.
+  let filled = 0;
+  pieces.length = 0;
+  const flush = () => {
+    for (const t of s.infos) (t.shape as number[])[0] = filled;
+    wasmUpdate(s.k, plan, tensors, s.at, norm);
+    for (let q = 0; q < pieces.length; q += 3) {
+      const [i, from, at] = [pieces[q] as number, pieces[q + 1] as number, pieces[q + 2] as number];
+      const theta = params[i] as Float32Array;
+      const n = Math.min(theta.length - from, CHUNK - at);
+      theta.set(s.heap.subarray(at, at + n), from);
+      for (let k = 0; k < slots.length; k++)
+        ((slots[k] as Float32Array[])[i] as Float32Array).set(s.heap.subarray((2 + k) * CHUNK + at, (2 + k) * CHUNK + at + n), from);
+    }
+    filled = 0;
+    pieces.length = 0;
+  };
   for (const [i, theta] of params.entries()) {
-    const grad = grads[i] as Float32Array;
-    const own = slots.map((a) => a[i] as Float32Array);
-    for (let o = 0; o < theta.length; o += CHUNK) {
-      const end = Math.min(o + CHUNK, theta.length);
-      for (const t of s.infos) (t.shape as number[])[0] = end - o;
-      s.heap.set(theta.subarray(o, end), base(0));
-      s.heap.set(grad.subarray(o, end), base(1));
-      for (const [k, a] of own.entries()) s.heap.set(a.subarray(o, end), base(2 + k));
-      wasmUpdate(s.k, plan, tensors, s.at, norm);
-      theta.set(s.heap.subarray(base(0), base(0) + end - o), o);
-      for (const [k, a] of own.entries()) a.set(s.heap.subarray(base(2 + k), base(2 + k) + end - o), o);
+    for (let from = 0; from < theta.length; ) {
+      const n = Math.min(theta.length - from, CHUNK - filled);
+      const whole = n === theta.length;
+      s.heap.set(whole ? theta : theta.subarray(from, from + n), filled);
+      const grad = grads[i] as Float32Array;
+      s.heap.set(whole ? grad : grad.subarray(from, from + n), CHUNK + filled);
+      for (let k = 0; k < slots.length; k++) {
+        const a = (slots[k] as Float32Array[])[i] as Float32Array;
+        s.heap.set(whole ? a : a.subarray(from, from + n), (2 + k) * CHUNK + filled);
+      }
+      pieces.push(i, from, filled);
+      filled += n;
+      from += n;
+      if (filled === CHUNK) flush();
     }
   }
+  if (filled > 0) flush();
   return true;
 }
