@@ -1,10 +1,10 @@
 // The cpu backend's update pass through the same WebAssembly SIMD modules as the wasm backend: the
 // backend's Float32Arrays are copied chunk by chunk into a small memory of our own (a few arrays of
 // 128 KiB, which stay in the core's L2 cache; small tensors packed side by side), updated there, and
-// copied back. The copies run at
-// memcpy speed and the arithmetic four lanes at a time, about 5× faster than a JavaScript loop (adam,
-// 1M parameters: 1.3 ms against 6.6 ms with float64 JavaScript loops, on a 2-core EPYC); the
-// numbers are those of the wasm backend (every op rounded to float32 in the reference's order).
+// copied back. The copies run at memcpy speed and the arithmetic four lanes at a time, about 5×
+// faster than a JavaScript loop (adam, 1M parameters: 1.3 ms against 6.6 ms with float64 JavaScript
+// loops, on a 2-core EPYC); the numbers are those of the wasm backend (every op rounded to float32
+// in the reference's order).
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Clip } from '../f32-rules.js';
 import type { FusedPlan } from '../plan.js';
