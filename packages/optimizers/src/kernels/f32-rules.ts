@@ -42,7 +42,7 @@ function sgdF32(r: SgdRule, p: Float32Array, grad: Float32Array, [buf]: Float32A
 
 function adam(r: AdamRule, p: Float32Array, grad: Float32Array, [m, v, vMax]: Float32Array[], c: Clip | undefined, max: Maximum): void {
   const [b1, b2, ob1, ob2] = [f(r.beta1), f(r.beta2), f(1 - r.beta1), f(1 - r.beta2)];
-  const [eps, bc2, negStep, wd, lrWd] = [f(r.epsilon), f(r.bc2Sqrt), f(-r.stepSize), f(r.weightDecay), f(r.lr * r.weightDecay)];
+  const [eps, ibc2, negStep, wd, lrWd] = [f(r.epsilon), f(1 / r.bc2Sqrt), f(-r.stepSize), f(r.weightDecay), f(r.lr * r.weightDecay)];
   const l2 = !r.decoupled && wd !== 0;
   const decoupled = r.decoupled && wd !== 0;
   if (!m || !v) throw new Error('adam needs the mu and nu slots');
@@ -59,7 +59,7 @@ function adam(r: AdamRule, p: Float32Array, grad: Float32Array, [m, v, vMax]: Fl
       vm = max(vMax[j] as number, vj);
       vMax[j] = vm;
     }
-    const den = f(f(f(Math.sqrt(vm)) / bc2) + eps);
+    const den = f(f(f(Math.sqrt(vm)) * ibc2) + eps);
     let s = f(f(mj / den) * negStep);
     if (decoupled) s = f(s - f(pj * lrWd));
     p[j] = pj + s;

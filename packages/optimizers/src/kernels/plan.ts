@@ -26,7 +26,9 @@ export interface SgdRule {
 /**
  * Adam / AdamW (PyTorch `torch.optim.Adam`/`AdamW`), per element, float32 per op:
  * `if !decoupled && wd≠0: g = g + p·wd`; `m = m·β₁ + g·(1−β₁)`; `v = v·β₂ + (g·g)·(1−β₂)`;
- * `vm = amsgrad ? max(vMax, v) : v` (and `vMax = vm`); `den = sqrt(vm)/bc2Sqrt + ε`; `s = (m/den)·(−stepSize)`;
+ * `vm = amsgrad ? max(vMax, v) : v` (and `vMax = vm`); `den = sqrt(vm)·ibc2 + ε`, with `ibc2 = 1/bc2Sqrt`
+ * rounded to float32 once per step (one division fewer per element than the reference's
+ * `sqrt(vm)/bc2Sqrt`, within an ulp of it); `s = (m/den)·(−stepSize)`;
  * `if decoupled && wd≠0: s = s − p·(lr·wd)`; `p = p + s`. Slots: `[mu, nu]`, plus `nuMax` with amsgrad.
  */
 export interface AdamRule {

@@ -5,7 +5,8 @@
 ;;   m = m*b1 + g*ob1;  v = v*b2 + (g*g)*ob2;  vm = amsgrad ? (vMax = max(vMax, v)) : v
 ;;   (max as tfjs-backend-wasm's Maximum computes it, vMax < v ? v : vMax: a NaN v keeps vMax, as the
 ;;   reference path does on this backend; cpu's Math.max would give NaN)
-;;   s = (m / (sqrt(vm)/bc2 + eps)) * negStep;  if decoupled: s = s - p*lrWd;  p = p + s
+;;   s = (m / (sqrt(vm)*ibc2 + eps)) * negStep;  if decoupled: s = s - p*lrWd;  p = p + s
+;;   (ibc2 = 1/bc2Sqrt, set once per step: one division fewer per element than sqrt(vm)/bc2Sqrt)
 (module
   (import "env" "memory" @memory)
   (global $b1 (mut f32) (f32.const 0))
@@ -13,7 +14,7 @@
   (global $ob1 (mut f32) (f32.const 0))
   (global $ob2 (mut f32) (f32.const 0))
   (global $eps (mut f32) (f32.const 0))
-  (global $bc2 (mut f32) (f32.const 1))
+  (global $ibc2 (mut f32) (f32.const 1))
   (global $negStep (mut f32) (f32.const 0))
   (global $wd (mut f32) (f32.const 0))
   (global $lrWd (mut f32) (f32.const 0))
@@ -24,13 +25,13 @@
 
   ;; The step's hyper-parameters, once per step (float32: the caller passes Math.fround values).
   (func (export "setup") (param $b1 f32) (param $b2 f32) (param $ob1 f32) (param $ob2 f32) (param $eps f32)
-    (param $bc2 f32) (param $negStep f32) (param $wd f32) (param $lrWd f32) (param $norm f32) (param $maxNorm f32) (param $flags i32)
+    (param $ibc2 f32) (param $negStep f32) (param $wd f32) (param $lrWd f32) (param $norm f32) (param $maxNorm f32) (param $flags i32)
     (global.set $b1 (local.get $b1))
     (global.set $b2 (local.get $b2))
     (global.set $ob1 (local.get $ob1))
     (global.set $ob2 (local.get $ob2))
     (global.set $eps (local.get $eps))
-    (global.set $bc2 (local.get $bc2))
+    (global.set $ibc2 (local.get $ibc2))
     (global.set $negStep (local.get $negStep))
     (global.set $wd (local.get $wd))
     (global.set $lrWd (local.get $lrWd))
@@ -40,7 +41,7 @@
 
 ;;#lanes
   (func $run@ (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $end i32)
-    (local $b1 V) (local $b2 V) (local $ob1 V) (local $ob2 V) (local $eps V) (local $bc2 V) (local $negStep V)
+    (local $b1 V) (local $b2 V) (local $ob1 V) (local $ob2 V) (local $eps V) (local $ibc2 V) (local $negStep V)
     (local $wd V) (local $lrWd V) (local $norm V) (local $maxNorm V)
     (local $clip i32) (local $l2 i32) (local $decoupled i32) (local $amsgrad i32)
     (local $x V) (local $gv V) (local $mv V) (local $vv V) (local $s V)
@@ -50,7 +51,7 @@
     (local.set $ob1 (V.splat (global.get $ob1)))
     (local.set $ob2 (V.splat (global.get $ob2)))
     (local.set $eps (V.splat (global.get $eps)))
-    (local.set $bc2 (V.splat (global.get $bc2)))
+    (local.set $ibc2 (V.splat (global.get $ibc2)))
     (local.set $negStep (V.splat (global.get $negStep)))
     (local.set $wd (V.splat (global.get $wd)))
     (local.set $lrWd (V.splat (global.get $lrWd)))
@@ -76,7 +77,7 @@
           (V.store (local.get $vmax) (local.get $vv))
           (local.set $vmax (i32.add (local.get $vmax) (i32.const V.bytes)))))
       (local.set $s
-        (V.mul (V.div (local.get $mv) (V.add (V.div (V.sqrt (local.get $vv)) (local.get $bc2)) (local.get $eps))) (local.get $negStep)))
+        (V.mul (V.div (local.get $mv) (V.add (V.mul (V.sqrt (local.get $vv)) (local.get $ibc2)) (local.get $eps))) (local.get $negStep)))
       (if (local.get $decoupled) (then (local.set $s (V.sub (local.get $s) (V.mul (local.get $x) (local.get $lrWd))))))
       (V.store (local.get $p) (V.add (local.get $x) (local.get $s)))
       (local.set $p (i32.add (local.get $p) (i32.const V.bytes)))

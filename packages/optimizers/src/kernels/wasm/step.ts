@@ -83,7 +83,20 @@ export function wasmUpdate(
       const wd = f(r.weightDecay) !== 0;
       const amsgrad = t.slots.length > 2;
       const flags = clipped | (!r.decoupled && wd ? 2 : 0) | (r.decoupled && wd ? 4 : 0) | (amsgrad ? 8 : 0);
-      k.adam.setup(r.beta1, r.beta2, 1 - r.beta1, 1 - r.beta2, r.epsilon, r.bc2Sqrt, -r.stepSize, r.weightDecay, r.lr * r.weightDecay, norm, maxNorm, flags);
+      k.adam.setup(
+        r.beta1,
+        r.beta2,
+        1 - r.beta1,
+        1 - r.beta2,
+        r.epsilon,
+        1 / r.bc2Sqrt,
+        -r.stepSize,
+        r.weightDecay,
+        r.lr * r.weightDecay,
+        norm,
+        maxNorm,
+        flags,
+      );
       for (let i = 0; i < n; i++) {
         const p = t.params[i] as tf.TensorInfo;
         k.adam.step(at(p), grad(i), slot(0, i), slot(1, i), slot(2, i), size(p));

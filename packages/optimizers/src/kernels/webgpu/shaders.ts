@@ -165,7 +165,7 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
       };
     }
     case 'adam': {
-      // k0 β₁, k1 β₂, k2 1−β₁, k3 1−β₂, k4 ε, k5 bc2Sqrt, k6 −stepSize, k7 wd, k8 lr·wd
+      // k0 β₁, k1 β₂, k2 1−β₁, k3 1−β₂, k4 ε, k5 1/bc2Sqrt, k6 −stepSize, k7 wd, k8 lr·wd
       const wd = nz(rule.weightDecay);
       return {
         slots: rule.amsgrad ? ['m', 'v', 'vMax'] : ['m', 'v'],
@@ -182,7 +182,7 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
     vMax[i] = vm;`
         : 'let vm = vj;'
     }
-    let den = sqrt(vm) / ${k(5)} + ${k(4)};
+    let den = sqrt(vm) * ${k(5)} + ${k(4)};
     var s = (mj / den) * ${k(6)};
     ${rule.decoupled && wd ? `s = s - pj * ${k(8)};` : ''}
     p[i] = pj + s;`,
@@ -234,7 +234,17 @@ export function ruleConstants(rule: FusedRule): number[] {
     case 'sgd':
       return [-rule.lr, rule.weightDecay, rule.momentum, 1 - rule.dampening];
     case 'adam':
-      return [rule.beta1, rule.beta2, 1 - rule.beta1, 1 - rule.beta2, rule.epsilon, rule.bc2Sqrt, -rule.stepSize, rule.weightDecay, rule.lr * rule.weightDecay];
+      return [
+        rule.beta1,
+        rule.beta2,
+        1 - rule.beta1,
+        1 - rule.beta2,
+        rule.epsilon,
+        1 / rule.bc2Sqrt,
+        -rule.stepSize,
+        rule.weightDecay,
+        rule.lr * rule.weightDecay,
+      ];
     case 'rmsprop':
       return [rule.alpha, 1 - rule.alpha, rule.epsilon, rule.weightDecay, rule.momentum, -rule.lr];
     case 'lion':
