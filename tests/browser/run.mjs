@@ -7,21 +7,18 @@
 // playwright-core; no browser is ever downloaded), and checks every number against hand-worked values.
 // Without a WebGPU adapter the webgpu page is skipped with the reason, except under CI=true (failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
+import { CHROMIUM, closeAll, failureLine, launchChromium, originOf, serve } from '../support/chromium.mjs';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'];
 // Each backend's page, plus wasm once more from a cross-origin-isolated server: there tfjs loads its
 // threaded SIMD build, whose memory is a SharedArrayBuffer, and gradkit's shared-memory modules run.
 const RUNS = [...BACKENDS.map((backend) => ({ label: backend, backend, isolated: false })), { label: 'wasm threaded', backend: 'wasm', isolated: true }];
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI = process.env.CI === 'true';
 const PAGE_TIMEOUT_MS = 60_000; // SwiftShader compiles WebGPU shaders on the CPU: be generous
 const TOTAL_TIMEOUT_MS = 180_000;
@@ -92,31 +89,7 @@ function check(backend, r) {
 }
 
 // ---- build, serve, browse ------------------------------------------------------------------------
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-  '.css': 'text/css',
-};
-
-/** A static file server for `dir` on 127.0.0.1 at a random port (cross-origin isolated: COOP + COEP headers). */
-async function serve(dir, isolated = false) {
-  const isolation = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
-    const file = join(dir, path || 'index.html');
-    if (!file.startsWith(dir + sep)) return res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation }).end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  return server;
-}
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /** Opens the app for one backend and returns the page's result (or an error), with its time. */
 async function runPage(browser, origin, backend) {
@@ -142,7 +115,6 @@ let server;
 let isolatedServer;
 const out = await mkdtemp(join(tmpdir(), 'gradkit-browser-'));
 try {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (or set CHROMIUM_PATH)`);
   // 1. One production build of the app, into a temp dir (Vite's cache too: nothing is written to the repo).
   let t0 = performance.now();
   await build({
@@ -159,15 +131,10 @@ try {
 
   // 2. Serve it and open one page per backend, all at once, in one headless Chromium.
   server = await serve(join(out, 'site'));
-  isolatedServer = await serve(join(out, 'site'), true);
-  const origins = [server, isolatedServer].map((s) => `http://127.0.0.1:${s.address().port}`);
+  isolatedServer = await serve(join(out, 'site'), ISOLATION);
+  const origins = [server, isolatedServer].map(originOf);
   t0 = performance.now();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   console.log(`browser: ${CHROMIUM} ${browser.version()} started in ${ms(t0)}`);
   const pages = await Promise.all(RUNS.map(({ backend, isolated }) => runPage(browser, origins[isolated ? 1 : 0], backend)));
 
@@ -198,18 +165,9 @@ try {
   });
 } catch (e) {
   failed = true;
-  console.error(
-    `browser: FAILED: ${String(e?.message ?? e)
-      .split('\n')
-      .slice(0, 8)
-      .join('\n  ')}`,
-  );
+  console.error(failureLine('browser', e));
 } finally {
-  await browser?.close().catch(() => {});
-  for (const s of [server, isolatedServer]) {
-    s?.closeAllConnections();
-    s?.close();
-  }
+  await closeAll(browser, [server, isolatedServer]);
   await rm(out, { recursive: true, force: true });
 }
 console.log(`browser: ${failed ? 'FAILED' : 'passed'} in ${ms(started)}`);

@@ -14,25 +14,21 @@
 // frames, and Stop stops it.
 // Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI=true (failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS, closeAll, failureLine, launchChromium, originOf, serve } from '../support/chromium.mjs';
 
 const { values: flags } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,wasm,webgpu' }, screenshots: { type: 'string' } } });
 const BACKENDS = flags.backends.split(',').filter(Boolean);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI = process.env.CI === 'true';
 const RUN_TIMEOUT_MS = 120_000; // one 50-step run; SwiftShader compiles WebGPU shaders on the CPU
 const TOTAL_TIMEOUT_MS = 420_000;
 // Small enough for SwiftShader on 2 cores, deep enough to vanish: the gradient lab's depth 10.
 const TEST_CONFIG = { depth: 10, width: 32, batch: 32, steps: 50, seed: 1 };
-const ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const app = join(root, 'apps', 'playground');
@@ -45,32 +41,6 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, TOTAL_TIMEOUT_MS);
 watchdog.unref();
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.gz': 'application/octet-stream',
-  '.map': 'application/json',
-};
-
-/** A static file server for `dir` on 127.0.0.1 at a random port. */
-async function serve(dir) {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
-    const file = join(dir, path || 'index.html');
-    if (!file.startsWith(dir + sep)) return res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  return server;
-}
 
 class Failure extends Error {}
 const expect = (ok, message) => {
@@ -252,8 +222,7 @@ async function badInput(browser, origin, backend) {
 
 /** In a browser without WebGPU, asking for WebGPU trains on WASM and the page says why. */
 async function fallback(origin) {
-  const args = [...ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-features=WebGPU'];
-  const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000, args });
+  const plain = await launchChromium([...CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-features=WebGPU']);
   try {
     const { page } = await open(plain, origin, 'webgpu', { steps: 10 });
     const support = await page.textContent('#backend-choices label[data-backend="webgpu"]');
@@ -273,7 +242,6 @@ let browser;
 let server;
 const out = await mkdtemp(join(tmpdir(), 'gradkit-playground-'));
 try {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (or set CHROMIUM_PATH)`);
   let t0 = performance.now();
   await build({
     root: app,
@@ -285,14 +253,9 @@ try {
   console.log(`playground: vite build ${secs(t0)}`);
   await mkdir(shots, { recursive: true });
   server = await serve(join(out, 'site'));
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  const origin = originOf(server);
   t0 = performance.now();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: ARGS,
-  });
+  browser = await launchChromium();
   console.log(`playground: ${CHROMIUM} ${browser.version()} started in ${secs(t0)}; screenshots in ${relative(process.cwd(), shots) || '.'}`);
   // One backend at a time: each run trains in a worker, and this machine may have 2 cores.
   for (const backend of BACKENDS) {
@@ -321,16 +284,9 @@ try {
   }
 } catch (e) {
   failed = true;
-  console.error(
-    `playground: FAILED: ${String(e?.message ?? e)
-      .split('\n')
-      .slice(0, 8)
-      .join('\n  ')}`,
-  );
+  console.error(failureLine('playground', e));
 } finally {
-  await browser?.close().catch(() => {});
-  server?.closeAllConnections();
-  server?.close();
+  await closeAll(browser, [server]);
   await rm(out, { recursive: true, force: true });
 }
 console.log(`playground: ${failed ? 'FAILED' : 'passed'} in ${secs(started)}`);
