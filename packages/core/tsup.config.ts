@@ -1,15 +1,9 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.package.mjs';
 import { tfjsGradientsEsbuildPlugin } from './build/tfjs-gradients.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'webgpu'],
+// tfjs-core's gradient configs are bundled in (build/tfjs-gradients.mjs); the backends and Dawn stay imports.
+export default packageConfig({
+  external: [/^@tensorflow\/tfjs-backend-/, 'webgpu'],
   noExternal: [/register_all_gradients/],
   esbuildPlugins: [tfjsGradientsEsbuildPlugin()],
 });
