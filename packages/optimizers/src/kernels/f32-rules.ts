@@ -1,6 +1,6 @@
 // The rules of plan.ts in JavaScript, rounded to float32 after every operation in the reference
 // path's order: bit for bit what the wasm modules compute. Their oracle in tests, and the steps'
-// JavaScript fallback where the modules cannot run (and AMSGrad on the cpu backend).
+// JavaScript fallback where the modules cannot run.
 import type { AdamRule, FusedRule, LionRule, RmspropRule, SgdRule } from './plan.js';
 
 const f = Math.fround;
@@ -16,7 +16,7 @@ export interface Clip {
 /** `g`, clipped (by the global norm, when `c` is given): float32 `(g / norm) · maxNorm` as the reference's div then mul. */
 const clipped = (g: number, c: Clip | undefined) => (c ? f(f(g / c.norm) * c.maxNorm) : g);
 
-/** AMSGrad's running maximum as tfjs-wasm computes it (and the modules): a NaN v keeps the maximum. */
+/** AMSGrad's running maximum as tfjs-wasm computes it (and the modules by default): a NaN v keeps the maximum. */
 // biome-ignore lint/complexity/useMathMinMax: Math.max would return NaN
 const keepOnNaN = (a: number, b: number) => (a < b ? b : a);
 
@@ -109,7 +109,7 @@ function lion(r: LionRule, p: Float32Array, grad: Float32Array, [m]: Float32Arra
   }
 }
 
-/** AMSGrad's maximum: `Math.max` (tfjs-cpu: NaN wins) or `keepOnNaN` (tfjs-wasm, the modules). */
+/** AMSGrad's maximum: `Math.max` (tfjs-cpu: NaN wins) or `keepOnNaN` (tfjs-wasm). */
 type Maximum = (a: number, b: number) => number;
 
 type Rule = (r: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], c: Clip | undefined, max: Maximum) => void;

@@ -28,9 +28,9 @@ function guardStep(values: (t: tf.TensorInfo) => ArrayLike<number> & { [i: numbe
  * The fused optimizer step on tfjs's cpu backend: loops over the backend's own typed arrays, in
  * place. With a guard or a clip, one read pass over the gradients first (sum of squares as the
  * reference sums them: per tensor, then across tensors in float32; and finiteness), then one update pass
- * through the WebAssembly SIMD modules chunk by chunk (wasm-chunks.ts), or where they cannot run (and
- * for AMSGrad, whose NaN handling follows tfjs-cpu's `tf.maximum`) with f32-rules.ts's JavaScript
- * loops; `apply` forces one JavaScript implementation of the rules.
+ * through the WebAssembly SIMD modules chunk by chunk (wasm-chunks.ts), or where they cannot run with
+ * f32-rules.ts's JavaScript loops (AMSGrad's max as tfjs-cpu's `tf.maximum`: NaN wins); `apply`
+ * forces one JavaScript implementation of the rules.
  *
  * @example
  * ```ts

@@ -57,8 +57,7 @@ function ready(): Scratch | null {
 
 /**
  * Applies `plan.rule` to every parameter through the WebAssembly modules, chunk by chunk; returns
- * false (having changed nothing) when they cannot run, or for AMSGrad (whose NaN handling differs
- * from the cpu backend's `tf.maximum`).
+ * false (having changed nothing) when they cannot run.
  *
  * @example
  * ```ts
@@ -66,8 +65,6 @@ function ready(): Scratch | null {
  * ```
  */
 export function updateInChunks(plan: FusedPlan, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][], clip: Clip | undefined): boolean {
-  // AMSGrad's max: the modules keep vMax where v is NaN (tfjs-wasm's maximum), tfjs-cpu's gives NaN.
-  if (plan.rule.kind === 'adam' && plan.rule.amsgrad) return false;
   const s = ready();
   if (!s) return false;
   const [p, g, ...slotInfos] = s.infos as [tf.TensorInfo, tf.TensorInfo, ...tf.TensorInfo[]];
@@ -79,7 +76,7 @@ export function updateInChunks(plan: FusedPlan, params: Float32Array[], grads: F
   pieces.length = 0;
   const flush = () => {
     for (const t of s.infos) (t.shape as number[])[0] = filled;
-    wasmUpdate(s.k, plan, tensors, s.at, norm);
+    wasmUpdate(s.k, plan, tensors, s.at, norm, true); // AMSGrad's max as tfjs-cpu's: NaN wins
     for (let q = 0; q < pieces.length; q += 3) {
       const [i, from, at] = [pieces[q] as number, pieces[q + 1] as number, pieces[q + 2] as number];
       const theta = params[i] as Float32Array;

@@ -4,7 +4,7 @@
 ;;   g = clip ? (g / norm) * maxNorm : g;  if l2: g = g + p*wd
 ;;   m = m*b1 + g*ob1;  v = v*b2 + (g*g)*ob2;  vm = amsgrad ? (vMax = max(vMax, v)) : v
 ;;   (max as tfjs-backend-wasm's Maximum computes it, vMax < v ? v : vMax: a NaN v keeps vMax, as the
-;;   reference path does on this backend; cpu's Math.max would give NaN)
+;;   reference path does on this backend; with flag 16, f32x4.max, where NaN wins as in tfjs-cpu)
 ;;   s = (m / (sqrt(vm)*ibc2 + eps)) * negStep;  if decoupled: s = s - p*lrWd;  p = p + s
 ;;   (ibc2 = 1/bc2Sqrt, set once per step: one division fewer per element than sqrt(vm)/bc2Sqrt)
 (module
@@ -20,7 +20,7 @@
   (global $lrWd (mut f32) (f32.const 0))
   (global $norm (mut f32) (f32.const 1))
   (global $maxNorm (mut f32) (f32.const 1))
-  ;; bit 0 clip, 1 L2 weight decay (added to g), 2 decoupled weight decay, 3 amsgrad
+  ;; bit 0 clip, 1 L2 weight decay (added to g), 2 decoupled weight decay, 3 amsgrad, 4 amsgrad's max lets NaN win
   (global $flags (mut i32) (i32.const 0))
 
   ;; The step's hyper-parameters, once per step (float32: the caller passes Math.fround values).
@@ -43,7 +43,7 @@
   (func $run@ (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $end i32)
     (local $b1 V) (local $b2 V) (local $ob1 V) (local $ob2 V) (local $eps V) (local $ibc2 V) (local $negStep V)
     (local $wd V) (local $lrWd V) (local $norm V) (local $maxNorm V)
-    (local $clip i32) (local $l2 i32) (local $decoupled i32) (local $amsgrad i32)
+    (local $clip i32) (local $l2 i32) (local $decoupled i32) (local $amsgrad i32) (local $nanWins i32)
     (local $x V) (local $gv V) (local $mv V) (local $vv V) (local $s V)
     (if (i32.ge_u (local.get $p) (local.get $end)) (then (return)))
     (local.set $b1 (V.splat (global.get $b1)))
@@ -61,6 +61,7 @@
     (local.set $l2 (i32.and (global.get $flags) (i32.const 2)))
     (local.set $decoupled (i32.and (global.get $flags) (i32.const 4)))
     (local.set $amsgrad (i32.and (global.get $flags) (i32.const 8)))
+    (local.set $nanWins (i32.and (global.get $flags) (i32.const 16)))
     (loop $next
       (local.set $x (V.load (local.get $p)))
       (local.set $gv (V.load (local.get $g)))
@@ -73,7 +74,9 @@
       (if (local.get $amsgrad)
         (then
           (local.set $s (V.load (local.get $vmax)))
-          (local.set $vv (V.select (local.get $vv) (local.get $s) (V.lt (local.get $s) (local.get $vv))))
+          (if (local.get $nanWins)
+            (then (local.set $vv (V.max (local.get $s) (local.get $vv))))
+            (else (local.set $vv (V.select (local.get $vv) (local.get $s) (V.lt (local.get $s) (local.get $vv))))))
           (V.store (local.get $vmax) (local.get $vv))
           (local.set $vmax (i32.add (local.get $vmax) (i32.const V.bytes)))))
       (local.set $s

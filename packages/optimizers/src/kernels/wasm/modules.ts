@@ -19,9 +19,9 @@ export interface SgdModule {
   step(p: number, g: number, buf: number, n: number): void;
 }
 
-/** adam.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, ε, bc2Sqrt, −stepSize, wd, lr·wd, norm, maxNorm, flags)` then `step(p, g, m, v, vMax, n)`. */
+/** adam.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, ε, 1/bc2Sqrt, −stepSize, wd, lr·wd, norm, maxNorm, flags)` then `step(p, g, m, v, vMax, n)`. */
 export interface AdamModule {
-  /** The step's hyper-parameters and flags: 1 clip, 2 L2 weight decay, 4 decoupled weight decay, 8 amsgrad. */
+  /** The step's hyper-parameters and flags: 1 clip, 2 L2 weight decay, 4 decoupled weight decay, 8 amsgrad, 16 amsgrad's max lets NaN win (tfjs-cpu's). */
   setup(
     b1: number,
     b2: number,

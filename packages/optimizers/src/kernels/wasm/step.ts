@@ -45,7 +45,8 @@ function guardStep(k: WasmKernels, at: (t: tf.TensorInfo) => number, g: GuardTen
 
 /**
  * The update pass: the rule's module over every parameter, whose byte offsets `at` gives (clip: the
- * global norm and threshold, or none).
+ * global norm and threshold, or none). `nanWins`: AMSGrad's running maximum becomes NaN where v is
+ * (tfjs-cpu's `tf.maximum`) instead of keeping its value (tfjs-wasm's).
  *
  * @example
  * ```ts
@@ -58,6 +59,7 @@ export function wasmUpdate(
   t: FusedTensors,
   at: (x: tf.TensorInfo) => number,
   clip: readonly [number, number] | undefined,
+  nanWins = false,
 ): void {
   const r = plan.rule;
   const [norm, maxNorm] = clip ?? [1, 1];
@@ -82,7 +84,7 @@ export function wasmUpdate(
     case 'adam': {
       const wd = f(r.weightDecay) !== 0;
       const amsgrad = t.slots.length > 2;
-      const flags = clipped | (!r.decoupled && wd ? 2 : 0) | (r.decoupled && wd ? 4 : 0) | (amsgrad ? 8 : 0);
+      const flags = clipped | (!r.decoupled && wd ? 2 : 0) | (r.decoupled && wd ? 4 : 0) | (amsgrad ? 8 : 0) | (amsgrad && nanWins ? 16 : 0);
       k.adam.setup(
         r.beta1,
         r.beta2,
