@@ -44,6 +44,16 @@ describe(`fused clipped and guarded chains on ${currentBackend()}`, () => {
     });
   }
 
+  it("a gradient longer than the cpu step's 32768-element chunks, clipped and guarded, with a NaN in its second chunk", async () => {
+    const grad = (step: number, k: number, n: number) => {
+      const g = spread(n, 100 * step + k);
+      if (k === 0 && step === 1) g[40000] = Number.NaN;
+      return g;
+    };
+    const make = () => applyIfFinite(chain(clipByGlobalNorm(5), adam({ learningRate: 0.01 })), { maxConsecutiveErrors: 2 });
+    expect(await expectFusedParity(make, { shapes: [[70001], [3]], steps: 3, grad })).toBe('fused:GradkitGuardedClippedAdam');
+  });
+
   it('a skipped step leaves parameters and slots untouched, and the guard counts it', async () => {
     const params = { w: tf.variable(tf.tensor1d([1, 2, 3])), b: tf.variable(tf.scalar(4)) };
     const opt = new Optimizer(params, applyIfFinite(chain(clipByGlobalNorm(1), adam({ learningRate: 0.1 })), { maxConsecutiveErrors: 5 }));

@@ -1,15 +1,12 @@
-// The cpu backend's update pass through the same WebAssembly SIMD modules as the wasm backend: the
-// backend's Float32Arrays are copied chunk by chunk into a small memory of our own (a few arrays of
-// 128 KiB, which stay in the core's L2 cache; small tensors packed side by side), updated there, and
-// copied back. The copies run at memcpy speed and the arithmetic four lanes at a time, about 5×
-// faster than a JavaScript loop (adam, 1M parameters: 1.3 ms against 6.6 ms with float64 JavaScript
-// loops, on a 2-core EPYC); the numbers are those of the wasm backend (every op rounded to float32
-// in the reference's order).
-import type * as tf from '@tensorflow/tfjs-core';
+// The cpu step's second update path, for leaves wasm-home.ts cannot move into a home (a tensor over
+// 1 GiB, or an engine that refuses synchronous instantiation, until the asynchronous one is done):
+// the backend's Float32Arrays are copied chunk by chunk into a small memory of our own (a few arrays
+// of 128 KiB, which stay in the core's L2 cache; small tensors packed side by side), updated there by
+// the same SIMD modules, and copied back.
 import type { Clip } from '../f32-rules.js';
 import type { FusedPlan } from '../plan.js';
 import { instantiateKernels, instantiateKernelsAsync, type WasmKernels } from '../wasm/modules.js';
-import { wasmUpdate } from '../wasm/step.js';
+import { flatUpdate } from './flat-update.js';
 
 /** Elements per array per chunk: 128 KiB, five arrays in a 1 MiB L2 (measured: 16K and 64K elements are slower). */
 const CHUNK = 32768;
@@ -19,25 +16,24 @@ const ARRAYS = 5;
 interface Scratch {
   readonly k: WasmKernels;
   readonly heap: Float32Array;
-  /** A parameter, its gradient and its slots as one-chunk tensors at fixed offsets of the scratch memory. */
-  readonly infos: tf.TensorInfo[];
-  readonly at: (t: tf.TensorInfo) => number;
 }
 
 let scratch: Scratch | Promise<unknown> | null | undefined;
 /** (parameter, first element, offset in the chunk) of every piece packed into the current chunk. */
 const pieces: number[] = [];
 
-function scratchOf(k: WasmKernels): Scratch {
-  const infos = Array.from({ length: ARRAYS }, () => ({ dataId: {}, shape: [0], dtype: 'float32' }) as tf.TensorInfo);
-  const offsets = new Map(infos.map((t, i) => [t, i * CHUNK * 4]));
-  return { k, heap: new Float32Array(k.memory.buffer), infos, at: (t) => offsets.get(t) as number };
-}
+const scratchOf = (k: WasmKernels): Scratch => ({ k, heap: new Float32Array(k.memory.buffer) });
 
 /** The scratch memory and its modules; null where WebAssembly cannot run them (then the caller loops in JavaScript). */
 function ready(): Scratch | null {
   if (scratch === undefined) {
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((ARRAYS * CHUNK * 4) / 65536) });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: Math.ceil((ARRAYS * CHUNK * 4) / 65536) });
+    } catch {
+      scratch = null; // no WebAssembly at all
+      return null;
+    }
     try {
       scratch = scratchOf(instantiateKernels(memory));
     } catch {
@@ -56,6 +52,35 @@ function ready(): Scratch | null {
 }
 
 /**
+ * The read pass of a clipped or guarded step through norm.wat, each gradient copied chunk by chunk
+ * into the scratch memory: the float32 global sum of squares (per tensor in float64, then across
+ * tensors in float32, as cpu/step.ts's JavaScript loop sums it) and whether every element is finite;
+ * null when the modules cannot run.
+ *
+ * @example
+ * ```ts
+ * const read = normInChunks(grads) ?? sumSquares(grads);
+ * ```
+ */
+export function normInChunks(grads: readonly Float32Array[]): { total: number; finite: boolean } | null {
+  const s = ready();
+  if (!s) return null;
+  const norm = s.k.norm;
+  norm.reset();
+  let total = 0;
+  for (const g of grads) {
+    let sum = 0;
+    for (let from = 0; from < g.length; from += CHUNK) {
+      const n = Math.min(CHUNK, g.length - from);
+      s.heap.set(n === g.length ? g : g.subarray(from, from + n), 0);
+      sum += norm.partial(0, n);
+    }
+    total = Math.fround(total + Math.fround(sum));
+  }
+  return { total, finite: norm.nonFinite() === 0 };
+}
+
+/**
  * Applies `plan.rule` to every parameter through the WebAssembly modules, chunk by chunk; returns
  * false (having changed nothing) when they cannot run.
  *
@@ -67,16 +92,13 @@ function ready(): Scratch | null {
 export function updateInChunks(plan: FusedPlan, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][], clip: Clip | undefined): boolean {
   const s = ready();
   if (!s) return false;
-  const [p, g, ...slotInfos] = s.infos as [tf.TensorInfo, tf.TensorInfo, ...tf.TensorInfo[]];
-  const tensors = { params: [p], grads: [g], slots: slots.map((_, k) => [slotInfos[k] as tf.TensorInfo]) };
-  const norm: readonly [number, number] | undefined = clip ? [clip.norm, clip.maxNorm] : undefined;
+  const slotAt = slots.map((_, k) => (2 + k) * CHUNK * 4);
   // The rules are element-wise: pieces of several tensors (small ones whole, large ones in pieces)
   // are packed side by side into one chunk and updated by one call per module.
   let filled = 0;
   pieces.length = 0;
   const flush = () => {
-    for (const t of s.infos) (t.shape as number[])[0] = filled;
-    wasmUpdate(s.k, plan, tensors, s.at, norm, true); // AMSGrad's max as tfjs-cpu's: NaN wins
+    flatUpdate(s.k, plan, filled, 0, CHUNK * 4, slotAt, clip);
     for (let q = 0; q < pieces.length; q += 3) {
       const [i, from, at] = [pieces[q] as number, pieces[q + 1] as number, pieces[q + 2] as number];
       const theta = params[i] as Float32Array;

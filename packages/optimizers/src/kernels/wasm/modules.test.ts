@@ -166,6 +166,11 @@ describe.skipIf(currentBackend() !== 'wasm')('wasm kernel modules on memories of
       }
       expect(k.norm.total()).toBe(total);
       expect(k.norm.nonFinite()).toBe(0);
+      // `partial` over pieces of a tensor (as the cpu step reads one in chunks): the same float64 sum, the total unchanged.
+      const [x0, at0] = [xs[0] as Float32Array, ats[0] as number];
+      const pieces = k.norm.partial(at0, 2050) + k.norm.partial(at0 + 2050 * 4, 2049);
+      expect(Math.fround(pieces)).toBe(Math.fround(x0.reduce((s, v) => s + Math.fround(v * v), 0)));
+      expect(k.norm.total()).toBe(total);
       for (const [where, bad] of [
         [0, Number.NaN],
         [4096, Number.POSITIVE_INFINITY],
@@ -177,6 +182,9 @@ describe.skipIf(currentBackend() !== 'wasm')('wasm kernel modules on memories of
         k.norm.reset();
         k.norm.add(at, x.length);
         expect(k.norm.nonFinite(), `${bad} at ${where}`).toBe(1);
+        k.norm.reset();
+        k.norm.partial(at + 4 * where, x.length - where);
+        expect(k.norm.nonFinite(), `partial: ${bad} at ${where}`).toBe(1);
       }
       // A finite value whose square overflows float32: an infinite norm, not a non-finite gradient.
       const at = alloc(Float32Array.of(1, 2, 3e20, 4, 5));

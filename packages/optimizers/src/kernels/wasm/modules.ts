@@ -56,12 +56,14 @@ export interface LionModule {
   step(p: number, g: number, m: number, n: number): void;
 }
 
-/** norm.wat: the read pass (`reset`, `add(g, n)` per gradient, then `total()` and `nonFinite()`). */
+/** norm.wat: the read pass (`reset`, `add(g, n)` per gradient, or `partial(g, n)` per piece of one, then `total()` and `nonFinite()`). */
 export interface NormModule {
   /** Starts a step's read pass. */
   reset(): void;
   /** Adds one gradient: its byte offset and element count. */
   add(g: number, n: number): void;
+  /** The float64 sum of the float32 squares of a gradient or a piece of one (byte offset, element count), noting non-finite elements; the total is unchanged. */
+  partial(g: number, n: number): number;
   /** The float32 sum of squares so far. */
   total(): number;
   /** 1 when an element so far was NaN or ±Infinity, else 0. */

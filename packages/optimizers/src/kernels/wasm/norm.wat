@@ -18,8 +18,13 @@
   ;; 1 when an element seen so far was NaN or ±Infinity, else 0.
   (func (export "nonFinite") (result i32) (global.get $nonFinite))
 
-  ;; Adds one gradient (byte offset, n elements).
+  ;; Adds one gradient (byte offset, n elements): its sum of squares, rounded to float32, to the total.
   (func (export "add") (param $g i32) (param $n i32)
+    (global.set $total (f32.add (global.get $total) (f32.demote_f64 (call $partial (local.get $g) (local.get $n))))))
+
+  ;; The float64 sum of the float32 squares of n elements at byte offset g (a gradient, or a piece of
+  ;; one), noting any non-finite element; the total is unchanged.
+  (func $partial (export "partial") (param $g i32) (param $n i32) (result f64)
     (local $end i32) (local $x f32) (local $sq f32) (local $bad f32) (local $sum f64)
 ;;#if simd
     (local $xv v128) (local $sqv v128) (local $badv v128) (local $lo v128) (local $hi v128) (local $vend i32)
@@ -51,4 +56,4 @@
           (local.set $g (i32.add (local.get $g) (i32.const 4)))
           (br_if $one (i32.lt_u (local.get $g) (local.get $end))))
         (if (f32.ne (local.get $bad) (local.get $bad)) (then (global.set $nonFinite (i32.const 1))))))
-    (global.set $total (f32.add (global.get $total) (f32.demote_f64 (local.get $sum))))))
+    (local.get $sum)))
