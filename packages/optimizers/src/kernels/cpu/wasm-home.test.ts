@@ -2,7 +2,7 @@ import { Optimizer } from '@gradkit/core';
 import { currentBackend, expectNoLeaks, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { adam, rmsprop } from '../../index.js';
+import { adam, rmsprop, sgd } from '../../index.js';
 import { applyRuleF32 } from '../f32-rules.js';
 import type { FusedPlan } from '../plan.js';
 import { type CpuData, updateAtHome } from './wasm-home.js';
@@ -87,6 +87,21 @@ describe('updateAtHome (the cpu step over parameters moved into WebAssembly memo
     stepOracle(oracle, grads);
     expectSame(leaves, oracle);
   });
+
+  it('moves out a leaf whose arrays lie in a home but belong to another tensor (a tfjs-cpu slice is a view)', () => {
+    const { leaves, oracle, grads } = leavesOf([8], 3);
+    updateAtHome(ADAM, leaves, grads, undefined);
+    stepOracle(oracle, grads);
+    const [p, m, v] = leaves[0] as CpuData[];
+    const other = [p, m, v].map((d) => ({ values: (d as CpuData).values.subarray(2, 5) }) as CpuData);
+    const otherOracle = [other.map((d) => d.values.slice())];
+    const g = [spread(3, 9)];
+    updateAtHome(ADAM, [other], g, undefined);
+    stepOracle(otherOracle, g);
+    expectSame([other], otherOracle);
+    expect(other[0]?.values.buffer).not.toBe(p?.values.buffer);
+    expectSame(leaves, oracle); // the first leaf kept its values
+  });
 });
 
 describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in their homes', () => {
@@ -125,6 +140,25 @@ describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in thei
     expect(arrayOf(state.mu.w).buffer).toBe(arrayOf(w).buffer);
     opt.dispose();
     w.dispose();
+  });
+
+  it('a variable made from a slice of a moved parameter (a view of its memory) is moved before it is written', async () => {
+    const w = tf.variable(tf.tensor1d([1, 2, 3, 4]));
+    const opt = new Optimizer({ w }, sgd({ learningRate: 1 }));
+    const zeros = { w: tf.zeros([4]) };
+    opt.step(zeros);
+    const s = tf.slice(w, 1, 2);
+    const v = tf.variable(s);
+    s.dispose();
+    expect(arrayOf(v).buffer).toBe(arrayOf(w).buffer); // tfjs-cpu's slice: a view, shared with no refCount
+    const opt2 = new Optimizer({ v }, sgd({ learningRate: 1 }));
+    const ones = { v: tf.ones([2]) };
+    opt2.step(ones);
+    expect(opt2.lastStepPath).toBe('fused:GradkitSgd');
+    expect(Array.from(await v.data())).toEqual([1, 2]);
+    expect(Array.from(await w.data())).toEqual([1, 2, 3, 4]);
+    [opt, opt2].forEach((o) => o.dispose());
+    tf.dispose([w, v, zeros.w, ones.v]);
   });
 
   it('leaks no tensors over 200 steps with a parameter reassigned every 10', async () => {

@@ -3,9 +3,8 @@
 // (into a 128 KiB scratch chunk that stays in cache), nothing is copied back. A tensor is moved by
 // pointing its entry in the backend (`data.get(dataId).values`) at a Float32Array view of a home;
 // every tfjs-cpu kernel reads it like any other array. A home never grows (so views never detach)
-// and is found from a tensor's own array (`values.buffer`), so nothing is tracked per tensor: a
-// tensor disposed or assigned a new value simply stops pointing there, and a home no tensor points
-// into is garbage collected. In one home, each leaf's parameter and slots lie at the same position of
+// and is found from a tensor's own array (`values.buffer`); a tensor disposed or assigned a new value
+// simply stops pointing there, and a home no tensor points into is garbage collected. In one home, each leaf's parameter and slots lie at the same position of
 // consecutive regions (parameters, then slot 1, slot 2 …), so a run of leaves homed together is
 // updated as one flat range.
 import type { Clip } from '../f32-rules.js';
@@ -32,6 +31,12 @@ const CHUNK = 32768;
 const MAX_BYTES = 2 ** 30;
 
 const homes = new WeakMap<ArrayBufferLike, Home>();
+/**
+ * The view each moved entry was given. An array that lies in a home but is not its entry's own view
+ * is another tensor's storage (tfjs-cpu's `slice` returns views of its input): such a leaf is moved
+ * out before anything writes to it.
+ */
+const placed = new WeakMap<CpuData, Float32Array>();
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
@@ -39,7 +44,7 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
 function homeOf(leaf: readonly CpuData[]): Home | undefined {
   const buffer = (leaf[0] as CpuData).values.buffer;
   const home = homes.get(buffer);
-  return home && leaf.every((d) => d.values.buffer === buffer) ? home : undefined;
+  return home && leaf.every((d) => placed.get(d) === d.values && d.values.buffer === buffer) ? home : undefined;
 }
 
 /** Moves the arrays of `leaves` (all with the same slots) into one new home; false (nothing moved) where the engine refuses. */
@@ -62,6 +67,7 @@ function moveIn(leaves: readonly (readonly CpuData[])[], elements: number): bool
       const view = heap.subarray(r * region + at, r * region + at + n);
       view.set(d.values);
       d.values = view;
+      placed.set(d, view);
     }
     at += n;
   }
