@@ -72,7 +72,12 @@ export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTens
   let left = t.params.map((_, i) => i);
   if (!apply) {
     const data = (x: tf.TensorInfo) => b.data.get(x.dataId) as CpuData;
-    left = updateAtHome(plan, t.params.map((p, i) => [data(p), ...t.slots.map((s) => data(s[i] as tf.TensorInfo))]), grads, clip);
+    left = updateAtHome(
+      plan,
+      t.params.map((p, i) => [data(p), ...t.slots.map((s) => data(s[i] as tf.TensorInfo))]),
+      grads,
+      clip,
+    );
     if (left.length === 0) return;
   }
   const params = pick(t.params, left).map(floats);

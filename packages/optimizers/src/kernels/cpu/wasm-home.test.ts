@@ -1,5 +1,5 @@
 import { Optimizer } from '@gradkit/core';
-import { currentBackend, expectNoLeaks, spread } from '@gradkit/testing';
+import { currentBackend, expectClose, expectNoLeaks, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { adam, rmsprop, sgd } from '../../index.js';
@@ -41,8 +41,10 @@ function stepOracle(oracle: Float32Array[][], grads: Float32Array[]): void {
   for (const [i, [p, ...slots]] of oracle.entries()) applyRuleF32(ADAM.rule, p as Float32Array, grads[i] as Float32Array, slots, undefined, Math.max);
 }
 
-const expectSame = (leaves: readonly CpuData[][], oracle: readonly Float32Array[][]) =>
-  leaves.forEach((leaf, i) => leaf.forEach((d, k) => expect(Array.from(d.values), `leaf ${i} array ${k}`).toEqual(Array.from(oracle[i]?.[k] ?? []))));
+function expectSame(leaves: readonly CpuData[][], oracle: readonly Float32Array[][]): void {
+  for (const [i, leaf] of leaves.entries())
+    for (const [k, d] of leaf.entries()) expect(Array.from(d.values), `leaf ${i} array ${k}`).toEqual(Array.from(oracle[i]?.[k] ?? []));
+}
 
 describe('updateAtHome (the cpu step over parameters moved into WebAssembly memory)', () => {
   it('moves every leaf into one home, laid out region by region, and gives the oracle’s bits', () => {
@@ -70,7 +72,7 @@ describe('updateAtHome (the cpu step over parameters moved into WebAssembly memo
     updateAtHome(ADAM, leaves, grads, undefined);
     stepOracle(oracle, grads);
     expectSame(leaves, oracle);
-    leaves.forEach((l, i) => l.forEach((d, k) => expect(d.values).toBe(views[i]?.[k])));
+    for (const [i, l] of leaves.entries()) for (const [k, d] of l.entries()) expect(d.values).toBe(views[i]?.[k]);
     // As `variable.assign` does: leaf 2's parameter gets a new array (new values too).
     const assigned = Float32Array.from({ length: 7 }, (_, j) => j - 3);
     (leaves[2]?.[0] as CpuData).values = assigned.slice();
@@ -118,11 +120,17 @@ describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in thei
     for (const t of [b, state.squareAvg.w, state.squareAvg.b]) expect(arrayOf(t).buffer).toBe(buffer);
     // RMSprop's first step by hand (α 0.99, ε 1e-8): v = 0.01·g², θ − 0.1·g/(√v + ε) = θ − 0.1·sign(g)/0.1 = θ ∓ 1
     // (to float32 rounding: √0.01 is not exactly 0.1).
-    const close = (got: ArrayLike<number>, want: number[]) => want.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 6));
-    close(await w.data(), [0, -3, 2, -5]);
-    close(await b.data(), [-0.5, 0.5]);
+    await expectClose(
+      w,
+      [
+        [0, -3],
+        [2, -5],
+      ],
+      { atol: 1e-6 },
+    );
+    await expectClose(b, [-0.5, 0.5], { atol: 1e-6 });
     const y = tf.tidy(() => tf.matMul(w, tf.reshape(b, [2, 1])));
-    close(await y.data(), [-3 * 0.5, 2 * -0.5 + -5 * 0.5]);
+    await expectClose(y, [[-3 * 0.5], [2 * -0.5 + -5 * 0.5]], { atol: 1e-6 });
     opt.dispose();
     tf.dispose([w, b, y]);
   });
@@ -134,8 +142,7 @@ describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in thei
     w.assign(tf.tensor1d([10, 20, 30]));
     opt.step({ w: tf.tensor1d([1, 1, 1]) });
     // Adam with a constant gradient moves θ by lr·m̂/(√v̂ + ε) = lr each step (to float32 rounding).
-    const got = Array.from(await w.data());
-    [9.5, 19.5, 29.5].forEach((x, i) => expect(got[i]).toBeCloseTo(x, 5));
+    await expectClose(w, [9.5, 19.5, 29.5], { atol: 1e-5 });
     const state = opt.state as { mu: { w: tf.Tensor } };
     expect(arrayOf(state.mu.w).buffer).toBe(arrayOf(w).buffer);
     opt.dispose();
@@ -157,7 +164,8 @@ describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in thei
     expect(opt2.lastStepPath).toBe('fused:GradkitSgd');
     expect(Array.from(await v.data())).toEqual([1, 2]);
     expect(Array.from(await w.data())).toEqual([1, 2, 3, 4]);
-    [opt, opt2].forEach((o) => o.dispose());
+    opt.dispose();
+    opt2.dispose();
     tf.dispose([w, v, zeros.w, ones.v]);
   });
 

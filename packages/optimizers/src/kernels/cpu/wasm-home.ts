@@ -81,7 +81,14 @@ function house(leaves: readonly (readonly CpuData[])[], homeless: number[]): num
   let group: number[] = [];
   let elements = 0;
   const flush = () => {
-    if (group.length > 0 && !moveIn(group.map((i) => leaves[i] as readonly CpuData[]), elements)) left.push(...group);
+    if (
+      group.length > 0 &&
+      !moveIn(
+        group.map((i) => leaves[i] as readonly CpuData[]),
+        elements,
+      )
+    )
+      left.push(...group);
     group = [];
     elements = 0;
   };
@@ -107,7 +114,15 @@ function follows(a: readonly CpuData[], b: readonly CpuData[]): boolean {
 }
 
 /** Updates leaves [from, to), which lie one after another in `home`, as one flat range. */
-function updateRun(home: Home, plan: FusedPlan, leaves: readonly (readonly CpuData[])[], grads: readonly Float32Array[], from: number, to: number, clip: Clip | undefined): void {
+function updateRun(
+  home: Home,
+  plan: FusedPlan,
+  leaves: readonly (readonly CpuData[])[],
+  grads: readonly Float32Array[],
+  from: number,
+  to: number,
+  clip: Clip | undefined,
+): void {
   const first = leaves[from] as readonly CpuData[];
   let leaf = from;
   let inLeaf = 0;
@@ -153,7 +168,13 @@ export function updateAtHome(plan: FusedPlan, leaves: readonly (readonly CpuData
       continue;
     }
     let end = i + 1;
-    while (end < leaves.length && !skip.has(end) && homeOf(leaves[end] as readonly CpuData[]) === home && follows(leaves[end - 1] as CpuData[], leaves[end] as CpuData[])) end++;
+    while (
+      end < leaves.length &&
+      !skip.has(end) &&
+      homeOf(leaves[end] as readonly CpuData[]) === home &&
+      follows(leaves[end - 1] as CpuData[], leaves[end] as CpuData[])
+    )
+      end++;
     updateRun(home, plan, leaves, grads, i, end, clip);
     i = end;
   }
