@@ -90,6 +90,13 @@ describe('updateAtHome (the cpu step over parameters moved into WebAssembly memo
     expectSame(leaves, oracle);
   });
 
+  it('a home of empty tensors only (shape [0]) is stepped without a hang', () => {
+    const { leaves, grads } = leavesOf([0, 0], 4);
+    expect(updateAtHome(ADAM, leaves, grads, undefined)).toEqual([]);
+    expect(updateAtHome(ADAM, leaves, grads, undefined)).toEqual([]);
+    expect(leaves.flat().map((d) => d.values.length)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it('moves out a leaf whose arrays lie in a home but belong to another tensor (a tfjs-cpu slice is a view)', () => {
     const { leaves, oracle, grads } = leavesOf([8], 3);
     updateAtHome(ADAM, leaves, grads, undefined);

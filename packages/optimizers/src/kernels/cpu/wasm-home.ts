@@ -4,9 +4,9 @@
 // pointing its entry in the backend (`data.get(dataId).values`) at a Float32Array view of a home;
 // every tfjs-cpu kernel reads it like any other array. A home never grows (so views never detach)
 // and is found from a tensor's own array (`values.buffer`); a tensor disposed or assigned a new value
-// simply stops pointing there, and a home no tensor points into is garbage collected. In one home, each leaf's parameter and slots lie at the same position of
-// consecutive regions (parameters, then slot 1, slot 2 …), so a run of leaves homed together is
-// updated as one flat range.
+// simply stops pointing there, and a home no tensor points into is garbage collected. In one home,
+// each leaf's parameter and slots lie at the same position of consecutive regions (parameters, then
+// slot 1, slot 2 …), so a run of leaves homed together is updated as one flat range.
 import type { Clip } from '../f32-rules.js';
 import type { FusedPlan } from '../plan.js';
 import { instantiateKernels, type WasmKernels } from '../wasm/modules.js';
@@ -51,7 +51,7 @@ function homeOf(leaf: readonly CpuData[]): Home | undefined {
 function moveIn(leaves: readonly (readonly CpuData[])[], elements: number): boolean {
   const region = align4(elements);
   const arrays = (leaves[0] as readonly CpuData[]).length;
-  const chunk = Math.min(CHUNK, region);
+  const chunk = Math.min(CHUNK, Math.max(region, 4)); // never 0: empty tensors still advance the run
   const scratch = arrays * region;
   let k: WasmKernels;
   try {
@@ -81,14 +81,13 @@ function house(leaves: readonly (readonly CpuData[])[], homeless: number[]): num
   let group: number[] = [];
   let elements = 0;
   const flush = () => {
-    if (
-      group.length > 0 &&
-      !moveIn(
+    const moved =
+      group.length === 0 ||
+      moveIn(
         group.map((i) => leaves[i] as readonly CpuData[]),
         elements,
-      )
-    )
-      left.push(...group);
+      );
+    if (!moved) left.push(...group);
     group = [];
     elements = 0;
   };
