@@ -114,6 +114,8 @@ describe('updateAtHome (the cpu step over parameters moved into WebAssembly memo
 });
 
 describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in their homes', () => {
+  /** The optimizer's state tree (private: the slot tensors themselves are what these tests look at). */
+  const slotsOf = (opt: object) => (opt as { state?: unknown }).state;
   const arrayOf = (t: tf.Tensor) => (tf.backend() as unknown as { data: { get(id: object): CpuData } }).data.get(t.dataId).values;
 
   it('a fused step leaves parameters and slots in one WebAssembly memory, readable by every tfjs op', async () => {
@@ -122,7 +124,7 @@ describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in thei
     const opt = new Optimizer({ w, b }, rmsprop({ learningRate: 0.1 }));
     opt.step({ w: tf.ones([2, 2]), b: tf.tensor1d([2, -2]) });
     expect(opt.lastStepPath).toBe('fused:GradkitRmsprop');
-    const state = opt.state as { squareAvg: { w: tf.Tensor; b: tf.Tensor } };
+    const state = slotsOf(opt) as { squareAvg: { w: tf.Tensor; b: tf.Tensor } };
     const buffer = arrayOf(w).buffer;
     for (const t of [b, state.squareAvg.w, state.squareAvg.b]) expect(arrayOf(t).buffer).toBe(buffer);
     // RMSprop's first step by hand (α 0.99, ε 1e-8): v = 0.01·g², θ − 0.1·g/(√v + ε) = θ − 0.1·sign(g)/0.1 = θ ∓ 1
@@ -150,7 +152,7 @@ describe.skipIf(currentBackend() !== 'cpu')('the cpu backend’s tensors in thei
     opt.step({ w: tf.tensor1d([1, 1, 1]) });
     // Adam with a constant gradient moves θ by lr·m̂/(√v̂ + ε) = lr each step (to float32 rounding).
     await expectClose(w, [9.5, 19.5, 29.5], { atol: 1e-5 });
-    const state = opt.state as { mu: { w: tf.Tensor } };
+    const state = slotsOf(opt) as { mu: { w: tf.Tensor } };
     expect(arrayOf(state.mu.w).buffer).toBe(arrayOf(w).buffer);
     opt.dispose();
     w.dispose();
