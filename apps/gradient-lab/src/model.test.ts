@@ -1,8 +1,10 @@
-import { flatten } from '@gradkit/core';
+import { flatten, Optimizer } from '@gradkit/core';
+import { GradientMonitor } from '@gradkit/diagnostics';
+import { sgd } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type LabConfig } from './config.js';
-import { buildModel, buildTransform, kernelInitializer, learningRate } from './model.js';
+import { buildModel, buildTransform, crossEntropy, kernelInitializer, learningRate, trainStep } from './model.js';
 
 const config = (changes: Partial<LabConfig>): LabConfig => ({ ...DEFAULT_CONFIG, depth: 3, width: 8, ...changes });
 
@@ -112,5 +114,29 @@ describe('learningRate and buildTransform', () => {
     const clipped = buildTransform(config({ optimizer: 'adam', lr: 1e-3, clip: 1 }));
     expect(clipped.parts?.map((p) => p.name)).toEqual(['clipByGlobalNorm', 'adam']);
     expect(clipped.parts?.[0]?.options).toEqual({ maxNorm: 1 });
+  });
+});
+
+describe('trainStep', () => {
+  it('returns the loss before the step, steps the optimizer, and only when given a monitor reports with taps', async () => {
+    const x = tf.randomUniform([4, 784], 0, 1, 'float32', 6);
+    const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
+    const model = buildModel(config({ seed: 2 }));
+    const optimizer = new Optimizer(model.params, sgd({ learningRate: 0.1 }));
+    const monitor = new GradientMonitor();
+    const loss = () => crossEntropy(y, model.apply(x, { training: true }));
+    const before = loss();
+    const first = flatten(model.params)[0]?.value as tf.Tensor;
+    const w0 = Array.from(await first.data());
+    const observed = trainStep(loss, model.params, optimizer, monitor, 7);
+    expect(await observed.data()).toEqual(await before.data()); // the loss of the parameters the step started from
+    expect(Array.from(await (flatten(model.params)[0]?.value as tf.Tensor).data())).not.toEqual(w0);
+    const plain = trainStep(loss, model.params, optimizer, undefined, 8);
+    await monitor.flush();
+    expect(monitor.history.map((r) => r.step)).toEqual([7]);
+    expect(monitor.history[0]?.activations?.length).toBeGreaterThan(0);
+    tf.dispose([x, y, before, observed, plain]);
+    optimizer.dispose();
+    model.dispose();
   });
 });

@@ -4,8 +4,8 @@
 // This module is the browser-safe entry `@gradkit/gradient-lab/model` (the playground trains with it,
 // so the same seed gives the same weights in both apps): with config.ts, it imports nothing from Node.
 import { clipByGlobalNorm } from '@gradkit/clipping';
-import { chain, type GradientTransformation, type Module, type Schedule, withTaps } from '@gradkit/core';
-import type { ActivationKind } from '@gradkit/diagnostics';
+import { chain, type GradientTransformation, type Module, type Optimizer, type ParamTree, type Schedule, valueAndGrad, withTaps } from '@gradkit/core';
+import type { ActivationKind, GradientMonitor } from '@gradkit/diagnostics';
 import { glorotUniform, heNormal, type Initializer, lecunNormal, normal, orthogonal, uniform } from '@gradkit/initializers';
 import { act, dense, residual, sequential } from '@gradkit/nn';
 import { BatchNorm, LayerNorm } from '@gradkit/normalization';
@@ -123,4 +123,38 @@ export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, Activati
   }
   tf.dispose(taps as unknown as tf.TensorContainer);
   return kinds;
+}
+
+/**
+ * One step of the lab's training loop (the CLI's and the playground's): the loss and its gradients,
+ * then `optimizer.step`. Given a `monitor`, the gradients come with every layer's taps and the monitor
+ * observes them (its failures surface in `monitor.flush()`). Returns the loss, for the caller to read
+ * and dispose.
+ *
+ * @example
+ * ```ts
+ * const loss = trainStep(() => crossEntropy(y, model.apply(x, { training: true })), model.params, optimizer, monitor, step);
+ * ```
+ */
+export function trainStep(
+  loss: () => tf.Scalar,
+  params: ParamTree,
+  optimizer: Optimizer<ParamTree>,
+  monitor: GradientMonitor | undefined,
+  step: number,
+): tf.Scalar {
+  if (monitor) {
+    const {
+      result: { value, grads },
+      taps,
+    } = withTaps(valueAndGrad(loss))(params);
+    monitor.observe({ grads, params, taps, step }).catch(() => undefined);
+    optimizer.step(grads);
+    tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
+    return value as tf.Scalar;
+  }
+  const { value, grads } = valueAndGrad(loss)(params);
+  optimizer.step(grads);
+  tf.dispose(grads as tf.TensorContainer);
+  return value as tf.Scalar;
 }

@@ -1,10 +1,10 @@
 // Trains one configuration on the MNIST split with gradient monitoring, then evaluates it.
-import { Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
+import { Optimizer } from '@gradkit/core';
 import { GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
 import { batches } from '@gradkit/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabConfig } from './config.js';
-import { buildModel, buildTransform, crossEntropy, tapKinds } from './model.js';
+import { buildModel, buildTransform, crossEntropy, tapKinds, trainStep } from './model.js';
 import { type RunSummary, summarize } from './verdict.js';
 
 /** The data of a run as tensors (the caller owns and disposes them). */
@@ -128,24 +128,9 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
     options.onProgress?.({ step: 0, steps: config.steps, loss: Number.NaN });
     outer: while (step < config.steps) {
       for (const batch of loader) {
-        const loss = (_p: typeof params) => crossEntropy(batch.y as tf.Tensor, model.apply(batch.x as tf.Tensor, { training: true }));
+        const loss = () => crossEntropy(batch.y as tf.Tensor, model.apply(batch.x as tf.Tensor, { training: true }));
         const observe = step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1;
-        if (observe) {
-          const {
-            result: { value, grads },
-            taps,
-          } = withTaps(valueAndGrad(loss))(params);
-          const observed = monitor.observe({ grads, params, taps, step });
-          observed.catch(() => undefined); // read again by flush(); failures surface there
-          optimizer.step(grads);
-          tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
-          pendingLosses.push({ step, loss: value as tf.Scalar });
-        } else {
-          const { value, grads } = valueAndGrad(loss)(params);
-          optimizer.step(grads);
-          tf.dispose(grads as tf.TensorContainer);
-          pendingLosses.push({ step, loss: value as tf.Scalar });
-        }
+        pendingLosses.push({ step, loss: trainStep(loss, params, optimizer, observe ? monitor : undefined, step) });
         tf.dispose(batch);
         step++;
         if (step % readEvery === 0 || step === config.steps) await readLosses();

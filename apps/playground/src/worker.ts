@@ -3,9 +3,9 @@
 // as gradient-lab does, trains with minibatch steps while a GradientMonitor watches the gradients
 // (with taps: dead units, saturation, ∂L/∂h per layer), and posts losses, accuracies and reports to
 // the page. Every failure becomes an `error` message that says what happened.
-import { Optimizer, useBackend, valueAndGrad, withTaps } from '@gradkit/core';
+import { Optimizer, useBackend } from '@gradkit/core';
 import { GradientMonitor } from '@gradkit/diagnostics';
-import { buildModel, buildTransform, crossEntropy, tapKinds } from '@gradkit/gradient-lab/model';
+import { buildModel, buildTransform, crossEntropy, tapKinds, trainStep } from '@gradkit/gradient-lab/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { CLASSES, PIXELS, type PlaygroundConfig } from './config.js';
 import { type Digits, fetchDigits, hostBatches, type Split } from './data.js';
@@ -134,21 +134,8 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
       const x = tf.tensor2d(batch.x, [size, PIXELS]);
       const y = tf.tensor2d(batch.y, [size, CLASSES]);
       const loss = () => crossEntropy(y, model.apply(x, { training: true }));
-      if (step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1) {
-        const {
-          result: { value, grads },
-          taps,
-        } = withTaps(valueAndGrad(loss))(params);
-        monitor.observe({ grads, params, taps, step }).catch(() => undefined); // failures surface in flush()
-        optimizer.step(grads);
-        tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
-        pending.push({ step, loss: value as tf.Scalar });
-      } else {
-        const { value, grads } = valueAndGrad(loss)(params);
-        optimizer.step(grads);
-        tf.dispose(grads as tf.TensorContainer);
-        pending.push({ step, loss: value as tf.Scalar });
-      }
+      const observe = step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1;
+      pending.push({ step, loss: trainStep(loss, params, optimizer, observe ? monitor : undefined, step) });
       tf.dispose([x, y]);
       step++;
       if (step % readEvery === 0 || step === config.steps) await flushLosses(step % evalEvery === 0 || step === config.steps);
