@@ -5,7 +5,7 @@ import { flatten, Optimizer, type StepPath, valueAndGrad } from '@gradkit/core';
 import { adam } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { buildMlp } from './overhead.js';
+import { buildMlp, type MlpConfig } from './overhead.js';
 import { interleave, type RoundOptions, type Summary, settle, summarize } from './timing.js';
 
 /** Options of `benchEndToEnd`. */
@@ -38,18 +38,10 @@ export type EndToEndTimed = Summary & { readonly samplesPerSecond: number };
 
 /** What `benchEndToEnd` measured. */
 export interface EndToEndResult {
-  readonly config: {
-    readonly depth: number;
-    readonly width: number;
-    readonly batch: number;
-    readonly inputs: number;
-    readonly classes: number;
+  /** The network and training setup (the parameter count is the same on both sides; checked). */
+  readonly config: MlpConfig & {
     readonly batchesPerSample: number;
     readonly learningRate: number;
-    /** Trainable parameters (the same on both sides; checked). */
-    readonly params: number;
-    /** Parameter tensors (kernels and biases). */
-    readonly tensors: number;
   };
   /** ms per training step by variant. */
   readonly variants: Readonly<Record<EndToEndVariant, EndToEndTimed>>;

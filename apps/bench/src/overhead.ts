@@ -53,18 +53,9 @@ export interface Overhead {
 /** What `benchMonitoringOverhead` measured. */
 export interface OverheadResult {
   /** The network and optimizer. */
-  readonly config: {
-    readonly depth: number;
-    readonly width: number;
-    readonly batch: number;
-    readonly inputs: number;
-    readonly classes: number;
+  readonly config: MlpConfig & {
     readonly optimizer: OverheadOptimizer;
     readonly learningRate: number;
-    /** Trainable parameters. */
-    readonly params: number;
-    /** Parameter tensors (kernels and biases). */
-    readonly tensors: number;
   };
   /** ms per step by variant: `plain`, `monitorGradients`, `observe+taps` (optional), `reference` (optional). */
   readonly variants: Readonly<Record<string, OverheadVariant>>;
@@ -94,6 +85,19 @@ export interface OverheadResult {
   readonly reportsPerStep: number;
   /** The verdict of the last report (a sanity check: `healthy` for ReLU + He init). */
   readonly lastVerdict: string;
+}
+
+/** The benchmarked net and batch, as the results report them. */
+export interface MlpConfig {
+  readonly depth: number;
+  readonly width: number;
+  readonly batch: number;
+  readonly inputs: number;
+  readonly classes: number;
+  /** Trainable parameters. */
+  readonly params: number;
+  /** Parameter tensors (kernels and biases). */
+  readonly tensors: number;
 }
 
 /** The gradient lab's plain net: `depth` × [dense → ReLU] with He-normal kernels, then a dense head. */
