@@ -1,5 +1,6 @@
 // The MNIST digits in the browser: the asset `build/assets.ts` emits (format there), inflated and
 // split as gradient-lab splits them (per digit, the first 80% of its samples train, the rest test).
+import { Xoshiro128 } from '@gradkit/core';
 import { CLASSES, PIXELS } from './config.js';
 
 /** One split on the host: `count × 784` values in [0, 1] and the labels. */
@@ -64,31 +65,16 @@ export async function fetchDigits(url: string): Promise<Digits> {
   return decodeDigits(new Uint8Array(inflated));
 }
 
-/** A small seeded generator (mulberry32) for the batch order. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Minibatches of `split` forever: a fresh seeded shuffle per epoch, the last incomplete batch dropped.
  * Each batch is `{ x: Float32Array (batch × 784), y: Float32Array (batch × 10, one-hot) }`.
  */
 export function* hostBatches(split: Split, batchSize: number, seed: number): Generator<{ x: Float32Array; y: Float32Array }> {
-  const next = rng(seed);
+  const random = Xoshiro128.fromSeed(seed);
   const order = Array.from({ length: split.count }, (_, i) => i);
   const size = Math.min(batchSize, split.count);
   for (;;) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
-    }
+    random.shuffle(order);
     for (let start = 0; start + size <= order.length; start += size) {
       const x = new Float32Array(size * PIXELS);
       const y = new Float32Array(size * CLASSES);
