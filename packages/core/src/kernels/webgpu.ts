@@ -196,7 +196,8 @@ export interface GpuPipeline {
   readonly layout: GpuHandle;
 }
 
-const pipelines = new WeakMap<GpuDevice, Map<string, GpuPipeline>>();
+/** Pipelines by device, shader text and binding kinds (two levels: a caller's text is one string, whose hash is computed once). */
+const pipelines = new WeakMap<GpuDevice, Map<string, Map<string, GpuPipeline>>>();
 
 /**
  * `map.get(key)`, set to `make()` first when absent: the per-device and per-buffer caches of kernels
@@ -228,8 +229,9 @@ export function getOrCreate<K, V>(map: { get(key: K): V | undefined; set(key: K,
  * ```
  */
 export function gpuPipeline(device: GpuDevice, code: string, kinds: readonly GpuBindingKind[]): GpuPipeline {
-  const cache = getOrCreate(pipelines, device, () => new Map<string, GpuPipeline>());
-  return getOrCreate(cache, `${kinds.join(',')}\n${code}`, () => {
+  const byCode = getOrCreate(pipelines, device, () => new Map<string, Map<string, GpuPipeline>>());
+  const cache = getOrCreate(byCode, code, () => new Map<string, GpuPipeline>());
+  return getOrCreate(cache, kinds.join(','), () => {
     const layout = device.createBindGroupLayout({
       entries: kinds.map((k, binding) => ({
         binding,

@@ -57,7 +57,7 @@ const REDUCE_TREE = `
  * share of it and writes one partial (the scalar tail's workgroup writes the region's last one).
  * Bindings: the gradient, its region of the partials.
  */
-export function reduceShader(vec: boolean): Shader {
+function buildReduceShader(vec: boolean): Shader {
   return {
     kinds: ['read', 'write'],
     code: `${header(vec)}
@@ -89,7 +89,7 @@ fn main(@builtin(local_invocation_index) li : u32, @builtin(workgroup_id) wid : 
  * as 32-bit integers on webgpu) and the clip (`norm < maxNorm` keeps g, else `(g / norm) · maxNorm`).
  * Bindings: all partials, the step state, the uniform, then with a guard its three scalars.
  */
-export function finalizeShader(clip: boolean, guard: boolean): Shader {
+function buildFinalizeShader(clip: boolean, guard: boolean): Shader {
   const guardDecl = guard
     ? `@group(0) @binding(3) var<storage, read_write> notfiniteCount : array<i32>;
 @group(0) @binding(4) var<storage, read_write> totalNotfinite : array<i32>;
@@ -258,7 +258,7 @@ export function ruleConstants(rule: FusedRule): number[] {
  * gradient element is clipped when the global norm says so. Bindings: the parameter, its gradient,
  * the rule's slots, then the step state (when `decided`), then the uniform.
  */
-export function updateShader(rule: FusedRule, decided: boolean, vec: boolean): Shader {
+function buildUpdateShader(rule: FusedRule, decided: boolean, vec: boolean): Shader {
   const { slots, body } = ruleBody(rule);
   const decls = slots.map((s, k) => `@group(0) @binding(${2 + k}) var<storage, read_write> ${s} : array<T>;`);
   let next = 2 + slots.length;
@@ -286,3 +286,33 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups)
 }`,
   };
 }
+
+/**
+ * The shaders by variant, built once (a step asks for its shaders every step). The text depends only
+ * on a rule's kind, its flags and which of its hyper-parameters are zero, whose values travel in the
+ * uniform; `variantOf` is that key.
+ */
+const shaders = new Map<string, Shader>();
+const memo = (key: string, build: () => Shader): Shader => {
+  let shader = shaders.get(key);
+  if (!shader) {
+    shader = build();
+    shaders.set(key, shader);
+  }
+  return shader;
+};
+const zeroness = (v: unknown) => (typeof v !== 'number' ? String(v) : v === 0 ? '0' : Math.fround(v) === 0 ? 'tiny' : 'x');
+const variantOf = (rule: FusedRule) =>
+  Object.entries(rule)
+    .map(([k, v]) => `${k}=${zeroness(v)}`)
+    .join(',');
+
+/** The reduction dispatches' shader (see `buildReduceShader`). */
+export const reduceShader = (vec: boolean): Shader => memo(`reduce:${vec}`, () => buildReduceShader(vec));
+
+/** The finalize dispatch's shader (see `buildFinalizeShader`). */
+export const finalizeShader = (clip: boolean, guard: boolean): Shader => memo(`finalize:${clip}:${guard}`, () => buildFinalizeShader(clip, guard));
+
+/** The update shader of `rule`'s variant (see `buildUpdateShader`). */
+export const updateShader = (rule: FusedRule, decided: boolean, vec: boolean): Shader =>
+  memo(`update:${variantOf(rule)}:${decided}:${vec}`, () => buildUpdateShader(rule, decided, vec));
