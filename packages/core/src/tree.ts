@@ -36,6 +36,26 @@ function isContainer(x: unknown): x is Record<string, unknown> {
 const join = (prefix: string, key: string | number) => (prefix === '' ? String(key) : `${prefix}.${key}`);
 
 /**
+ * The leaves of a tree in `flatten`'s order, without their paths (for hot paths over trees already
+ * checked, such as an optimizer's state on every step).
+ *
+ * @example
+ * ```ts
+ * leaves({ a: w, b: [x, y] }); // [w, x, y]
+ * ```
+ */
+export function leaves<L>(tree: Tree<L>): L[] {
+  const out: L[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) for (const child of node) visit(child);
+    else if (isContainer(node)) for (const key of Object.keys(node)) visit(node[key]);
+    else out.push(node as L);
+  };
+  visit(tree);
+  return out;
+}
+
+/**
  * Flattens a tree into its leaves with their paths, in depth-first order: array elements by index,
  * object keys in insertion order (so a model built input-to-output flattens input-to-output).
  *

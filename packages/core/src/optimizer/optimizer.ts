@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { valueAndGrad } from '../autograd.js';
 import { DisposedError, StateError, TreeMismatchError, ValueError } from '../errors.js';
 import { checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
-import { assertSameStructure, flatten, type GradTree, type ParamTree, type Tree, unflatten } from '../tree.js';
+import { assertSameStructure, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
 import { findFusedKernel, runFusedKernel } from './fused.js';
 import { afterInPlaceWrite } from './in-place.js';
 import { decodeTensor, encodeTensor, type SavedTensor } from './state-codec.js';
@@ -246,9 +246,9 @@ export class Optimizer<P extends ParamTree = ParamTree> {
 
   private checkGrads(grads: GradTree): tf.Tensor[] {
     assertSameStructure(this.params, grads);
-    const leaves = flatten(grads).map((e) => e.value);
-    for (const [i, g] of leaves.entries()) checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, g, 'gradient');
-    return leaves as tf.Tensor[];
+    const gradLeaves = leaves(grads); // the parameters' structure: their paths are paramPaths
+    for (const [i, g] of gradLeaves.entries()) checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, g, 'gradient');
+    return gradLeaves as tf.Tensor[];
   }
 
   /** Reference path: the transformation's tf ops, committed only once everything is computed. */
@@ -302,7 +302,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const top = this.transform.parts ?? [this.transform];
     const topStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
     let k = 0;
-    while (k < top.length && top[k]?.observer && flatten(topStates[k] as StateTree).every((e) => typeof e.value === 'number')) k++;
+    while (k < top.length && top[k]?.observer && leaves(topStates[k] as StateTree).every((v) => typeof v === 'number')) k++;
     const nodes = top.slice(k).flatMap((p, i) => expand(p, topStates[k + i] as StateTree));
     if (nodes.length === 0 || nodes.some((n) => !n.part.hyperParams)) return false;
     const options = nodes.map((n) => n.part.options);
@@ -317,9 +317,9 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     for (const [i, names] of (kernel.slots?.(options) ?? []).entries()) {
       for (const name of names) {
         const sub = stateAt(i, name);
-        const leaves = sub === undefined ? [] : flatten(sub).map((e) => e.value);
-        if (leaves.length !== this.paramLeaves.length || leaves.some((l) => !(l instanceof tf.Variable))) return false;
-        slots.push(leaves as tf.Variable[]);
+        const slot = sub === undefined ? [] : leaves(sub);
+        if (slot.length !== this.paramLeaves.length || slot.some((l) => !(l instanceof tf.Variable))) return false;
+        slots.push(slot as tf.Variable[]);
       }
     }
     const scalars: tf.Variable[] = [];

@@ -157,23 +157,18 @@ function updateRun(
  * ```
  */
 export function updateAtHome(plan: FusedPlan, leaves: readonly (readonly CpuData[])[], grads: readonly Float32Array[], clip: Clip | undefined): number[] {
-  const homeless = leaves.flatMap((leaf, i) => (homeOf(leaf) ? [] : [i]));
+  let at = leaves.map(homeOf);
+  const homeless = at.flatMap((home, i) => (home ? [] : [i]));
   const left = homeless.length > 0 ? house(leaves, homeless) : [];
-  const skip = new Set(left);
+  if (homeless.length > 0) at = leaves.map(homeOf); // the moved ones have a home now (those left have none)
   for (let i = 0; i < leaves.length; ) {
-    const home = skip.has(i) ? undefined : homeOf(leaves[i] as readonly CpuData[]);
+    const home = at[i];
     if (!home) {
       i++;
       continue;
     }
     let end = i + 1;
-    while (
-      end < leaves.length &&
-      !skip.has(end) &&
-      homeOf(leaves[end] as readonly CpuData[]) === home &&
-      follows(leaves[end - 1] as CpuData[], leaves[end] as CpuData[])
-    )
-      end++;
+    while (end < leaves.length && at[end] === home && follows(leaves[end - 1] as CpuData[], leaves[end] as CpuData[])) end++;
     updateRun(home, plan, leaves, grads, i, end, clip);
     i = end;
   }

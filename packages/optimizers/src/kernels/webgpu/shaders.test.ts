@@ -4,7 +4,15 @@ import { updateShader } from './shaders.js';
 
 // The update shaders are built once per variant; a variant is the rule's kind, flags and which
 // hyper-parameters are zero (their values travel in the uniform). Plain strings: runs in every project.
-const sgd = (momentum: number, lr: number, weightDecay = 0): FusedRule => ({ kind: 'sgd', lr, momentum, dampening: 0, weightDecay, nesterov: false, first: false });
+const sgd = (momentum: number, lr: number, weightDecay = 0): FusedRule => ({
+  kind: 'sgd',
+  lr,
+  momentum,
+  dampening: 0,
+  weightDecay,
+  nesterov: false,
+  first: false,
+});
 
 describe('updateShader', () => {
   it('gives the same shader for another value of the same variant (a scheduled lr), without rebuilding it', () => {
