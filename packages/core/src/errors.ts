@@ -50,9 +50,32 @@ export class HyperParameterError extends GradkitError {
   /** Name of the offending option or argument. */
   readonly field: string;
 
-  constructor(field: string, message: string) {
-    super('BAD_HYPERPARAMETER', message);
+  constructor(field: string, message: string, code = 'BAD_HYPERPARAMETER') {
+    super(code, message);
     this.field = field;
+  }
+}
+
+/**
+ * An options object has a key the function does not know (a typo, or another library's spelling such
+ * as PyTorch's `lr`). `field` is the unknown key, `validKeys` the names it takes and `suggestion` the
+ * closest one, if any. Unknown keys are never ignored: a typo would otherwise train with a default.
+ *
+ * @example
+ * ```ts
+ * adam({ lr: 0.5 } as never); // UnknownOptionError: adam: unknown option 'lr' (did you mean 'learningRate'?) …
+ * ```
+ */
+export class UnknownOptionError extends HyperParameterError {
+  /** The options the function takes. */
+  readonly validKeys: readonly string[];
+  /** The valid option the unknown key most likely means. */
+  readonly suggestion: string | undefined;
+
+  constructor(field: string, message: string, validKeys: readonly string[], suggestion?: string) {
+    super(field, message, 'UNKNOWN_OPTION');
+    this.validKeys = validKeys;
+    this.suggestion = suggestion;
   }
 }
 

@@ -32,8 +32,19 @@ function describeRange(r: HyperRange): string {
   return `${lo}, ${hi}`;
 }
 
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+/** The smallest positive normal float32: below it a value loses precision on every backend and may be flushed to 0. */
+const F32_MIN_NORMAL = 1.1754943508222875e-38;
+
 function checkNumber(field: string, v: number, range: HyperRange, context: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new HyperParameterError(field, `${field} must be a finite number${context}, got ${String(v)}`);
+  const abs = Math.abs(v);
+  if (abs > F32_MAX || (abs !== 0 && abs < F32_MIN_NORMAL))
+    throw new HyperParameterError(
+      field,
+      `${field} must be representable in float32 (the tensors' precision): 0, or between 1.2e-38 and 3.4e38 in magnitude${context}, got ${v}`,
+    );
   const { min, max, minExclusive, maxExclusive } = range;
   const below = min !== undefined && (minExclusive ? v <= min : v < min);
   const above = max !== undefined && (maxExclusive ? v >= max : v > max);

@@ -1,3 +1,20 @@
+export {
+  type ChainConfig,
+  type RegisterOptions,
+  registeredNames,
+  registerSchedule,
+  registerTransformation,
+  type ScheduleConfig,
+  type ScheduleFactory,
+  scheduleConfigOf,
+  scheduleFromConfig,
+  type TransformationConfig,
+  type TransformationFactory,
+  type TransformConfig,
+  transformationFromConfig,
+  transformationToConfig,
+  withConfig,
+} from './config.js';
 export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd.js';
 export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
@@ -30,6 +47,7 @@ export {
   type WebGpuBackend,
 } from './kernels/webgpu.js';
 export type { ApplyOptions, Module } from './module.js';
+export { type CheckOptionsSettings, checkOptions, suggestOption, unknownOption } from './options.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
@@ -37,6 +55,7 @@ export { randomSeed, resolveSeed, Xoshiro128 } from './random.js';
 export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
 export {
   applyUpdates,
+  assertTransformation,
   chain,
   checkSameTensorType,
   type GradientTransformation,
@@ -45,4 +64,4 @@ export {
   type TransformResult,
   type UpdateExtras,
 } from './transform.js';
-export { assertSameStructure, flatten, type GradTree, map, type ParamTree, paths, type Tree, type TreeEntry, unflatten, zip } from './tree.js';
+export { alignLeaves, assertSameStructure, flatten, type GradTree, map, type ParamTree, paths, type Tree, type TreeEntry, unflatten, zip } from './tree.js';

@@ -27,6 +27,12 @@ export interface Module<P extends ParamTree = ParamTree> {
   readonly name: string;
   /** The trainable parameters: a tree of `tf.Variable`s (empty `{}` for parameter-free modules). */
   readonly params: P;
+  /**
+   * Named state that is not trained but must be saved with the parameters (`BatchNorm`'s running
+   * statistics), as a tree of `tf.Variable`s keyed like `params` (a container gathers its children's
+   * under their keys); absent or `{}` for modules without buffers. Checkpoints save and restore it.
+   */
+  readonly buffers?: ParamTree;
   /** Whether `apply` defaults to training behaviour. */
   readonly training: boolean;
   /** The forward pass. It never disposes `x`; intermediate tensors are the caller's to `tf.tidy`. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TreeMismatchError } from './errors.js';
+import { HyperParameterError, TreeMismatchError } from './errors.js';
 import { type GradTree, type ParamTree, type Tree, unflatten, zip } from './tree.js';
 
 /** A leaf of optimizer state: a tensor (per-parameter buffers) or a host number (a step count). @example `{ count: 3, mu: { w: muW } }` */
@@ -28,6 +28,13 @@ export interface TransformResult<S> {
 export interface UpdateExtras {
   /** The loss at this step, as a scalar tensor. */
   readonly loss?: tf.Scalar;
+  /**
+   * Resolves to true once this step is committed (the parameters and the state were updated), to
+   * false when it failed and nothing changed. The `Optimizer` passes it, so side effects such as
+   * reports wait for it and a failed step is never recorded; without it (a direct `update` call),
+   * the step counts as committed.
+   */
+  readonly committed?: Promise<boolean>;
 }
 
 /**
@@ -80,6 +87,36 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
    * runs it beside a fused kernel for the rest of the chain instead of giving up the fused path.
    */
   readonly observer?: boolean;
+  /**
+   * Keys of this transformation's state whose tensors describe the last step rather than carry it
+   * forward (e.g. `clipByGlobalNorm`'s `norm` and `clipped`): `Optimizer.metrics()` reads them, a
+   * fused kernel must write them (as `scalars`), and a checkpoint without them still loads.
+   */
+  readonly metrics?: readonly string[];
+}
+
+/**
+ * Throws a HyperParameterError naming `field` unless `t` is a gradient transformation (an object
+ * with `name`, `init` and `update`), saying what to pass instead: the usual slip is passing a
+ * factory (`adam`) instead of calling it (`adam()`).
+ *
+ * @example
+ * ```ts
+ * assertTransformation('transform', adam); // "… adam is a factory: call it, e.g. adam() …"
+ * ```
+ */
+export function assertTransformation(field: string, t: unknown): asserts t is GradientTransformation {
+  if (t !== null && typeof t === 'object' && typeof (t as GradientTransformation).init === 'function' && typeof (t as GradientTransformation).update === 'function')
+    return;
+  const got =
+    typeof t === 'function'
+      ? `the function ${t.name || '(anonymous)'}: it is a factory, call it, e.g. ${t.name || 'adam'}(${t.name === 'sgd' ? '{ learningRate: 0.1 }' : ''})`
+      : t === null
+        ? 'null'
+        : typeof t === 'object'
+          ? 'an object without init and update'
+          : `a ${typeof t} (${JSON.stringify(t)})`;
+  throw new HyperParameterError(field, `${field} must be a gradient transformation such as adam() or chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 })); got ${got}`);
 }
 
 /**
@@ -93,6 +130,8 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
  * ```
  */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation<StateTree[], Record<string, never>> {
+  if (transforms.length === 0) throw new HyperParameterError('transforms', 'chain needs at least one transformation, e.g. chain(clipByGlobalNorm(1), adam())');
+  transforms.forEach((t, i) => assertTransformation(`chain argument ${i}`, t));
   const parts = transforms.flatMap((t) => (t.parts ? t.parts : [t]));
   return {
     name: 'chain',

@@ -35,6 +35,42 @@ function isContainer(x: unknown): x is Record<string, unknown> {
 
 const join = (prefix: string, key: string | number) => (prefix === '' ? String(key) : `${prefix}.${key}`);
 
+/** Deeper than this is a tree built by mistake (or a structure that is not a tree). */
+const MAX_DEPTH = 256;
+
+/**
+ * The own keys of a container, checked: `__proto__` is refused (assigning it would change an object's
+ * prototype instead of adding a key), so every key a tree has is one that `out[key] = v` recreates.
+ */
+function keysOf(node: Record<string, unknown>, path: string): string[] {
+  const keys = Object.keys(node);
+  if (keys.includes('__proto__'))
+    throw new TreeMismatchError(join(path, '__proto__'), `a tree key may not be '__proto__' (at '${join(path, '__proto__')}'): rename it`);
+  return keys;
+}
+
+/**
+ * Walks the containers of a tree depth-first (array elements by index, object keys in insertion
+ * order), calling `leaf` on every leaf; refuses cycles, absurd depth and `__proto__` keys with a
+ * TreeMismatchError naming the path.
+ */
+function walk(tree: unknown, leaf: (value: unknown, path: string) => void): void {
+  const ancestors: unknown[] = [];
+  const visit = (node: unknown, path: string): void => {
+    if (!isContainer(node)) {
+      leaf(node, path);
+      return;
+    }
+    if (ancestors.includes(node)) throw new TreeMismatchError(path, `the tree contains itself at '${path || '(root)'}': a tree must not have cycles`);
+    if (ancestors.length >= MAX_DEPTH) throw new TreeMismatchError(path, `the tree is nested more than ${MAX_DEPTH} levels deep at '${path}'`);
+    ancestors.push(node);
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) visit(node[i], join(path, i));
+    else for (const key of keysOf(node, path)) visit(node[key], join(path, key));
+    ancestors.pop();
+  };
+  visit(tree, '');
+}
+
 /**
  * The leaves of a tree in `flatten`'s order, without their paths (for hot paths over trees already
  * checked, such as an optimizer's state on every step).
@@ -67,16 +103,11 @@ export function leaves<L>(tree: Tree<L>): L[] {
 export function flatten<L>(tree: Tree<L>): TreeEntry<L>[] {
   const out: TreeEntry<L>[] = [];
   const seen = new Set<string>();
-  const visit = (node: unknown, path: string): void => {
-    if (Array.isArray(node)) for (const [i, child] of node.entries()) visit(child, join(path, i));
-    else if (isContainer(node)) for (const key of Object.keys(node)) visit(node[key], join(path, key));
-    else {
-      if (seen.has(path)) throw new TreeMismatchError(path, `two leaves have the path '${path}': keys must not contain '.' where that makes paths collide`);
-      seen.add(path);
-      out.push({ path, value: node as L });
-    }
-  };
-  visit(tree, '');
+  walk(tree, (value, path) => {
+    if (seen.has(path)) throw new TreeMismatchError(path, `two leaves have the path '${path}': keys must not contain '.' where that makes paths collide`);
+    seen.add(path);
+    out.push({ path, value: value as L });
+  });
   return out;
 }
 
@@ -101,6 +132,7 @@ export function paths(tree: Tree<unknown>): string[] {
  * ```
  */
 export function map<L, R>(tree: Tree<L>, fn: (leaf: L, path: string) => R): Tree<R> {
+  walk(tree, () => {}); // checks cycles, depth and keys once, so the rebuild below can trust them
   const visit = (node: unknown, path: string): unknown => {
     if (Array.isArray(node)) return node.map((child, i) => visit(child, join(path, i)));
     if (isContainer(node)) {
@@ -147,14 +179,14 @@ function firstDifference(a: unknown, b: unknown, path: string): TreeMismatchErro
   if (isContainer(a) || isContainer(b)) {
     if (!isContainer(a) || !isContainer(b))
       return new TreeMismatchError(path, `${where}: one tree has an object, the other ${isContainer(a) ? describe(b) : describe(a)}`);
-    for (const key of Object.keys(a))
-      if (!(key in b))
+    for (const key of keysOf(a, path))
+      if (!Object.hasOwn(b, key))
         return new TreeMismatchError(
           join(path, key),
           `missing '${join(path, key)}': the second tree has no such key (keys there: ${Object.keys(b).join(', ') || 'none'})`,
         );
-    for (const key of Object.keys(b))
-      if (!(key in a))
+    for (const key of keysOf(b, path))
+      if (!Object.hasOwn(a, key))
         return new TreeMismatchError(
           join(path, key),
           `unexpected '${join(path, key)}': the first tree has no such key (keys there: ${Object.keys(a).join(', ') || 'none'})`,
@@ -183,13 +215,34 @@ function describe(x: unknown): string {
  * ```
  */
 export function assertSameStructure(a: Tree<unknown>, b: Tree<unknown>): void {
+  walk(a, () => {}); // cycles, depth and keys, before the pairwise walk trusts them
+  walk(b, () => {});
   const d = firstDifference(a, b, '');
   if (d) throw d;
 }
 
 /**
- * Pairs the leaves of two trees of the same structure, in `flatten` order; throws a
- * `TreeMismatchError` naming the first path where the structures differ.
+ * The leaves of `tree` in the order of `like`'s leaves, paired by key (and arrays by index), whatever
+ * the order of `tree`'s keys: `alignLeaves({ a, b }, { b: gb, a: ga })` is `[ga, gb]`.
+ *
+ * @throws TreeMismatchError naming the first path where the structures differ.
+ */
+export function alignLeaves<L>(like: Tree<unknown>, tree: Tree<L>): L[] {
+  assertSameStructure(like, tree);
+  const out: L[] = [];
+  const visit = (a: unknown, b: unknown): void => {
+    if (Array.isArray(a)) for (let i = 0; i < a.length; i++) visit(a[i], (b as unknown[])[i]);
+    else if (isContainer(a)) for (const key of Object.keys(a)) visit(a[key], (b as Record<string, unknown>)[key]);
+    else out.push(b as L);
+  };
+  visit(like, tree);
+  return out;
+}
+
+/**
+ * Pairs the leaves of two trees of the same structure by key (arrays by index), in `a`'s `flatten`
+ * order: `{ w1, w2 }` and `{ w2: g2, w1: g1 }` pair w1 with g1, whatever the order of the keys.
+ * Throws a `TreeMismatchError` naming the first path where the structures differ.
  *
  * @example
  * ```ts
@@ -197,7 +250,6 @@ export function assertSameStructure(a: Tree<unknown>, b: Tree<unknown>): void {
  * ```
  */
 export function zip<A, B>(a: Tree<A>, b: Tree<B>): { path: string; a: A; b: B }[] {
-  assertSameStructure(a, b);
-  const fb = flatten(b);
-  return flatten(a).map((e, i) => ({ path: e.path, a: e.value, b: (fb[i] as TreeEntry<B>).value }));
+  const bs = alignLeaves(a, b);
+  return flatten(a).map((e, i) => ({ path: e.path, a: e.value, b: bs[i] as B }));
 }

@@ -6,7 +6,7 @@ import type { Reporter, SerializedError, TestModule, TestRunEndReason, Vitest } 
 import type { GradkitTaskMeta } from './state.js';
 import { type BackendRow, type Summary, summarize } from './summary.js';
 
-type MutableRow = { -readonly [K in keyof BackendRow]: BackendRow[K] };
+type MutableRow = { -readonly [K in keyof BackendRow]: BackendRow[K] } & { hostile?: { typed: number; raw: number; silent: number } };
 
 /**
  * Vitest reporter printing the per-backend summary table and the totals line last.
@@ -46,7 +46,12 @@ export default class BackendSummaryReporter implements Reporter {
         if (state === 'passed') r.passed += 1;
         else if (state === 'failed') r.failed += 1;
         else if (state === 'skipped') r.skipped += 1;
-        r.tensorsLeft += (test.meta() as GradkitTaskMeta).gradkitTensorsLeft ?? 0;
+        const meta = test.meta() as GradkitTaskMeta;
+        r.tensorsLeft += meta.gradkitTensorsLeft ?? 0;
+        if (meta.gradkitHostile) {
+          r.hostile ??= { typed: 0, raw: 0, silent: 0 };
+          r.hostile[meta.gradkitHostile] += 1;
+        }
       }
       r.errors += m.errors().length;
       for (const suite of m.children.allSuites()) r.errors += suite.errors().length;

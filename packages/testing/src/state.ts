@@ -42,4 +42,6 @@ export interface ModuleBackendMeta {
 export interface GradkitTaskMeta {
   gradkit?: ModuleBackendMeta;
   gradkitTensorsLeft?: number;
+  /** On hostile-input tests (`hostileCases`): how the bad input was met. */
+  gradkitHostile?: 'typed' | 'raw' | 'silent';
 }

@@ -16,6 +16,8 @@ export interface BackendRow {
   readonly errors: number;
   /** Tensors that tests left allocated, summed (informational). */
   readonly tensorsLeft: number;
+  /** Hostile inputs (`hostileCases`) by outcome: typed errors, raw errors, silent acceptances. */
+  readonly hostile?: { readonly typed: number; readonly raw: number; readonly silent: number };
   /** What `useBackend` started (from the first file that started it). */
   readonly info?: BackendInfo;
   /** Why the backend could not start, when its tests were skipped. */
@@ -93,6 +95,11 @@ export function summarize(rows: readonly BackendRow[], unhandledErrors = 0): Sum
   for (const r of rows) if (r.unavailable) lines.push(`  ${r.backend}: tests skipped, the backend could not start (CI=true makes this a failure)`);
   if (rows.some((r) => r.tensorsLeft > 0)) lines.push('  unfreed: tensors that tests left allocated (informational; assert leaks with expectNoLeaks)');
   if (unhandledErrors > 0) lines.push(`  ${unhandledErrors} unhandled error${unhandledErrors === 1 ? '' : 's'} (counted as failed)`);
+  for (const r of rows)
+    if (r.hostile) {
+      const { typed, raw, silent } = r.hostile;
+      lines.push(`  ${r.backend}: hostile inputs: ${typed + raw + silent} tried, ${typed} typed errors, ${raw} raw errors, ${silent} silent acceptances`);
+    }
   for (const p of problems) lines.push(`  FAIL ${p}`);
   lines.push(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   return { lines, ok: problems.length === 0, problems };
