@@ -172,7 +172,10 @@ function buildValue(value: unknown, where: string): unknown {
  */
 export function scheduleFromConfig(config: ScheduleConfig, where = 'schedule'): Schedule {
   if (!isPlainObject(config) || typeof config.schedule !== 'string')
-    throw new HyperParameterError(where, `a schedule config is { schedule: name, ...options }, e.g. { schedule: 'cosineDecay', initial: 0.1, decaySteps: 1000 }`);
+    throw new HyperParameterError(
+      where,
+      `a schedule config is { schedule: name, ...options }, e.g. { schedule: 'cosineDecay', initial: 0.1, decaySteps: 1000 }`,
+    );
   const { schedule: name, ...options } = config;
   const entry = schedules.get(name);
   if (!entry) throw unknownName('schedule', name, registeredNames('schedule'), where);
@@ -199,11 +202,15 @@ export function scheduleFromConfig(config: ScheduleConfig, where = 'schedule'): 
  */
 export function transformationFromConfig(config: TransformConfig, where = 'config'): GradientTransformation {
   if (!isPlainObject(config))
-    throw new HyperParameterError(where, `a config is { name, ...options } or { chain: [...] }, e.g. { name: 'adam', learningRate: 1e-3 }; got ${String(config)}`);
+    throw new HyperParameterError(
+      where,
+      `a config is { name, ...options } or { chain: [...] }, e.g. { name: 'adam', learningRate: 1e-3 }; got ${String(config)}`,
+    );
   if (Object.hasOwn(config, 'chain')) {
     const { chain: parts, ...rest } = config as unknown as ChainConfig;
     const extra = Object.keys(rest)[0];
-    if (extra !== undefined) throw new HyperParameterError(`${where}.${extra}`, `a chain config has only 'chain' (an array of configs), not '${extra}'`, 'UNKNOWN_OPTION');
+    if (extra !== undefined)
+      throw new HyperParameterError(`${where}.${extra}`, `a chain config has only 'chain' (an array of configs), not '${extra}'`, 'UNKNOWN_OPTION');
     if (!Array.isArray(parts) || parts.length === 0) throw new HyperParameterError(`${where}.chain`, 'chain must be a non-empty array of configs');
     return chain(...parts.map((p, i) => transformationFromConfig(p, `${where}.chain.${i}`)));
   }
@@ -227,7 +234,10 @@ function valueToConfig(value: unknown, where: string): unknown {
   if (isTransformation(value)) return transformationToConfig(value, where);
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, valueToConfig(v, `${where}.${k}`)]));
   if (value === null || ['number', 'string', 'boolean'].includes(typeof value)) return value;
-  throw new HyperParameterError(where, `'${where}' holds ${typeof value === 'object' ? 'an object that is not plain data' : `a ${typeof value}`}: it cannot be written as JSON`);
+  throw new HyperParameterError(
+    where,
+    `'${where}' holds ${typeof value === 'object' ? 'an object that is not plain data' : `a ${typeof value}`}: it cannot be written as JSON`,
+  );
 }
 
 const isTransformation = (x: unknown): x is GradientTransformation =>

@@ -1,3 +1,6 @@
+export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd.js';
+export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
+export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export {
   type ChainConfig,
   type RegisterOptions,
@@ -15,9 +18,6 @@ export {
   transformationToConfig,
   withConfig,
 } from './config.js';
-export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd.js';
-export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
-export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export * from './errors.js';
 export { checkHyper, defineHyperParams, type HyperParam, type HyperParams, type HyperRange, type HyperSpec, resolveHyper, type Schedule } from './hyper.js';
 export {
@@ -47,10 +47,10 @@ export {
   type WebGpuBackend,
 } from './kernels/webgpu.js';
 export type { ApplyOptions, Module } from './module.js';
-export { type CheckOptionsSettings, checkOptions, suggestOption, unknownOption } from './options.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
+export { type CheckOptionsSettings, checkOptions, suggestOption, unknownOption } from './options.js';
 export { randomSeed, resolveSeed, Xoshiro128 } from './random.js';
 export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
 export {

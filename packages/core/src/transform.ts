@@ -106,7 +106,12 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
  * ```
  */
 export function assertTransformation(field: string, t: unknown): asserts t is GradientTransformation {
-  if (t !== null && typeof t === 'object' && typeof (t as GradientTransformation).init === 'function' && typeof (t as GradientTransformation).update === 'function')
+  if (
+    t !== null &&
+    typeof t === 'object' &&
+    typeof (t as GradientTransformation).init === 'function' &&
+    typeof (t as GradientTransformation).update === 'function'
+  )
     return;
   const got =
     typeof t === 'function'
@@ -116,7 +121,10 @@ export function assertTransformation(field: string, t: unknown): asserts t is Gr
         : typeof t === 'object'
           ? 'an object without init and update'
           : `a ${typeof t} (${JSON.stringify(t)})`;
-  throw new HyperParameterError(field, `${field} must be a gradient transformation such as adam() or chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 })); got ${got}`);
+  throw new HyperParameterError(
+    field,
+    `${field} must be a gradient transformation such as adam() or chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 })); got ${got}`,
+  );
 }
 
 /**
@@ -131,7 +139,7 @@ export function assertTransformation(field: string, t: unknown): asserts t is Gr
  */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation<StateTree[], Record<string, never>> {
   if (transforms.length === 0) throw new HyperParameterError('transforms', 'chain needs at least one transformation, e.g. chain(clipByGlobalNorm(1), adam())');
-  transforms.forEach((t, i) => assertTransformation(`chain argument ${i}`, t));
+  for (const [i, t] of transforms.entries()) assertTransformation(`chain argument ${i}`, t);
   const parts = transforms.flatMap((t) => (t.parts ? t.parts : [t]));
   return {
     name: 'chain',

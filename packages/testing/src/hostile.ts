@@ -38,9 +38,7 @@ async function snapshotOf(thing: tf.Tensor | Optimizer): Promise<Snapshot> {
   if (thing instanceof tf.Tensor) return () => bytesOf(thing);
   const opt = thing;
   return async () => {
-    const params = await Promise.all(
-      Object.values(opt.params as Record<string, tf.Tensor>).flatMap((p) => (p instanceof tf.Tensor ? [bytesOf(p)] : [])),
-    );
+    const params = await Promise.all(Object.values(opt.params as Record<string, tf.Tensor>).flatMap((p) => (p instanceof tf.Tensor ? [bytesOf(p)] : [])));
     return JSON.stringify({ state: await opt.saveState(), params });
   };
 }
@@ -86,13 +84,13 @@ export async function expectTypedRejection(c: HostileCase): Promise<HostileOutco
     });
   const named = namedBy(error);
   if (named !== c.names && !error.message.includes(c.names))
-    throw Object.assign(
-      new AssertionError(`${c.input}: ${error.name} names '${named}', and its message does not mention '${c.names}': ${error.message}`),
-      { outcome: 'typed' },
-    );
+    throw Object.assign(new AssertionError(`${c.input}: ${error.name} names '${named}', and its message does not mention '${c.names}': ${error.message}`), {
+      outcome: 'typed',
+    });
   for (const w of watched) {
     const after = await w.read();
-    if (after !== w.before) throw Object.assign(new AssertionError(`${c.input}: threw ${error.name}, but a watched tensor or optimizer changed`), { outcome: 'typed' });
+    if (after !== w.before)
+      throw Object.assign(new AssertionError(`${c.input}: threw ${error.name}, but a watched tensor or optimizer changed`), { outcome: 'typed' });
   }
   return 'typed';
 }
