@@ -4,6 +4,6 @@ import { tfjsGradientsEsbuildPlugin } from './build/tfjs-gradients.mjs';
 // tfjs-core's gradient configs are bundled in (build/tfjs-gradients.mjs); the backends and Dawn stay imports.
 export default packageConfig({
   external: [/^@tensorflow\/tfjs-backend-/, 'webgpu'],
-  noExternal: [/register_all_gradients/],
+  noExternal: [/register_all_gradients/, /register_all_chained_ops/],
   esbuildPlugins: [tfjsGradientsEsbuildPlugin()],
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Registers tfjs-core's gradients in every environment (see build/tfjs-gradients.mjs).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Registers tfjs-core's gradients (and chained tensor methods) in every environment.
+import './tfjs-registrations.js';
 import { ValueError } from './errors.js';
 import { flatten, type GradTree, type ParamTree, unflatten } from './tree.js';
 
@@ -76,6 +76,20 @@ function releaseTape(): void {
  * ```
  */
 export function valueAndGrad<P>(f: (params: P) => tf.Scalar | tf.Tensor): (params: P) => ValueAndGrads<GradsOf<P>> {
+  const vg = valueAndGradConnected(f);
+  return (params: P) => {
+    const { value, grads } = vg(params);
+    return { value, grads };
+  };
+}
+
+/**
+ * `valueAndGrad`, and for each leaf (in `flatten` order) whether the value depends on it at all
+ * (false where its gradient was filled with zeros). The `Optimizer` uses it to refuse a loss that
+ * depends on no parameter.
+ */
+export function valueAndGradConnected<P>(f: (params: P) => tf.Scalar | tf.Tensor): (params: P) => ValueAndGrads<GradsOf<P>> & { connected: boolean[] } {
+  if (typeof f !== 'function') throw new ValueError('f', `valueAndGrad takes a function (params) => scalar tensor, got ${f === null ? 'null' : typeof f}`);
   return (params: P) => {
     const leaves = checkLeaves(params as ParamTree);
     if (leaves.length === 0) throw new ValueError('params', 'the parameter tree has no tensors: nothing to differentiate');
@@ -97,7 +111,7 @@ export function valueAndGrad<P>(f: (params: P) => tf.Scalar | tf.Tensor): (param
       true,
     );
     const filled = grads.map((g, i) => g ?? tf.zerosLike(leaves[i] as tf.Tensor));
-    return { value: value as tf.Scalar, grads: unflatten(params as ParamTree, filled) as unknown as GradsOf<P> };
+    return { value: value as tf.Scalar, grads: unflatten(params as ParamTree, filled) as unknown as GradsOf<P>, connected: grads.map((g) => g != null) };
   };
 }
 

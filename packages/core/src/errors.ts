@@ -137,7 +137,8 @@ export class ValueError extends GradkitError {
 }
 
 /**
- * An object used after it was disposed, for example `Optimizer.step` after `dispose()`.
+ * An object used after it was disposed, for example `Optimizer.step` after `dispose()`, or a
+ * parameter disposed while an optimizer still updates it (`what` is then its path).
  *
  * @example
  * ```ts
@@ -145,7 +146,11 @@ export class ValueError extends GradkitError {
  * ```
  */
 export class DisposedError extends GradkitError {
-  constructor(what: string) {
-    super('DISPOSED', `${what} was used after dispose(); create a new one`);
+  /** What was disposed: an object (`'Optimizer'`) or a tree path (`'dense.kernel'`). */
+  readonly what: string;
+
+  constructor(what: string, message = `${what} was used after dispose(); create a new one`) {
+    super('DISPOSED', message);
+    this.what = what;
   }
 }

@@ -48,10 +48,12 @@ export {
 } from './kernels/webgpu.js';
 export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
-export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepPath } from './optimizer/optimizer.js';
+export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepExtras, type StepPath } from './optimizer/optimizer.js';
 export type { SavedTensor } from './optimizer/state-codec.js';
 export { type CheckOptionsSettings, checkOptions, suggestOption, unknownOption } from './options.js';
+export { type PartitionLabels, type PartitionState, partition } from './partition.js';
 export { randomSeed, resolveSeed, Xoshiro128 } from './random.js';
+export { setToZero } from './set-to-zero.js';
 export { type TapRecord, type Taps, tap, withTaps } from './taps.js';
 export {
   applyUpdates,
@@ -61,6 +63,7 @@ export {
   type GradientTransformation,
   type StateLeaf,
   type StateTree,
+  type TransformationGroups,
   type TransformResult,
   type UpdateExtras,
 } from './transform.js';

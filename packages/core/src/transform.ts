@@ -35,6 +35,11 @@ export interface UpdateExtras {
    * the step counts as committed.
    */
   readonly committed?: Promise<boolean>;
+  /**
+   * A metric the user reported since the last step (`Optimizer.reportMetric`, e.g. the validation
+   * loss after an epoch), as a float32 scalar; absent on steps without a new report.
+   */
+  readonly metric?: tf.Scalar;
 }
 
 /**
@@ -93,6 +98,35 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
    * fused kernel must write them (as `scalars`), and a checkpoint without them still loads.
    */
   readonly metrics?: readonly string[];
+  /**
+   * What the values of this transformation's state tensors may be, by top-level state key, checked
+   * when saved state is loaded: `'nonNegative'` (second moments, accumulators), `'finite'` (the
+   * default for every float tensor not listed) or `'unchecked'` (a value that may legitimately be
+   * ±∞, such as the best loss before the first step).
+   */
+  readonly stateChecks?: Readonly<Record<string, 'finite' | 'nonNegative' | 'unchecked'>>;
+  /**
+   * For a transformation that routes each parameter to one of several transformations (`partition`):
+   * those transformations by label, and the label of every parameter path. Its state is
+   * `{ [label]: that transformation's state over its parameters }`, where each group's parameters are
+   * a flat object keyed by their paths. Runners use it to give every group its own fused kernel.
+   */
+  readonly groups?: TransformationGroups;
+}
+
+/**
+ * The groups of a routing transformation (`GradientTransformation.groups`).
+ *
+ * @example
+ * ```ts
+ * partition({ decay: adamw(), noDecay: adamw({ weightDecay: 0 }) }, labels).groups?.labels(params); // { 'dense.kernel': 'decay', 'dense.bias': 'noDecay' }
+ * ```
+ */
+export interface TransformationGroups {
+  /** The transformation of each label. */
+  readonly transforms: Readonly<Record<string, GradientTransformation>>;
+  /** The label of every parameter, by path; throws a typed error for a parameter without a valid label. */
+  labels(params: ParamTree): Readonly<Record<string, string>>;
 }
 
 /**

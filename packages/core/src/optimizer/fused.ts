@@ -71,6 +71,13 @@ export interface FusedKernelConfig {
   readonly scalars?: (options: readonly object[]) => readonly (readonly string[])[];
   /** Whether the kernel implements these options (for example only `momentum === 0`). Default: yes. */
   readonly supports?: (options: readonly object[]) => boolean;
+  /**
+   * The kernel promises that it checks everything before it writes, so that it never throws after
+   * writing (default false). For a kernel that does not, the runner keeps a copy of every buffer the
+   * kernel writes and restores it when the kernel throws — steps stay all-or-nothing either way, at
+   * the cost of one copy per step.
+   */
+  readonly atomic?: boolean;
   /** The kernel. It writes the new parameters and slots in place and returns nothing. */
   readonly kernelFunc: (args: FusedKernelArgs) => void;
 }

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { valueAndGrad } from '../autograd.js';
-import { DisposedError, StateError, TreeMismatchError, ValueError } from '../errors.js';
-import { checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
-import { assertSameStructure, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
-import { findFusedKernel, runFusedKernel } from './fused.js';
+import { valueAndGradConnected } from '../autograd.js';
+import { BackendError, DisposedError, HyperParameterError, StateError, TreeMismatchError, ValueError } from '../errors.js';
+import { checkOptions } from '../options.js';
+import { assertTransformation, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
+import { alignLeaves, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
+import { runFusedKernel } from './fused.js';
+import { type FusedPlan, onActiveBackend, planFused } from './fused-plan.js';
 import { afterInPlaceWrite } from './in-place.js';
-import { decodeTensor, encodeTensor, type SavedTensor } from './state-codec.js';
+import { partNodes } from './parts.js';
+import { checkLoadedValues, decodeTensor, encodeTensor, type SavedTensor, stateRuleOf } from './state-codec.js';
 
 /** The JSON-serializable state returned by `Optimizer.saveState`. @example `JSON.stringify(await opt.saveState())` */
 export interface SavedOptimizerState {
@@ -29,21 +32,33 @@ export interface OptimizerOptions {
   readonly fused?: boolean;
 }
 
+/** What `Optimizer.step` accepts beside the gradients. @example `opt.step(grads, { loss })` */
+export interface StepExtras {
+  /** The loss at this step, as a scalar tensor (for transformations that read it, such as `reduceOnPlateau`). */
+  readonly loss?: tf.Scalar;
+}
+
 /** How a step was computed: by a fused kernel (its name) or by the reference tf-ops path. @example `'fused:GradkitSgd'` */
 export type StepPath = 'reference' | `fused:${string}`;
 
 const signatureOf = (t: GradientTransformation): string => (t.parts ? `chain(${t.parts.map(signatureOf).join(', ')})` : t.name);
 
+/** The largest step count that float64 counts exactly. */
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
 /**
  * Runs a gradient transformation on a tree of `tf.Variable`s, in place: the fast path of gradkit.
  * It owns the transformation's state as tf.Variables keyed by tree path (never by position), and on
- * each step either runs a registered fused kernel for the chain on the active backend, or the
- * reference path (the transformation's tf ops inside `tf.tidy`). Both give the same numbers.
+ * each step either runs registered fused kernels for the chain on the active backend (one per group
+ * of a `partition`), or the reference path (the transformation's tf ops inside `tf.tidy`). Both give
+ * the same numbers.
  *
- * A step is all-or-nothing: gradients are checked against the parameters first (paths, shapes,
- * dtypes) and new values are committed only once all are computed, so a step that throws leaves the
- * parameters and the state exactly as they were. Non-finite gradients propagate, as in PyTorch,
- * unless a guard such as `applyIfFinite` is in the chain.
+ * A step is all-or-nothing: gradients are paired with the parameters by key and checked first
+ * (paths, shapes, dtypes), new values are committed only once all are computed, and a fused kernel
+ * that throws has its writes undone, so a step that throws leaves the parameters and the state
+ * exactly as they were. Non-finite gradients propagate, as in PyTorch, unless a guard such as
+ * `applyIfFinite` is in the chain. Checkpoints (`saveState`) are consistent: they hold the state as it
+ * was when they were called, whatever steps run while they are read back.
  *
  * @example
  * ```ts
@@ -56,8 +71,7 @@ const signatureOf = (t: GradientTransformation): string => (t.parts ? `chain(${t
 export class Optimizer<P extends ParamTree = ParamTree> {
   /** The parameters (tf.Variables) this optimizer updates in place. */
   readonly params: P;
-  /** The transformation it runs. */
-  readonly transform: GradientTransformation;
+  private tx: GradientTransformation;
   private readonly paramLeaves: tf.Variable[];
   private readonly paramPaths: string[];
   private readonly useFused: boolean;
@@ -65,13 +79,22 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   private steps = 0;
   private disposed = false;
   private last: StepPath = 'reference';
+  private reported: tf.Scalar | null = null;
 
   /**
    * @param params - a tree whose leaves are float32 `tf.Variable`s (each variable at one path only).
    * @param transform - the gradient transformation, e.g. `chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 }))`.
-   * @throws ValueError when a leaf is not a float32 tf.Variable or appears twice.
+   * @throws ValueError when a leaf is not a float32 tf.Variable or appears twice; HyperParameterError
+   *   when `transform` is not a transformation (e.g. `adam` instead of `adam()`), for unknown options,
+   *   or for a bare `masked(...)`, which would add raw gradients to the parameters it does not select.
    */
   constructor(params: P, transform: GradientTransformation, options: OptimizerOptions = {}) {
+    if (params === null || params === undefined)
+      throw new ValueError('params', 'new Optimizer(params, transform) needs a tree of tf.Variables, e.g. { w: tf.variable(tf.zeros([3])) }');
+    assertTransformation('transform', transform);
+    const o = checkOptions('Optimizer', options, ['fused'], { example: 'new Optimizer(params, adam(), { fused: false })' });
+    if (o.fused !== undefined && typeof o.fused !== 'boolean') throw new HyperParameterError('fused', `fused must be true or false, got ${String(o.fused)}`);
+    refuseBareMasked(transform);
     const entries = flatten(params);
     if (entries.length === 0) throw new ValueError('params', 'the parameter tree has no variables: nothing to optimize');
     const seen = new Map<number, string>();
@@ -79,18 +102,24 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       const where = path || '(root)';
       if (!(value instanceof tf.Variable))
         throw new ValueError(path, `parameter '${where}' is not a tf.Variable: the Optimizer updates variables in place (wrap it: tf.variable(tensor))`);
+      if (value.isDisposed) throw new ValueError(path, `parameter '${where}' was already disposed`);
       if (value.dtype !== 'float32') throw new ValueError(path, `parameter '${where}' has dtype ${value.dtype}: only float32 variables can be optimized`);
       const other = seen.get(value.id);
       if (other !== undefined) throw new ValueError(path, `the same variable is at '${other}' and '${where}': give each parameter one path`);
       seen.set(value.id, where);
     }
     this.params = params;
-    this.transform = transform;
+    this.tx = transform;
     this.paramLeaves = entries.map((e) => e.value as tf.Variable);
     this.paramPaths = entries.map((e) => e.path);
-    this.useFused = options.fused ?? true;
+    this.useFused = o.fused ?? true;
     const initial = tf.tidy(() => transform.init(params) as tf.TensorContainer) as StateTree;
     this.state = toVariables(initial);
+  }
+
+  /** The transformation it runs (replaced by `setTransform`). */
+  get transform(): GradientTransformation {
+    return this.tx;
   }
 
   /** Number of successful steps taken (restored by `loadState`). */
@@ -98,37 +127,58 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     return this.steps;
   }
 
-  /** How the last step ran: `'fused:<kernelName>'` or `'reference'`. */
+  /** How the last step ran: `'fused:<kernelName>'` (kernels joined by `+` for groups) or `'reference'`. */
   get lastStepPath(): StepPath {
     return this.last;
   }
 
   /**
-   * Applies one update from `grads` (a tree with the parameters' structure, shapes and dtypes). It
-   * neither keeps nor disposes `grads` (nor `extras.loss`). Work is queued on the backend; nothing
-   * waits on a readback. `extras.loss` feeds transformations that read the loss (`reduceOnPlateau`).
+   * Applies one update from `grads`: a tree with the parameters' keys (in any order), shapes and
+   * dtypes. It neither keeps nor disposes `grads` (nor `extras.loss`). Work is queued on the backend;
+   * nothing waits on a readback. `extras.loss` feeds transformations that read the loss
+   * (`reduceOnPlateau`).
    *
-   * @throws TreeMismatchError naming the first path where `grads` does not match the parameters.
+   * @throws TreeMismatchError naming the first path where `grads` does not match the parameters;
+   *   DisposedError naming a parameter or state that was disposed under the optimizer; BackendError
+   *   when the parameters live on a backend they cannot be read from synchronously (call
+   *   `await moveToActiveBackend()` after switching backends).
    */
-  step(grads: GradTree, extras: UpdateExtras = {}): void {
+  step(grads: GradTree, extras: StepExtras = {}): void {
     this.assertAlive();
+    const ex = checkOptions('step', extras, ['loss'], { example: 'opt.step(grads, { loss })' });
+    if (ex.loss !== undefined && !(ex.loss instanceof tf.Tensor && ex.loss.rank === 0 && !ex.loss.isDisposed))
+      throw new ValueError('loss', 'extras.loss must be a live scalar tensor');
     const gradLeaves = this.checkGrads(grads);
-    if (extras.loss !== undefined && !(extras.loss instanceof tf.Tensor && extras.loss.rank === 0))
-      throw new ValueError('loss', 'extras.loss must be a scalar tensor');
-    if (this.useFused && this.tryFused(gradLeaves, grads, extras)) {
-      this.steps++;
-      return;
+    this.checkLive([...gradLeaves, ...(ex.loss ? [ex.loss] : [])]);
+    const aligned = unflatten(this.params, gradLeaves);
+    let commit!: (ok: boolean) => void;
+    const committed = new Promise<boolean>((resolve) => {
+      commit = resolve;
+    });
+    const full: UpdateExtras = { ...ex, committed, ...(this.reported ? { metric: this.reported } : {}) };
+    try {
+      if (!(this.useFused && this.tryFused(gradLeaves, aligned, full))) {
+        this.referenceStep(aligned, gradLeaves, full);
+        this.last = 'reference';
+      }
+    } catch (e) {
+      commit(false);
+      throw e;
     }
-    this.referenceStep(grads, gradLeaves, extras);
-    this.last = 'reference';
     this.steps++;
+    this.reported?.dispose();
+    this.reported = null;
+    commit(true);
   }
 
   /**
    * Computes the loss and its gradients with respect to the parameters, takes one step, and returns
-   * the loss as a number (read back asynchronously after the step was queued).
+   * the loss as a number (read back asynchronously after the step was queued). Parameters left on
+   * another backend by a backend switch are moved to the active one first.
    *
    * @param loss - `(params) => scalar tensor`.
+   * @throws ValueError when `loss` is not a function, does not return a scalar, or does not depend on
+   *   any parameter (check that it uses the `params` it is given, not variables captured elsewhere).
    * @example
    * ```ts
    * const value = await opt.minimize((p) => tf.losses.meanSquaredError(y, predict(p, x)));
@@ -136,8 +186,17 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    */
   async minimize(loss: (params: P) => tf.Scalar | tf.Tensor): Promise<number> {
     this.assertAlive();
-    const { value, grads } = valueAndGrad(loss)(this.params);
+    if (typeof loss !== 'function')
+      throw new ValueError('loss', `minimize takes the loss function (params) => scalar tensor, got ${loss === null ? 'null' : typeof loss}`);
+    if (this.variables().some((v) => !v.isDisposed && !onActiveBackend(v))) await this.moveToActiveBackend();
+    this.checkLive([]);
+    const { value, grads, connected } = valueAndGradConnected(loss)(this.params);
     try {
+      if (!connected.some(Boolean))
+        throw new ValueError(
+          'loss',
+          "the loss does not depend on any of the optimizer's parameters: compute it from the params the function is given (p => …), not from variables captured elsewhere",
+        );
       this.step(grads, { loss: value });
     } catch (e) {
       value.dispose();
@@ -151,8 +210,141 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   }
 
   /**
-   * The optimizer state as a plain JSON-serializable object (tensor bytes in base64, exact).
-   * Asynchronous because reading tensors back is (WebGPU cannot read synchronously).
+   * Reports a metric measured outside the training step, such as the validation loss after an
+   * epoch (PyTorch: `scheduler.step(val_loss)`). The next step passes it to the transformations as
+   * `extras.metric` (e.g. `reduceOnPlateau({ on: 'metric' })`), once; a second report before that step
+   * replaces the first.
+   *
+   * @throws ValueError for a value that is not a finite number or a scalar tensor.
+   * @example
+   * ```ts
+   * opt.reportMetric(await evaluate(valSet));
+   * ```
+   */
+  reportMetric(value: number | tf.Scalar): void {
+    this.assertAlive();
+    const ok = typeof value === 'number' ? Number.isFinite(value) : value instanceof tf.Tensor && value.rank === 0 && !value.isDisposed;
+    if (!ok) throw new ValueError('metric', `reportMetric takes a finite number or a live scalar tensor, got ${String(value)}`);
+    const t = tf.tidy(() => (typeof value === 'number' ? tf.scalar(value) : tf.cast(value as tf.Scalar, 'float32')));
+    this.reported?.dispose();
+    this.reported = t as tf.Scalar;
+  }
+
+  /**
+   * The numeric hyper-parameters of every part at the current step (the values the next step uses),
+   * schedules evaluated: PyTorch's `get_last_lr`, for every option. Keys name each part from the
+   * root: `'adamw'`, `'applyIfFinite/adam'`, `'partition/head/adamw'`; a name repeated in a chain gets
+   * its index, `'sgd[1]'`.
+   *
+   * @example
+   * ```ts
+   * opt.hyperParams(); // { clipByGlobalNorm: { maxNorm: 1 }, adamw: { learningRate: 0.00097, beta1: 0.9, … } }
+   * ```
+   */
+  hyperParams(): Record<string, Record<string, number>> {
+    this.assertAlive();
+    const out: Record<string, Record<string, number>> = {};
+    for (const { part, state, key } of partNodes(this.tx, this.state as StateTree)) {
+      if (!part.hyperParams) continue;
+      const count = (state as Record<string, unknown> | null)?.count;
+      out[key] = { ...part.hyperParams(typeof count === 'number' ? count : this.steps) };
+    }
+    return out;
+  }
+
+  /**
+   * What the transformations measured at the last step (their `metrics`, such as
+   * `clipByGlobalNorm`'s `norm` and `clipped`), read back asynchronously without holding up any step:
+   * `{ 'clipByGlobalNorm.norm': 3.2, 'clipByGlobalNorm.clipped': 1 }`. Keys are the part's key (as
+   * in `hyperParams`), the metric, and for per-tensor metrics the parameter path.
+   *
+   * @example
+   * ```ts
+   * await opt.minimize(loss);
+   * const { 'clipByGlobalNorm.norm': norm } = await opt.metrics(); // what PyTorch's clip_grad_norm_ returns
+   * ```
+   */
+  async metrics(): Promise<Record<string, number>> {
+    this.assertAlive();
+    const taken: { name: string; t: tf.Tensor }[] = [];
+    for (const { part, state, key } of partNodes(this.tx, this.state as StateTree)) {
+      for (const m of part.metrics ?? []) {
+        const sub = (state as Record<string, StateTree>)[m];
+        if (sub === undefined) continue;
+        for (const { path, value } of flatten(sub))
+          if (value instanceof tf.Tensor) taken.push({ name: `${key}.${m}${path ? `.${path}` : ''}`, t: tf.clone(value) });
+      }
+    }
+    try {
+      const values = await Promise.all(taken.map(({ t }) => t.data()));
+      return Object.fromEntries(taken.map(({ name }, i) => [name, (values[i] as ArrayLike<number>)[0] as number]));
+    } finally {
+      tf.dispose(taken.map((x) => x.t));
+    }
+  }
+
+  /**
+   * Replaces the transformation by one of the same structure, keeping the state: another learning
+   * rate, another schedule (what a Keras-style rate callback does). The new transformation must have
+   * the same parts (names, in order) and make a state of the same paths, shapes and dtypes.
+   *
+   * @throws StateError naming the first difference; nothing changes then.
+   * @example
+   * ```ts
+   * opt.setTransform(adamw({ learningRate: 1e-4 })); // was adamw({ learningRate: 1e-3 })
+   * ```
+   */
+  setTransform(transform: GradientTransformation): void {
+    this.assertAlive();
+    assertTransformation('transform', transform);
+    refuseBareMasked(transform);
+    if (signatureOf(transform) !== signatureOf(this.tx))
+      throw new StateError('transform', `setTransform needs a transformation of the same parts: '${signatureOf(transform)}' is not '${signatureOf(this.tx)}'`);
+    const fresh = tf.tidy(() => transform.init(this.params) as tf.TensorContainer) as StateTree;
+    try {
+      const now = new Map(flatten(this.state).map((e) => [e.path, e.value]));
+      const made = flatten(fresh);
+      for (const { path, value } of made) {
+        const current = now.get(path);
+        if (!now.has(path)) throw new StateError(path, `the new transformation's state has '${path}', which the current state does not have`);
+        if (typeof value === 'number' ? typeof current !== 'number' : !(current instanceof tf.Tensor))
+          throw new StateError(path, `the new transformation's state at '${path}' is of another kind`);
+        if (value instanceof tf.Tensor) checkSameTensorType(path, current as tf.Tensor, value, 'new state');
+      }
+      if (made.length !== now.size) throw new StateError('', `the new transformation's state has ${made.length} leaves, the current one ${now.size}`);
+    } finally {
+      tf.dispose(fresh as tf.TensorContainer);
+    }
+    this.tx = transform;
+  }
+
+  /**
+   * Moves the parameters and the state to the active tfjs backend, after `tf.setBackend` switched it
+   * (tfjs moves data between backends lazily and synchronously, which WebGPU in Node cannot do).
+   * `minimize` calls it itself; call it before `step` after a switch.
+   *
+   * @example
+   * ```ts
+   * await tf.setBackend('cpu');
+   * await opt.moveToActiveBackend();
+   * ```
+   */
+  async moveToActiveBackend(): Promise<void> {
+    this.assertAlive();
+    const away = this.variables().filter((v) => !v.isDisposed && !onActiveBackend(v));
+    const values = await Promise.all(away.map((v) => v.data()));
+    away.forEach((v, i) => {
+      if (v.isDisposed || onActiveBackend(v)) return;
+      const moved = tf.tensor(values[i] as tf.TypedArray, v.shape, v.dtype);
+      v.assign(moved);
+      moved.dispose();
+    });
+  }
+
+  /**
+   * The optimizer state as a plain JSON-serializable object (tensor bytes in base64, exact). The
+   * state is taken when it is called (a consistent checkpoint, even if steps run before it resolves);
+   * it is asynchronous because reading tensors back is (WebGPU cannot read synchronously).
    *
    * @example
    * ```ts
@@ -161,73 +353,90 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    */
   async saveState(): Promise<SavedOptimizerState> {
     this.assertAlive();
+    this.checkLive([]);
+    // Taken now, synchronously: clones share the buffers, and in-place kernels copy a shared buffer before writing.
     const params: Record<string, { shape: number[]; dtype: string }> = {};
     this.paramLeaves.forEach((v, i) => {
       params[this.paramPaths[i] as string] = { shape: [...v.shape], dtype: v.dtype };
     });
-    const state: Record<string, number | SavedTensor> = {};
-    for (const { path, value } of flatten(this.state)) state[path] = typeof value === 'number' ? value : await encodeTensor(value);
-    return { format: 'gradkit-optimizer-state', version: 1, transform: signatureOf(this.transform), stepCount: this.steps, params, state };
+    const entries = flatten(this.state).map(({ path, value }) => ({ path, value: typeof value === 'number' ? value : tf.clone(value) }));
+    const header = { format: 'gradkit-optimizer-state', version: 1, transform: signatureOf(this.tx), stepCount: this.steps, params } as const;
+    try {
+      const state: Record<string, number | SavedTensor> = {};
+      for (const { path, value } of entries) state[path] = typeof value === 'number' ? value : await encodeTensor(value);
+      return { ...header, state };
+    } finally {
+      for (const { value } of entries) if (typeof value !== 'number') value.dispose();
+    }
   }
 
   /**
    * Restores state saved by `saveState` (possibly after a JSON round trip); training then continues
-   * exactly as it would have. All-or-nothing: on any mismatch nothing changes.
+   * exactly as it would have. Every value is checked first (counts are integers ≥ 0, moments finite,
+   * second moments ≥ 0 …); all-or-nothing: on any mismatch nothing changes. State that a newer
+   * version added only to report on the last step (`metrics`) may be missing.
    *
    * @throws StateError naming the first mismatch: another transformation, other parameter paths,
-   *   shapes or dtypes, or an object that is not saved gradkit state.
+   *   shapes or dtypes, invalid values, or an object that is not saved gradkit state.
    */
   loadState(saved: SavedOptimizerState): void {
     this.assertAlive();
+    this.checkLive([]);
     const s = saved as Partial<SavedOptimizerState> | null;
-    if (s?.format !== 'gradkit-optimizer-state' || s.version !== 1)
+    if (s === null || typeof s !== 'object' || s.format !== 'gradkit-optimizer-state' || s.version !== 1)
       throw new StateError(
         'format',
         "this is not gradkit optimizer state (format 'gradkit-optimizer-state', version 1): pass what Optimizer.saveState() returned",
       );
-    const signature = signatureOf(this.transform);
+    const signature = signatureOf(this.tx);
     if (s.transform !== signature) throw new StateError('transform', `the state was saved by '${s.transform}' but this optimizer runs '${signature}'`);
-    const savedPaths = Object.keys(s.params ?? {});
+    const savedParams = s.params !== null && typeof s.params === 'object' ? s.params : {};
+    const savedPaths = Object.keys(savedParams);
     for (const [i, v] of this.paramLeaves.entries()) {
       const path = this.paramPaths[i] as string;
-      const p = s.params?.[path];
+      const p = Object.hasOwn(savedParams, path) ? savedParams[path] : undefined;
       if (!p)
         throw new StateError(path, `the state has no parameter '${path}' (it has: ${savedPaths.slice(0, 8).join(', ')}${savedPaths.length > 8 ? ', …' : ''})`);
-      if (!tf.util.arraysEqual([...p.shape], v.shape) || p.dtype !== v.dtype)
-        throw new StateError(
-          path,
-          `parameter '${path}' was ${p.dtype}[${p.shape.join(', ')}] in the saved state, here it is ${v.dtype}[${v.shape.join(', ')}]`,
-        );
+      if (!Array.isArray(p.shape) || !tf.util.arraysEqual([...p.shape], v.shape) || p.dtype !== v.dtype)
+        throw new StateError(path, `parameter '${path}' was ${p.dtype}[${String(p.shape)}] in the saved state, here it is ${v.dtype}[${v.shape.join(', ')}]`);
     }
     const extra = savedPaths.find((p) => !this.paramPaths.includes(p));
     if (extra !== undefined) throw new StateError(extra, `the saved state has parameter '${extra}', which this optimizer does not have`);
-    if (typeof s.stepCount !== 'number' || !Number.isInteger(s.stepCount) || s.stepCount < 0)
-      throw new StateError('stepCount', 'stepCount must be a non-negative integer');
+    checkCount('stepCount', s.stepCount);
     const current = flatten(this.state);
-    const savedState = s.state ?? {};
-    const unknown = Object.keys(savedState).find((k) => !current.some((e) => e.path === k));
+    const savedState = (s.state !== null && typeof s.state === 'object' ? s.state : {}) as Record<string, unknown>;
+    const known = new Set(current.map((e) => e.path));
+    const unknown = Object.keys(savedState).find((k) => !known.has(k));
     if (unknown !== undefined) throw new StateError(unknown, `the saved state has '${unknown}', which this optimizer's state does not have`);
+    const nodes = partNodes(this.tx, this.state as StateTree);
     const created: tf.Tensor[] = [];
     try {
       const values = current.map(({ path, value }) => {
-        if (!(path in savedState)) throw new StateError(path, `the saved state lacks '${path}'`);
+        const rule = stateRuleOf(nodes, path);
+        if (!Object.hasOwn(savedState, path)) {
+          if (rule === 'metric') return value; // measured at the last step; the next step measures it again
+          throw new StateError(path, `the saved state lacks '${path}'`);
+        }
         const leaf = savedState[path];
         if (typeof value === 'number') {
-          if (typeof leaf !== 'number') throw new StateError(path, `'${path}' must be a number in the saved state`);
+          if (typeof leaf !== 'number' || !Number.isFinite(leaf))
+            throw new StateError(path, `'${path}' must be a finite number in the saved state, got ${String(leaf)}`);
+          if (/(^|\.)count$/.test(path)) checkCount(path, leaf);
           return leaf;
         }
-        const t = decodeTensor(path, leaf, value);
-        created.push(t);
-        return t;
+        const { tensor, values: host } = decodeTensor(path, leaf, value);
+        created.push(tensor);
+        checkLoadedValues(path, host, value.dtype, rule);
+        return tensor;
       });
       current.forEach(({ value }, i) => {
-        if (value instanceof tf.Variable) value.assign(values[i] as tf.Tensor);
+        if (value instanceof tf.Variable && values[i] !== value) value.assign(values[i] as tf.Tensor);
       });
       this.state = unflatten(
         this.state,
         current.map(({ value }, i) => (value instanceof tf.Variable ? value : (values[i] as number))),
       );
-      this.steps = s.stepCount;
+      this.steps = s.stepCount as number;
     } finally {
       tf.dispose(created);
     }
@@ -238,15 +447,57 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     if (this.disposed) return;
     this.disposed = true;
     for (const { value } of flatten(this.state)) if (value instanceof tf.Tensor) value.dispose();
+    this.reported?.dispose();
+    this.reported = null;
   }
 
   private assertAlive(): void {
     if (this.disposed) throw new DisposedError('Optimizer');
   }
 
+  /** The parameters and the state's variables. */
+  private variables(): tf.Variable[] {
+    return [...this.paramLeaves, ...leaves(this.state).filter((v): v is tf.Variable => v instanceof tf.Variable)];
+  }
+
+  /**
+   * Throws unless every parameter and state tensor is alive, and (with `others`, the step's
+   * gradients) readable on the active backend.
+   */
+  private checkLive(others: readonly tf.Tensor[]): void {
+    for (const [i, v] of this.paramLeaves.entries()) {
+      if (v.isDisposed) {
+        const path = this.paramPaths[i] as string;
+        throw new DisposedError(
+          path,
+          `parameter '${path || '(root)'}' was disposed while this optimizer still updates it: dispose the optimizer first (opt.dispose()), or create a new one for new parameters`,
+        );
+      }
+    }
+    for (const { path, value } of flatten(this.state))
+      if (value instanceof tf.Tensor && value.isDisposed)
+        throw new DisposedError(
+          `state.${path}`,
+          `the optimizer's state '${path}' was disposed (tf.disposeVariables() disposes it too): create a new optimizer, or loadState into a new one`,
+        );
+    const canvas = typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+    const engine = tf.engine() as unknown as { state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> }; registry: Record<string, tf.KernelBackend> };
+    for (const t of [...this.variables(), ...others]) {
+      if (onActiveBackend(t)) continue;
+      const owner = engine.state.tensorInfo.get(t.dataId)?.backend;
+      const ownerName = Object.entries(engine.registry).find(([, b]) => b === owner)?.[0];
+      if (ownerName === 'webgpu' && !canvas)
+        throw new BackendError(
+          tf.getBackend(),
+          `the parameters or the optimizer's state live on webgpu but the active backend is ${tf.getBackend()}: tfjs cannot move WebGPU data synchronously here; call await opt.moveToActiveBackend() first (minimize does it itself)`,
+        );
+    }
+  }
+
+  /** The gradient leaves in the parameters' order, paired by key, each checked against its parameter. */
   private checkGrads(grads: GradTree): tf.Tensor[] {
-    assertSameStructure(this.params, grads);
-    const gradLeaves = leaves(grads); // the parameters' structure: their paths are paramPaths
+    if (grads === null || grads === undefined) throw new TreeMismatchError('', 'step(grads) needs a tree of gradients shaped like the parameters');
+    const gradLeaves = alignLeaves(this.params, grads);
     for (const [i, g] of gradLeaves.entries()) checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, g, 'gradient');
     return gradLeaves as tf.Tensor[];
   }
@@ -255,32 +506,27 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   private referenceStep(grads: GradTree, gradLeaves: tf.Tensor[], extras: UpdateExtras): void {
     const stateEntries = flatten(this.state);
     const { newParams, newState } = tf.tidy(() => {
-      const r = this.transform.update(grads, this.state as StateTree, this.params, extras);
-      assertSameStructure(this.params, r.updates);
-      const updates = flatten(r.updates).map((e) => e.value);
+      const r = this.tx.update(grads, this.state as StateTree, this.params, extras);
+      const updates = alignLeaves(this.params, r.updates);
       for (const [i, u] of updates.entries())
-        checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, u, `update from '${this.transform.name}'`);
-      const next = flatten(r.state);
-      if (next.length !== stateEntries.length)
-        throw new TreeMismatchError('', `'${this.transform.name}' returned a state of ${next.length} leaves, its init made ${stateEntries.length}`);
-      next.forEach((e, i) => {
-        const before = stateEntries[i] as { path: string; value: StateLeaf };
-        if (e.path !== before.path)
-          throw new TreeMismatchError(e.path, `'${this.transform.name}' returned state at '${e.path}' where its init had '${before.path}'`);
-        if (typeof before.value === 'number') {
-          if (typeof e.value !== 'number' || !Number.isFinite(e.value))
-            throw new TreeMismatchError(e.path, `'${this.transform.name}' returned a non-number state at '${e.path}'`);
-        } else checkSameTensorType(e.path, before.value, e.value, `state from '${this.transform.name}'`);
+        checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, u, `update from '${this.tx.name}'`);
+      const next = alignLeaves(this.state, r.state as Tree<StateLeaf>);
+      next.forEach((value, i) => {
+        const { path, value: before } = stateEntries[i] as { path: string; value: StateLeaf };
+        if (typeof before === 'number') {
+          if (typeof value !== 'number' || !Number.isFinite(value))
+            throw new TreeMismatchError(path, `'${this.tx.name}' returned a non-number state at '${path}'`);
+        } else checkSameTensorType(path, before, value, `state from '${this.tx.name}'`);
       });
       return {
         newParams: updates.map((u, i) => tf.add(this.paramLeaves[i] as tf.Tensor, u as tf.Tensor)),
-        newState: next.map((e) => e.value),
+        newState: next,
       };
     });
     // Commit: nothing below can fail (shapes and dtypes were checked).
     for (const [i, v] of this.paramLeaves.entries()) v.assign(newParams[i] as tf.Tensor);
     tf.dispose(newParams);
-    const leaves = stateEntries.map(({ value }, i) => {
+    const kept = stateEntries.map(({ value }, i) => {
       const next = newState[i] as StateLeaf;
       if (typeof value === 'number') return next;
       if (next !== value) {
@@ -290,93 +536,84 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       }
       return value;
     });
-    this.state = unflatten(this.state, leaves);
+    this.state = unflatten(this.state, kept);
   }
 
   /**
    * Fused path: returns false (and changes nothing) when no kernel applies. Observers at the head of
    * the chain (`observer: true`) run on their reference path first, on the same raw gradients they
-   * would see there; the kernel runs the rest of the chain.
+   * would see there; kernels run the rest of the chain (one per group of a `partition`).
    */
   private tryFused(grads: tf.Tensor[], gradTree: GradTree, extras: UpdateExtras): boolean {
-    const top = this.transform.parts ?? [this.transform];
-    const topStates = (this.transform.parts ? this.state : [this.state]) as StateTree[];
+    const top = this.tx.parts ?? [this.tx];
+    const topStates = (this.tx.parts ? this.state : [this.state]) as StateTree[];
     let k = 0;
     while (k < top.length && top[k]?.observer && leaves(topStates[k] as StateTree).every((v) => typeof v === 'number')) k++;
-    const nodes = top.slice(k).flatMap((p, i) => expand(p, topStates[k + i] as StateTree));
-    if (nodes.length === 0 || nodes.some((n) => !n.part.hyperParams)) return false;
-    const options = nodes.map((n) => n.part.options);
-    const kernel = findFusedKernel(
-      nodes.map((n) => n.part.name),
-      options,
-      tf.getBackend(),
-    );
-    if (!kernel) return false;
-    const stateAt = (i: number, name: string) => (nodes[i]?.state as Record<string, StateTree> | undefined)?.[name];
-    const slots: tf.Variable[][] = [];
-    for (const [i, names] of (kernel.slots?.(options) ?? []).entries()) {
-      for (const name of names) {
-        const sub = stateAt(i, name);
-        const slot = sub === undefined ? [] : leaves(sub);
-        if (slot.length !== this.paramLeaves.length || slot.some((l) => !(l instanceof tf.Variable))) return false;
-        slots.push(slot as tf.Variable[]);
-      }
-    }
-    const scalars: tf.Variable[] = [];
-    for (const [i, names] of (kernel.scalars?.(options) ?? []).entries()) {
-      for (const name of names) {
-        const leaf = stateAt(i, name);
-        if (!(leaf instanceof tf.Variable)) return false;
-        scalars.push(leaf);
-      }
-    }
-    const engine = tf.engine() as unknown as { backend: tf.KernelBackend; state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> } };
-    const onBackend = (t: tf.Tensor) => engine.state.tensorInfo.get(t.dataId)?.backend === engine.backend;
-    const written = [...this.paramLeaves, ...slots.flat(), ...scalars];
-    if (![...written, ...grads].every(onBackend)) return false;
-    const counts = nodes.map(({ state }) => {
-      const count = (state as Record<string, unknown> | null)?.count;
-      return typeof count === 'number' ? count : this.steps;
-    });
-    const hyper = nodes.map(({ part }, i) => (part.hyperParams as (step: number) => Record<string, number>)(counts[i] as number));
+    const rest = top.slice(k);
+    if (rest.length === 0) return false;
+    const restTx = rest.length === 1 ? (rest[0] as GradientTransformation) : ({ ...this.tx, parts: rest } as GradientTransformation);
+    const restState = (rest.length === 1 ? topStates[k] : topStates.slice(k)) as StateTree;
+    const plan = planFused(restTx, restState, this.paramLeaves, grads, this.paramPaths, this.steps);
+    if (!plan) return false;
     const observed = top
       .slice(0, k)
       .map((p, i) => tf.tidy(() => p.update(gradTree, topStates[i] as StateTree, this.params, extras).state as tf.TensorContainer) as StateTree);
-    for (const v of written) makeExclusive(v);
-    runFusedKernel(kernel, { params: this.paramLeaves, grads, slots, scalars, options, hyper, counts, step: this.steps });
-    afterInPlaceWrite(tf.getBackend(), tf.backend(), written);
-    const next = [...observed, ...top.slice(k).map((p, i) => advanced(p, topStates[k + i] as StateTree))];
-    this.state = (this.transform.parts ? next : next[0]) as Tree<StateLeaf>;
-    this.last = `fused:${kernel.kernelName}`;
+    runPlan(plan);
+    const restNext = rest.length === 1 ? [plan.next] : (plan.next as StateTree[]);
+    const next = [...observed, ...restNext];
+    this.state = (this.tx.parts ? next : next[0]) as Tree<StateLeaf>;
+    this.last = `fused:${[...new Set(plan.calls.map((c) => c.kernel.kernelName))].join('+')}`;
     return true;
   }
 }
 
-/** A transformation and its state, flattened as fused kernels see them: chains into their parts, wrappers before their inner. */
-function expand(part: GradientTransformation, state: StateTree): { part: GradientTransformation; state: StateTree }[] {
-  if (part.parts) return part.parts.flatMap((p, i) => expand(p, (state as StateTree[])[i] as StateTree));
-  if (part.inner) return [{ part, state }, ...expand(part.inner, (state as Record<string, StateTree>).inner as StateTree)];
-  return [{ part, state }];
+/**
+ * Runs a fused plan's kernels after copy-on-write of every buffer they write. Kernels that do not
+ * promise to be atomic get a backup of those buffers, restored when any kernel throws, so the step
+ * is all-or-nothing.
+ */
+function runPlan(plan: FusedPlan): void {
+  const written = [...new Set(plan.calls.flatMap((c) => c.written))];
+  const guarded = plan.calls.some((c) => !c.kernel.atomic);
+  // A clone shares the buffer, so makeExclusive gives the variable a copy and the clone keeps the old values.
+  const backups = guarded ? written.map((v) => tf.clone(v)) : [];
+  for (const v of written) makeExclusive(v);
+  try {
+    for (const call of plan.calls) {
+      runFusedKernel(call.kernel, call.args);
+      afterInPlaceWrite(tf.getBackend(), tf.backend(), call.written);
+    }
+  } catch (e) {
+    backups.forEach((b, i) => (written[i] as tf.Variable).assign(b));
+    throw e;
+  } finally {
+    tf.dispose(backups);
+  }
 }
 
-/** The state after a fused step: every `count` in it (chains' parts, wrappers and their inner) one more. */
-function advanced(part: GradientTransformation, state: StateTree): StateTree {
-  if (part.parts) return (state as StateTree[]).map((s, i) => advanced(part.parts?.[i] as GradientTransformation, s));
-  const s = advanceCount(state);
-  return part.inner ? { ...(s as Record<string, StateTree>), inner: advanced(part.inner, (s as Record<string, StateTree>).inner as StateTree) } : s;
+/** Throws a StateError naming `field` unless `v` is an integer in [0, 2⁵³). */
+function checkCount(field: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_COUNT)
+    throw new StateError(field, `'${field}' must be an integer ≥ 0 (a number of steps) in the saved state, got ${String(v)}`);
 }
 
-/** A new state whose root `count`, if any, is one more. */
-function advanceCount(state: StateTree): StateTree {
-  if (state === null || typeof state !== 'object' || Array.isArray(state) || state instanceof tf.Tensor) return state;
-  const s = state as Record<string, StateTree>;
-  return typeof s.count === 'number' ? { ...s, count: s.count + 1 } : s;
+/**
+ * `masked(inner, mask)` alone (after observers at most) would add the raw gradients of the parameters
+ * it does not select to those parameters: gradient ascent. Refused, with what to use instead.
+ */
+function refuseBareMasked(t: GradientTransformation): void {
+  const effective = (t.parts ?? [t]).filter((p) => !p.observer);
+  if (effective.length === 1 && effective[0]?.name === 'masked')
+    throw new HyperParameterError(
+      'transform',
+      'masked(inner, mask) alone passes the gradients of the parameters it does not select through unchanged, and the Optimizer would add them to those parameters (gradient ascent). Give every parameter a transformation with partition({ train: adam(), frozen: setToZero() }, labels), or chain masked(...) with an optimizer',
+    );
 }
 
 /** Turns the tensor leaves of a freshly built state into non-trainable variables (numbers stay). */
 function toVariables(state: StateTree): Tree<StateLeaf> {
   const entries = flatten(state);
-  const leaves = entries.map(({ path, value }) => {
+  const made = entries.map(({ path, value }) => {
     if (typeof value === 'number') return value;
     if (!(value instanceof tf.Tensor)) throw new ValueError(path, `state leaf '${path}' is neither a tensor nor a number`);
     const v = tf.variable(value, false);
@@ -384,7 +621,7 @@ function toVariables(state: StateTree): Tree<StateLeaf> {
     if (!(value instanceof tf.Variable)) value.dispose();
     return v;
   });
-  return unflatten(state, leaves);
+  return unflatten(state, made);
 }
 
 /**
