@@ -52,4 +52,13 @@ describe('defineHyperParams', () => {
     const h = defineHyperParams({ beta: [(t: number) => (t < 2 ? 0.5 : 1), unit] });
     expect(() => h.at(2)).toThrow(/beta must be in \[0, 1\) \(schedule value at step 2\), got 1/);
   });
+
+  it('rejects numbers that float32 cannot hold (finite in float64, Infinity or 0 in the tensors)', () => {
+    expect(() => checkHyper('learningRate', 1e39, { min: 0, minExclusive: true })).toThrow(/representable in float32/);
+    expect(() => checkHyper('epsilon', 1e-50, { min: 0, minExclusive: true })).toThrow(/representable in float32/);
+    expect(() => resolveHyper('learningRate', () => -3.5e38, 4)).toThrow(/schedule value at step 4/);
+    expect(checkHyper('epsilon', 1e-30, { min: 0 })).toBe(1e-30);
+    expect(checkHyper('x', 0)).toBe(0);
+    expect(checkHyper('x', 3.4e38)).toBe(3.4e38);
+  });
 });

@@ -1,6 +1,7 @@
 export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd.js';
 export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
+export { type CheckpointContents, type LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
 export {
   type ChainConfig,
   type RegisterOptions,

@@ -54,6 +54,8 @@ const identityWithCapture = (record: TapRecord) =>
  * ```
  */
 export function tap<T extends tf.Tensor>(x: T, name: string): T {
+  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `tap(x, name) needs a tensor, got ${x === null ? 'null' : typeof x}`);
+  if (typeof name !== 'string' || name === '') throw new ValueError('name', 'tap(x, name) needs a non-empty name, such as the layer path');
   if (!active) return x;
   if (active.has(name)) throw new ValueError(name, `tap '${name}' ran twice in one pass: give each tap a unique name (e.g. the layer's path)`);
   const record: TapRecord = { activation: tf.keep(tf.clone(x)) };
@@ -75,6 +77,8 @@ export function tap<T extends tf.Tensor>(x: T, name: string): T {
  * ```
  */
 export function withTaps<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => { result: R; taps: Taps } {
+  if (typeof fn !== 'function')
+    throw new ValueError('fn', `withTaps(fn) takes a function, e.g. withTaps(valueAndGrad(loss)), got ${fn === null ? 'null' : typeof fn}`);
   return (...args: A) => {
     const outer = active;
     const records = new Map<string, TapRecord>();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { TreeMismatchError } from './errors.js';
-import { assertSameStructure, flatten, map, paths, unflatten, zip } from './tree.js';
+import { alignLeaves, assertSameStructure, flatten, map, paths, unflatten, zip } from './tree.js';
 
 describe('tree helpers', () => {
   const a = tf.scalar(1);
@@ -60,5 +60,39 @@ describe('tree helpers', () => {
 
   it('rejects keys whose dots make two paths collide', () => {
     expect(() => flatten({ 'a.b': a, a: { b: b } })).toThrow(/two leaves have the path 'a\.b'/);
+  });
+
+  it('zip pairs by key whatever the key order (was by position: { w2, w1 } gave w1 the leaf of w2)', () => {
+    const z = zip({ w1: a, w2: b }, { w2: 'g2', w1: 'g1' });
+    expect(z.map((e) => [e.path, e.b])).toEqual([
+      ['w1', 'g1'],
+      ['w2', 'g2'],
+    ]);
+    expect(alignLeaves({ x: [a, { y: b }] }, { x: [1, { y: 2 }] })).toEqual([1, 2]);
+  });
+
+  it("treats keys named like Object.prototype's members as ordinary own keys", () => {
+    expect(() => assertSameStructure({ constructor: a }, {})).toThrow(/missing 'constructor'/);
+    expect(() => assertSameStructure({}, { toString: a })).toThrow(/unexpected 'toString'/);
+    expect(zip({ constructor: a, valueOf: b }, { valueOf: 2, constructor: 1 }).map((e) => e.b)).toEqual([1, 2]);
+  });
+
+  it("refuses a '__proto__' key, cycles and absurd depth with a TreeMismatchError naming the path", () => {
+    const proto = JSON.parse('{"w": 1, "__proto__": 2}');
+    expect(() => flatten(proto)).toThrow(/may not be '__proto__'/);
+    const cyclic: Record<string, unknown> = { w: a };
+    cyclic.self = { back: cyclic };
+    try {
+      flatten(cyclic as never);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(TreeMismatchError);
+      expect((e as TreeMismatchError).path).toBe('self.back');
+    }
+    expect(() => map(cyclic as never, (x) => x)).toThrow(TreeMismatchError);
+    expect(() => zip(cyclic as never, cyclic as never)).toThrow(TreeMismatchError);
+    let deep: unknown = a;
+    for (let i = 0; i < 1000; i++) deep = { d: deep };
+    expect(() => flatten(deep as never)).toThrow(/nested more than/);
   });
 });

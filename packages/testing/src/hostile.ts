@@ -1,7 +1,7 @@
 // The "hostile user" harness: bad inputs thrown at the public API, each of which must get a typed
 // GradkitError naming the field or path, before anything changed. Each test records its outcome in
 // its metadata, and the summary reporter prints the counts per backend.
-import { GradkitError, type Optimizer } from '@gradkit/core';
+import { flatten, GradkitError, type ParamTree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { it, type TestContext } from 'vitest';
 import { AssertionError } from './expect-close.js';
@@ -10,10 +10,16 @@ import type { GradkitTaskMeta } from './state.js';
 /** How a bad input was met: a typed error naming it (the goal), a raw error, or nothing (silent). @example `'typed'` */
 export type HostileOutcome = 'typed' | 'raw' | 'silent';
 
+/** What `HostileContext.watch` needs of an optimizer (gradkit's `Optimizer`, from source or from a build). @example `opt` */
+export interface WatchedOptimizer {
+  readonly params: unknown;
+  saveState(): Promise<unknown>;
+}
+
 /** What a hostile case may watch: tensors and optimizers whose values must not change when it fails. @example `ctx.watch(opt, params.w)` */
 export interface HostileContext {
   /** Records the current bytes of tensors (and the saved state and parameters of optimizers), compared after the call. */
-  watch(...things: (tf.Tensor | Optimizer)[]): Promise<void>;
+  watch(...things: (tf.Tensor | WatchedOptimizer)[]): Promise<void>;
 }
 
 /** One bad input. @example `{ input: 'adam({ lr: 0.5 })', names: 'lr', run: () => adam({ lr: 0.5 } as never) }` */
@@ -34,11 +40,11 @@ async function bytesOf(t: tf.Tensor): Promise<string> {
   return `${t.dtype}[${t.shape.join(',')}]:${Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).toString('base64')}`;
 }
 
-async function snapshotOf(thing: tf.Tensor | Optimizer): Promise<Snapshot> {
+async function snapshotOf(thing: tf.Tensor | WatchedOptimizer): Promise<Snapshot> {
   if (thing instanceof tf.Tensor) return () => bytesOf(thing);
   const opt = thing;
   return async () => {
-    const params = await Promise.all(Object.values(opt.params as Record<string, tf.Tensor>).flatMap((p) => (p instanceof tf.Tensor ? [bytesOf(p)] : [])));
+    const params = await Promise.all(flatten(opt.params as ParamTree).map((e) => bytesOf(e.value)));
     return JSON.stringify({ state: await opt.saveState(), params });
   };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError } from '../errors.js';
+import { BackendError, HyperParameterError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './names.js';
 import { importByName, installNodeWebGpu } from './node-webgpu.js';
 
@@ -178,6 +179,11 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
  * ```
  */
 export async function useBackend(choice: BackendChoice = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
+  checkOptions('useBackend', options, ['wasmPaths', 'allowSoftwareWebGpu', 'load'], { example: "useBackend('auto', { allowSoftwareWebGpu: true })" });
+  if (options.wasmPaths !== undefined && typeof options.wasmPaths !== 'string')
+    throw new HyperParameterError('wasmPaths', 'wasmPaths must be a string: the URL prefix of the tfjs-backend-wasm .wasm files');
+  if (options.allowSoftwareWebGpu !== undefined && typeof options.allowSoftwareWebGpu !== 'boolean')
+    throw new HyperParameterError('allowSoftwareWebGpu', 'allowSoftwareWebGpu must be true or false');
   const order: readonly unknown[] = choice === 'auto' ? AUTO_ORDER : Array.isArray(choice) ? choice : [choice];
   for (const name of order) {
     if (!isBackendName(name)) {

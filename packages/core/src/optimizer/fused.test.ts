@@ -2,6 +2,8 @@ import { currentBackend, expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heavyBall } from '../fixtures/heavy-ball.js';
+import { partition } from '../partition.js';
+import { setToZero } from '../set-to-zero.js';
 import { chain, type GradientTransformation, type StateTree } from '../transform.js';
 import { type FusedKernelArgs, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './fused.js';
 import { Optimizer } from './optimizer.js';
@@ -165,5 +167,31 @@ describe('registerFusedKernel and the runner', () => {
     opt.dispose();
     unregisterFusedKernel('GradkitTestGuardedHeavyBall', currentBackend());
     tf.dispose([params.w, g.w]);
+  });
+
+  it('runs one kernel per group of a partition (a setToZero group needs none), and each group advances its count', async () => {
+    register();
+    const params = { a: tf.variable(tf.tensor1d([1, 2])), b: tf.variable(tf.scalar(3)), c: tf.variable(tf.scalar(4)), d: tf.variable(tf.scalar(5)) };
+    const groups = { x: heavyBall(0.1, 0.9), y: heavyBall(0.2, 0.8), frozen: setToZero() };
+    const opt = new Optimizer(
+      params,
+      partition(groups, (path) => ({ a: 'x', b: 'y', c: 'x', d: 'frozen' })[path] as string),
+    );
+    const g = { a: tf.tensor1d([1, 1]), b: tf.scalar(1), c: tf.scalar(1), d: tf.scalar(1) };
+    opt.step(g);
+    expect(opt.lastStepPath).toBe('fused:GradkitTestHeavyBall');
+    expect(calls.map((c) => c.params.map((p) => p.shape))).toEqual([[[2], []], [[]]]);
+    expect(calls.map((c) => c.hyper[0]?.learningRate)).toEqual([0.1, 0.2]);
+    const state = (await opt.saveState()).state;
+    expect([state['x.count'], state['y.count']]).toEqual([1, 1]);
+    // one group without a kernel (supports() declines momentum 0.5) sends the whole step to the reference path
+    const mixed = new Optimizer(
+      params,
+      partition({ ...groups, y: heavyBall(0.2, 0.5) }, (path) => ({ a: 'x', b: 'y', c: 'x', d: 'frozen' })[path] as string),
+    );
+    mixed.step(g);
+    expect(mixed.lastStepPath).toBe('reference');
+    for (const o of [opt, mixed]) o.dispose();
+    tf.dispose([...Object.values(params), ...Object.values(g)]);
   });
 });

@@ -584,7 +584,7 @@ function runPlan(plan: FusedPlan): void {
       afterInPlaceWrite(tf.getBackend(), tf.backend(), call.written);
     }
   } catch (e) {
-    backups.forEach((b, i) => (written[i] as tf.Variable).assign(b));
+    for (const [i, b] of backups.entries()) (written[i] as tf.Variable).assign(b);
     throw e;
   } finally {
     tf.dispose(backups);
