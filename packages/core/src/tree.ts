@@ -228,15 +228,47 @@ export function assertSameStructure(a: Tree<unknown>, b: Tree<unknown>): void {
  * @throws TreeMismatchError naming the first path where the structures differ.
  */
 export function alignLeaves<L>(like: Tree<unknown>, tree: Tree<L>): L[] {
-  assertSameStructure(like, tree);
+  return alignTrees(like, tree).leaves;
+}
+
+/**
+ * `alignLeaves`, and whether `tree` also lists its keys in `like`'s order (then it can be used as it
+ * is where `like`'s order is expected). One walk guided by `like`, the hot path of every optimizer
+ * step; the detailed error comes from `assertSameStructure`, called only when this walk finds a
+ * difference.
+ */
+export function alignTrees<L>(like: Tree<unknown>, tree: Tree<L>): { leaves: L[]; sameOrder: boolean } {
   const out: L[] = [];
-  const visit = (a: unknown, b: unknown): void => {
-    if (Array.isArray(a)) for (let i = 0; i < a.length; i++) visit(a[i], (b as unknown[])[i]);
-    else if (isContainer(a)) for (const key of Object.keys(a)) visit(a[key], (b as Record<string, unknown>)[key]);
-    else out.push(b as L);
+  let sameOrder = true;
+  const visit = (a: unknown, b: unknown, depth: number): boolean => {
+    if (depth > MAX_DEPTH) return false;
+    if (Array.isArray(a)) {
+      if (!Array.isArray(b) || b.length !== a.length) return false;
+      for (let i = 0; i < a.length; i++) if (!visit(a[i], b[i], depth + 1)) return false;
+      return true;
+    }
+    if (isContainer(a)) {
+      if (!isContainer(b) || Array.isArray(b)) return false;
+      const keys = Object.keys(a);
+      const other = Object.keys(b);
+      if (other.length !== keys.length || keys.includes('__proto__')) return false;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        if (other[i] !== key) {
+          if (!Object.hasOwn(b, key)) return false;
+          sameOrder = false;
+        }
+        if (!visit(a[key], b[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    if (isContainer(b)) return false;
+    out.push(b as L);
+    return true;
   };
-  visit(like, tree);
-  return out;
+  if (visit(like, tree, 0)) return { leaves: out, sameOrder };
+  assertSameStructure(like, tree);
+  throw new TreeMismatchError('', 'the trees differ in structure');
 }
 
 /**

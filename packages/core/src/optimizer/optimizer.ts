@@ -3,7 +3,7 @@ import { valueAndGradConnected } from '../autograd.js';
 import { BackendError, DisposedError, HyperParameterError, StateError, TreeMismatchError, ValueError } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { assertTransformation, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
-import { alignLeaves, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
+import { alignLeaves, alignTrees, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
 import { runFusedKernel } from './fused.js';
 import { type FusedPlan, onActiveBackend, planFused } from './fused-plan.js';
 import { afterInPlaceWrite } from './in-place.js';
@@ -80,6 +80,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   private disposed = false;
   private last: StepPath = 'reference';
   private reported: tf.Scalar | null = null;
+  /** The state's variables (made once; steps and loadState assign into them, never replace them). */
+  private readonly stateVars: { path: string; v: tf.Variable }[];
+  /** The backend every parameter and state variable was last seen on. */
+  private home: tf.KernelBackend | null = null;
 
   /**
    * @param params - a tree whose leaves are float32 `tf.Variable`s (each variable at one path only).
@@ -115,6 +119,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     this.useFused = o.fused ?? true;
     const initial = tf.tidy(() => transform.init(params) as tf.TensorContainer) as StateTree;
     this.state = toVariables(initial);
+    this.stateVars = flatten(this.state).flatMap(({ path, value }) => (value instanceof tf.Variable ? [{ path, v: value }] : []));
   }
 
   /** The transformation it runs (replaced by `setTransform`). */
@@ -148,9 +153,9 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const ex = checkOptions('step', extras, ['loss'], { example: 'opt.step(grads, { loss })' });
     if (ex.loss !== undefined && !(ex.loss instanceof tf.Tensor && ex.loss.rank === 0 && !ex.loss.isDisposed))
       throw new ValueError('loss', 'extras.loss must be a live scalar tensor');
-    const gradLeaves = this.checkGrads(grads);
+    const { leaves: gradLeaves, sameOrder } = this.checkGrads(grads);
     this.checkLive([...gradLeaves, ...(ex.loss ? [ex.loss] : [])]);
-    const aligned = unflatten(this.params, gradLeaves);
+    const aligned = sameOrder ? grads : unflatten(this.params, gradLeaves);
     let commit!: (ok: boolean) => void;
     const committed = new Promise<boolean>((resolve) => {
       commit = resolve;
@@ -457,7 +462,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
 
   /** The parameters and the state's variables. */
   private variables(): tf.Variable[] {
-    return [...this.paramLeaves, ...leaves(this.state).filter((v): v is tf.Variable => v instanceof tf.Variable)];
+    return [...this.paramLeaves, ...this.stateVars.map((s) => s.v)];
   }
 
   /**
@@ -474,32 +479,24 @@ export class Optimizer<P extends ParamTree = ParamTree> {
         );
       }
     }
-    for (const { path, value } of flatten(this.state))
-      if (value instanceof tf.Tensor && value.isDisposed)
+    for (const { path, v } of this.stateVars)
+      if (v.isDisposed)
         throw new DisposedError(
           `state.${path}`,
           `the optimizer's state '${path}' was disposed (tf.disposeVariables() disposes it too): create a new optimizer, or loadState into a new one`,
         );
-    const canvas = typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
-    const engine = tf.engine() as unknown as { state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> }; registry: Record<string, tf.KernelBackend> };
-    for (const t of [...this.variables(), ...others]) {
-      if (onActiveBackend(t)) continue;
-      const owner = engine.state.tensorInfo.get(t.dataId)?.backend;
-      const ownerName = Object.entries(engine.registry).find(([, b]) => b === owner)?.[0];
-      if (ownerName === 'webgpu' && !canvas)
-        throw new BackendError(
-          tf.getBackend(),
-          `the parameters or the optimizer's state live on webgpu but the active backend is ${tf.getBackend()}: tfjs cannot move WebGPU data synchronously here; call await opt.moveToActiveBackend() first (minimize does it itself)`,
-        );
-    }
+    const active = tf.backend();
+    const moved = active !== this.home ? this.variables() : [];
+    for (const t of [...moved, ...others]) if (!onActiveBackend(t) && ownerIsWebGpuInNode(t)) throw new BackendError(tf.getBackend(), AWAY_FROM_WEBGPU());
+    if (moved.every(onActiveBackend)) this.home = active;
   }
 
   /** The gradient leaves in the parameters' order, paired by key, each checked against its parameter. */
-  private checkGrads(grads: GradTree): tf.Tensor[] {
+  private checkGrads(grads: GradTree): { leaves: tf.Tensor[]; sameOrder: boolean } {
     if (grads === null || grads === undefined) throw new TreeMismatchError('', 'step(grads) needs a tree of gradients shaped like the parameters');
-    const gradLeaves = alignLeaves(this.params, grads);
-    for (const [i, g] of gradLeaves.entries()) checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, g, 'gradient');
-    return gradLeaves as tf.Tensor[];
+    const aligned = alignTrees(this.params, grads);
+    for (const [i, g] of aligned.leaves.entries()) checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, g, 'gradient');
+    return aligned;
   }
 
   /** Reference path: the transformation's tf ops, committed only once everything is computed. */
@@ -590,6 +587,17 @@ function runPlan(plan: FusedPlan): void {
     tf.dispose(backups);
   }
 }
+
+/** Whether a tensor lives on tfjs's webgpu backend where its data cannot be read synchronously (Node: no OffscreenCanvas). */
+function ownerIsWebGpuInNode(t: tf.Tensor): boolean {
+  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return false;
+  const engine = tf.engine() as unknown as { state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> }; registry: Record<string, tf.KernelBackend> };
+  const owner = engine.state.tensorInfo.get(t.dataId)?.backend;
+  return owner !== undefined && owner === engine.registry.webgpu;
+}
+
+const AWAY_FROM_WEBGPU = () =>
+  `the parameters, their state or the gradients live on webgpu but the active backend is ${tf.getBackend()}: tfjs cannot move WebGPU data synchronously here; call await opt.moveToActiveBackend() first (minimize does it itself), and compute the gradients on the active backend`;
 
 /** Throws a StateError naming `field` unless `v` is an integer in [0, 2⁵³). */
 function checkCount(field: string, v: unknown): void {
