@@ -1,10 +1,14 @@
-// Where checkpoints go: tfjs's own IOHandlers (IndexedDB, localStorage, downloads, http, memory …)
-// and, in Node, a directory (checkpoint.json + weights.bin), which tfjs-core alone cannot write.
+// Where checkpoints (and tfjs-layers models) go: tfjs's own IOHandlers (IndexedDB, localStorage,
+// downloads, http, memory …) and, in Node, a directory, which tfjs-core alone cannot write: gradkit
+// registers a `file://` router there (as @tensorflow/tfjs-node does), so `model.save('file://dir')`
+// and `tf.loadLayersModel('file://dir/model.json')` work in plain Node too.
 import * as tf from '@tensorflow/tfjs-core';
 import { HyperParameterError } from '../errors.js';
 
-const JSON_FILE = 'checkpoint.json';
+const CHECKPOINT_JSON = 'checkpoint.json';
+const MODEL_JSON = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
+const ROUTED = Symbol.for('gradkit.fileRouter');
 
 const isNode = () => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
@@ -17,42 +21,38 @@ async function nodeModules(): Promise<{ fs: typeof import('node:fs/promises'); p
 }
 
 /**
- * A tf.io.IOHandler for a checkpoint directory in Node: `checkpoint.json` (the manifest and the
- * weights' specs, in tfjs's model.json layout) and `weights.bin` (the tensors' bytes).
+ * A tf.io.IOHandler for a directory in Node, in tfjs's model.json layout: `<jsonName>` (everything
+ * but the weights, and their manifest) and `weights.bin` (the tensors' bytes). `jsonPath` is where
+ * to read from (a directory's json, or the json file tfjs-layers URLs name).
  */
-function directoryHandler(dir: string): tf.io.IOHandler {
+function directoryHandler(dir: string, jsonName: string, field: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const { fs, path } = await nodeModules();
       await fs.mkdir(dir, { recursive: true });
       const data = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const json = {
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-      };
-      // Weights first, the manifest last: a checkpoint is complete once its manifest exists.
+      const { weightData: _data, weightSpecs, getWeightStream: _stream, ...rest } = artifacts;
+      const json = { ...rest, weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs ?? [] }] };
+      // Weights first, the json last: a save is complete once its json exists.
       await fs.writeFile(path.join(dir, WEIGHTS_FILE), new Uint8Array(data));
-      await fs.writeFile(path.join(dir, JSON_FILE), JSON.stringify(json));
+      await fs.writeFile(path.join(dir, jsonName), JSON.stringify(json));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const { fs, path } = await nodeModules();
+      const file = path.join(dir, jsonName);
       let text: string;
       try {
-        text = await fs.readFile(path.join(dir, JSON_FILE), 'utf8');
+        text = await fs.readFile(file, 'utf8');
       } catch {
-        throw new HyperParameterError('source', `no checkpoint at '${dir}' (no ${JSON_FILE} there): pass the directory saveCheckpoint wrote`);
+        throw new HyperParameterError(field, `nothing saved at '${dir}' (no ${jsonName} there): pass the directory that was saved to`);
       }
-      const json = JSON.parse(text) as { format?: string; modelTopology?: object; weightsManifest?: { weights?: tf.io.WeightsManifestEntry[] }[] };
-      const bytes = await fs.readFile(path.join(dir, WEIGHTS_FILE));
-      return {
-        format: json.format,
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest?.[0]?.weights ?? [],
-        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-      };
+      const json = JSON.parse(text) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const specs = manifest.flatMap((group) => group.weights);
+        const parts = await Promise.all(manifest.flatMap((group) => group.paths).map((p) => fs.readFile(path.join(dir, p))));
+        return [specs, tf.io.concatenateArrayBuffers(parts.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer))];
+      });
     },
   };
 }
@@ -63,11 +63,11 @@ function directoryHandler(dir: string): tf.io.IOHandler {
  * path or `file://path`.
  */
 export async function handlerFor(where: string | tf.io.IOHandler, mode: 'save' | 'load'): Promise<tf.io.IOHandler> {
+  const field = mode === 'save' ? 'destination' : 'source';
   if (where !== null && typeof where === 'object') {
-    if (typeof where[mode] !== 'function') throw new HyperParameterError(mode === 'save' ? 'destination' : 'source', `the IOHandler has no ${mode}() method`);
+    if (typeof where[mode] !== 'function') throw new HyperParameterError(field, `the IOHandler has no ${mode}() method`);
     return where;
   }
-  const field = mode === 'save' ? 'destination' : 'source';
   if (typeof where !== 'string' || where === '')
     throw new HyperParameterError(field, `${field} must be a directory path (Node), a tfjs URL such as 'indexeddb://name', or a tf.io.IOHandler`);
   if (where.startsWith('file://') || (isNode() && !/^[a-z][a-z0-9+.-]*:\/\//i.test(where))) {
@@ -76,7 +76,7 @@ export async function handlerFor(where: string | tf.io.IOHandler, mode: 'save' |
         field,
         `'${where}' is a directory path, which only Node can write; in a browser use 'indexeddb://name' or 'downloads://name'`,
       );
-    return directoryHandler(where.replace(/^file:\/\//, ''));
+    return directoryHandler(where.replace(/^file:\/\//, ''), CHECKPOINT_JSON, field);
   }
   const handlers = mode === 'save' ? tf.io.getSaveHandlers(where) : tf.io.getLoadHandlers(where);
   if (handlers.length === 0)
@@ -85,4 +85,25 @@ export async function handlerFor(where: string | tf.io.IOHandler, mode: 'save' |
       `no tfjs IOHandler for '${where}' here (in the browser: indexeddb://, localstorage://, downloads://; in Node: a directory path)`,
     );
   return handlers[0] as tf.io.IOHandler;
+}
+
+/**
+ * In Node, routes tfjs's `file://` URLs to a directory handler in tfjs-node's layout, unless
+ * @tensorflow/tfjs-node (backend 'tensorflow') is loaded and routes them itself: saving to
+ * `file://dir` writes `dir/model.json` and `dir/weights.bin`; loading takes `file://dir/model.json`
+ * (or the directory).
+ */
+export function registerNodeFileRouter(): void {
+  const g = globalThis as { [ROUTED]?: boolean };
+  if (!isNode() || g[ROUTED]) return; // once, even with two copies of gradkit loaded
+  g[ROUTED] = true;
+  const route = (url: string | string[], mode: 'save' | 'load') => {
+    if (Array.isArray(url) || typeof url !== 'string' || !url.startsWith('file://') || tf.findBackendFactory('tensorflow')) return null;
+    const target = url.slice('file://'.length);
+    const isJson = mode === 'load' && target.endsWith('.json');
+    const dir = isJson ? target.slice(0, target.lastIndexOf('/') + 1) || '.' : target;
+    return directoryHandler(dir, isJson ? target.slice(target.lastIndexOf('/') + 1) : MODEL_JSON, 'url');
+  };
+  tf.io.registerSaveRouter((url) => route(url, 'save') as tf.io.IOHandler);
+  tf.io.registerLoadRouter((url) => route(url, 'load') as tf.io.IOHandler);
 }
