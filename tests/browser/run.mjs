@@ -5,7 +5,7 @@
 // Builds ./app once with Vite (importing the BUILT @gradkit/core and @gradkit/optimizers, as a user's
 // app does), serves it on 127.0.0.1, opens one page per backend in Debian's Chromium (headless, via
 // playwright-core; no browser is ever downloaded), and checks every number against hand-worked values.
-// Without a WebGPU adapter the webgpu page is skipped with the reason, except under CI=true (failure).
+// Without a WebGPU adapter the webgpu page is skipped with the reason, except under CI (as in `npm test`: failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -13,13 +13,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { CHROMIUM, closeAll, failureLine, launchChromium, originOf, serve } from '../support/chromium.mjs';
+import { CHROMIUM, closeAll, failureLine, launchChromium, originOf, REQUIRE_WEBGPU, serve } from '../support/chromium.mjs';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'];
 // Each backend's page, plus wasm once more from a cross-origin-isolated server: there tfjs loads its
 // threaded SIMD build, whose memory is a SharedArrayBuffer, and gradkit's shared-memory modules run.
 const RUNS = [...BACKENDS.map((backend) => ({ label: backend, backend, isolated: false })), { label: 'wasm threaded', backend: 'wasm', isolated: true }];
-const CI = process.env.CI === 'true';
 const PAGE_TIMEOUT_MS = 60_000; // SwiftShader compiles WebGPU shaders on the CPU: be generous
 const TOTAL_TIMEOUT_MS = 180_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,6 +78,13 @@ function check(backend, r) {
     });
   }
   if (r.sgd?.stepCount !== 1) problems.push(`Optimizer.stepCount is ${r.sgd?.stepCount} after one step`);
+  // saveCheckpoint → IndexedDB after the SGD step, one more step, loadCheckpoint: back to that step, bit for bit
+  if (
+    JSON.stringify(r.checkpoint?.w) !== JSON.stringify(r.sgd?.w) ||
+    JSON.stringify(r.checkpoint?.b) !== JSON.stringify(r.sgd?.b) ||
+    r.checkpoint?.stepCount !== 1
+  )
+    problems.push(`checkpoint through indexeddb:// restored ${JSON.stringify(r.checkpoint)}, expected the values after the first SGD step and stepCount 1`);
   for (const [what, path] of [
     ['sgd', r.sgd?.path],
     ['adam', r.adam?.path],
@@ -142,8 +148,8 @@ try {
   RUNS.forEach(({ label, backend, isolated }, i) => {
     const { result: r, time } = pages[i];
     if (r.skipped) {
-      if (CI) failed = true;
-      console.log(`browser ${label}: ${CI ? 'FAILED (CI=true needs WebGPU)' : 'skipped'}: ${r.skipped} (${time})`);
+      if (REQUIRE_WEBGPU) failed = true;
+      console.log(`browser ${label}: ${REQUIRE_WEBGPU ? 'FAILED (CI needs WebGPU)' : 'skipped'}: ${r.skipped} (${time})`);
       return;
     }
     const problems = r.error ? [r.error.split('\n').slice(0, 4).join('\n  ')] : check(backend, r);
@@ -161,7 +167,9 @@ try {
         : a
           ? `, adapter ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ')}`
           : '';
-    console.log(`browser ${label}: ok (${Object.keys(expected).length} gradient/optimizer checks, steps ${r.sgd.path} and ${r.adam.path}${extra}, ${time})`);
+    console.log(
+      `browser ${label}: ok (${Object.keys(expected).length} gradient/optimizer checks, an IndexedDB checkpoint, steps ${r.sgd.path} and ${r.adam.path}${extra}, ${time})`,
+    );
   });
 } catch (e) {
   failed = true;

@@ -2,7 +2,7 @@
 // It imports the BUILT packages (@gradkit/core → packages/core/dist/index.js) exactly as a user's Vite
 // app would, computes gradients of known functions and one SGD step, and reports raw numbers as JSON
 // in window.__result and <pre id="result">; run.mjs compares them with hand-worked values.
-import { Optimizer, useBackend, valueAndGrad } from '@gradkit/core';
+import { loadCheckpoint, Optimizer, saveCheckpoint, useBackend, valueAndGrad } from '@gradkit/core';
 import { adam, sgd } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -59,8 +59,17 @@ async function main() {
   const adamOpt = new Optimizer(adamParams, adam({ learningRate: 0.1 }));
   adamOpt.step({ w: s.grads.w });
 
+  // 5. A checkpoint through tfjs's IndexedDB handler: saved after the SGD step, one more step, restored.
+  const url = `indexeddb://gradkit-checkpoint-${backend}`;
+  await saveCheckpoint(url, { params, optimizer: opt });
+  opt.step({ w: s.grads.w, dense: { W: d.grads.W, b: d.grads.b } });
+  await loadCheckpoint(url, { params, optimizer: opt });
+  const checkpoint = { w: await read(params.w), b: await read(params.dense.b), stepCount: opt.stepCount };
+  await tf.io.removeModel(url);
+
   const result = {
     backend,
+    checkpoint,
     info,
     sigmoid: { value: await read(s.value), grad: await read(s.grads.w) },
     dense: { value: await read(d.value), dW: await read(d.grads.W), db: await read(d.grads.b) },
