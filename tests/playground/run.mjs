@@ -12,7 +12,7 @@
 // big for memory, a backend that fails while training, and a run whose loss becomes NaN must each
 // show a message and leave a working page; and while a long run trains the page keeps rendering
 // frames, and Stop stops it.
-// Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI=true (failure).
+// Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI (as in `npm test`: failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,11 +20,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
-import { CHROMIUM, CHROMIUM_ARGS, closeAll, failureLine, launchChromium, originOf, serve } from '../support/chromium.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, closeAll, failureLine, launchChromium, originOf, REQUIRE_WEBGPU, serve } from '../support/chromium.mjs';
 
 const { values: flags } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,wasm,webgpu' }, screenshots: { type: 'string' } } });
 const BACKENDS = flags.backends.split(',').filter(Boolean);
-const CI = process.env.CI === 'true';
 const RUN_TIMEOUT_MS = 120_000; // one 50-step run; SwiftShader compiles WebGPU shaders on the CPU
 const TOTAL_TIMEOUT_MS = 420_000;
 // Small enough for SwiftShader on 2 cores, deep enough to vanish: the gradient lab's depth 10.
@@ -263,8 +262,8 @@ try {
     try {
       const r = await backendRuns(browser, origin, backend);
       if (r.skipped) {
-        if (CI) failed = true;
-        console.log(`playground ${backend}: ${CI ? 'FAILED (CI=true needs WebGPU)' : 'skipped'}: ${r.skipped}`);
+        if (REQUIRE_WEBGPU) failed = true;
+        console.log(`playground ${backend}: ${REQUIRE_WEBGPU ? 'FAILED (CI needs WebGPU)' : 'skipped'}: ${r.skipped}`);
         continue;
       }
       console.log(`playground ${backend}: ok (${secs(t0)})\n  ${r.lines.join('\n  ')}`);

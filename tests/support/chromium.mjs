@@ -6,6 +6,13 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 
+/**
+ * Whether a page that cannot start WebGPU fails the run (true) or is skipped with the reason: under CI,
+ * by the rule of @gradkit/testing's `isCI` (packages/testing/src/ci.ts): `CI` set to anything but '',
+ * '0' and 'false'. `npm test` sets CI=true, so that it never passes with a backend skipped.
+ */
+export const REQUIRE_WEBGPU = !['', '0', 'false'].includes(process.env.CI?.trim().toLowerCase() ?? '');
+
 /** Debian's Chromium (`apt-get install chromium`), or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -50,7 +57,10 @@ export const originOf = (server) => `http://127.0.0.1:${server.address().port}`;
 
 /** Starts headless Chromium with `args`; says what to install when it is missing. */
 export async function launchChromium(args = CHROMIUM_ARGS) {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: run 'node scripts/system.mjs' (npm test runs it; it installs Debian's chromium when it can, or says what to run), or set CHROMIUM_PATH`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000, args });
 }
 
