@@ -9,6 +9,7 @@ const ALIASES: Readonly<Record<string, { readonly key: string; readonly write?: 
   lr: { key: 'learningRate' },
   learning_rate: { key: 'learningRate' },
   eps: { key: 'epsilon' },
+  epsilon: { key: 'eps' },
   betas: { key: 'beta1', write: 'beta1 and beta2 (PyTorch betas: [b1, b2] → beta1: b1, beta2: b2)' },
   b1: { key: 'beta1' },
   b2: { key: 'beta2' },
@@ -49,6 +50,12 @@ const ALIASES: Readonly<Record<string, { readonly key: string; readonly write?: 
   initial_accumulator_value: { key: 'initialAccumulatorValue' },
   lr_decay: { key: 'lrDecay' },
   trust_coefficient: { key: 'trustCoefficient' },
+  clip_factor: { key: 'clipping' },
+  total_iters: { key: 'decaySteps' },
+  end_value: { key: 'final' },
+  peak_value: { key: 'peak' },
+  base_lr: { key: 'initial' },
+  monitor: { key: 'on', write: "on: 'metric' (then report the value with opt.reportMetric(v))" },
 };
 
 /** Edit distance (Levenshtein), case-insensitive, for "did you mean". */
