@@ -13,6 +13,7 @@ import {
   leavesOf,
   PATHS,
   SHAPES,
+  stateAfterOne,
   tensors,
   theta0,
   updateOnce,
@@ -58,6 +59,18 @@ function optaxAgc(grads: number[][], params: number[][], shapes: number[][], cli
   });
 }
 
+/** A dense kernel [in 2, out 2] with column norms 5 and 1, and a gradient with column norms 1 and √2. */
+const dense = () => ({
+  w: tf.tensor2d([
+    [3, 0],
+    [4, 1],
+  ]),
+  g: tf.tensor2d([
+    [1, 1],
+    [0, 1],
+  ]),
+});
+
 describe('adaptiveGradClip (optax.adaptive_grad_clip, NFNets AGC)', () => {
   it('exposes its name, options with defaults, and hyperParams', () => {
     const tx = adaptiveGradClip({ clipping: 0.01 });
@@ -68,14 +81,7 @@ describe('adaptiveGradClip (optax.adaptive_grad_clip, NFNets AGC)', () => {
 
   it('hand-worked dense kernel [in 2, out 2]: units are output columns (features last)', async () => {
     // w columns: ‖(3, 4)‖ = 5, ‖(0, 1)‖ = 1; g columns: ‖(1, 0)‖ = 1 < 0.5·5 kept, ‖(1, 1)‖ = √2 > 0.5·1 → scaled to norm 0.5.
-    const w = tf.tensor2d([
-      [3, 0],
-      [4, 1],
-    ]);
-    const g = tf.tensor2d([
-      [1, 1],
-      [0, 1],
-    ]);
+    const { w, g } = dense();
     const [got] = await updateOnce(adaptiveGradClip({ clipping: 0.5 }), { w: g }, { w });
     const s = 0.5 / Math.SQRT2;
     await expectClose(got as number[], [1, s, 0, s]);
@@ -123,6 +129,54 @@ describe('adaptiveGradClip (optax.adaptive_grad_clip, NFNets AGC)', () => {
     });
   }
 
+  describe("what it did, per parameter: state.clipped (fraction of units) and state.maxRatio (metrics: ['clipped', 'maxRatio'])", () => {
+    it('declares its metrics; before any step both are 0 for every parameter', async () => {
+      const tx = adaptiveGradClip({ clipping: 0.1 });
+      expect(tx.metrics).toEqual(['clipped', 'maxRatio']);
+      const params = { w: tf.zeros([2, 2]) };
+      const s = tx.init(params);
+      expect(Array.from(await ((s.clipped as { w: tf.Tensor }).w as tf.Tensor).data())).toEqual([0]);
+      expect(Array.from(await ((s.maxRatio as { w: tf.Tensor }).w as tf.Tensor).data())).toEqual([0]);
+      tf.dispose([params.w, s as never]);
+    });
+
+    it('hand-worked: dense [2, 2] with column ratios 1/5 and √2/1, λ = 0.5 → half its units clipped, maxRatio √2; a zero bias (eps 1e-3) → 1, 500', async () => {
+      const { w, g } = dense();
+      const b = tf.zeros([2]);
+      const gb = tf.tensor1d([0.3, -0.4]); // norm 0.5 over max(0, 1e-3)
+      const got = await stateAfterOne(adaptiveGradClip({ clipping: 0.5 }), { w: g, b: gb }, { w, b });
+      expect(got['clipped.w']).toEqual([0.5]);
+      await expectClose(got['maxRatio.w'] as number[], [Math.SQRT2]);
+      expect(got['clipped.b']).toEqual([1]);
+      await expectClose(got['maxRatio.b'] as number[], [500], { rtol: 1e-5 });
+      tf.dispose([w, g, b, gb]);
+    });
+
+    it('over the test tree, clipped is the fraction of units the optax reference rescales', async () => {
+      const theta = theta0();
+      const grads = grad64(theta);
+      const expected = optaxAgc(grads, theta, SHAPES, 3, 1e-3);
+      const [g, p] = [tensors(grads), tensors(theta)];
+      const got = await stateAfterOne(adaptiveGradClip({ clipping: 3 }), g, p);
+      tf.dispose([...leavesOf(g), ...leavesOf(p)]);
+      const fractions: number[] = [];
+      for (const [i, path] of PATHS.entries()) {
+        const shape = SHAPES[i] as number[];
+        const units = shape.filter((d) => d !== 1).length <= 1 ? 1 : (shape[shape.length - 1] as number);
+        const g = grads[i] as number[];
+        const rescaled = new Set(
+          g.flatMap((x, j) => (Math.abs((expected[i] as number[])[j] as number) < Math.abs(x) - 1e-9 ? [units === 1 ? 0 : j % units] : [])),
+        );
+        await expectClose(got[`clipped.${path}`] as number[], [rescaled.size / units], { what: path });
+        fractions.push(rescaled.size / units);
+      }
+      expect(
+        fractions.some((f) => f > 0 && f < 1),
+        `a tensor partly clipped: ${fractions}`,
+      ).toBe(true);
+    });
+  });
+
   conformance(
     'chain(adaptiveGradClip({ clipping: 0.5 }), sgd)',
     () => chain(adaptiveGradClip({ clipping: 0.5 }), sgd({ learningRate: 0.1 })),
@@ -140,7 +194,11 @@ describe('adaptiveGradClip (optax.adaptive_grad_clip, NFNets AGC)', () => {
       expectHyperError(() => adaptiveGradClip({ clipping: 0 }), 'clipping', /clipping must be in \(0, ∞\), got 0/);
       expectHyperError(() => adaptiveGradClip({ clipping: -0.1 }), 'clipping', /got -0\.1/);
       expectHyperError(() => adaptiveGradClip({ clipping: Number.NaN }), 'clipping', /finite number/);
-      expectHyperError(() => adaptiveGradClip({} as never), 'clipping', /finite number/);
+      expectHyperError(
+        () => adaptiveGradClip({} as never),
+        'clipping',
+        /clipping must be a number or a Schedule \(step\) => number, got nothing: write adaptiveGradClip\(\{ clipping: 0\.01 \}\)/,
+      );
       expectHyperError(() => adaptiveGradClip({ clipping: 0.01, eps: 0 }), 'eps', /eps must be in \(0, ∞\), got 0/);
       expectHyperError(() => adaptiveGradClip({ clipping: 0.01, eps: -1e-3 }), 'eps', /got -0\.001/);
       expectHyperError(() => adaptiveGradClip({ clipping: 0.01, eps: Number.NaN }), 'eps', /finite number/);

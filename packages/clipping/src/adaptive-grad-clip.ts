@@ -1,7 +1,18 @@
-import { type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, unflatten, ValueError } from '@gradkit/core';
+import {
+  checkOptions,
+  flatten,
+  type GradientTransformation,
+  type GradTree,
+  type HyperParam,
+  map,
+  type ParamTree,
+  type TransformResult,
+  type Tree,
+  unflatten,
+  ValueError,
+} from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOptions, checkPositive, gradLeaves, resolvePositive } from './internal.js';
-import type { ClipState } from './types.js';
+import { alignedGrads, checkPositive, clippedFlag, nanMax, orDefault, resolvePositive } from './internal.js';
 
 /** Options of `adaptiveGradClip`. Every number may be a Schedule. @example `{ clipping: 0.01, eps: 1e-3 }` */
 export interface AdaptiveGradClipOptions {
@@ -13,6 +24,27 @@ export interface AdaptiveGradClipOptions {
 
 /** `adaptiveGradClip`'s options with defaults filled in. @example `adaptiveGradClip({ clipping: 0.01 }).options.eps // 1e-3` */
 export type ResolvedAdaptiveGradClipOptions = Required<AdaptiveGradClipOptions>;
+
+/**
+ * State of `adaptiveGradClip`: the step count and, per parameter (trees keyed like the parameters),
+ * what the last step did, as float32 scalar tensors on the device (its `metrics`).
+ *
+ * @example `{ count: 3, clipped: { dense: { kernel: float32 0.25, bias: float32 0 } }, maxRatio: { dense: { kernel: float32 0.013, bias: float32 0.002 } } }`
+ */
+export type AdaptiveGradClipState = {
+  /** Steps taken (a scheduled `clipping` or `eps` is evaluated at this step). */
+  readonly count: number;
+  /** Per parameter: the fraction of its units that the last step rescaled, in [0, 1] (0 before any step; a unit with a NaN norm counts as clipped). */
+  readonly clipped: Tree<tf.Tensor>;
+  /**
+   * Per parameter: the largest ratio ‖g_u‖ / max(‖w_u‖, eps) over its units at the last step (0 before
+   * any step; NaN when a norm is NaN). Units whose ratio reaches `clipping` (λ) are clipped, so this
+   * says how far above or below λ the gradients are: what to look at when choosing λ.
+   */
+  readonly maxRatio: Tree<tf.Tensor>;
+};
+
+const CONFIG_EXAMPLE = 'adaptiveGradClip({ clipping: 0.01 })';
 
 /** optax's `unitwise_clip` guard against dividing by a zero gradient norm. */
 const DIV_EPS = 1e-6;
@@ -48,7 +80,13 @@ function unitwiseNorm(x: tf.Tensor): tf.Tensor {
  * tfjs conv1d kernels `[w, in, out]` and reduces axes 0 and 1; and optax rejects rank 5 and more,
  * where gradkit reduces all axes but the last (conv3d `[d, h, w, in, out]`).
  *
- * @throws HyperParameterError (field `clipping` or `eps`) when one is not > 0 or not finite; at the
+ * What it did is in its state (`metrics: ['clipped', 'maxRatio']`), per parameter: `clipped`, the
+ * fraction of its units that were rescaled, and `maxRatio`, the largest ‖g_u‖ / max(‖w_u‖, eps) of
+ * its units (compare it with λ), float32 scalars keyed like the parameters.
+ *
+ * @throws UnknownOptionError for an option other than `clipping` and `eps` (PyTorch/timm's
+ *   `clip_factor` included); HyperParameterError (field `options`) when the options object is
+ *   missing, (field `clipping` or `eps`) when one is not > 0 or not finite; at the
  *   step, ValueError when the parameters are not passed (AGC needs them) and TreeMismatchError naming
  *   the path where gradients and parameters differ.
  * @example
@@ -56,11 +94,11 @@ function unitwiseNorm(x: tf.Tensor): tf.Tensor {
  * const opt = new Optimizer(params, chain(adaptiveGradClip({ clipping: 0.01 }), sgd({ learningRate: 0.1, momentum: 0.9 })));
  * ```
  */
-export function adaptiveGradClip(options: AdaptiveGradClipOptions): GradientTransformation<ClipState, ResolvedAdaptiveGradClipOptions> {
-  checkOptions('adaptiveGradClip', options, 'adaptiveGradClip({ clipping: 0.01 })');
+export function adaptiveGradClip(options: AdaptiveGradClipOptions): GradientTransformation<AdaptiveGradClipState, ResolvedAdaptiveGradClipOptions> {
+  checkOptions('adaptiveGradClip', options, ['clipping', 'eps'], { example: CONFIG_EXAMPLE, required: true });
   const o: ResolvedAdaptiveGradClipOptions = {
-    clipping: checkPositive('clipping', options.clipping),
-    eps: checkPositive('eps', options.eps ?? 1e-3),
+    clipping: checkPositive('clipping', options.clipping, CONFIG_EXAMPLE),
+    eps: checkPositive('eps', orDefault(options.eps, 1e-3), 'adaptiveGradClip({ clipping: 0.01, eps: 1e-3 })'),
   };
   const hyperParams = (step: number) => ({
     clipping: resolvePositive('clipping', o.clipping, step),
@@ -70,19 +108,46 @@ export function adaptiveGradClip(options: AdaptiveGradClipOptions): GradientTran
     name: 'adaptiveGradClip',
     options: o,
     hyperParams,
-    init: (): ClipState => ({ count: 0 }),
-    update(grads: GradTree, state: ClipState, params?: ParamTree): TransformResult<ClipState> {
+    metrics: ['clipped', 'maxRatio'],
+    init: (params: ParamTree): AdaptiveGradClipState => ({
+      count: 0,
+      clipped: map(params, () => tf.scalar(0)),
+      maxRatio: map(params, () => tf.scalar(0)),
+    }),
+    update(grads: GradTree, state: AdaptiveGradClipState, params?: ParamTree): TransformResult<AdaptiveGradClipState> {
       if (params === undefined) throw new ValueError('params', 'adaptiveGradClip scales gradients by the parameters’ norms: call update(grads, state, params)');
       const { clipping, eps } = hyperParams(state.count);
-      const leaves = gradLeaves(grads, params);
-      const paramLeaves = gradLeaves(params);
-      const updates = leaves.map((g, i) => {
+      const { like, leaves } = alignedGrads(grads, params); // in the parameters' order, paired by key
+      const paramLeaves = flatten(params).map((e) => e.value);
+      const results = leaves.map((g, i) => {
         const gNorm = unitwiseNorm(g);
-        const maxNorm = tf.mul(tf.maximum(unitwiseNorm(paramLeaves[i] as tf.Tensor), eps), clipping);
-        const clipped = tf.mul(g, tf.div(maxNorm, tf.maximum(gNorm, DIV_EPS)));
-        return tf.where(tf.less(gNorm, maxNorm), g, clipped);
+        const wNorm = tf.maximum(unitwiseNorm(paramLeaves[i] as tf.Tensor), eps);
+        const maxNorm = tf.mul(wNorm, clipping);
+        const within = tf.less(gNorm, maxNorm);
+        const rescaled = tf.mul(g, tf.div(maxNorm, tf.maximum(gNorm, DIV_EPS)));
+        return {
+          update: tf.where(within, g, rescaled),
+          clipped: tf.mean(clippedFlag(within, gNorm)),
+          maxRatio: nanMax(tf.div(gNorm, wNorm)),
+        };
       });
-      return { updates: unflatten(grads, updates), state: { count: state.count + 1 } };
+      return {
+        updates: unflatten(
+          like,
+          results.map((r) => r.update),
+        ),
+        state: {
+          count: state.count + 1,
+          clipped: unflatten(
+            like,
+            results.map((r) => r.clipped),
+          ),
+          maxRatio: unflatten(
+            like,
+            results.map((r) => r.maxRatio),
+          ),
+        },
+      };
     },
   };
 }

@@ -90,6 +90,39 @@ describe('applyIfFinite (optax.apply_if_finite)', () => {
     expect(tx.hyperParams?.(0)).toEqual({ maxConsecutiveErrors: 4 });
   });
 
+  it('works without options: maxConsecutiveErrors defaults to 5 (skips 5 non-finite steps in a row, applies the 6th)', async () => {
+    const tx = applyIfFinite(sgd({ learningRate: 0.1 }));
+    expect(tx.options.maxConsecutiveErrors).toBe(5);
+    expect(applyIfFinite(sgd({ learningRate: 0.1 }), {}).options.maxConsecutiveErrors).toBe(5);
+    expect(applyIfFinite(sgd({ learningRate: 0.1 }), { maxConsecutiveErrors: undefined }).options.maxConsecutiveErrors).toBe(5);
+    const params = { w: tf.tensor1d([1, 2]) };
+    const bad = { w: tf.tensor1d([Number.NaN, 1]) };
+    let state = tx.init(params);
+    const applied: boolean[] = [];
+    for (let k = 1; k <= 6; k++) {
+      const s = state;
+      const r = tf.tidy(() => tx.update(bad, s, params) as never) as { updates: { w: tf.Tensor }; state: ApplyIfFiniteState };
+      applied.push(Array.from(await r.updates.w.data()).some((x) => x !== 0));
+      tf.dispose([s as never, r.updates.w]);
+      state = r.state;
+    }
+    expect(applied).toEqual([false, false, false, false, false, true]);
+    tf.dispose([params.w, bad.w, state as never]);
+  });
+
+  it('a skipped step keeps the inner metrics of the last applied step (clipByGlobalNorm’s norm), lastFinite says it was skipped', async () => {
+    const tx = applyIfFinite(chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 })));
+    const params = { w: tf.tensor1d([1, 2]) };
+    const good = { w: tf.tensor1d([3, 4]) };
+    const bad = { w: tf.tensor1d([Number.NaN, 4]) };
+    const s0 = tx.init(params);
+    const s1 = tf.tidy(() => tx.update(good, s0, params).state as never) as ApplyIfFiniteState;
+    const s2 = tf.tidy(() => tx.update(bad, s1, params).state as never) as ApplyIfFiniteState;
+    const clip = (s: ApplyIfFiniteState) => (s.inner as [{ norm: tf.Tensor; clipped: tf.Tensor }])[0];
+    expect([(await clip(s2).norm.data())[0], (await clip(s2).clipped.data())[0], (await s2.lastFinite.data())[0]]).toEqual([5, 1, 0]);
+    tf.dispose([params.w, good.w, bad.w, s0 as never, s1 as never, s2 as never]);
+  });
+
   it('functional: a NaN step gives zero updates, keeps the inner tensor state bit for bit, and counts the skip', async () => {
     const tx = guarded();
     const params = { w: tf.tensor1d([1, 2, 3]) };
@@ -213,14 +246,16 @@ describe('applyIfFinite (optax.apply_if_finite)', () => {
 
   describe('bad input', () => {
     const inner = () => sgd({ learningRate: 0.1 });
-    it('maxConsecutiveErrors that is not an integer ≥ 0 → HyperParameterError naming it', () => {
-      for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3', undefined])
-        expectHyperError(() => applyIfFinite(inner(), { maxConsecutiveErrors: bad as number }), 'maxConsecutiveErrors', /integer ≥ 0/);
-      expectHyperError(() => applyIfFinite(inner(), undefined as never), 'options', /needs an options object/);
+    it('maxConsecutiveErrors that is not an integer in [0, 2³¹ − 1] → HyperParameterError naming it', () => {
+      for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3', null, 2 ** 31])
+        expectHyperError(() => applyIfFinite(inner(), { maxConsecutiveErrors: bad as number }), 'maxConsecutiveErrors', /integer in \[0, 2147483647\]/);
+      expectHyperError(() => applyIfFinite(inner(), null as never), 'options', /needs an options object/);
+      expectHyperError(() => applyIfFinite(inner(), 5 as never), 'options', /needs an options object/);
     });
 
     it('an inner that is not a transformation → HyperParameterError naming inner', () => {
-      expectHyperError(() => applyIfFinite({} as never, { maxConsecutiveErrors: 1 }), 'inner', /needs a gradient transformation/);
+      expectHyperError(() => applyIfFinite({} as never, { maxConsecutiveErrors: 1 }), 'inner', /must be a gradient transformation/);
+      expectHyperError(() => applyIfFinite(sgd as never), 'inner', /it is a factory, call it/);
     });
 
     it('gradients that do not match the parameters → TreeMismatchError naming the path', () => {

@@ -1,9 +1,9 @@
-import { chain, Optimizer } from '@gradkit/core';
+import { chain, Optimizer, type SavedTensor } from '@gradkit/core';
 import { sgd } from '@gradkit/optimizers';
 import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { clipByGlobalNorm } from './clip-by-global-norm.js';
+import { type ClipByGlobalNormState, clipByGlobalNorm } from './clip-by-global-norm.js';
 import { clipThenSgd, conformance, expectHyperError, expectTreeMismatch, grad64, leavesOf, PATHS, tensors, theta0, updateOnce } from './test-support.js';
 
 /**
@@ -71,6 +71,92 @@ describe('clipByGlobalNorm (optax.clip_by_global_norm)', () => {
     tf.dispose([nan.a, nan.b, inf.a, inf.b]);
   });
 
+  describe("what it did: state.norm and state.clipped (metrics: ['norm', 'clipped'])", () => {
+    /** One update from a fresh state; returns the state's norm and clipped as numbers. */
+    async function measured(maxNorm: number, grads: Record<string, tf.Tensor>): Promise<[number, number]> {
+      const tx = clipByGlobalNorm(maxNorm);
+      const s0 = tx.init(grads);
+      const s = tf.tidy(() => tx.update(grads, s0, grads).state as never) as ClipByGlobalNormState;
+      const out: [number, number] = [(await s.norm.data())[0] as number, (await s.clipped.data())[0] as number];
+      expect([s.norm.dtype, s.clipped.dtype, s.norm.rank, s.clipped.rank]).toEqual(['float32', 'float32', 0, 0]);
+      tf.dispose([s0.norm, s0.clipped, s.norm, s.clipped]);
+      return out;
+    }
+
+    it('declares its metrics; before any step norm and clipped are float32 zeros', async () => {
+      const tx = clipByGlobalNorm(1);
+      expect(tx.metrics).toEqual(['norm', 'clipped']);
+      const s = tx.init({ w: tf.scalar(0) });
+      expect(s.count).toBe(0);
+      expect([s.norm.dtype, s.clipped.dtype]).toEqual(['float32', 'float32']);
+      expect([(await s.norm.data())[0], (await s.clipped.data())[0]]).toEqual([0, 0]);
+      tf.dispose([s.norm, s.clipped]);
+    });
+
+    it('hand-worked: { a: [3], b: 4 } has norm 5; c = 1 clips (1), c = 6 does not (0), c = 5 exactly counts as clipped (NOT 5 < 5)', async () => {
+      const grads = { a: tf.tensor1d([3]), b: tf.scalar(4) };
+      expect(await measured(1, grads)).toEqual([5, 1]);
+      expect(await measured(6, grads)).toEqual([5, 0]);
+      expect(await measured(5, grads)).toEqual([5, 1]);
+      tf.dispose([grads.a, grads.b]);
+    });
+
+    it('a NaN gradient: norm NaN, clipped 1; an infinite one: norm ∞, clipped 1; all zeros: norm 0, clipped 0', async () => {
+      const nan = { a: tf.tensor1d([1, Number.NaN]) };
+      const [n, c] = await measured(1, nan);
+      expect(n).toBeNaN();
+      expect(c).toBe(1);
+      const inf = { a: tf.tensor1d([1, Number.NEGATIVE_INFINITY]) };
+      expect(await measured(1, inf)).toEqual([Number.POSITIVE_INFINITY, 1]);
+      const zeros = { a: tf.zeros([3]) };
+      expect(await measured(1, zeros)).toEqual([0, 0]);
+      tf.dispose([nan.a, inf.a, zeros.a]);
+    });
+
+    it('checkpoints: one whose norm is ∞ loads (a metric describes a step, it is not checked), and one saved before these metrics existed loads too', async () => {
+      const make = () => chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 }));
+      const params = { w: tf.tidy(() => tf.variable(tf.tensor1d([1, 2]))) };
+      const opt = new Optimizer(params, make());
+      const inf = { w: tf.tensor1d([Number.POSITIVE_INFINITY, 1]) };
+      opt.step(inf);
+      const saved = JSON.parse(JSON.stringify(await opt.saveState()));
+      const other = { w: tf.tidy(() => tf.variable(tf.tensor1d([1, 2]))) };
+      const again = new Optimizer(other, make());
+      again.loadState(saved);
+      const old = JSON.parse(JSON.stringify(saved));
+      delete old.state['0.norm'];
+      delete old.state['0.clipped'];
+      const third = new Optimizer(other, make());
+      third.loadState(old);
+      const g = { w: tf.tensor1d([3, 4]) };
+      third.step(g);
+      const after = (await third.saveState()).state['0.norm'] as SavedTensor;
+      expect(new Float32Array(Uint8Array.from(atob(after.data), (ch) => ch.charCodeAt(0)).buffer)[0]).toBe(5);
+      for (const o of [opt, again, third]) o.dispose();
+      tf.dispose([params.w, other.w, inf.w, g.w]);
+    });
+
+    for (const fused of [true, false]) {
+      it(`in the Optimizer runner (fused: ${fused}): the state holds the last step's norm before clipping, and whether it clipped`, async () => {
+        const params = { a: tf.tidy(() => tf.variable(tf.tensor1d([1, 1]))), b: tf.tidy(() => tf.variable(tf.scalar(1))) };
+        const opt = new Optimizer(params, chain(clipByGlobalNorm(10), sgd({ learningRate: 0.5 })), { fused });
+        const f32 = async (path: string) => {
+          const t = (await opt.saveState()).state[path] as SavedTensor;
+          return new Float32Array(Uint8Array.from(atob(t.data), (ch) => ch.charCodeAt(0)).buffer)[0];
+        };
+        const big = { a: tf.tensor1d([30, 0]), b: tf.scalar(-40) }; // norm 50
+        const small = { a: tf.tensor1d([0, 3]), b: tf.scalar(4) }; // norm 5
+        opt.step(big);
+        expect([await f32('0.norm'), await f32('0.clipped')]).toEqual([50, 1]);
+        opt.step(small);
+        expect([await f32('0.norm'), await f32('0.clipped')]).toEqual([5, 0]);
+        expect(opt.lastStepPath).toBe(fused ? 'fused:GradkitClippedSgd' : 'reference');
+        opt.dispose();
+        tf.dispose([params.a, params.b, big.a, big.b, small.a, small.b]);
+      });
+    }
+  });
+
   conformance(
     'chain(clipByGlobalNorm(20), sgd) — clipped, then not',
     () => chain(clipByGlobalNorm(20), sgd({ learningRate: 0.1 })),
@@ -123,7 +209,11 @@ describe('clipByGlobalNorm (optax.clip_by_global_norm)', () => {
       // A schedule may not reach 0 either (a learning rate may): a zero threshold would divide 0 by 0.
       const tx = clipByGlobalNorm((t) => 1 - t);
       const g = { w: tf.scalar(1) };
-      expectHyperError(() => tf.tidy(() => tx.update(g, { count: 1 }).updates as tf.Tensor), 'maxNorm', /\(0, ∞\) \(schedule value at step 1\), got 0/);
+      expectHyperError(
+        () => tf.tidy(() => tx.update(g, { ...tx.init(g), count: 1 }).updates as tf.Tensor),
+        'maxNorm',
+        /\(0, ∞\) \(schedule value at step 1\), got 0/,
+      );
       g.w.dispose();
     });
 

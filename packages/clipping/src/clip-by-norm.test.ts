@@ -4,7 +4,7 @@ import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { clipByNorm } from './clip-by-norm.js';
-import { clipThenSgd, conformance, expectHyperError, expectTreeMismatch, updateOnce } from './test-support.js';
+import { clipThenSgd, conformance, expectHyperError, expectTreeMismatch, stateAfterOne, updateOnce } from './test-support.js';
 
 /**
  * Independent reference: TensorFlow's `tf.clip_by_norm(t, clip_norm)`
@@ -56,6 +56,36 @@ describe('clipByNorm (per-tensor L2 clipping, tf.clip_by_norm)', () => {
     expect(Math.abs(b?.[2] as number)).toBe(0);
     await expectClose(c as number[], [0.6, 0.8]);
     tf.dispose([grads.a, grads.b, grads.c]);
+  });
+
+  describe("what it did, per parameter: state.norm and state.clipped (metrics: ['norm', 'clipped'])", () => {
+    it('declares its metrics; before any step every norm and flag is 0, keyed like the parameters', async () => {
+      const tx = clipByNorm(1);
+      expect(tx.metrics).toEqual(['norm', 'clipped']);
+      const params = { w: tf.zeros([2]), nested: { b: tf.scalar(0) } };
+      const s = tx.init(params);
+      expect(Object.keys(s)).toEqual(['count', 'norm', 'clipped']);
+      expect(Array.from(await ((s.norm as { nested: { b: tf.Tensor } }).nested.b as tf.Tensor).data())).toEqual([0]);
+      tf.dispose([params.w, params.nested.b, s as never]);
+    });
+
+    it('hand-worked, c = 1: [3, 4] → norm 5, clipped; [0.3] → 0.3, not; 0-d −0.5 → 0.5, not; c = 5 at [3, 4] → not clipped (unchanged: ‖g‖ ≤ c)', async () => {
+      const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor1d([0.3]), c: tf.scalar(-0.5) };
+      const got = await stateAfterOne(clipByNorm(1), grads);
+      await expectClose([got['norm.a'], got['norm.b'], got['norm.c']].flat() as number[], [5, 0.3, 0.5]);
+      expect([got['clipped.a'], got['clipped.b'], got['clipped.c']].flat()).toEqual([1, 0, 0]);
+      const at = await stateAfterOne(clipByNorm(5), { a: grads.a });
+      expect([at['norm.a'], at['clipped.a']].flat()).toEqual([5, 0]);
+      tf.dispose([grads.a, grads.b, grads.c]);
+    });
+
+    it('a NaN gradient: its norm is NaN and it counts as clipped; the others are measured as usual', async () => {
+      const grads = { a: tf.tensor1d([1, Number.NaN]), b: tf.tensor1d([0, 0.5]) };
+      const got = await stateAfterOne(clipByNorm(1), grads);
+      expect(got['norm.a']?.[0]).toBeNaN();
+      expect([got['clipped.a'], got['norm.b'], got['clipped.b']].flat()).toEqual([1, 0.5, 0]);
+      tf.dispose([grads.a, grads.b]);
+    });
   });
 
   conformance(

@@ -1,7 +1,7 @@
-import { checkHyper, GradkitError, type GradTree, HyperParameterError, unflatten, ValueError } from '@gradkit/core';
+import { checkHyper, checkOptions, GradkitError, type GradTree, HyperParameterError, unflatten, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormOrder } from './global-norm.js';
-import { checkOrd, gradLeaves, infNorm, l2Norm, POSITIVE } from './internal.js';
+import { alignedGrads, checkOrd, infNorm, l2Norm, orDefault, POSITIVE } from './internal.js';
 
 /** Options of `clipGradNorm` (PyTorch's `clip_grad_norm_` keyword arguments). @example `{ normType: Infinity, errorIfNonfinite: true }` */
 export interface ClipGradNormOptions {
@@ -84,8 +84,10 @@ function scaled<G extends GradTree>(grads: G, leaves: tf.Tensor[], norm: tf.Scal
  *
  * @param grads - a tree of gradient tensors (nested objects and arrays).
  * @param maxNorm - the largest allowed total norm (> 0).
- * @throws HyperParameterError (field `maxNorm`, `normType` or `errorIfNonfinite`) for a bad argument;
- *   TreeMismatchError naming the path of a leaf that is not a live tensor.
+ * @throws HyperParameterError (field `maxNorm`, `normType` or `errorIfNonfinite`) for a bad argument
+ *   (PyTorch's `clipGradNorm(grads, { max_norm: 1 })` included: maxNorm is the second argument);
+ *   UnknownOptionError for an unknown option (`norm_type` suggests `normType`); TreeMismatchError
+ *   naming the path of a leaf that is not a live tensor.
  * @example
  * ```ts
  * const { grads: clipped, norm } = clipGradNorm(grads, 1);
@@ -110,15 +112,19 @@ export function clipGradNorm<G extends GradTree>(
   maxNorm: number,
   options: ClipGradNormOptions = {},
 ): ClippedGradients<G> | Promise<ClippedGradients<G>> {
-  if (options === null || typeof options !== 'object')
-    throw new HyperParameterError('options', 'clipGradNorm takes an options object, e.g. clipGradNorm(grads, 1, { normType: 2 })');
-  if (typeof maxNorm !== 'number')
-    throw new HyperParameterError('maxNorm', `maxNorm must be a number, got ${typeof maxNorm} (for a schedule, use clipByGlobalNorm in a chain)`);
+  checkOptions('clipGradNorm', options, ['normType', 'errorIfNonfinite'], { example: 'clipGradNorm(grads, 1, { normType: 2 })' });
+  if (typeof maxNorm !== 'number') {
+    const pytorch = maxNorm !== null && typeof maxNorm === 'object' ? ' (PyTorch’s max_norm is the second argument here: clipGradNorm(grads, 1))' : '';
+    throw new HyperParameterError(
+      'maxNorm',
+      `clipGradNorm's maxNorm must be a number, got ${maxNorm === null ? 'null' : typeof maxNorm}${pytorch}; for a schedule, use clipByGlobalNorm in a chain`,
+    );
+  }
   checkHyper('maxNorm', maxNorm, POSITIVE);
-  const normType = checkOrd('normType', options.normType ?? 2);
-  const check = options.errorIfNonfinite ?? false;
+  const normType = checkOrd('normType', orDefault(options.normType, 2));
+  const check = orDefault(options.errorIfNonfinite, false);
   if (typeof check !== 'boolean') throw new HyperParameterError('errorIfNonfinite', `errorIfNonfinite must be true or false, got ${String(check)}`);
-  const leaves = gradLeaves(grads);
+  const { leaves } = alignedGrads(grads);
   const norm = tf.tidy(() => (normType === 2 ? l2Norm(leaves) : infNorm(leaves)));
   if (!check) return scaled(grads, leaves, norm, maxNorm);
   return (async () => {

@@ -1,6 +1,6 @@
 import type { GradTree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkOrd, gradLeaves, infNorm, l2Norm } from './internal.js';
+import { alignedGrads, checkOrd, infNorm, l2Norm } from './internal.js';
 
 /** The norms `globalNorm` and `clipGradNorm` compute: 2 (Euclidean) or `Infinity` (max-abs). @example `globalNorm(grads, Infinity)` */
 export type NormOrder = 2 | typeof Number.POSITIVE_INFINITY;
@@ -27,6 +27,6 @@ export type NormOrder = 2 | typeof Number.POSITIVE_INFINITY;
  */
 export function globalNorm(grads: GradTree, ord: NormOrder = 2): tf.Scalar {
   checkOrd('ord', ord);
-  const leaves = gradLeaves(grads);
+  const { leaves } = alignedGrads(grads);
   return tf.tidy(() => (ord === 2 ? l2Norm(leaves) : infNorm(leaves)));
 }

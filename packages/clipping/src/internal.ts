@@ -6,8 +6,10 @@ import {
   type GradTree,
   type HyperParam,
   HyperParameterError,
+  type HyperRange,
   type ParamTree,
   resolveHyper,
+  type Tree,
   TreeMismatchError,
   zip,
 } from '@gradkit/core';
@@ -15,6 +17,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Range of a threshold that must be > 0. */
 export const POSITIVE = { min: 0, minExclusive: true } as const;
+/** Range of a threshold that must be ≥ 0. */
+export const NON_NEGATIVE = { min: 0 } as const;
+
 /**
  * A threshold that must be > 0 at `step`. Unlike `resolveHyper`, which lets a schedule reach an
  * exclusive lower bound of 0 (a learning rate annealed to 0), a clipping threshold of 0 would divide
@@ -26,33 +31,64 @@ export function resolvePositive(field: string, value: HyperParam, step: number):
   return v;
 }
 
-/** Validates a threshold that must be > 0 when a transformation is built (a schedule at step 0 too). */
-export function checkPositive<T extends HyperParam>(field: string, value: T): T {
-  checkHyper(field, value, POSITIVE);
-  if (typeof value === 'function') resolvePositive(field, value, 0);
+const describe = (x: unknown) =>
+  x === undefined ? 'nothing' : x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an object' : `a ${typeof x}`;
+
+/**
+ * Validates a threshold when a transformation is built: a finite number in `range`, or a Schedule
+ * whose value at step 0 is. An options object where a number belongs (`clipByGlobalNorm({ maxNorm: 1 })`,
+ * PyTorch's `max_norm=`) and a function that fails as a schedule (a factory passed uncalled) get a
+ * HyperParameterError naming `field` that shows the call to write (`example`).
+ */
+export function checkThreshold<T extends HyperParam>(field: string, value: T, range: HyperRange, example: string): T {
+  if (value === undefined || value === null || typeof value === 'object')
+    throw new HyperParameterError(field, `${field} must be a number or a Schedule (step) => number, got ${describe(value)}: write ${example}`);
+  if (typeof value === 'function') {
+    let v: unknown;
+    try {
+      v = (value as (step: number) => unknown)(0);
+    } catch (e) {
+      throw new HyperParameterError(
+        field,
+        `${field} is a function, so it is called as a Schedule (step) => number, but at step 0 it threw: ${(e as Error)?.message ?? String(e)}; write ${example}`,
+      );
+    }
+    if (typeof v !== 'number')
+      throw new HyperParameterError(
+        field,
+        `${field} is a function, so it is called as a Schedule (step) => number, but at step 0 it returned ${describe(v)}; write ${example}`,
+      );
+  }
+  checkHyper(field, value, range);
+  if (typeof value === 'function' && range === POSITIVE) resolvePositive(field, value, 0);
   return value;
 }
 
-/** Range of a threshold that must be ≥ 0. */
-export const NON_NEGATIVE = { min: 0 } as const;
+/** Validates a threshold that must be > 0 (see `checkThreshold`). */
+export const checkPositive = <T extends HyperParam>(field: string, value: T, example: string): T => checkThreshold(field, value, POSITIVE, example);
 
 /**
- * The gradient leaves in `flatten` order, each checked to be a live tensor. When `params` is given,
- * the gradients must have its structure, shapes and dtypes (TreeMismatchError naming the path).
+ * The gradients, checked, with the tree their results are keyed by. With `params`, the gradients
+ * must have its structure, shapes and dtypes (TreeMismatchError naming the path) and are paired with
+ * it BY KEY: `leaves` follow `params`' order, whatever the order of the gradients' keys, and `like`
+ * is `params`, so `unflatten(like, results)` puts every result at its parameter's path. Without
+ * `params`, `like` is the gradients and every leaf must be a live tensor.
  */
-export function gradLeaves(grads: GradTree, params?: ParamTree): tf.Tensor[] {
+export function alignedGrads(grads: GradTree, params?: ParamTree): { like: Tree<unknown>; leaves: tf.Tensor[] } {
   if (params !== undefined) {
-    return zip(params, grads).map(({ path, a, b }) => {
+    const leaves = zip(params, grads).map(({ path, a, b }) => {
       checkSameTensorType(path, a, b, 'gradient');
       return b;
     });
+    return { like: params, leaves };
   }
-  return flatten(grads).map(({ path, value }) => {
+  const leaves = flatten(grads).map(({ path, value }) => {
     if (!(value instanceof tf.Tensor))
       throw new TreeMismatchError(path, `gradient at '${path || '(root)'}' is ${value === null ? 'null' : typeof value}, not a tensor`);
     if (value.isDisposed) throw new TreeMismatchError(path, `gradient at '${path || '(root)'}' was already disposed`);
     return value;
   });
+  return { like: grads, leaves };
 }
 
 /**
@@ -80,15 +116,24 @@ export function l2Norm(leaves: readonly tf.Tensor[]): tf.Scalar {
   return tf.sqrt(sumAll(sums)) as tf.Scalar;
 }
 
+/** max of `x`, NaN when any element is NaN (backends differ on whether a max reduction propagates NaN: made explicit). */
+export function nanMax(x: tf.Tensor): tf.Scalar {
+  return tf.where(tf.any(tf.isNaN(x)), tf.scalar(Number.NaN), tf.max(x)) as tf.Scalar;
+}
+
 /** ‖g‖∞ over every leaf: max |g| (NaN when any element is NaN, as PyTorch), a float32 scalar; 0 for no leaves. */
 export function infNorm(leaves: readonly tf.Tensor[]): tf.Scalar {
   if (leaves.length === 0) return tf.scalar(0);
-  const maxes = leaves.map((g) => tf.max(tf.abs(g)));
-  const max = maxes.length === 1 ? (maxes[0] as tf.Tensor) : tf.max(tf.stack(maxes));
-  // Backends differ on whether a max reduction propagates NaN: make it explicit.
-  const nans = leaves.map((g) => tf.any(tf.isNaN(g)));
-  const anyNan = nans.reduce((a, b) => tf.logicalOr(a, b));
-  return tf.where(anyNan, tf.scalar(Number.NaN), max) as tf.Scalar;
+  const maxes = leaves.map((g) => nanMax(tf.abs(g)));
+  return maxes.length === 1 ? (maxes[0] as tf.Scalar) : nanMax(tf.stack(maxes));
+}
+
+/**
+ * 1 where `within` is false, else 0, as float32: "this was clipped". NaN norms count as clipped
+ * (said explicitly with `isNaN`, since GPUs may fold NaN comparisons).
+ */
+export function clippedFlag(within: tf.Tensor, norm: tf.Tensor): tf.Tensor {
+  return tf.cast(tf.logicalOr(tf.logicalNot(within), tf.isNaN(norm)), 'float32');
 }
 
 /** Throws a HyperParameterError unless `ord` is 2 or Infinity. */
@@ -98,7 +143,5 @@ export function checkOrd(field: string, ord: unknown): 2 | typeof Number.POSITIV
   return ord;
 }
 
-/** Throws a HyperParameterError unless `options` is an object (or undefined when allowed). */
-export function checkOptions(what: string, options: unknown, example: string): void {
-  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', `${what} needs an options object, e.g. ${example}`);
-}
+/** `value`, or `fallback` when it is absent (`undefined` only: a `null` is passed on, to be rejected by the check). */
+export const orDefault = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);

@@ -233,6 +233,17 @@ export async function updateOnce(tx: GradientTransformation, grads: GradTree, pa
   return out;
 }
 
+/** Runs one `update` from a fresh state (inside tf.tidy) and returns the new state's tensor leaves as numbers, by path (`{ 'norm.w': [5] }`). */
+export async function stateAfterOne(tx: GradientTransformation, grads: GradTree, params?: ParamTree): Promise<Record<string, number[]>> {
+  const state = tx.init(params ?? grads);
+  const next = tf.tidy(() => tx.update(grads, state, params).state as tf.TensorContainer) as StateTree;
+  const out: Record<string, number[]> = {};
+  for (const { path, value } of flatten(next)) if (value instanceof tf.Tensor) out[path] = Array.from(await value.data());
+  disposeReplaced(state, null);
+  disposeReplaced(next, null);
+  return out;
+}
+
 /** Asserts that `fn` throws a TreeMismatchError whose `path` is `path`. */
 export function expectTreeMismatch(fn: () => unknown, path: string): void {
   let error: unknown;

@@ -1,6 +1,7 @@
 /**
- * State of the clipping transformations: the step count, at which a scheduled threshold is
- * evaluated. They keep nothing else.
+ * State of `clipByValue`: the step count, at which a scheduled threshold is evaluated. It keeps
+ * nothing else. The other clipping transformations add what their last step measured:
+ * `ClipByGlobalNormState`, `ClipByNormState`, `AdaptiveGradClipState`.
  *
  * @example `{ count: 3 }`
  */

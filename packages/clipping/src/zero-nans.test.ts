@@ -24,6 +24,7 @@ describe('zeroNans (optax.zero_nans)', () => {
     expect(tx.name).toBe('zeroNans');
     expect(tx.options).toEqual({});
     expect(tx.hyperParams?.(0)).toEqual({});
+    expect(tx.metrics).toEqual(['foundNan']); // it describes the last step (Optimizer.metrics() reads it)
   });
 
   it('replaces NaN (only NaN) by 0 and flags, per parameter, whether it found one; 0-d and odd-length leaves', async () => {

@@ -1,5 +1,6 @@
 import {
   assertSameStructure,
+  checkOptions,
   type GradientTransformation,
   type GradTree,
   map,
@@ -10,7 +11,7 @@ import {
   unflatten,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { gradLeaves } from './internal.js';
+import { alignedGrads } from './internal.js';
 
 /**
  * State of `zeroNans`: for every parameter, a bool scalar tensor that is true when its gradient held
@@ -29,34 +30,39 @@ export type ZeroNansState = {
  * gᵢ ← 0 where gᵢ is NaN, else gᵢ. ±Infinity passes unchanged (as optax; clip it afterwards, or guard
  * the step with `applyIfFinite`).
  *
+ * Its state's `foundNan` describes the last step (`metrics: ['foundNan']`, read by `Optimizer.metrics()`).
+ *
  * optax `zero_nans()` (optax/_src/transform.py). PyTorch has no transform for it (the closest is
  * `torch.nan_to_num(g, nan=0.0)`, which also replaces ±inf).
  *
+ * @param options - none: `zeroNans()` takes no options (an object with any key is an UnknownOptionError).
  * @example
  * ```ts
  * const tx = chain(zeroNans(), clipByGlobalNorm(1), sgd({ learningRate: 0.1 }));
  * ```
  */
-export function zeroNans(): GradientTransformation<ZeroNansState, Record<string, never>> {
+export function zeroNans(options?: Record<string, never>): GradientTransformation<ZeroNansState, Record<string, never>> {
+  checkOptions('zeroNans', options, [], { example: 'zeroNans()' });
   return {
     name: 'zeroNans',
     options: {},
     hyperParams: () => ({}),
+    metrics: ['foundNan'],
     init: (params: ParamTree): ZeroNansState => ({ foundNan: map(params, () => tf.scalar(false, 'bool')) }),
     update(grads: GradTree, state: ZeroNansState, params?: ParamTree): TransformResult<ZeroNansState> {
       if (state === null || typeof state !== 'object' || !('foundNan' in state))
         throw new TreeMismatchError('', "zeroNans got a state without 'foundNan': pass the state that its init returned");
       assertSameStructure(state.foundNan, grads);
-      const leaves = gradLeaves(grads, params);
+      const { like, leaves } = alignedGrads(grads, params);
       const masks = leaves.map((g) => tf.isNaN(g));
       return {
         updates: unflatten(
-          grads,
+          like,
           leaves.map((g, i) => tf.where(masks[i] as tf.Tensor, tf.zerosLike(g), g)),
         ),
         state: {
           foundNan: unflatten(
-            grads,
+            like,
             masks.map((m) => tf.any(m)),
           ),
         },

@@ -17,5 +17,5 @@ import { checkNumber, NON_NEGATIVE, schedule } from './validate.js';
  */
 export function constant(value: number): Schedule {
   const v = checkNumber('value', value, NON_NEGATIVE);
-  return schedule('constant', () => v);
+  return schedule({ schedule: 'constant', value: v }, () => v);
 }

@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkInteger, checkNumber, checkOptions, NON_NEGATIVE, schedule } from './validate.js';
+import { checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, schedule } from './validate.js';
 
 /** Options of `cosineDecay`. @example `{ initial: 0.1, decaySteps: 1000, final: 1e-4 }` */
 export interface CosineDecayOptions {
@@ -29,9 +29,12 @@ export interface CosineDecayOptions {
  * ```
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
-  checkOptions('cosineDecay', options, 'cosineDecay({ initial: 0.1, decaySteps: 1000 })');
+  checkScheduleOptions('cosineDecay', options, ['initial', 'decaySteps', 'final'], 'cosineDecay({ initial: 0.1, decaySteps: 1000 })');
   const initial = checkNumber('initial', options.initial, NON_NEGATIVE);
   const decaySteps = checkInteger('decaySteps', options.decaySteps, 1);
-  const final = checkNumber('final', options.final ?? 0, NON_NEGATIVE);
-  return schedule('cosineDecay', (t) => final + ((initial - final) * (1 + Math.cos((Math.PI * Math.min(t, decaySteps)) / decaySteps))) / 2);
+  const final = checkNumber('final', orDefault(options.final, 0), NON_NEGATIVE);
+  return schedule(
+    { schedule: 'cosineDecay', initial, decaySteps, final },
+    (t) => final + ((initial - final) * (1 + Math.cos((Math.PI * Math.min(t, decaySteps)) / decaySteps))) / 2,
+  );
 }

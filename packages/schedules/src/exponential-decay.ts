@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkBoolean, checkInteger, checkNumber, checkOptions, NON_NEGATIVE, POSITIVE, schedule } from './validate.js';
+import { checkBoolean, checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, POSITIVE, schedule } from './validate.js';
 
 /** Options of `exponentialDecay`. @example `{ initial: 0.1, gamma: 0.96, decaySteps: 1000, staircase: true }` */
 export interface ExponentialDecayOptions {
@@ -29,13 +29,13 @@ export interface ExponentialDecayOptions {
  * ```
  */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
-  checkOptions('exponentialDecay', options, 'exponentialDecay({ initial: 0.1, gamma: 0.99 })');
+  checkScheduleOptions('exponentialDecay', options, ['initial', 'gamma', 'decaySteps', 'staircase'], 'exponentialDecay({ initial: 0.1, gamma: 0.99 })');
   const initial = checkNumber('initial', options.initial, NON_NEGATIVE);
   const gamma = checkNumber('gamma', options.gamma, POSITIVE);
-  const decaySteps = checkInteger('decaySteps', options.decaySteps ?? 1, 1);
-  const staircase = checkBoolean('staircase', options.staircase ?? false);
+  const decaySteps = checkInteger('decaySteps', orDefault(options.decaySteps, 1), 1);
+  const staircase = checkBoolean('staircase', orDefault(options.staircase, false));
   return schedule(
-    'exponentialDecay',
+    { schedule: 'exponentialDecay', initial, gamma, decaySteps, staircase },
     (t) => {
       const p = staircase ? Math.floor(t / decaySteps) : t / decaySteps;
       return initial * gamma ** p;

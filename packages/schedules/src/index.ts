@@ -1,7 +1,10 @@
+import './register.js';
+
 export type { Schedule } from '@gradkit/core';
 export { constant } from './constant.js';
 export { type CosineDecayOptions, cosineDecay } from './cosine-decay.js';
 export { type ExponentialDecayOptions, exponentialDecay } from './exponential-decay.js';
+export { type FitStepsOptions, fitSteps } from './fit-steps.js';
 export { type InverseTimeDecayOptions, inverseTimeDecay } from './inverse-time-decay.js';
 export { joinSchedules } from './join-schedules.js';
 export { type LinearWarmupOptions, linearWarmup } from './linear-warmup.js';

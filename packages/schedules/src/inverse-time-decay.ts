@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkBoolean, checkInteger, checkNumber, checkOptions, NON_NEGATIVE, schedule } from './validate.js';
+import { checkBoolean, checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, schedule } from './validate.js';
 
 /** Options of `inverseTimeDecay`. @example `{ initial: 0.1, decayRate: 0.5, decaySteps: 100 }` */
 export interface InverseTimeDecayOptions {
@@ -30,12 +30,12 @@ export interface InverseTimeDecayOptions {
  * ```
  */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
-  checkOptions('inverseTimeDecay', options, 'inverseTimeDecay({ initial: 0.1, decayRate: 0.01 })');
+  checkScheduleOptions('inverseTimeDecay', options, ['initial', 'decayRate', 'decaySteps', 'staircase'], 'inverseTimeDecay({ initial: 0.1, decayRate: 0.01 })');
   const initial = checkNumber('initial', options.initial, NON_NEGATIVE);
   const decayRate = checkNumber('decayRate', options.decayRate, NON_NEGATIVE);
-  const decaySteps = checkInteger('decaySteps', options.decaySteps ?? 1, 1);
-  const staircase = checkBoolean('staircase', options.staircase ?? false);
-  return schedule('inverseTimeDecay', (t) => {
+  const decaySteps = checkInteger('decaySteps', orDefault(options.decaySteps, 1), 1);
+  const staircase = checkBoolean('staircase', orDefault(options.staircase, false));
+  return schedule({ schedule: 'inverseTimeDecay', initial, decayRate, decaySteps, staircase }, (t) => {
     const p = staircase ? Math.floor(t / decaySteps) : t / decaySteps;
     return initial / (1 + decayRate * p);
   });

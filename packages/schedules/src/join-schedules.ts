@@ -1,4 +1,4 @@
-import { HyperParameterError, type Schedule } from '@gradkit/core';
+import { HyperParameterError, type Schedule, type ScheduleConfig, scheduleConfigOf } from '@gradkit/core';
 import { checkBoundaries, schedule } from './validate.js';
 
 /**
@@ -8,6 +8,11 @@ import { checkBoundaries, schedule } from './validate.js';
  *
  * optax: `join_schedules(schedules, boundaries)`; PyTorch: `SequentialLR(opt, schedulers,
  * milestones)`.
+ *
+ * The joined schedule carries its config (`{ schedule: 'joinSchedules', schedules: [configs…],
+ * boundaries }`, for `scheduleFromConfig` and `transformationToConfig`) when every part carries one
+ * (every schedule of this package does); with a part of your own, it has none, and writing a
+ * transformation that uses it as JSON is an error naming the option.
  *
  * @param schedules - the schedules, in order (functions; wrap a number with `constant`).
  * @param boundaries - the steps where each next schedule starts: `schedules.length − 1` integers ≥ 0,
@@ -35,8 +40,12 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
       `boundaries must have one entry fewer than schedules (${schedules.length - 1} for ${schedules.length} schedules), got ${bounds.length}`,
     );
   const parts = [...schedules];
+  const configs = parts.map((p) => scheduleConfigOf(p));
+  const config: ScheduleConfig | string = configs.every((c) => c !== undefined)
+    ? { schedule: 'joinSchedules', schedules: configs, boundaries: [...bounds] }
+    : 'joinSchedules';
   return schedule(
-    'joinSchedules',
+    config,
     (t) => {
       let i = 0;
       while (i < bounds.length && t >= (bounds[i] as number)) i++;

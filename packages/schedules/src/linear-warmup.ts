@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkInteger, checkNumber, checkOptions, NON_NEGATIVE, schedule } from './validate.js';
+import { checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, schedule } from './validate.js';
 
 /** Options of `linearWarmup`. @example `{ initial: 0, peak: 0.1, warmupSteps: 500 }` */
 export interface LinearWarmupOptions {
@@ -29,9 +29,11 @@ export interface LinearWarmupOptions {
  * ```
  */
 export function linearWarmup(options: LinearWarmupOptions): Schedule {
-  checkOptions('linearWarmup', options, 'linearWarmup({ peak: 0.1, warmupSteps: 500 })');
-  const initial = checkNumber('initial', options.initial ?? 0, NON_NEGATIVE);
+  checkScheduleOptions('linearWarmup', options, ['initial', 'peak', 'warmupSteps'], 'linearWarmup({ peak: 0.1, warmupSteps: 500 })');
+  const initial = checkNumber('initial', orDefault(options.initial, 0), NON_NEGATIVE);
   const peak = checkNumber('peak', options.peak, NON_NEGATIVE);
   const warmupSteps = checkInteger('warmupSteps', options.warmupSteps, 0);
-  return schedule('linearWarmup', (t) => (warmupSteps === 0 ? peak : (initial - peak) * (1 - Math.min(t, warmupSteps) / warmupSteps) + peak));
+  return schedule({ schedule: 'linearWarmup', initial, peak, warmupSteps }, (t) =>
+    warmupSteps === 0 ? peak : (initial - peak) * (1 - Math.min(t, warmupSteps) / warmupSteps) + peak,
+  );
 }

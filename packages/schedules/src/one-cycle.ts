@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkInteger, checkNumber, checkOptions, POSITIVE, schedule } from './validate.js';
+import { checkInteger, checkNumber, checkScheduleOptions, orDefault, POSITIVE, schedule } from './validate.js';
 
 /** Options of `oneCycle` (PyTorch's `OneCycleLR`). @example `{ maxValue: 0.1, totalSteps: 1000 }` */
 export interface OneCycleOptions {
@@ -37,12 +37,17 @@ export interface OneCycleOptions {
  * ```
  */
 export function oneCycle(options: OneCycleOptions): Schedule {
-  checkOptions('oneCycle', options, 'oneCycle({ maxValue: 0.1, totalSteps: 1000 })');
+  checkScheduleOptions(
+    'oneCycle',
+    options,
+    ['maxValue', 'totalSteps', 'pctStart', 'divFactor', 'finalDivFactor'],
+    'oneCycle({ maxValue: 0.1, totalSteps: 1000 })',
+  );
   const maxValue = checkNumber('maxValue', options.maxValue, POSITIVE);
   const totalSteps = checkInteger('totalSteps', options.totalSteps, 1);
-  const pctStart = checkNumber('pctStart', options.pctStart ?? 0.3, { min: 0, max: 1 });
-  const divFactor = checkNumber('divFactor', options.divFactor ?? 25, POSITIVE);
-  const finalDivFactor = checkNumber('finalDivFactor', options.finalDivFactor ?? 1e4, POSITIVE);
+  const pctStart = checkNumber('pctStart', orDefault(options.pctStart, 0.3), { min: 0, max: 1 });
+  const divFactor = checkNumber('divFactor', orDefault(options.divFactor, 25), POSITIVE);
+  const finalDivFactor = checkNumber('finalDivFactor', orDefault(options.finalDivFactor, 1e4), POSITIVE);
   const initialValue = maxValue / divFactor;
   const minValue = initialValue / finalDivFactor;
   // PyTorch's _schedule_phases for three_phase=False.
@@ -51,7 +56,7 @@ export function oneCycle(options: OneCycleOptions): Schedule {
     { endStep: totalSteps - 1, start: maxValue, end: minValue },
   ];
   const anneal = (start: number, end: number, pct: number) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
-  return schedule('oneCycle', (t) => {
+  return schedule({ schedule: 'oneCycle', maxValue, totalSteps, pctStart, divFactor, finalDivFactor }, (t) => {
     const step = Math.min(t, totalSteps - 1);
     let startStep = 0;
     for (const [i, phase] of phases.entries()) {

@@ -1,5 +1,5 @@
 import { HyperParameterError, type Schedule } from '@gradkit/core';
-import { checkBoundaries, checkNumber, checkOptions, NON_NEGATIVE, schedule } from './validate.js';
+import { checkBoundaries, checkNumber, checkScheduleOptions, NON_NEGATIVE, schedule } from './validate.js';
 
 /** Options of `piecewiseConstant`. @example `{ boundaries: [100, 200], values: [0.1, 0.01, 0.001] }` */
 export interface PiecewiseConstantOptions {
@@ -27,7 +27,7 @@ export interface PiecewiseConstantOptions {
  * ```
  */
 export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
-  checkOptions('piecewiseConstant', options, 'piecewiseConstant({ boundaries: [100], values: [0.1, 0.01] })');
+  checkScheduleOptions('piecewiseConstant', options, ['boundaries', 'values'], 'piecewiseConstant({ boundaries: [100], values: [0.1, 0.01] })');
   const boundaries = checkBoundaries('boundaries', options.boundaries);
   if (!Array.isArray(options.values)) throw new HyperParameterError('values', 'values must be an array of numbers');
   if (options.values.length !== boundaries.length + 1)
@@ -42,7 +42,7 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
       throw new HyperParameterError('values', `values[${i}]: ${(e as Error).message.replace(/^values /, '')}`);
     }
   });
-  return schedule('piecewiseConstant', (t) => {
+  return schedule({ schedule: 'piecewiseConstant', boundaries: [...boundaries], values: [...values] }, (t) => {
     let i = 0;
     while (i < boundaries.length && t >= (boundaries[i] as number)) i++;
     return values[i] as number;

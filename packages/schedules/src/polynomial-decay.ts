@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkInteger, checkNumber, checkOptions, NON_NEGATIVE, POSITIVE, schedule } from './validate.js';
+import { checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, POSITIVE, schedule } from './validate.js';
 
 /** Options of `polynomialDecay`. @example `{ initial: 0.1, final: 0.001, decaySteps: 1000, power: 2 }` */
 export interface PolynomialDecayOptions {
@@ -28,10 +28,13 @@ export interface PolynomialDecayOptions {
  * ```
  */
 export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
-  checkOptions('polynomialDecay', options, 'polynomialDecay({ initial: 0.1, decaySteps: 1000 })');
+  checkScheduleOptions('polynomialDecay', options, ['initial', 'final', 'decaySteps', 'power'], 'polynomialDecay({ initial: 0.1, decaySteps: 1000 })');
   const initial = checkNumber('initial', options.initial, NON_NEGATIVE);
-  const final = checkNumber('final', options.final ?? 0, NON_NEGATIVE);
+  const final = checkNumber('final', orDefault(options.final, 0), NON_NEGATIVE);
   const decaySteps = checkInteger('decaySteps', options.decaySteps, 1);
-  const power = checkNumber('power', options.power ?? 1, POSITIVE);
-  return schedule('polynomialDecay', (t) => (initial - final) * (1 - Math.min(t, decaySteps) / decaySteps) ** power + final);
+  const power = checkNumber('power', orDefault(options.power, 1), POSITIVE);
+  return schedule(
+    { schedule: 'polynomialDecay', initial, final, decaySteps, power },
+    (t) => (initial - final) * (1 - Math.min(t, decaySteps) / decaySteps) ** power + final,
+  );
 }

@@ -4,47 +4,7 @@ import { expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ReduceOnPlateauOptions, type ReduceOnPlateauState, reduceOnPlateau } from './reduce-on-plateau.js';
-import { expectHyperError } from './test-utils.js';
-
-/**
- * Independent reference: torch/optim/lr_scheduler.py, ReduceLROnPlateau (`__init__`, `_reset`,
- * `_init_is_better`, `step`, `_reduce_lr`, `in_cooldown`, `_is_better`) transcribed literally in
- * float64, for one parameter group with lr = 1 (so the lr is the scale), min_lr = minScale and
- * PyTorch's default eps = 1e-8. Returns the lr after each `scheduler.step(loss)`.
- */
-function torchReduceLROnPlateau(options: ReduceOnPlateauOptions, metrics: number[]): number[] {
-  const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minScale = 0 } = options;
-  const eps = 1e-8;
-  const modeWorse = mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  let best = modeWorse;
-  let cooldownCounter = 0;
-  let numBadEpochs = 0;
-  let lr = 1;
-  const isBetter = (a: number, b: number) => {
-    if (mode === 'min' && thresholdMode === 'rel') return a < b * (1.0 - threshold);
-    if (mode === 'min' && thresholdMode === 'abs') return a < b - threshold;
-    if (mode === 'max' && thresholdMode === 'rel') return a > b * (threshold + 1.0);
-    return a > b + threshold;
-  };
-  return metrics.map((current) => {
-    if (isBetter(current, best)) {
-      best = current;
-      numBadEpochs = 0;
-    } else numBadEpochs += 1;
-    if (cooldownCounter > 0) {
-      cooldownCounter -= 1;
-      numBadEpochs = 0; // ignore any bad epochs in cooldown
-    }
-    if (numBadEpochs > patience) {
-      const oldLr = lr;
-      const newLr = Math.max(oldLr * factor, minScale);
-      if (oldLr - newLr > eps) lr = newLr;
-      cooldownCounter = cooldown;
-      numBadEpochs = 0;
-    }
-    return lr;
-  });
-}
+import { expectHyperError, torchReduceLROnPlateau } from './test-utils.js';
 
 /** A float32 variable (the temporary tensor it was made from is released). */
 const variable1d = (xs: number[]) => tf.tidy(() => tf.variable(tf.tensor1d(xs)));
@@ -288,7 +248,7 @@ describe('reduceOnPlateau (PyTorch ReduceLROnPlateau as a transformation)', () =
   it('resolves the PyTorch defaults and is named reduceOnPlateau', () => {
     const tx = reduceOnPlateau();
     expect(tx.name).toBe('reduceOnPlateau');
-    expect(tx.options).toEqual({ factor: 0.1, patience: 10, threshold: 1e-4, thresholdMode: 'rel', cooldown: 0, minScale: 0, mode: 'min' });
+    expect(tx.options).toEqual({ factor: 0.1, patience: 10, threshold: 1e-4, thresholdMode: 'rel', cooldown: 0, minScale: 0, mode: 'min', on: 'loss' });
   });
 
   it('bad options → HyperParameterError naming the field', () => {
@@ -307,6 +267,8 @@ describe('reduceOnPlateau (PyTorch ReduceLROnPlateau as a transformation)', () =
     expectHyperError(() => reduceOnPlateau({ minScale: 1.5 }), 'minScale', /minScale must be in \[0, 1\]/);
     expectHyperError(() => reduceOnPlateau({ minScale: -0.1 }), 'minScale');
     expectHyperError(() => reduceOnPlateau(null as never), 'options');
+    expectHyperError(() => reduceOnPlateau({ on: 'val_loss' as never }), 'on', /'loss' .* or 'metric'/);
+    expectHyperError(() => reduceOnPlateau({ min_lr: 1e-5 } as never), 'min_lr', /did you mean minScale/);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Schedule } from '@gradkit/core';
-import { checkInteger, checkNumber, checkOptions, NON_NEGATIVE, POSITIVE, schedule } from './validate.js';
+import { checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, POSITIVE, schedule } from './validate.js';
 
 /** Options of `stepDecay` (PyTorch's `StepLR`). @example `{ initial: 0.1, stepSize: 30, gamma: 0.1 }` */
 export interface StepDecayOptions {
@@ -26,9 +26,9 @@ export interface StepDecayOptions {
  * ```
  */
 export function stepDecay(options: StepDecayOptions): Schedule {
-  checkOptions('stepDecay', options, 'stepDecay({ initial: 0.1, stepSize: 30, gamma: 0.1 })');
+  checkScheduleOptions('stepDecay', options, ['initial', 'stepSize', 'gamma'], 'stepDecay({ initial: 0.1, stepSize: 30, gamma: 0.1 })');
   const initial = checkNumber('initial', options.initial, NON_NEGATIVE);
   const stepSize = checkInteger('stepSize', options.stepSize, 1);
-  const gamma = checkNumber('gamma', options.gamma ?? 0.1, POSITIVE);
-  return schedule('stepDecay', (t) => initial * gamma ** Math.floor(t / stepSize), 'gamma');
+  const gamma = checkNumber('gamma', orDefault(options.gamma, 0.1), POSITIVE);
+  return schedule({ schedule: 'stepDecay', initial, stepSize, gamma }, (t) => initial * gamma ** Math.floor(t / stepSize), 'gamma');
 }

@@ -1,14 +1,18 @@
 // Argument checks shared by the schedules (internal: not exported from index.ts). Pure: no tfjs.
-import { checkHyper, HyperParameterError, type HyperRange, type Schedule } from '@gradkit/core';
+import { checkHyper, checkOptions, HyperParameterError, type HyperRange, type Schedule, type ScheduleConfig, withConfig } from '@gradkit/core';
 
 /** Non-negative values: what every schedule's values must be (learning rates, momenta, decays …). */
 export const NON_NEGATIVE: HyperRange = { min: 0 };
 /** Strictly positive values. */
 export const POSITIVE: HyperRange = { min: 0, minExclusive: true };
 
-/** Throws unless `options` is an object; `example` shows a correct call. */
-export function checkOptions(name: string, options: unknown, example: string): void {
-  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', `${name} needs an options object, e.g. ${example}`);
+/**
+ * The options object of schedule `name`, required, checked to hold only `valid` keys (an
+ * UnknownOptionError suggests the closest, PyTorch's `T_max`, `eta_min`, `max_lr` … included);
+ * `example` shows a correct call.
+ */
+export function checkScheduleOptions<O extends object>(name: string, options: O, valid: readonly (keyof O & string)[], example: string): O {
+  return checkOptions(name, options, valid, { example, required: true });
 }
 
 /** A finite number in `range` (never a schedule: schedules are built from numbers). */
@@ -46,10 +50,12 @@ export function checkBoundaries(field: string, value: unknown): readonly number[
 /**
  * Wraps a closed form into a Schedule that checks its step (an integer ≥ 0, else a
  * HyperParameterError naming 'step') and its result (finite, else a HyperParameterError naming
- * `overflowField`, the option that let it grow).
+ * `overflowField`, the option that let it grow), and carries `config` (`{ schedule: name, ...options }`,
+ * which `scheduleFromConfig` rebuilds it from), when given.
  */
-export function schedule(name: string, f: (step: number) => number, overflowField = 'step'): Schedule {
-  return (step: number) => {
+export function schedule(config: ScheduleConfig | string, f: (step: number) => number, overflowField = 'step'): Schedule {
+  const name = typeof config === 'string' ? config : config.schedule;
+  const s = (step: number) => {
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
       throw new HyperParameterError('step', `${name}: the step must be an integer ≥ 0 (steps count from 0), got ${describe(step)}`);
     const v = f(step);
@@ -57,6 +63,7 @@ export function schedule(name: string, f: (step: number) => number, overflowFiel
       throw new HyperParameterError(overflowField, `${name}: the value at step ${step} is ${v}, not a finite number (check ${overflowField})`);
     return v;
   };
+  return typeof config === 'string' ? s : withConfig(s, config);
 }
 
 function describe(value: unknown): string {
@@ -65,3 +72,6 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   return String(value);
 }
+
+/** `value`, or `fallback` when it is absent (`undefined` only: a `null` is passed on, to be rejected by the check). */
+export const orDefault = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);

@@ -1,7 +1,7 @@
 import { HyperParameterError, type Schedule } from '@gradkit/core';
 import { cosineDecay } from './cosine-decay.js';
 import { linearWarmup } from './linear-warmup.js';
-import { checkInteger, checkNumber, checkOptions, NON_NEGATIVE, POSITIVE, schedule } from './validate.js';
+import { checkInteger, checkNumber, checkScheduleOptions, NON_NEGATIVE, orDefault, POSITIVE, schedule } from './validate.js';
 
 /** Options of `warmupCosineDecay`. @example `{ peak: 1e-3, warmupSteps: 500, decaySteps: 10_000, final: 1e-5 }` */
 export interface WarmupCosineDecayOptions {
@@ -36,12 +36,17 @@ export interface WarmupCosineDecayOptions {
  * ```
  */
 export function warmupCosineDecay(options: WarmupCosineDecayOptions): Schedule {
-  checkOptions('warmupCosineDecay', options, 'warmupCosineDecay({ peak: 1e-3, warmupSteps: 500, decaySteps: 10000 })');
-  const initial = checkNumber('initial', options.initial ?? 0, NON_NEGATIVE);
+  checkScheduleOptions(
+    'warmupCosineDecay',
+    options,
+    ['initial', 'peak', 'warmupSteps', 'decaySteps', 'final'],
+    'warmupCosineDecay({ peak: 1e-3, warmupSteps: 500, decaySteps: 10000 })',
+  );
+  const initial = checkNumber('initial', orDefault(options.initial, 0), NON_NEGATIVE);
   const peak = checkNumber('peak', options.peak, POSITIVE);
   const warmupSteps = checkInteger('warmupSteps', options.warmupSteps, 0);
   const decaySteps = checkInteger('decaySteps', options.decaySteps, 1);
-  const final = checkNumber('final', options.final ?? 0, NON_NEGATIVE);
+  const final = checkNumber('final', orDefault(options.final, 0), NON_NEGATIVE);
   if (decaySteps <= warmupSteps)
     throw new HyperParameterError(
       'decaySteps',
@@ -49,5 +54,7 @@ export function warmupCosineDecay(options: WarmupCosineDecayOptions): Schedule {
     );
   const warmup = linearWarmup({ initial, peak, warmupSteps });
   const decay = cosineDecay({ initial: peak, decaySteps: decaySteps - warmupSteps, final });
-  return schedule('warmupCosineDecay', (t) => (t < warmupSteps ? warmup(t) : decay(t - warmupSteps)));
+  return schedule({ schedule: 'warmupCosineDecay', initial, peak, warmupSteps, decaySteps, final }, (t) =>
+    t < warmupSteps ? warmup(t) : decay(t - warmupSteps),
+  );
 }
