@@ -76,6 +76,16 @@ describe('activation(name)', () => {
     expectHyperError(() => activation('toString'), 'name');
   });
 
+  it("suggests the closest name: PyTorch's class spelling, a hyphen, a typo; and says a function is not a name", () => {
+    expectHyperError(() => activation('ReLU'), 'name', /did you mean 'relu'\?/);
+    expectHyperError(() => activation('GELU'), 'name', /did you mean 'gelu'\?/);
+    expectHyperError(() => activation('leaky-relu'), 'name', /did you mean 'leakyRelu'\?/);
+    expectHyperError(() => activation('hardswish_'), 'name', /did you mean 'hardSwish'\?/);
+    expectHyperError(() => activation('sigmiod'), 'name', /did you mean 'sigmoid'\?/);
+    expectHyperError(() => activation(tf.relu as never), 'name', /got a function, but a name is a string/);
+    expectHyperError(() => activation(null as never), 'name', /got null/);
+  });
+
   it("'linear' returns a new tensor (the caller may dispose it) and leaks nothing", async () => {
     const x = tf.tensor1d([1, 2]);
     await expectNoLeaks(() => {

@@ -1,10 +1,10 @@
-import { HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { celu } from './celu.js';
 import { elu } from './elu.js';
 import { gelu } from './gelu.js';
 import { hardSigmoid } from './hard-sigmoid.js';
 import { hardSwish } from './hard-swish.js';
+import { lookupName } from './internal.js';
 import { leakyRelu } from './leaky-relu.js';
 import { mish } from './mish.js';
 import { relu } from './relu.js';
@@ -98,7 +98,8 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = Object.keys(ACTIVATIO
  * spellings (`'leaky_relu'`, `'hardswish'` …) are accepted as well.
  *
  * @param name - an `ActivationName` or an alias from `ACTIVATION_ALIASES`.
- * @throws HyperParameterError (field `name`) for an unknown name; the message lists the valid ones.
+ * @throws HyperParameterError (field `name`) for an unknown name or a value that is not a string;
+ *   the message suggests the closest name (`'ReLU'` → `'relu'`) and lists the valid ones.
  * @example
  * ```ts
  * const f = activation('gelu');
@@ -106,17 +107,6 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = Object.keys(ACTIVATIO
  * ```
  */
 export function activation(name: ActivationName | (string & {})): ActivationFn {
-  const canonical = Object.hasOwn(ACTIVATIONS, name)
-    ? (name as ActivationName)
-    : Object.hasOwn(ACTIVATION_ALIASES, name)
-      ? ACTIVATION_ALIASES[name]
-      : undefined;
-  if (canonical === undefined) {
-    const hint = name === 'prelu' ? ' (prelu has a learnable slope: call prelu(x, alpha) with your own alpha tensor)' : '';
-    throw new HyperParameterError(
-      'name',
-      `unknown activation '${String(name)}'${hint}; valid names: ${ACTIVATION_NAMES.join(', ')} (also ${Object.keys(ACTIVATION_ALIASES).join(', ')})`,
-    );
-  }
-  return ACTIVATIONS[canonical];
+  const hint = name === 'prelu' ? ' (prelu has a learnable slope: call prelu(x, alpha) with your own alpha tensor)' : '';
+  return ACTIVATIONS[lookupName('name', name, ACTIVATION_NAMES, ACTIVATION_ALIASES, 'activation', hint)];
 }

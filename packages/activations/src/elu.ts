@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkFinite, eluFamily } from './internal.js';
+import { checkNumber, eluFamily } from './internal.js';
 
 /**
  * Exponential linear unit: elu(x) = x for x > 0, α(eˣ − 1) otherwise; elu′(x) = 1 for x > 0,
@@ -18,5 +18,5 @@ import { checkFinite, eluFamily } from './internal.js';
  * ```
  */
 export function elu(x: tf.Tensor, alpha = 1): tf.Tensor {
-  return eluFamily('elu', checkFinite('alpha', alpha, 'elu'), 1, 1)(x);
+  return eluFamily('elu', checkNumber('alpha', alpha, 'elu'), 1, 1)(x);
 }

@@ -65,4 +65,21 @@ describe('gain (torch.nn.init.calculate_gain)', () => {
     expectHyperError(() => gain('leakyRelu', Number.NaN), 'param', /finite/);
     expectHyperError(() => gain('leaky_relu', true as never), 'param');
   });
+
+  it('suggests the closest name, but not for an activation that has no gain (gelu is not selu)', () => {
+    expectHyperError(() => gain('Relu'), 'nonlinearity', /did you mean 'relu'\?/);
+    expectHyperError(() => gain('leaky-relu'), 'nonlinearity', /did you mean 'leakyRelu'\?/);
+    expectHyperError(() => gain('tahn'), 'nonlinearity', /did you mean 'tanh'\?/);
+    for (const name of ['gelu', 'silu', 'mish']) {
+      expectHyperError(() => gain(name), 'nonlinearity', /no agreed gain/);
+      expect(() => gain(name)).not.toThrow(/did you mean/);
+    }
+    expectHyperError(() => gain(undefined as never), 'nonlinearity', /got undefined, but a name is a string/);
+  });
+
+  it('checks param for every nonlinearity when it is given (PyTorch ignores it for all but leakyRelu)', () => {
+    expect(gain('tanh', 0.3)).toBe(5 / 3);
+    expectHyperError(() => gain('tanh', '0.2' as never), 'param', /must be a number, got '0.2'/);
+    expectHyperError(() => gain('leakyRelu', 1e39), 'param', /float32/);
+  });
 });

@@ -1,4 +1,6 @@
 import { HyperParameterError } from '@gradkit/core';
+import { ACTIVATION_NAMES } from './activation.js';
+import { checkNumber, lookupName } from './internal.js';
 
 /**
  * The nonlinearities `gain` knows (PyTorch's `calculate_gain` table, in camelCase). PyTorch's own
@@ -32,12 +34,7 @@ const GAINS: Record<GainName, (param?: number) => number> = {
   sigmoid: () => 1,
   tanh: () => 5 / 3,
   relu: () => Math.SQRT2,
-  leakyRelu: (param?: number) => {
-    const slope = param ?? 0.01;
-    if (typeof slope !== 'number' || !Number.isFinite(slope))
-      throw new HyperParameterError('param', `gain('leakyRelu', param): the negative slope must be a finite number, got ${String(param)}`);
-    return Math.sqrt(2 / (1 + slope ** 2));
-  },
+  leakyRelu: (param = 0.01) => Math.sqrt(2 / (1 + param ** 2)),
   selu: () => 3 / 4,
 };
 
@@ -66,14 +63,15 @@ const ALIASES: Readonly<Record<string, GainName>> = {
  * | selu                                  | 3/4                   |
  *
  * PyTorch `torch.nn.init.calculate_gain(nonlinearity, param=None)`; `param` is leakyRelu's negative
- * slope (default 0.01, as PyTorch) and is ignored by the others. Activations outside the table (gelu,
- * silu, mish …) have no agreed gain: PyTorch rejects them, and so does this; use `'relu'` as an
- * approximation or `lsuv` from `@gradkit/initializers`.
+ * slope (default 0.01, as PyTorch) and is ignored by the others (but must be a number when given).
+ * Activations outside the table (gelu, silu, mish …) have no agreed gain: PyTorch rejects them, and
+ * so does this; use `'relu'` as an approximation or `lsuv` from `@gradkit/initializers`.
  *
  * @param name - a `GainName`, or PyTorch's snake_case spelling (`'leaky_relu'`).
  * @param param - the negative slope for leakyRelu.
- * @throws HyperParameterError (field `nonlinearity`) for an unknown name, listing the valid ones;
- *   (field `param`) for a slope that is not a finite number.
+ * @throws HyperParameterError (field `nonlinearity`) for an unknown name, suggesting the closest
+ *   (`'ReLU'` → `'relu'`) and listing the valid ones; (field `param`) for a slope that is not a
+ *   finite number.
  * @example
  * ```ts
  * gain('tanh');           // 5/3
@@ -81,11 +79,20 @@ const ALIASES: Readonly<Record<string, GainName>> = {
  * ```
  */
 export function gain(name: GainName | (string & {}), param?: number): number {
-  const canonical = Object.hasOwn(GAINS, name) ? (name as GainName) : Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
-  if (canonical === undefined)
+  const advice = "use 'relu' as an approximation, or lsuv from @gradkit/initializers";
+  if (typeof name === 'string' && !Object.hasOwn(GAINS, name) && (ACTIVATION_NAMES as readonly string[]).includes(name))
     throw new HyperParameterError(
       'nonlinearity',
-      `unsupported nonlinearity '${String(name)}' for gain; valid names: ${GAIN_NAMES.join(', ')} (also PyTorch's ${Object.keys(ALIASES).join(', ')}). For other activations (gelu, silu, mish …) use 'relu' as an approximation or lsuv.`,
+      `unsupported nonlinearity '${name}' for gain: it has no agreed gain (PyTorch's calculate_gain rejects it too); ${advice}; valid names: ${GAIN_NAMES.join(', ')}`,
     );
+  const canonical = lookupName(
+    'nonlinearity',
+    name,
+    GAIN_NAMES,
+    ALIASES,
+    'nonlinearity',
+    `: gain() knows PyTorch's calculate_gain table; for other activations ${advice}`,
+  );
+  if (param !== undefined) checkNumber('param', param, `gain('${canonical}', param)`);
   return GAINS[canonical](param);
 }

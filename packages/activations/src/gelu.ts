@@ -1,6 +1,6 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { elementwise, sigmoidPair } from './internal.js';
+import { describe, elementwise, sigmoidPair } from './internal.js';
 
 /** Options of `gelu`. @example `{ approximate: 'tanh' }` */
 export interface GeluOptions {
@@ -72,7 +72,8 @@ const tanhApprox = elementwise(
  *
  * @param x - any float tensor.
  * @param options - `{ approximate: 'none' }` by default.
- * @throws HyperParameterError (field `approximate`) for another value than 'none' or 'tanh'.
+ * @throws HyperParameterError (field `approximate`) for another value than 'none' or 'tanh';
+ *   UnknownOptionError for any other option key.
  * @example
  * ```ts
  * gelu(tf.tensor1d([-1, 0, 1]));                          // [-0.1587, 0, 0.8413]
@@ -80,8 +81,8 @@ const tanhApprox = elementwise(
  * ```
  */
 export function gelu(x: tf.Tensor, options: GeluOptions = {}): tf.Tensor {
-  const approximate = options.approximate ?? 'none';
+  const { approximate = 'none' } = checkOptions('gelu', options, ['approximate'], { example: "gelu(x, { approximate: 'tanh' })" });
   if (approximate !== 'none' && approximate !== 'tanh')
-    throw new HyperParameterError('approximate', `gelu: approximate must be 'none' or 'tanh' (PyTorch's names), got ${String(approximate)}`);
+    throw new HyperParameterError('approximate', `gelu: approximate must be 'none' or 'tanh' (PyTorch's names), got ${describe(approximate)}`);
   return approximate === 'none' ? exact(x) : tanhApprox(x);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asFloat, checkFinite } from './internal.js';
+import { asFloat, checkNumber } from './internal.js';
 
 /**
  * Leaky ReLU: leakyRelu(x) = x for x > 0, αx otherwise; derivative 1 for x > 0, α for x ≤ 0
@@ -17,7 +17,7 @@ import { asFloat, checkFinite } from './internal.js';
  * ```
  */
 export function leakyRelu(x: tf.Tensor, alpha = 0.01): tf.Tensor {
-  checkFinite('alpha', alpha, 'leakyRelu');
+  checkNumber('alpha', alpha, 'leakyRelu');
   const input = asFloat(x, 'leakyRelu');
   if (input === x) return tf.leakyRelu(x, alpha);
   const y = tf.leakyRelu(input, alpha);

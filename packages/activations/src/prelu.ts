@@ -1,6 +1,5 @@
-import { ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { asFloat, checkFinite } from './internal.js';
+import { asFloat, broadcastParam } from './internal.js';
 
 /**
  * Parametric ReLU: prelu(x) = x for x > 0, αx otherwise, with a learnable slope α (a scalar or one
@@ -24,19 +23,6 @@ import { asFloat, checkFinite } from './internal.js';
 export function prelu(x: tf.Tensor, alpha: tf.Tensor | number): tf.Tensor {
   return tf.tidy(() => {
     const input = asFloat(x, 'prelu');
-    let a: tf.Tensor;
-    if (typeof alpha === 'number') a = tf.scalar(checkFinite('alpha', alpha, 'prelu'));
-    else {
-      if (!(alpha instanceof tf.Tensor))
-        throw new ValueError('alpha', `prelu: alpha must be a tf.Tensor or a number, got ${alpha === null ? 'null' : typeof alpha}`);
-      a = alpha.dtype === 'float32' ? alpha : tf.cast(alpha, 'float32');
-    }
-    const fits = a.rank <= input.rank && a.shape.every((d, i) => d === 1 || d === input.shape[input.rank - a.rank + i]);
-    if (!fits)
-      throw new ValueError(
-        'alpha',
-        `prelu: alpha of shape [${a.shape.join(', ')}] does not broadcast against x of shape [${input.shape.join(', ')}]: use a scalar or one slope per feature (the last axis)`,
-      );
-    return tf.prelu(input, a);
+    return tf.prelu(input, broadcastParam('alpha', alpha, input, 'prelu'));
   });
 }

@@ -64,7 +64,7 @@ describe('softplus (torch.nn.functional.softplus)', () => {
   });
   it('rejects β ≤ 0 and non-finite options', () => {
     const x = tf.tensor1d([1]);
-    expectHyperError(() => softplus(x, { beta: 0 }), 'beta', /> 0/);
+    expectHyperError(() => softplus(x, { beta: 0 }), 'beta', /\(0, ∞\)/);
     expectHyperError(() => softplus(x, { beta: -1 }), 'beta');
     expectHyperError(() => softplus(x, { threshold: Number.NaN }), 'threshold');
     x.dispose();

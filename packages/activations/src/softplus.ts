@@ -1,6 +1,6 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkOptions } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFinite, elementwise, sigmoidPair, softplusStable } from './internal.js';
+import { checkNumber, elementwise, sigmoidPair, softplusStable } from './internal.js';
 
 /** Options of `softplus`. @example `{ beta: 2, threshold: 20 }` */
 export interface SoftplusOptions {
@@ -21,7 +21,8 @@ export interface SoftplusOptions {
  *
  * @param x - any float tensor.
  * @param options - `{ beta = 1, threshold = 20 }`.
- * @throws HyperParameterError (field `beta` or `threshold`) when β ≤ 0 or either is not finite.
+ * @throws HyperParameterError (field `beta` or `threshold`) when β ≤ 0 or either is not a finite
+ *   number; UnknownOptionError for any other option key.
  * @example
  * ```ts
  * softplus(tf.tensor1d([-1, 0, 30]));              // [0.3133, 0.6931, 30]
@@ -29,9 +30,9 @@ export interface SoftplusOptions {
  * ```
  */
 export function softplus(x: tf.Tensor, options: SoftplusOptions = {}): tf.Tensor {
-  const beta = checkFinite('beta', options.beta ?? 1, 'softplus');
-  if (beta <= 0) throw new HyperParameterError('beta', `softplus: beta must be > 0, got ${beta}`);
-  const threshold = checkFinite('threshold', options.threshold ?? 20, 'softplus');
+  const o = checkOptions('softplus', options, ['beta', 'threshold'], { example: 'softplus(x, { beta: 1, threshold: 20 })' });
+  const beta = checkNumber('beta', o.beta ?? 1, 'softplus', { min: 0, minExclusive: true });
+  const threshold = checkNumber('threshold', o.threshold ?? 20, 'softplus');
   return elementwise(
     'softplus',
     (v) => {

@@ -1,6 +1,5 @@
-import { ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { asFloat, checkFinite, sigmoidPair } from './internal.js';
+import { asFloat, broadcastParam, sigmoidPair } from './internal.js';
 
 /** Sums `g` over the axes along which a tensor of `shape` was broadcast to g's shape, and reshapes to `shape`. */
 function sumToShape(g: tf.Tensor, shape: number[]): tf.Tensor {
@@ -48,19 +47,6 @@ const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
 export function swish(x: tf.Tensor, beta: number | tf.Tensor = 1): tf.Tensor {
   return tf.tidy(() => {
     const input = asFloat(x, 'swish');
-    let b: tf.Tensor;
-    if (typeof beta === 'number') b = tf.scalar(checkFinite('beta', beta, 'swish'));
-    else {
-      if (!(beta instanceof tf.Tensor))
-        throw new ValueError('beta', `swish: beta must be a number or a tf.Tensor, got ${beta === null ? 'null' : typeof beta}`);
-      b = beta.dtype === 'float32' ? beta : tf.cast(beta, 'float32');
-    }
-    const fits = b.rank <= input.rank && b.shape.every((d, i) => d === 1 || d === input.shape[input.rank - b.rank + i]);
-    if (!fits)
-      throw new ValueError(
-        'beta',
-        `swish: beta of shape [${b.shape.join(', ')}] does not broadcast against x of shape [${input.shape.join(', ')}]: use a scalar or one β per feature (the last axis)`,
-      );
-    return op(input, b);
+    return op(input, broadcastParam('beta', beta, input, 'swish'));
   });
 }

@@ -1,4 +1,5 @@
 import { HyperParameterError } from './errors.js';
+import { describeValue } from './options.js';
 
 /**
  * A schedule: the value of a hyper-parameter at optimizer step `step` (counted from 0). Pure and
@@ -38,7 +39,7 @@ const F32_MAX = 3.4028234663852886e38;
 const F32_MIN_NORMAL = 1.1754943508222875e-38;
 
 function checkNumber(field: string, v: number, range: HyperRange, context: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new HyperParameterError(field, `${field} must be a finite number${context}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new HyperParameterError(field, `${field} must be a finite number${context}, got ${describeValue(v)}`);
   const abs = Math.abs(v);
   if (abs > F32_MAX || (abs !== 0 && abs < F32_MIN_NORMAL))
     throw new HyperParameterError(
@@ -50,6 +51,19 @@ function checkNumber(field: string, v: number, range: HyperRange, context: strin
   const above = max !== undefined && (maxExclusive ? v >= max : v > max);
   if (below || above) throw new HyperParameterError(field, `${field} must be in ${describeRange(range)}${context}, got ${v}`);
   return v;
+}
+
+/**
+ * Validates a plain number option (never a schedule): finite, representable in float32, and in `range`.
+ *
+ * @throws HyperParameterError naming `field`, for anything else (a function, a string, NaN …).
+ * @example
+ * ```ts
+ * const eps = checkNumberOption('epsilon', options.epsilon ?? 1e-5, { min: 0, minExclusive: true });
+ * ```
+ */
+export function checkNumberOption(field: string, value: unknown, range: HyperRange = {}): number {
+  return checkNumber(field, value as number, range, '');
 }
 
 /**

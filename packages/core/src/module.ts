@@ -10,8 +10,9 @@ export interface ApplyOptions {
 /**
  * The shape every gradkit module shares (`@gradkit/nn` layers, the stateful normalizations), so they
  * compose whatever package they come from: `apply` maps a tensor to a tensor; `params` is a tree of
- * `tf.Variable`s for `valueAndGrad` and `Optimizer` (input-to-output order); named buffers that are
- * not trained (such as `BatchNorm.runningMean`) are properties of the module. A module starts in
+ * `tf.Variable`s for `valueAndGrad` and `Optimizer` (input-to-output order); `buffers` is the tree of
+ * variables that are not trained but are state (such as `BatchNorm`'s running statistics), keyed like
+ * `params`, which checkpoints save beside them. A module starts in
  * training mode (as PyTorch's); `eval()` switches to inference, `train()` back.
  *
  * @example

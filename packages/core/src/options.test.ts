@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HyperParameterError, UnknownOptionError } from './errors.js';
-import { checkOptions, suggestOption } from './options.js';
+import { checkOptions, describeValue, suggestOption } from './options.js';
 
 const ADAM = ['learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay'];
 
@@ -41,5 +41,28 @@ describe('checkOptions', () => {
   it('rejects options that are not an object, and required options that are absent', () => {
     expect(() => checkOptions('sgd', undefined, ['learningRate'], { example: 'sgd({ learningRate: 0.1 })', required: true })).toThrow(HyperParameterError);
     for (const bad of [null, 0.1, 'x', [1]]) expect(() => checkOptions('adam', bad as never, ADAM, { example: 'adam()' })).toThrow(/needs an options object/);
+  });
+
+  it('suggests a name the unknown key begins (train → training), and PyTorch init spellings', () => {
+    expect(suggestOption('train', ['training'])?.key).toBe('training');
+    expect(suggestOption('act', ['inFeatures', 'activation'])?.key).toBe('activation');
+    expect(suggestOption('a', ['min', 'max', 'seed'])?.key).toBe('min');
+    expect(suggestOption('negative_slope', ['a', 'mode'])?.key).toBe('a');
+  });
+});
+
+describe('describeValue', () => {
+  it('names values without reading a tensor', () => {
+    const tensorLike = { dtype: 'float32', shape: [2, 3], isDisposed: true };
+    expect([null, 3, 'x', [1, 2], {}, tensorLike, () => 1, new Map()].map(describeValue)).toEqual([
+      'null',
+      '3',
+      'the string "x"',
+      'an array of 2',
+      'an object',
+      'a disposed tensor float32[2, 3]',
+      'a function',
+      'a Map',
+    ]);
   });
 });

@@ -19,6 +19,11 @@ const ALIASES: Readonly<Record<string, { readonly key: string; readonly write?: 
   fan_in: { key: 'mode', write: "mode: 'fanIn'" },
   fan_avg: { key: 'mode', write: "mode: 'fanAvg'" },
   std: { key: 'stddev' },
+  a: { key: 'min' },
+  b: { key: 'max' },
+  negative_slope: { key: 'a' },
+  num_groups: { key: 'groups' },
+  num_channels: { key: 'channels' },
   max_norm: { key: 'maxNorm' },
   norm_type: { key: 'normType' },
   error_if_nonfinite: { key: 'errorIfNonfinite' },
@@ -58,6 +63,29 @@ const ALIASES: Readonly<Record<string, { readonly key: string; readonly write?: 
   monitor: { key: 'on', write: "on: 'metric' (then report the value with opt.reportMetric(v))" },
 };
 
+/**
+ * A value described for an error message without converting it to a string (which reads a tensor's
+ * data: impossible on WebGPU in Node, and an error for a disposed tensor): `null`, `a tensor
+ * float32[2, 3]`, `the string "x"`, `a function`, `3`.
+ *
+ * @example
+ * ```ts
+ * throw new HyperParameterError('seed', `seed must be an integer, got ${describeValue(options.seed)}`);
+ * ```
+ */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') return `the bigint ${v}n`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
+  if (typeof v === 'symbol') return 'a symbol';
+  const t = v as { dtype?: unknown; shape?: unknown; isDisposed?: unknown };
+  if (typeof t.dtype === 'string' && Array.isArray(t.shape)) return `${t.isDisposed ? 'a disposed ' : 'a '}tensor ${t.dtype}[${t.shape.join(', ')}]`;
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null ? 'an object' : `a ${(proto?.constructor as { name?: string } | undefined)?.name ?? 'value'}`;
+}
+
 /** Edit distance (Levenshtein), case-insensitive, for "did you mean". */
 function distance(a: string, b: string): number {
   const x = a.toLowerCase();
@@ -90,6 +118,8 @@ export function suggestOption(key: string, valid: readonly string[]): { key: str
   if (alias && valid.includes(alias.key)) return { key: alias.key, write: alias.write ?? alias.key };
   const c = camel(key);
   if (c !== key && valid.includes(c)) return { key: c, write: c };
+  const prefixed = key.length >= 3 ? valid.find((v) => v.toLowerCase().startsWith(key.toLowerCase())) : undefined;
+  if (prefixed) return { key: prefixed, write: prefixed };
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const v of valid) {

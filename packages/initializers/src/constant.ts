@@ -1,15 +1,15 @@
 import { HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, checkShape } from './internal.js';
+import { allocating, checkNumber, checkShape, describe } from './internal.js';
 import type { Initializer } from './types.js';
 
 function fill(fn: string, value: number): Initializer {
   return (shape, dtype = 'float32') => {
     const s = checkShape(shape, fn);
     if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool')
-      throw new HyperParameterError('dtype', `${fn}: dtype must be 'float32', 'int32' or 'bool', got '${String(dtype)}'`);
+      throw new HyperParameterError('dtype', `${fn}: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
     if (dtype === 'int32' && !Number.isInteger(value)) throw new HyperParameterError('value', `${fn}: an int32 tensor cannot hold ${value}`);
-    return tf.fill(s, value, dtype);
+    return allocating(fn, s, () => tf.fill(s, value, dtype));
   };
 }
 

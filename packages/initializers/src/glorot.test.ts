@@ -35,8 +35,9 @@ describe('glorotUniform / glorotNormal (torch.nn.init.xavier_uniform_ / xavier_n
 
   it('rejects rank 1, a bad gain, gain with nonlinearity, an unknown nonlinearity (listing names); leaks nothing', async () => {
     expectHyperError(() => glorotUniform({ seed: 0 })([10]), 'shape', /rank ≥ 2/);
-    expectHyperError(() => glorotUniform({ gain: 0 }), 'gain', /> 0/);
+    expectHyperError(() => glorotUniform({ gain: 0 }), 'gain', /\(0, ∞\)/);
     expectHyperError(() => glorotNormal({ gain: 2, nonlinearity: 'relu' }), 'gain', /either/);
+    expectHyperError(() => glorotUniform({ a: 0.2 }), 'a', /set nonlinearity: 'leakyRelu'/);
     expectHyperError(() => glorotNormal({ nonlinearity: 'gelu' }), 'nonlinearity', /linear, conv1d.*leakyRelu, selu/);
     await expectOneTensor(glorotUniform({ seed: 0 }), [3, 3, 2, 4]);
   });

@@ -1,3 +1,4 @@
+import { checkOptions } from '@gradkit/core';
 import { fanFor, fansOf, resolveGain } from './internal.js';
 import { normalInitializer } from './normal.js';
 import type { Initializer, SeedOptions } from './types.js';
@@ -13,12 +14,19 @@ export interface GlorotOptions extends SeedOptions {
   readonly a?: number;
 }
 
+/** Checks the options (strictly) and returns them with the gain. */
+function glorotGain(options: GlorotOptions | undefined, fn: string) {
+  const o = checkOptions(fn, options, ['seed', 'gain', 'nonlinearity', 'a'], { example: `${fn}({ gain: 1, seed: 0 })` });
+  return { o, g: resolveGain(o, 'linear', fn) };
+}
+
 /**
  * Glorot (Xavier) uniform: U(−b, b) with b = gain·√(6/(fanIn + fanOut)), so Var = gain²·2/(fanIn + fanOut).
  * Glorot & Bengio 2010; PyTorch `torch.nn.init.xavier_uniform_(tensor, gain=1.0)`, Keras `GlorotUniform`.
  * Fans from tfjs layouts: dense `[in, out]`, conv `[h, w, in, out]` (fanIn = in·h·w, fanOut = out·h·w).
  *
- * @throws HyperParameterError (field `gain`, `nonlinearity`, `a` or `seed`) at construction; (field
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `gain`,
+ *   `nonlinearity`, `a` or `seed`) at construction (`a` without nonlinearity 'leakyRelu' too); (field
  *   `shape`) at the call for a shape of rank < 2.
  * @example
  * ```ts
@@ -26,8 +34,8 @@ export interface GlorotOptions extends SeedOptions {
  * ```
  */
 export function glorotUniform(options: GlorotOptions = {}): Initializer {
-  const g = resolveGain(options, 'linear', 'glorotUniform');
-  return uniformInitializer('glorotUniform', options.seed, (shape) => {
+  const { o, g } = glorotGain(options, 'glorotUniform');
+  return uniformInitializer('glorotUniform', o.seed, (shape) => {
     const { fanIn, fanOut } = fansOf(shape, 'glorotUniform');
     const bound = g * Math.sqrt(6 / (fanIn + fanOut));
     return [-bound, bound];
@@ -46,8 +54,8 @@ export function glorotUniform(options: GlorotOptions = {}): Initializer {
  * ```
  */
 export function glorotNormal(options: GlorotOptions = {}): Initializer {
-  const g = resolveGain(options, 'linear', 'glorotNormal');
-  return normalInitializer('glorotNormal', options.seed, (shape) => [0, g * Math.sqrt(1 / fanFor(fansOf(shape, 'glorotNormal'), 'fanAvg'))]);
+  const { o, g } = glorotGain(options, 'glorotNormal');
+  return normalInitializer('glorotNormal', o.seed, (shape) => [0, g * Math.sqrt(1 / fanFor(fansOf(shape, 'glorotNormal'), 'fanAvg'))]);
 }
 
 /** PyTorch's name for `glorotUniform` (`torch.nn.init.xavier_uniform_`). @example `xavierUniform({ gain: gain('relu') })([128, 64])` */

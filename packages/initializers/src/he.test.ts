@@ -44,9 +44,16 @@ describe('heUniform / heNormal (torch.nn.init.kaiming_uniform_ / kaiming_normal_
   });
 
   it('rejects an unknown mode or nonlinearity (listing the valid ones), a bad a, rank 1; leaks nothing', async () => {
-    expectHyperError(() => heNormal({ mode: 'fan_in' as never }), 'mode', /fanIn, fanOut, fanAvg/);
+    expectHyperError(() => heNormal({ mode: 'fan_in' as never }), 'mode', /did you mean mode: 'fanIn'\?.*valid: 'fanIn', 'fanOut', 'fanAvg'/);
     expectHyperError(() => heUniform({ nonlinearity: 'swish' }), 'nonlinearity', /valid names/);
     expectHyperError(() => heUniform({ a: Number.NaN }), 'a');
+    // Unknown keys are never ignored (an unseeded or fan-in initializer would result): the closest name is suggested.
+    expect(() => heNormal({ sed: 0 } as never)).toThrow(/unknown option 'sed' \(did you mean 'seed'\?\)/);
+    expect(() => heNormal({ fan_out: true } as never)).toThrow(/unknown option 'fan_out' \(did you mean mode: 'fanOut'\?\)/);
+    expectHyperError(() => heNormal({ mode: 'fan_out' as never }), 'mode', /did you mean mode: 'fanOut'\?/);
+    // A slope no leakyRelu uses would be ignored (PyTorch ignores it silently): refused instead.
+    expectHyperError(() => heNormal({ nonlinearity: 'relu', a: 0.2 }), 'a', /would be ignored with nonlinearity 'relu'/);
+    expectHyperError(() => heNormal({ gain: 2, a: 0.2 }), 'a', /with an explicit gain/);
     expectHyperError(() => heNormal({ seed: 0 })([64]), 'shape', /rank ≥ 2/);
     await expectOneTensor(heNormal({ seed: 0 }), [8, 8]);
   });

@@ -1,3 +1,4 @@
+import { checkOptions } from '@gradkit/core';
 import { checkMode, fanFor, fansOf, resolveGain } from './internal.js';
 import { normalInitializer } from './normal.js';
 import type { FanMode, Initializer, SeedOptions } from './types.js';
@@ -15,10 +16,14 @@ export interface HeOptions extends SeedOptions {
   readonly gain?: number;
 }
 
-const stddevOf = (o: HeOptions, fn: string) => {
-  const g = resolveGain({ ...o, a: o.a ?? 0 }, 'leakyRelu', fn);
+const HE_KEYS = ['seed', 'a', 'mode', 'nonlinearity', 'gain'];
+
+/** Checks the options (strictly) and returns them with σ as a function of the shape. */
+const stddevOf = (options: HeOptions | undefined, fn: string) => {
+  const o = checkOptions(fn, options, HE_KEYS, { example: `${fn}({ mode: 'fanIn', nonlinearity: 'relu', seed: 0 })` });
+  const g = resolveGain(o, 'leakyRelu', fn, 0);
   const mode = checkMode(o.mode, 'fanIn', fn);
-  return (shape: number[]) => g / Math.sqrt(fanFor(fansOf(shape, fn), mode));
+  return { o, stddev: (shape: number[]) => g / Math.sqrt(fanFor(fansOf(shape, fn), mode)) };
 };
 
 /**
@@ -27,16 +32,18 @@ const stddevOf = (o: HeOptions, fn: string) => {
  * nonlinearity='leaky_relu')` with the same defaults. Fans from tfjs layouts (dense `[in, out]`,
  * conv `[h, w, in, out]`).
  *
- * @throws HyperParameterError (field `a`, `mode`, `nonlinearity`, `gain` or `seed`) at
- *   construction; (field `shape`) at the call for a shape of rank < 2.
+ * @throws UnknownOptionError for an unknown option (PyTorch's `fan_out` suggests `mode: 'fanOut'`);
+ *   HyperParameterError (field `a`, `mode`, `nonlinearity`, `gain` or `seed`) at construction (a
+ *   slope `a` with another nonlinearity than leakyRelu too); (field `shape`) at the call for a shape
+ *   of rank < 2.
  * @example
  * ```ts
  * const kernel = tf.variable(heUniform({ seed: 0 })([3, 3, 64, 64]));
  * ```
  */
 export function heUniform(options: HeOptions = {}): Initializer {
-  const stddev = stddevOf(options, 'heUniform');
-  return uniformInitializer('heUniform', options.seed, (shape) => {
+  const { o, stddev } = stddevOf(options, 'heUniform');
+  return uniformInitializer('heUniform', o.seed, (shape) => {
     const bound = Math.sqrt(3) * stddev(shape);
     return [-bound, bound];
   });
@@ -55,8 +62,8 @@ export function heUniform(options: HeOptions = {}): Initializer {
  * ```
  */
 export function heNormal(options: HeOptions = {}): Initializer {
-  const stddev = stddevOf(options, 'heNormal');
-  return normalInitializer('heNormal', options.seed, (shape) => [0, stddev(shape)]);
+  const { o, stddev } = stddevOf(options, 'heNormal');
+  return normalInitializer('heNormal', o.seed, (shape) => [0, stddev(shape)]);
 }
 
 /** PyTorch's name for `heUniform` (`torch.nn.init.kaiming_uniform_`). @example `kaimingUniform({ a: Math.sqrt(5) })([128, 64])` */

@@ -1,6 +1,6 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, checkShape } from './internal.js';
+import { allocating, checkNumber, checkShape, describe, POSITIVE } from './internal.js';
 import type { Initializer } from './types.js';
 
 /** Options of `identity`. @example `{ gain: 1 }` */
@@ -17,7 +17,7 @@ export interface IdentityOptions {
  * stride-1 'same' convolution passes the first min(in, out) channels through unchanged.
  * Deterministic (no seed).
  *
- * @throws HyperParameterError (field `gain`) for gain ≤ 0; (field `shape`) for a shape of rank < 2;
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `gain`) for gain ≤ 0; (field `shape`) for a shape of rank < 2;
  *   (field `dtype`) for a dtype other than float32 or int32.
  * @example
  * ```ts
@@ -26,7 +26,8 @@ export interface IdentityOptions {
  * ```
  */
 export function identity(options: IdentityOptions = {}): Initializer {
-  const gain = checkNumber('gain', options.gain ?? 1, 'identity', true);
+  const o = checkOptions('identity', options, ['gain'], { example: 'identity({ gain: 1 })' });
+  const gain = checkNumber('gain', o.gain ?? 1, 'identity', POSITIVE);
   return (shape, dtype = 'float32') => {
     const s = checkShape(shape, 'identity');
     if (s.length < 2)
@@ -35,11 +36,12 @@ export function identity(options: IdentityOptions = {}): Initializer {
         `identity: needs a weight of rank ≥ 2 (dense [in, out] or conv [...kernel, in, out]), got shape [${s.join(', ')}]`,
       );
     if (dtype !== 'float32' && dtype !== 'int32')
-      throw new HyperParameterError('dtype', `identity: dtype must be 'float32' or 'int32', got '${String(dtype)}'`);
+      throw new HyperParameterError('dtype', `identity: dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
     if (dtype === 'int32' && !Number.isInteger(gain)) throw new HyperParameterError('gain', `identity: an int32 identity needs an integer gain, got ${gain}`);
     const [inC, outC] = s.slice(-2) as [number, number];
     const kernel = s.slice(0, -2);
-    const values = dtype === 'int32' ? new Int32Array(s.reduce((a, b) => a * b, 1)) : new Float32Array(s.reduce((a, b) => a * b, 1));
+    const size = s.reduce((a, b) => a * b, 1);
+    const values = allocating('identity', s, () => (dtype === 'int32' ? new Int32Array(size) : new Float32Array(size)));
     // Row-major offset of the kernel's centre, then of channel pair (i, i).
     const centre = kernel.reduce((offset, k) => offset * k + Math.floor(k / 2), 0);
     for (let i = 0; i < Math.min(inC, outC); i++) values[(centre * inC + i) * outC + i] = gain;

@@ -1,43 +1,104 @@
 // Validation helpers shared by the initializers (not part of the public surface).
 import { gain as activationGain } from '@gradkit/activations';
-import { HyperParameterError, resolveSeed, Xoshiro128 } from '@gradkit/core';
+import { checkHyper, HyperParameterError, type HyperRange, resolveSeed, suggestOption, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { FanMode, Fans } from './types.js';
 
-/** The shape as a fresh array, or HyperParameterError('shape'): rank ≥ 1, positive integer dimensions. */
+/**
+ * How a wrong value reads in a message, safely for any value: numbers, booleans and bigints as
+ * themselves, strings quoted, anything else by kind (`null`, `an array`, `a tf.Tensor`, `a function` …).
+ * Never `String(tensor)`, which reads the data back synchronously (it fails on WebGPU in Node, and
+ * on a disposed tensor).
+ */
+export const describe = (v: unknown): string =>
+  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+    ? String(v)
+    : typeof v === 'string'
+      ? `'${v}'`
+      : v === null || v === undefined
+        ? String(v)
+        : Array.isArray(v)
+          ? 'an array'
+          : v instanceof tf.Tensor
+            ? 'a tf.Tensor'
+            : typeof v === 'object'
+              ? 'an object'
+              : `a ${typeof v}`;
+
+/** The most elements one weight may have: tfjs indexes tensors with int32 on every backend. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** The shape as a fresh array, or HyperParameterError('shape'): rank ≥ 1, positive integer dimensions, at most `MAX_ELEMENTS` elements. */
 export function checkShape(shape: readonly number[], fn: string): number[] {
-  if (!Array.isArray(shape))
-    throw new HyperParameterError('shape', `${fn}: shape must be an array of dimensions, got ${shape === null ? 'null' : typeof shape}`);
+  if (!Array.isArray(shape)) throw new HyperParameterError('shape', `${fn}: shape must be an array of dimensions such as [784, 256], got ${describe(shape)}`);
   if (shape.length === 0)
     throw new HyperParameterError('shape', `${fn}: shape [] has rank 0; initializers make weights of rank ≥ 1 (a dense kernel is [in, out])`);
   shape.forEach((d, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0)
-      throw new HyperParameterError('shape', `${fn}: dimension ${i} of shape [${shape.join(', ')}] must be a positive integer, got ${String(d)}`);
+      throw new HyperParameterError('shape', `${fn}: dimension ${i} of shape [${shape.join(', ')}] must be a positive integer, got ${describe(d)}`);
   });
+  if (sizeOf(shape) > MAX_ELEMENTS)
+    throw new HyperParameterError('shape', `${fn}: shape [${shape.join(', ')}] has ${sizeOf(shape)} elements; a tensor holds at most 2^31 − 1`);
   return [...shape];
+}
+
+/**
+ * Runs `make` (which allocates the values of a weight of `shape`), turning an allocation failure
+ * (a RangeError: not enough memory for this many elements) into HyperParameterError('shape').
+ */
+export function allocating<T>(fn: string, shape: readonly number[], make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new HyperParameterError('shape', `${fn}: could not allocate shape [${shape.join(', ')}] (${sizeOf(shape)} elements): ${e.message}`);
+  }
 }
 
 /** float32 for random initializers; HyperParameterError('dtype') otherwise. */
 export function checkFloatDtype(dtype: tf.DataType | undefined, fn: string): 'float32' {
   if (dtype === undefined || dtype === 'float32') return 'float32';
-  throw new HyperParameterError('dtype', `${fn}: random initializers make float32 tensors, got dtype '${String(dtype)}'`);
+  throw new HyperParameterError('dtype', `${fn}: random initializers make float32 tensors, got dtype ${describe(dtype)}`);
 }
 
-/** A finite number option (> 0 when `positive`), or HyperParameterError naming it. */
-export function checkNumber(field: string, value: number, fn: string, positive = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new HyperParameterError(field, `${fn}: ${field} must be a finite number, got ${String(value)}`);
-  if (positive && value <= 0) throw new HyperParameterError(field, `${fn}: ${field} must be > 0, got ${value}`);
-  return value;
+/**
+ * A `seed` option: core's `resolveSeed` (a safe integer, or a fresh random seed when undefined),
+ * after refusing non-numbers here so that the message never stringifies a tensor.
+ */
+export function seedOf(seed: unknown, fn: string): number {
+  if (seed !== undefined && typeof seed !== 'number') throw new HyperParameterError('seed', `${fn}: seed must be an integer such as 42, got ${describe(seed)}`);
+  return resolveSeed(seed, fn);
+}
+
+/** The range of a number that must be > 0. */
+export const POSITIVE: HyperRange = { min: 0, minExclusive: true };
+
+/**
+ * A number option (not a schedule or a tensor), checked by core's `checkHyper`: finite,
+ * representable in float32 and inside `range`; HyperParameterError naming `field` otherwise.
+ */
+export function checkNumber(field: string, value: unknown, fn: string, range: HyperRange = {}): number {
+  if (typeof value !== 'number') throw new HyperParameterError(field, `${fn}: ${field} must be a number, got ${describe(value)}`);
+  return checkHyper(field, value, range);
+}
+
+/**
+ * One of `choices` (or `fallback` when undefined), or HyperParameterError naming `field` that
+ * suggests the closest (`'fan_out'` → `'fanOut'`, `'truncated_normal'` → `'truncatedNormal'`).
+ */
+export function checkChoice<C extends string>(field: string, value: unknown, choices: readonly C[], fallback: C, fn: string): C {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as C;
+  const s = typeof value === 'string' ? suggestOption(value, choices) : undefined;
+  const hint = s ? ` (did you mean ${field}: '${s.key}'?)` : '';
+  throw new HyperParameterError(field, `${fn}: unknown ${field} ${describe(value)}${hint}; valid: ${choices.map((c) => `'${c}'`).join(', ')}`);
 }
 
 const MODES: readonly FanMode[] = ['fanIn', 'fanOut', 'fanAvg'];
 
-/** The `mode` option, or HyperParameterError('mode') listing the valid ones. */
-export function checkMode(mode: FanMode | undefined, fallback: FanMode, fn: string): FanMode {
-  const m = mode ?? fallback;
-  if (!MODES.includes(m)) throw new HyperParameterError('mode', `${fn}: unknown mode '${String(m)}'; valid modes: ${MODES.join(', ')}`);
-  return m;
+/** The `mode` option (PyTorch's `'fan_in'` … suggest `'fanIn'` …), or HyperParameterError('mode') listing the valid ones. */
+export function checkMode(mode: unknown, fallback: FanMode, fn: string): FanMode {
+  return checkChoice('mode', mode, MODES, fallback, fn);
 }
 
 /**
@@ -66,17 +127,28 @@ export interface GainChoice {
   readonly a?: number;
 }
 
+const isLeaky = (nonlinearity: string) => nonlinearity === 'leakyRelu' || nonlinearity === 'leaky_relu';
+
 /**
  * The gain: `gain` when given (> 0), else `gain(nonlinearity, a)` from @gradkit/activations, else
- * `fallbackNonlinearity`'s. Giving both `gain` and `nonlinearity` is an error.
+ * `fallbackNonlinearity`'s (with slope `defaultSlope` when `a` is absent). Giving both `gain` and
+ * `nonlinearity` is an error, and so is a slope `a` that no leakyRelu uses (it would be ignored).
  */
-export function resolveGain(o: GainChoice, fallbackNonlinearity: string, fn: string): number {
-  if (o.a !== undefined) checkNumber('a', o.a, fn);
+export function resolveGain(o: GainChoice, fallbackNonlinearity: string, fn: string, defaultSlope?: number): number {
+  const nonlinearity = o.nonlinearity ?? fallbackNonlinearity;
+  if (o.a !== undefined) {
+    checkNumber('a', o.a, fn);
+    if (o.gain !== undefined || !isLeaky(nonlinearity))
+      throw new HyperParameterError(
+        'a',
+        `${fn}: a is the negative slope of nonlinearity 'leakyRelu' and would be ignored ${o.gain !== undefined ? 'with an explicit gain' : `with nonlinearity '${nonlinearity}'`}: set nonlinearity: 'leakyRelu', or drop a`,
+      );
+  }
   if (o.gain !== undefined) {
     if (o.nonlinearity !== undefined) throw new HyperParameterError('gain', `${fn}: give either gain or nonlinearity, not both`);
-    return checkNumber('gain', o.gain, fn, true);
+    return checkNumber('gain', o.gain, fn, POSITIVE);
   }
-  return activationGain(o.nonlinearity ?? fallbackNonlinearity, o.a);
+  return activationGain(nonlinearity, o.a ?? defaultSlope);
 }
 
 /**
@@ -88,12 +160,12 @@ export function seeded(
   seedOption: number | undefined,
   sample: (rng: Xoshiro128, shape: number[]) => Float32Array,
 ): (shape: readonly number[], dtype?: tf.DataType) => tf.Tensor {
-  const seed = resolveSeed(seedOption, fn);
+  const seed = seedOf(seedOption, fn);
   let calls = 0;
   return (shape: readonly number[], dtype?: tf.DataType) => {
     const s = checkShape(shape, fn);
     checkFloatDtype(dtype, fn);
-    const values = sample(Xoshiro128.fromSeed(seed, calls), s);
+    const values = allocating(fn, s, () => sample(Xoshiro128.fromSeed(seed, calls), s));
     calls += 1;
     return tf.tensor(values, s, 'float32');
   };

@@ -1,3 +1,4 @@
+import { checkOptions } from '@gradkit/core';
 import { fansOf, resolveGain } from './internal.js';
 import { normalInitializer } from './normal.js';
 import type { Initializer, SeedOptions } from './types.js';
@@ -9,11 +10,17 @@ export interface LecunOptions extends SeedOptions {
   readonly gain?: number;
 }
 
+/** Checks the options (strictly) and returns them with the gain. */
+function lecunGain(options: LecunOptions | undefined, fn: string) {
+  const o = checkOptions(fn, options, ['seed', 'gain'], { example: `${fn}({ seed: 0 })` });
+  return { o, g: resolveGain({ gain: o.gain }, 'linear', fn) };
+}
+
 /**
  * LeCun uniform: U(−b, b), b = gain·√(3/fanIn), so Var = gain²/fanIn.
  * LeCun et al. 1998 ("Efficient BackProp"); Keras `LecunUniform`, JAX `lecun_uniform`.
  *
- * @throws HyperParameterError (field `gain` or `seed`) at construction; (field `shape`) at the call
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `gain` or `seed`) at construction; (field `shape`) at the call
  *   for a shape of rank < 2.
  * @example
  * ```ts
@@ -21,8 +28,8 @@ export interface LecunOptions extends SeedOptions {
  * ```
  */
 export function lecunUniform(options: LecunOptions = {}): Initializer {
-  const g = resolveGain({ gain: options.gain }, 'linear', 'lecunUniform');
-  return uniformInitializer('lecunUniform', options.seed, (shape) => {
+  const { o, g } = lecunGain(options, 'lecunUniform');
+  return uniformInitializer('lecunUniform', o.seed, (shape) => {
     const bound = g * Math.sqrt(3 / fansOf(shape, 'lecunUniform').fanIn);
     return [-bound, bound];
   });
@@ -40,6 +47,6 @@ export function lecunUniform(options: LecunOptions = {}): Initializer {
  * ```
  */
 export function lecunNormal(options: LecunOptions = {}): Initializer {
-  const g = resolveGain({ gain: options.gain }, 'linear', 'lecunNormal');
-  return normalInitializer('lecunNormal', options.seed, (shape) => [0, g / Math.sqrt(fansOf(shape, 'lecunNormal').fanIn)]);
+  const { o, g } = lecunGain(options, 'lecunNormal');
+  return normalInitializer('lecunNormal', o.seed, (shape) => [0, g / Math.sqrt(fansOf(shape, 'lecunNormal').fanIn)]);
 }

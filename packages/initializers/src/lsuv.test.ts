@@ -1,4 +1,4 @@
-import { HyperParameterError, tap, ValueError } from '@gradkit/core';
+import { HyperParameterError, tap, UnknownOptionError, ValueError } from '@gradkit/core';
 import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -142,6 +142,60 @@ describe('lsuv (Mishkin & Matas 2016)', () => {
     const dead = variableOf(tf.zeros([32, 8]));
     await expect(lsuv([{ weight: dead, forward: (t) => tf.matMul(t, dead) }], x, { orthogonalInit: false })).rejects.toThrow(/variance 0/);
     tf.dispose([plain, dead, x]);
+    net.dispose();
+  });
+
+  it('changes nothing when it fails part-way: a dead third layer puts the first two weights back bit for bit', async () => {
+    const net = mlp();
+    const x = batchOf();
+    const layers = layersOf(net, tf.tanh);
+    const dead = variableOf(tf.zeros([64, 64]));
+    layers[2] = { weight: dead, forward: (t) => tf.matMul(t, dead), activation: tf.tanh };
+    const before = await Promise.all(layers.map(async (l) => Array.from(await l.weight.data())));
+    // orthogonalInit: false keeps the dead layer at 0; the first two layers are rescaled before it is reached.
+    await expect(lsuv(layers, x, { orthogonalInit: false })).rejects.toMatchObject({ what: 'layers[2]' });
+    for (const [i, l] of layers.entries()) expect(Array.from(await l.weight.data()), `layers[${i}]`).toEqual(before[i]);
+    // In the tap form a missing second tap is found after the orthogonal initialisation and the first rescaling: both undone.
+    const [w0, w1] = net.weights as [tf.Variable, tf.Variable];
+    const model = {
+      forward: (t: tf.Tensor) => tf.matMul(tf.tanh(tap(tf.matMul(t, w0), 'l0')), w1),
+      layers: [
+        { weight: w0, tap: 'l0' },
+        { weight: w1, tap: 'l1' },
+      ],
+    };
+    await expect(lsuv(model, x, { seed: 3 })).rejects.toThrow(/no tap 'l1'/);
+    expect(Array.from(await w0.data())).toEqual(before[0]);
+    expect(Array.from(await w1.data())).toEqual(before[1]);
+    tf.dispose([dead, x]);
+    net.dispose();
+  });
+
+  it('rejects an unknown key in a layer (act would silently drop the activation), a weight listed twice, a seed that would be ignored', async () => {
+    const net = mlp();
+    const x = batchOf();
+    const w0 = net.weights[0] as tf.Variable;
+    const forward = (t: tf.Tensor) => tf.matMul(t, w0);
+    const typo = lsuv([{ weight: w0, forward, act: tf.relu } as LsuvLayer], x);
+    await expect(typo).rejects.toBeInstanceOf(UnknownOptionError);
+    await expect(lsuv([{ weight: w0, forward, act: tf.relu } as LsuvLayer], x)).rejects.toThrow(
+      /unknown option 'act'.*valid options: weight, forward, activation/,
+    );
+    await expect(
+      lsuv(
+        [
+          { weight: w0, forward },
+          { weight: w0, forward },
+        ],
+        x,
+      ),
+    ).rejects.toMatchObject({ what: 'layers[1].weight' });
+    await expect(lsuv({ forward, layers: [{ weight: w0, tap: 'a' }], taps: [] } as never, x)).rejects.toMatchObject({ field: 'taps' });
+    await expect(lsuv([{ weight: w0, forward }], x, { orthogonalInit: false, seed: 1 })).rejects.toMatchObject({ field: 'seed' });
+    await expect(lsuv([{ weight: w0, forward }], x, { tol: 0.1 } as never)).rejects.toMatchObject({ field: 'tol' });
+    await expect(lsuv(null as never, x)).rejects.toMatchObject({ what: 'model' });
+    await expect(lsuv([{ weight: w0, forward }], [1, 2] as never)).rejects.toMatchObject({ what: 'batch' });
+    tf.dispose(x);
     net.dispose();
   });
 });

@@ -1,6 +1,6 @@
-import { HyperParameterError, ValueError, withTaps } from '@gradkit/core';
+import { checkOptions, HyperParameterError, ValueError, withTaps } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber } from './internal.js';
+import { checkNumber, describe, POSITIVE } from './internal.js';
 import { orthogonal } from './orthogonal.js';
 
 /**
@@ -83,10 +83,86 @@ async function varianceOf(make: () => tf.Tensor): Promise<number> {
   return value;
 }
 
-function checkWeight(w: tf.Variable, where: string): void {
-  if (!(w instanceof tf.Variable)) throw new ValueError(where, `lsuv: ${where}.weight must be a tf.Variable (it is rescaled in place)`);
+/** A layer of either form, validated: the weight, and the forward pass or the tap that measures it. */
+interface CheckedLayer {
+  readonly weight: tf.Variable;
+  readonly forward?: LsuvLayer['forward'];
+  readonly activation?: LsuvLayer['activation'];
+  readonly tap?: string;
+}
+
+/** An entry of `layers` (or the model) as a plain object whose keys are all in `keys` (a typo such as `act` would be ignored). */
+function checkEntry(entry: unknown, where: string, keys: readonly string[], example: string): Record<string, unknown> {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || entry instanceof tf.Tensor)
+    throw new ValueError(where, `lsuv: ${where} must be an object such as ${example}, got ${describe(entry)}`);
+  return checkOptions(`lsuv ${where}`, entry as Record<string, unknown>, keys, { example, required: true });
+}
+
+function checkFunction(value: unknown, where: string, optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'function') throw new ValueError(where, `lsuv: ${where} must be a function of a tensor, got ${describe(value)}`);
+}
+
+function checkWeight(w: unknown, where: string): tf.Variable {
+  if (!(w instanceof tf.Variable)) throw new ValueError(where, `lsuv: ${where} must be a tf.Variable (it is rescaled in place), got ${describe(w)}`);
+  if (w.isDisposed) throw new ValueError(where, `lsuv: ${where} was disposed`);
   if (w.dtype !== 'float32' || w.rank < 2)
-    throw new ValueError(where, `lsuv: ${where}.weight must be a float32 variable of rank ≥ 2, got ${w.dtype} [${w.shape.join(', ')}]`);
+    throw new ValueError(where, `lsuv: ${where} must be a float32 variable of rank ≥ 2, got ${w.dtype} [${w.shape.join(', ')}]`);
+  return w;
+}
+
+/** Validates both forms of `model` before anything is changed; every weight and tap appears once. */
+function checkModel(model: unknown): { layers: CheckedLayer[]; forward?: LsuvModel['forward'] } {
+  const sequential = Array.isArray(model);
+  let entries: readonly unknown[];
+  let forward: LsuvModel['forward'] | undefined;
+  if (sequential) entries = model;
+  else {
+    const m = checkEntry(model, 'model', ['forward', 'layers'], '{ forward, layers: [{ weight, tap }] }');
+    checkFunction(m.forward, 'model.forward');
+    if (!Array.isArray(m.layers)) throw new ValueError('model.layers', `lsuv: model.layers must be an array of { weight, tap }, got ${describe(m.layers)}`);
+    entries = m.layers;
+    forward = m.forward as LsuvModel['forward'];
+  }
+  const seen = new Map<tf.Variable, number>();
+  const taps = new Set<string>();
+  const layers = entries.map((entry, i): CheckedLayer => {
+    const where = `layers[${i}]`;
+    const e = sequential
+      ? checkEntry(entry, where, ['weight', 'forward', 'activation'], '{ weight, forward, activation }')
+      : checkEntry(entry, where, ['weight', 'tap'], "{ weight, tap: 'l0' }");
+    const weight = checkWeight(e.weight, `${where}.weight`);
+    if (seen.has(weight))
+      throw new ValueError(`${where}.weight`, `lsuv: ${where}.weight is also layers[${seen.get(weight)}].weight; each weight is rescaled once`);
+    seen.set(weight, i);
+    if (sequential) {
+      checkFunction(e.forward, `${where}.forward`);
+      checkFunction(e.activation, `${where}.activation`, true);
+      return { weight, forward: e.forward as LsuvLayer['forward'], activation: e.activation as LsuvLayer['activation'] };
+    }
+    if (typeof e.tap !== 'string' || e.tap === '') throw new ValueError(`${where}.tap`, `lsuv: ${where}.tap must be the name of a tap, got ${describe(e.tap)}`);
+    if (taps.has(e.tap)) throw new ValueError(`${where}.tap`, `lsuv: tap '${e.tap}' is listed twice`);
+    taps.add(e.tap);
+    return { weight, tap: e.tap };
+  });
+  return forward === undefined ? { layers } : { layers, forward };
+}
+
+/** Validates lsuv's options; returns them resolved, with the orthogonal initializer (seed checked) when it applies. */
+function checkLsuvOptions(options: LsuvOptions | undefined) {
+  const o = checkOptions('lsuv', options, ['tolerance', 'maxIterations', 'orthogonalInit', 'seed'], {
+    example: 'lsuv(layers, batch, { tolerance: 0.1, seed: 0 })',
+  });
+  const tolerance = checkNumber('tolerance', o.tolerance ?? 0.1, 'lsuv', POSITIVE);
+  const maxIterations = o.maxIterations ?? 10;
+  if (typeof maxIterations !== 'number' || !Number.isSafeInteger(maxIterations) || maxIterations < 0)
+    throw new HyperParameterError('maxIterations', `lsuv: maxIterations must be a non-negative integer, got ${describe(maxIterations)}`);
+  const orthogonalInit = o.orthogonalInit ?? true;
+  if (typeof orthogonalInit !== 'boolean')
+    throw new HyperParameterError('orthogonalInit', `lsuv: orthogonalInit must be true or false, got ${describe(orthogonalInit)}`);
+  if (!orthogonalInit && o.seed !== undefined)
+    throw new HyperParameterError('seed', 'lsuv: seed seeds the orthogonal initialisation, which orthogonalInit: false skips; drop seed or orthogonalInit');
+  return { tolerance, maxIterations, init: orthogonalInit ? orthogonal({ seed: o.seed }) : undefined };
 }
 
 /**
@@ -105,9 +181,13 @@ function checkWeight(w: tf.Variable, where: string): void {
  * @param batch - a representative minibatch of inputs (not disposed).
  * @param options - `{ tolerance = 0.1, maxIterations = 10, orthogonalInit = true, seed }`.
  * @returns per-layer variances and scales.
- * @throws HyperParameterError (field `tolerance`, `maxIterations` or `seed`) for bad options;
- *   ValueError when a weight is not a float32 variable of rank ≥ 2, a tap is missing, or a layer's
- *   output has zero or non-finite variance (a dead layer cannot be rescaled).
+ * @throws UnknownOptionError for an unknown key in the options or in a layer (`{ weight, forward,
+ *   act }` would drop the activation); HyperParameterError (field `tolerance`, `maxIterations`,
+ *   `orthogonalInit` or `seed`, also a seed with `orthogonalInit: false`) for bad options; ValueError
+ *   naming the layer when a weight is not a float32 variable of rank ≥ 2 or appears twice, a
+ *   `forward`/`activation` is not a function, a tap is missing or listed twice, or a layer's output
+ *   has zero or non-finite variance (a dead layer cannot be rescaled). Nothing is changed when it
+ *   throws: the weights are put back as they were.
  * @example
  * ```ts
  * const report = await lsuv(
@@ -122,65 +202,88 @@ function checkWeight(w: tf.Variable, where: string): void {
  * ```
  */
 export async function lsuv(model: readonly LsuvLayer[] | LsuvModel, batch: tf.Tensor, options: LsuvOptions = {}): Promise<LsuvReport> {
-  const tolerance = checkNumber('tolerance', options.tolerance ?? 0.1, 'lsuv', true);
-  const maxIterations = options.maxIterations ?? 10;
-  if (!Number.isInteger(maxIterations) || maxIterations < 0)
-    throw new HyperParameterError('maxIterations', `lsuv: maxIterations must be a non-negative integer, got ${String(maxIterations)}`);
-  const sequential = Array.isArray(model);
-  const layers = sequential ? (model as readonly LsuvLayer[]) : (model as LsuvModel).layers;
-  for (const [i, l] of layers.entries()) checkWeight(l.weight, `layers[${i}]`);
-  if (options.orthogonalInit ?? true) {
-    const init = orthogonal({ seed: options.seed });
-    for (const l of layers) {
-      const w = init(l.weight.shape);
-      l.weight.assign(w);
-      w.dispose();
-    }
+  const { tolerance, maxIterations, init } = checkLsuvOptions(options);
+  const { layers, forward } = checkModel(model);
+  if (!(batch instanceof tf.Tensor) || batch.isDisposed)
+    throw new ValueError(
+      'batch',
+      `lsuv: batch must be a tf.Tensor of inputs (a representative minibatch), got ${batch instanceof tf.Tensor ? 'a disposed tensor' : describe(batch)}`,
+    );
+  // All or nothing: a failure part-way (a dead layer, a missing tap, a forward pass that throws) puts every weight back.
+  const before = layers.map((l) => tf.clone(l.weight));
+  try {
+    if (init)
+      for (const l of layers) {
+        const w = init(l.weight.shape);
+        l.weight.assign(w);
+        w.dispose();
+      }
+    return { layers: await rescaleAll(layers, forward, batch, tolerance, maxIterations) };
+  } catch (e) {
+    layers.forEach((l, i) => {
+      l.weight.assign(before[i] as tf.Tensor);
+    });
+    throw e;
+  } finally {
+    tf.dispose(before);
   }
-
-  const results: LsuvLayerResult[] = [];
-  let input: tf.Tensor = batch;
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i] as LsuvLayer & { tap?: string };
-    const where = sequential ? `layers[${i}]` : `tap '${layer.tap}'`;
-    const current = input;
-    const measure = sequential ? () => varianceOf(() => layer.forward(current)) : () => tappedVariance(model as LsuvModel, batch, layer.tap as string);
-    let variance = await measure();
-    const initialVariance = variance;
-    let iterations = 0;
-    let scale = 1;
-    while (Math.abs(variance - 1) >= tolerance && iterations < maxIterations) {
-      if (!(variance > 0) || !Number.isFinite(variance))
-        throw new ValueError(
-          where,
-          `lsuv: the output of ${where} has variance ${variance} on the batch; a dead or diverging layer cannot be rescaled to unit variance`,
-        );
-      const factor = 1 / Math.sqrt(variance);
-      const w = layer.weight;
-      tf.tidy(() => {
-        w.assign(tf.mul(w, factor));
-      });
-      scale *= factor;
-      iterations += 1;
-      variance = await measure();
-    }
-    results.push({ index: i, ...(sequential ? {} : { tap: layer.tap }), initialVariance, variance, iterations, scale });
-    if (sequential && i < layers.length - 1) {
-      input = tf.tidy(() => {
-        const out = layer.forward(current);
-        return layer.activation ? layer.activation(out) : out;
-      });
-      if (current !== batch) current.dispose();
-    }
-  }
-  if (input !== batch) input.dispose();
-  return { layers: results };
 }
 
-/** The variance of the output tapped as `name` in one forward pass of `model` on `batch`. */
-async function tappedVariance(model: LsuvModel, batch: tf.Tensor, name: string): Promise<number> {
+/** Step 2 of LSUV, layer by layer; `forward` is the whole model's in the tap form, undefined for a layer list. */
+async function rescaleAll(
+  layers: readonly CheckedLayer[],
+  forward: LsuvModel['forward'] | undefined,
+  batch: tf.Tensor,
+  tolerance: number,
+  maxIterations: number,
+): Promise<LsuvLayerResult[]> {
+  const results: LsuvLayerResult[] = [];
+  let input: tf.Tensor = batch;
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i] as CheckedLayer;
+      const where = forward ? `tap '${layer.tap}'` : `layers[${i}]`;
+      const current = input;
+      const layerForward = layer.forward as LsuvLayer['forward'];
+      const measure = forward ? () => tappedVariance(forward, batch, layer.tap as string) : () => varianceOf(() => layerForward(current));
+      let variance = await measure();
+      const initialVariance = variance;
+      let iterations = 0;
+      let scale = 1;
+      while (Math.abs(variance - 1) >= tolerance && iterations < maxIterations) {
+        if (!(variance > 0) || !Number.isFinite(variance))
+          throw new ValueError(
+            where,
+            `lsuv: the output of ${where} has variance ${variance} on the batch; a dead or diverging layer cannot be rescaled to unit variance`,
+          );
+        const factor = 1 / Math.sqrt(variance);
+        const w = layer.weight;
+        tf.tidy(() => {
+          w.assign(tf.mul(w, factor));
+        });
+        scale *= factor;
+        iterations += 1;
+        variance = await measure();
+      }
+      results.push({ index: i, ...(forward ? { tap: layer.tap } : {}), initialVariance, variance, iterations, scale });
+      if (!forward && i < layers.length - 1) {
+        input = tf.tidy(() => {
+          const out = layerForward(current);
+          return layer.activation ? layer.activation(out) : out;
+        });
+        if (current !== batch) current.dispose();
+      }
+    }
+  } finally {
+    if (input !== batch) input.dispose();
+  }
+  return results;
+}
+
+/** The variance of the output tapped as `name` in one forward pass of the model on `batch`. */
+async function tappedVariance(forward: LsuvModel['forward'], batch: tf.Tensor, name: string): Promise<number> {
   const v = tf.tidy(() => {
-    const { result, taps } = withTaps(model.forward)(batch);
+    const { result, taps } = withTaps(forward)(batch);
     const record = taps[name];
     const variance = record ? tf.moments(record.activation).variance : undefined;
     const found = Object.keys(taps);

@@ -1,5 +1,6 @@
+import { checkOptions } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, seeded, sizeOf } from './internal.js';
+import { checkNumber, POSITIVE, seeded, sizeOf } from './internal.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `normal`. @example `{ mean: 0, stddev: 0.02, seed: 1 }` */
@@ -14,7 +15,8 @@ export interface NormalOptions extends SeedOptions {
  * Draws every element from the normal distribution N(mean, stddev²) (Box–Muller in float64 on the
  * host, rounded to float32). PyTorch `torch.nn.init.normal_(tensor, mean=0, std=1)`.
  *
- * @throws HyperParameterError (field `mean`, `stddev` or `seed`) for a non-finite mean, stddev ≤ 0 or
+ * @throws UnknownOptionError for an unknown option (PyTorch's `std` suggests `stddev`);
+ *   HyperParameterError (field `mean`, `stddev` or `seed`) for a non-finite mean, stddev ≤ 0 or
  *   a seed that is not an integer.
  * @example
  * ```ts
@@ -22,9 +24,10 @@ export interface NormalOptions extends SeedOptions {
  * ```
  */
 export function normal(options: NormalOptions = {}): Initializer {
-  const mean = checkNumber('mean', options.mean ?? 0, 'normal');
-  const stddev = checkNumber('stddev', options.stddev ?? 1, 'normal', true);
-  return normalInitializer('normal', options.seed, () => [mean, stddev]);
+  const o = checkOptions('normal', options, ['seed', 'mean', 'stddev'], { example: 'normal({ mean: 0, stddev: 0.02, seed: 0 })' });
+  const mean = checkNumber('mean', o.mean ?? 0, 'normal');
+  const stddev = checkNumber('stddev', o.stddev ?? 1, 'normal', POSITIVE);
+  return normalInitializer('normal', o.seed, () => [mean, stddev]);
 }
 
 /** A normal initializer whose mean and standard deviation depend on the shape (the fan-based ones). */

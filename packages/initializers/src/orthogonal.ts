@@ -1,5 +1,5 @@
-import { HyperParameterError } from '@gradkit/core';
-import { checkNumber, seeded } from './internal.js';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkNumber, POSITIVE, seeded } from './internal.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `orthogonal`. @example `{ gain: Math.SQRT2, seed: 1 }` */
@@ -80,7 +80,7 @@ function reflect(v: Float64Array, vv: number, cols: Float64Array[], fromColumn: 
  * rows/cols view of tfjs layouts). The QR costs O(rows·cols·min(rows, cols)) on the host's CPU:
  * about 0.2 s for 512 × 512, 2 s for 1024 × 1024.
  *
- * @throws HyperParameterError (field `gain` or `seed`) at construction; (field `shape`) at the call for
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `gain` or `seed`) at construction; (field `shape`) at the call for
  *   a shape of rank < 2.
  * @example
  * ```ts
@@ -88,8 +88,9 @@ function reflect(v: Float64Array, vv: number, cols: Float64Array[], fromColumn: 
  * ```
  */
 export function orthogonal(options: OrthogonalOptions = {}): Initializer {
-  const gain = checkNumber('gain', options.gain ?? 1, 'orthogonal', true);
-  return seeded('orthogonal', options.seed, (rng, shape) => {
+  const o = checkOptions('orthogonal', options, ['seed', 'gain'], { example: 'orthogonal({ gain: 1, seed: 0 })' });
+  const gain = checkNumber('gain', o.gain ?? 1, 'orthogonal', POSITIVE);
+  return seeded('orthogonal', o.seed, (rng, shape) => {
     if (shape.length < 2) fansOrThrow(shape);
     const cols = shape[shape.length - 1] as number;
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);

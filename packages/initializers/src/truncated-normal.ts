@@ -1,5 +1,5 @@
-import { HyperParameterError } from '@gradkit/core';
-import { checkNumber, seeded, sizeOf } from './internal.js';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkNumber, POSITIVE, seeded, sizeOf } from './internal.js';
 import { normalCdf, normalQuantile } from './normal-math.js';
 import type { Initializer, SeedOptions } from './types.js';
 
@@ -25,7 +25,8 @@ export interface TruncatedNormalOptions extends SeedOptions {
  * are ±2 standard deviations around the mean (tfjs's and JAX's `truncated_normal`), which is PyTorch's
  * default when std = 1. The standard deviation of the result is about 0.8796·stddev at ±2σ.
  *
- * @throws HyperParameterError (field `mean`, `stddev`, `min`, `max` or `seed`) for non-finite values,
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `mean`, `stddev`,
+ *   `min`, `max` or `seed`) for non-finite values,
  *   stddev ≤ 0 or min ≥ max.
  * @example
  * ```ts
@@ -33,12 +34,14 @@ export interface TruncatedNormalOptions extends SeedOptions {
  * ```
  */
 export function truncatedNormal(options: TruncatedNormalOptions = {}): Initializer {
-  const mean = checkNumber('mean', options.mean ?? 0, 'truncatedNormal');
-  const stddev = checkNumber('stddev', options.stddev ?? 1, 'truncatedNormal', true);
-  const min = checkNumber('min', options.min ?? mean - 2 * stddev, 'truncatedNormal');
-  const max = checkNumber('max', options.max ?? mean + 2 * stddev, 'truncatedNormal');
+  const fn = 'truncatedNormal';
+  const o = checkOptions(fn, options, ['seed', 'mean', 'stddev', 'min', 'max'], { example: 'truncatedNormal({ stddev: 0.02, seed: 0 })' });
+  const mean = checkNumber('mean', o.mean ?? 0, fn);
+  const stddev = checkNumber('stddev', o.stddev ?? 1, fn, POSITIVE);
+  const min = checkNumber('min', o.min ?? mean - 2 * stddev, fn);
+  const max = checkNumber('max', o.max ?? mean + 2 * stddev, fn);
   if (min >= max) throw new HyperParameterError('min', `truncatedNormal: min (${min}) must be less than max (${max})`);
-  return truncatedNormalInitializer('truncatedNormal', options.seed, () => ({ mean, stddev, min, max }));
+  return truncatedNormalInitializer(fn, o.seed, () => ({ mean, stddev, min, max }));
 }
 
 /** A truncated normal initializer whose parameters depend on the shape (varianceScaling). */

@@ -1,4 +1,4 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkNumber, seeded, sizeOf } from './internal.js';
 import type { Initializer, SeedOptions } from './types.js';
@@ -15,7 +15,7 @@ export interface UniformOptions extends SeedOptions {
  * Draws every element from the uniform distribution U(min, max) (float64 draws rounded to float32,
  * so both bounds can be reached). PyTorch `torch.nn.init.uniform_(tensor, a=0, b=1)`.
  *
- * @throws HyperParameterError (field `min`, `max` or `seed`) for non-finite bounds, min ≥ max or a
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `min`, `max` or `seed`) for non-finite bounds, min ≥ max or a
  *   seed that is not an integer.
  * @example
  * ```ts
@@ -23,10 +23,11 @@ export interface UniformOptions extends SeedOptions {
  * ```
  */
 export function uniform(options: UniformOptions = {}): Initializer {
-  const min = checkNumber('min', options.min ?? 0, 'uniform');
-  const max = checkNumber('max', options.max ?? 1, 'uniform');
+  const o = checkOptions('uniform', options, ['seed', 'min', 'max'], { example: 'uniform({ min: -0.1, max: 0.1, seed: 0 })' });
+  const min = checkNumber('min', o.min ?? 0, 'uniform');
+  const max = checkNumber('max', o.max ?? 1, 'uniform');
   if (min >= max) throw new HyperParameterError('min', `uniform: min (${min}) must be less than max (${max})`);
-  return uniformInitializer('uniform', options.seed, () => [min, max]);
+  return uniformInitializer('uniform', o.seed, () => [min, max]);
 }
 
 /** A uniform initializer whose bounds depend on the shape (the fan-based ones). */

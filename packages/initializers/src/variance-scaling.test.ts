@@ -28,8 +28,8 @@ describe('varianceScaling (Keras / JAX variance_scaling)', () => {
 
   it('rejects scale ≤ 0, unknown mode and distribution (listing the valid ones), rank 1; leaks nothing', async () => {
     expectHyperError(() => varianceScaling({ scale: 0 }), 'scale');
-    expectHyperError(() => varianceScaling({ mode: 'fanMax' as never }), 'mode', /fanIn, fanOut, fanAvg/);
-    expectHyperError(() => varianceScaling({ distribution: 'cauchy' as never }), 'distribution', /truncatedNormal, normal, uniform/);
+    expectHyperError(() => varianceScaling({ mode: 'fanMax' as never }), 'mode', /valid: 'fanIn', 'fanOut', 'fanAvg'/);
+    expectHyperError(() => varianceScaling({ distribution: 'cauchy' as never }), 'distribution', /valid: 'truncatedNormal', 'normal', 'uniform'/);
     expectHyperError(() => varianceScaling({ seed: 1 })([9]), 'shape');
     await expectOneTensor(varianceScaling({ seed: 0 }), [6, 5]);
   });

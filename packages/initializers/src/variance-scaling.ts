@@ -1,5 +1,5 @@
-import { HyperParameterError } from '@gradkit/core';
-import { checkMode, checkNumber, fanFor, fansOf } from './internal.js';
+import { checkOptions } from '@gradkit/core';
+import { checkChoice, checkMode, checkNumber, fanFor, fansOf, POSITIVE } from './internal.js';
 import { normalInitializer } from './normal.js';
 import { truncatedNormalInitializer } from './truncated-normal.js';
 import type { FanMode, Initializer, SeedOptions } from './types.js';
@@ -32,7 +32,8 @@ const DISTRIBUTIONS: readonly VarianceScalingDistribution[] = ['truncatedNormal'
  * Keras `VarianceScaling(scale=1.0, mode='fan_in', distribution='truncated_normal')` and JAX
  * `jax.nn.initializers.variance_scaling`; every Glorot/He/LeCun initializer is a special case.
  *
- * @throws HyperParameterError (field `scale`, `mode`, `distribution` or `seed`) at construction;
+ * @throws UnknownOptionError for an unknown option; HyperParameterError (field `scale`, `mode`,
+ *   `distribution` or `seed`; `'truncated_normal'` suggests `'truncatedNormal'`) at construction;
  *   (field `shape`) at the call for a shape of rank < 2.
  * @example
  * ```ts
@@ -42,19 +43,18 @@ const DISTRIBUTIONS: readonly VarianceScalingDistribution[] = ['truncatedNormal'
  */
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
   const fn = 'varianceScaling';
-  const scale = checkNumber('scale', options.scale ?? 1, fn, true);
-  const mode = checkMode(options.mode, 'fanIn', fn);
-  const distribution = options.distribution ?? 'truncatedNormal';
-  if (!DISTRIBUTIONS.includes(distribution))
-    throw new HyperParameterError('distribution', `${fn}: unknown distribution '${String(distribution)}'; valid: ${DISTRIBUTIONS.join(', ')}`);
+  const o = checkOptions(fn, options, ['seed', 'scale', 'mode', 'distribution'], { example: "varianceScaling({ scale: 2, mode: 'fanIn', seed: 0 })" });
+  const scale = checkNumber('scale', o.scale ?? 1, fn, POSITIVE);
+  const mode = checkMode(o.mode, 'fanIn', fn);
+  const distribution = checkChoice('distribution', o.distribution, DISTRIBUTIONS, 'truncatedNormal', fn);
   const variance = (shape: number[]) => scale / fanFor(fansOf(shape, fn), mode);
-  if (distribution === 'normal') return normalInitializer(fn, options.seed, (shape) => [0, Math.sqrt(variance(shape))]);
+  if (distribution === 'normal') return normalInitializer(fn, o.seed, (shape) => [0, Math.sqrt(variance(shape))]);
   if (distribution === 'uniform')
-    return uniformInitializer(fn, options.seed, (shape) => {
+    return uniformInitializer(fn, o.seed, (shape) => {
       const limit = Math.sqrt(3 * variance(shape));
       return [-limit, limit];
     });
-  return truncatedNormalInitializer(fn, options.seed, (shape) => {
+  return truncatedNormalInitializer(fn, o.seed, (shape) => {
     const stddev = Math.sqrt(variance(shape)) / TRUNCATED_NORMAL_STDDEV;
     return { mean: 0, stddev, min: -2 * stddev, max: 2 * stddev };
   });

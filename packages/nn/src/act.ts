@@ -1,7 +1,7 @@
-import { HyperParameterError, type Module } from '@gradkit/core';
+import { checkOptions, type Module } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type ActivationSpec, resolveActivation } from './internal/activation.js';
-import { BaseModule } from './internal/base.js';
+import { BaseModule, checkName } from './internal/base.js';
 
 /** Options of `act`. @example `{ name: 'hiddenRelu' }` */
 export interface ActOptions {
@@ -30,12 +30,11 @@ class ActModule extends BaseModule<Record<string, never>> implements Act {
 
   constructor(spec: ActivationSpec, options: ActOptions) {
     super();
+    const o = checkOptions('act', options, ['name'], { example: "act('relu', { name: 'hidden' })" });
     const { fn, name } = resolveActivation(spec, 'activation');
     this.fn = fn;
     this.activation = name;
-    this.name = options?.name ?? name;
-    if (typeof this.name !== 'string' || this.name === '')
-      throw new HyperParameterError('name', `name must be a non-empty string, got ${String(options?.name)}`);
+    this.name = checkName(o.name, name);
   }
 
   protected forward(x: tf.Tensor): tf.Tensor {
@@ -49,7 +48,8 @@ class ActModule extends BaseModule<Record<string, never>> implements Act {
  * any function of a tensor. PyTorch: `nn.ReLU()`, `nn.GELU()`, …; Keras: `layers.Activation`.
  *
  * @param activation - a name such as `'relu'`, `'gelu'`, `'tanh'`, or a function `(x) => tf.Tensor`.
- * @throws HyperParameterError (field `activation`) for an unknown name; the message lists the valid ones.
+ * @throws HyperParameterError (field `activation`) for an unknown name (the message suggests the
+ *   closest and lists the valid ones) or `name`; UnknownOptionError for another option.
  * @example
  * ```ts
  * const mlp = sequential(dense({ inFeatures: 8, outFeatures: 32 }), act('gelu'), dense({ inFeatures: 32, outFeatures: 1 }));

@@ -1,5 +1,6 @@
-import { HyperParameterError, resolveSeed, ValueError, Xoshiro128 } from '@gradkit/core';
+import { checkOptions, HyperParameterError, ValueError, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { describe, seedOf } from './internal/base.js';
 
 /** Options of `batches`. @example `{ batchSize: 32, shuffle: true, seed: 1, dropLast: false }` */
 export interface BatchOptions {
@@ -122,7 +123,8 @@ class BatchIterator<D extends Dataset> implements Batches<D> {
  * disposes) the data set's tensors.
  *
  * @throws HyperParameterError naming `batchSize` (not a positive integer, or larger than the number
- *   of samples), `shuffle`/`dropLast` (not booleans) or `seed` (not an integer); ValueError naming
+ *   of samples), `shuffle`/`dropLast` (not booleans) or `seed` (not an integer, or given with
+ *   `shuffle: false`); UnknownOptionError for another option (`batch_size` suggests `batchSize`); ValueError naming
  *   the data set key whose tensor is missing, a scalar, or has another number of samples.
  * @example
  * ```ts
@@ -145,6 +147,7 @@ export function batches<D extends Dataset>(data: D, options: BatchOptions): Batc
   for (const key of keys) {
     const t = data[key];
     if (!(t instanceof tf.Tensor)) throw new ValueError(key, `data.${key} must be a tf.Tensor, got ${t === null ? 'null' : typeof t}`);
+    if (t.isDisposed) throw new ValueError(key, `data.${key} was disposed`);
     if (t.rank < 1) throw new ValueError(key, `data.${key} is a scalar: samples are the first axis, so it needs rank ≥ 1`);
     const n = t.shape[0] as number;
     if (numSamples < 0) {
@@ -152,16 +155,18 @@ export function batches<D extends Dataset>(data: D, options: BatchOptions): Batc
       first = key;
     } else if (n !== numSamples) throw new ValueError(key, `data.${key} has ${n} samples (first axis) but data.${first} has ${numSamples}`);
   }
-  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', 'batches needs options, e.g. { batchSize: 32 }');
-  const { batchSize } = options;
+  const o = checkOptions('batches', options, ['batchSize', 'shuffle', 'seed', 'dropLast'], { example: 'batches({ x, y }, { batchSize: 32 })', required: true });
+  const { batchSize } = o;
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1)
-    throw new HyperParameterError('batchSize', `batchSize must be a positive integer, got ${String(batchSize)}`);
+    throw new HyperParameterError('batchSize', `batchSize must be a positive integer, got ${describe(batchSize)}`);
   if (batchSize > numSamples)
     throw new HyperParameterError('batchSize', `batchSize ${batchSize} is larger than the data set (${numSamples} samples): use a batchSize ≤ ${numSamples}`);
-  const shuffle = options.shuffle ?? true;
-  if (typeof shuffle !== 'boolean') throw new HyperParameterError('shuffle', `shuffle must be true or false, got ${String(options.shuffle)}`);
-  const dropLast = options.dropLast ?? false;
-  if (typeof dropLast !== 'boolean') throw new HyperParameterError('dropLast', `dropLast must be true or false, got ${String(options.dropLast)}`);
-  const seed = resolveSeed(options.seed, 'batches');
+  const shuffle = o.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') throw new HyperParameterError('shuffle', `shuffle must be true or false, got ${describe(o.shuffle)}`);
+  const dropLast = o.dropLast ?? false;
+  if (typeof dropLast !== 'boolean') throw new HyperParameterError('dropLast', `dropLast must be true or false, got ${describe(o.dropLast)}`);
+  if (!shuffle && o.seed !== undefined)
+    throw new HyperParameterError('seed', 'batches: seed seeds the shuffles, which shuffle: false turns off; drop seed or shuffle: false');
+  const seed = seedOf(o.seed, 'batches');
   return new BatchIterator(data, numSamples, { batchSize, shuffle, dropLast, seed });
 }

@@ -150,6 +150,12 @@ describe('dense', () => {
     expectHyperError(() => dense({ ...ok, kernelInitializer: (s) => tf.zeros([s[1] as number, s[0] as number]) }), 'kernelInitializer', /\[3, 2\]/);
     expectHyperError(() => dense({ ...ok, biasInitializer: (s) => tf.zeros([...s], 'int32') }), 'biasInitializer', /float32/);
     expectHyperError(() => dense(null as never), 'options');
+    // A seed beside kernelInitializer would be ignored (the kernel would not be seeded): refused.
+    expectHyperError(() => dense({ ...ok, seed: 1, kernelInitializer: (s) => tf.zeros([...s]) }), 'seed', /seed the initializer instead/);
+    // PyTorch's and Keras's spellings are unknown options that point to gradkit's.
+    expectHyperError(() => dense({ in_features: 2, outFeatures: 3 } as never), 'in_features', /did you mean 'inFeatures'\?/);
+    expectHyperError(() => dense({ inFeatures: 2, units: 3 } as never), 'units', /did you mean 'outFeatures'\?/);
+    expectHyperError(() => dense({ ...ok, bias: false } as never), 'bias', /did you mean 'useBias'\?/);
     expect(tf.memory().numTensors).toBe(before);
     const layer = dense({ ...ok, seed: 1 });
     const wrong = tf.zeros([4, 3]);

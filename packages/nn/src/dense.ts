@@ -1,9 +1,9 @@
 import type { Module } from '@gradkit/core';
-import { HyperParameterError, resolveSeed, ValueError } from '@gradkit/core';
+import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
 import { glorotUniform, type Initializer, zeros } from '@gradkit/initializers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ActivationSpec, resolveActivation } from './internal/activation.js';
-import { BaseModule, checkCount } from './internal/base.js';
+import { BaseModule, checkCount, checkName, describe, seedOf } from './internal/base.js';
 
 /** Options of `dense`. @example `{ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 }` */
 export interface DenseOptions {
@@ -19,7 +19,7 @@ export interface DenseOptions {
   readonly biasInitializer?: Initializer;
   /** Whether the layer has a bias (default true). */
   readonly useBias?: boolean;
-  /** Seed of the default kernel initializer (ignored when `kernelInitializer` is given); default: a fresh random seed. */
+  /** Seed of the default kernel initializer (an error with `kernelInitializer`: seed that one instead); default: a fresh random seed. */
   readonly seed?: number;
   /** The module's name, used as its tap name when it is applied outside a container (default `'dense'`). */
   readonly name?: string;
@@ -50,6 +50,8 @@ export interface Dense<P extends DenseParams | DenseParamsNoBias = DenseParams> 
   readonly activation: string;
 }
 
+const DENSE_KEYS = ['inFeatures', 'outFeatures', 'activation', 'kernelInitializer', 'biasInitializer', 'useBias', 'seed', 'name'];
+
 class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<P> implements Dense<P> {
   readonly name: string;
   readonly params: P;
@@ -59,17 +61,19 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
   readonly activation: string;
   private readonly phi: ((x: tf.Tensor) => tf.Tensor) | null;
 
-  constructor(options: DenseOptions) {
+  constructor(dense: DenseOptions) {
     super();
-    if (options === null || typeof options !== 'object')
-      throw new HyperParameterError('options', 'dense needs an options object, e.g. dense({ inFeatures: 784, outFeatures: 10 })');
+    const options = checkOptions('dense', dense, DENSE_KEYS, { example: 'dense({ inFeatures: 784, outFeatures: 10 })', required: true });
     this.inFeatures = checkCount('inFeatures', options.inFeatures, 'the size of the input features');
     this.outFeatures = checkCount('outFeatures', options.outFeatures, 'the size of the output features');
     this.useBias = options.useBias ?? true;
-    if (typeof this.useBias !== 'boolean') throw new HyperParameterError('useBias', `useBias must be true or false, got ${String(options.useBias)}`);
-    this.name = options.name ?? 'dense';
-    if (typeof this.name !== 'string' || this.name === '')
-      throw new HyperParameterError('name', `name must be a non-empty string, got ${String(options.name)}`);
+    if (typeof this.useBias !== 'boolean') throw new HyperParameterError('useBias', `useBias must be true or false, got ${describe(options.useBias)}`);
+    this.name = checkName(options.name, 'dense');
+    if (options.seed !== undefined && options.kernelInitializer !== undefined)
+      throw new HyperParameterError(
+        'seed',
+        'dense: seed seeds the default kernel initializer and would be ignored with kernelInitializer; seed the initializer instead, e.g. kernelInitializer: heNormal({ seed: 1 })',
+      );
     if (options.activation === undefined) {
       this.phi = null;
       this.activation = 'linear';
@@ -78,12 +82,19 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
       this.phi = fn;
       this.activation = name;
     }
-    const seed = options.kernelInitializer === undefined ? resolveSeed(options.seed, 'dense') : undefined;
+    const seed = options.kernelInitializer === undefined ? seedOf(options.seed, 'dense') : undefined;
     const kernelInit = options.kernelInitializer ?? glorotUniform({ seed });
     const biasInit = options.biasInitializer ?? zeros();
     if (typeof kernelInit !== 'function')
-      throw new HyperParameterError('kernelInitializer', 'kernelInitializer must be a function (shape, dtype) => tf.Tensor');
-    if (typeof biasInit !== 'function') throw new HyperParameterError('biasInitializer', 'biasInitializer must be a function (shape, dtype) => tf.Tensor');
+      throw new HyperParameterError(
+        'kernelInitializer',
+        `kernelInitializer must be a function (shape, dtype) => tf.Tensor such as heNormal(), got ${describe(kernelInit)}`,
+      );
+    if (typeof biasInit !== 'function')
+      throw new HyperParameterError(
+        'biasInitializer',
+        `biasInitializer must be a function (shape, dtype) => tf.Tensor such as zeros(), got ${describe(biasInit)}`,
+      );
     const kernel = makeVariable('kernelInitializer', kernelInit, [this.inFeatures, this.outFeatures]);
     if (this.useBias) {
       let bias: tf.Variable;
@@ -120,8 +131,22 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
 
 /** Runs an initializer and checks what it returned, then wraps it in a trainable variable. */
 function makeVariable(field: string, init: Initializer, shape: number[]): tf.Variable {
-  const value: unknown = init([...shape], 'float32');
-  if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${field} must return a tf.Tensor, got ${value === null ? 'null' : typeof value}`);
+  let value: unknown;
+  try {
+    value = init([...shape], 'float32');
+  } catch (e) {
+    // Most often a factory passed uncalled (`heNormal` for `heNormal()`), which then rejects the shape as its options.
+    throw new HyperParameterError(
+      field,
+      `${field} threw for shape [${shape.join(', ')}]: ${e instanceof Error ? e.message : String(e)}. It must be an initializer (shape, dtype) => tf.Tensor: call the factory, e.g. heNormal({ seed: 1 }), not heNormal`,
+    );
+  }
+  if (typeof value === 'function')
+    throw new HyperParameterError(
+      field,
+      `${field} returned a function, not a tensor: pass the initializer, not its factory (heNormal({ seed: 1 }), not heNormal)`,
+    );
+  if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${field} must return a tf.Tensor, got ${describe(value)}`);
   try {
     if (!tf.util.arraysEqual(value.shape, shape))
       throw new HyperParameterError(field, `${field} returned shape [${value.shape.join(', ')}] for requested shape [${shape.join(', ')}]`);
@@ -142,7 +167,9 @@ function makeVariable(field: string, init: Initializer, shape: number[]): tf.Var
  *
  * @throws HyperParameterError naming the option: non-integer or non-positive `inFeatures` /
  *   `outFeatures`, an unknown activation name, an initializer that is not a function or returns the
- *   wrong shape, a non-integer `seed`.
+ *   wrong shape, a non-integer `seed` (or a `seed` with `kernelInitializer`, where it would be
+ *   ignored); UnknownOptionError for another option (PyTorch's `in_features`, `out_features`,
+ *   `bias` and Keras's `units` suggest gradkit's names).
  * @example
  * ```ts
  * const layer = dense({ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 });

@@ -1,6 +1,6 @@
-import { checkHyper, HyperParameterError, type Module, resolveSeed, Xoshiro128 } from '@gradkit/core';
+import { checkHyper, checkOptions, HyperParameterError, type Module, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BaseModule } from './internal/base.js';
+import { BaseModule, checkName, describe, seedOf } from './internal/base.js';
 
 /** Options of `dropout`. @example `{ seed: 42 }` */
 export interface DropoutOptions {
@@ -37,18 +37,17 @@ class DropoutModule extends BaseModule<Record<string, never>> implements Dropout
 
   constructor(rate: number, options: DropoutOptions) {
     super();
-    if (typeof rate !== 'number') throw new HyperParameterError('rate', `rate must be a number in [0, 1), got ${typeof rate}`);
+    if (typeof rate !== 'number')
+      throw new HyperParameterError('rate', `dropout(rate, options): rate must be a number in [0, 1) such as 0.5, got ${describe(rate)}`);
     this.rate = checkHyper('rate', rate, { min: 0, max: 1, maxExclusive: true });
-    if (options === null || typeof options !== 'object') throw new HyperParameterError('options', 'dropout options must be an object, e.g. { seed: 42 }');
-    this.seed = resolveSeed(options.seed, 'dropout');
+    const o = checkOptions('dropout', options, ['seed', 'name'], { example: 'dropout(0.5, { seed: 42 })' });
+    this.seed = seedOf(o.seed, 'dropout');
     this.random = Xoshiro128.fromSeed(this.seed);
-    this.name = options.name ?? 'dropout';
-    if (typeof this.name !== 'string' || this.name === '')
-      throw new HyperParameterError('name', `name must be a non-empty string, got ${String(options.name)}`);
+    this.name = checkName(o.name, 'dropout');
   }
 
   reseed(seed: number = this.seed): void {
-    this.seed = resolveSeed(seed, 'dropout.reseed');
+    this.seed = seedOf(seed, 'dropout.reseed');
     this.random = Xoshiro128.fromSeed(this.seed);
   }
 
@@ -71,7 +70,11 @@ class DropoutModule extends BaseModule<Record<string, never>> implements Dropout
  * sequence of masks on every backend. Each training call draws a new mask. PyTorch: `nn.Dropout(p)`.
  *
  * @param rate - drop probability p in [0, 1).
- * @throws HyperParameterError naming `rate` (outside [0, 1) or not a number) or `seed` (not an integer).
+ * The mask sequence lives on the host and is not one of the module's `buffers`: a model restored from
+ * a checkpoint draws its masks from `seed` again (call `reseed` with a new seed to vary them).
+ *
+ * @throws HyperParameterError naming `rate` (outside [0, 1) or not a number) or `seed` (not an
+ *   integer); UnknownOptionError for another option (`dropout(0.5, { p: 0.5 })`).
  * @example
  * ```ts
  * const net = sequential(dense({ inFeatures: 784, outFeatures: 256, activation: 'relu' }), dropout(0.5, { seed: 7 }), dense({ inFeatures: 256, outFeatures: 10 }));

@@ -1,4 +1,4 @@
-import { checkHyper, flatten, HyperParameterError, type ParamTree, ValueError } from '@gradkit/core';
+import { checkHyper, checkOptions, flatten, HyperParameterError, type ParamTree, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Options of `l1Penalty` and `l2Penalty`. @example `{ filter: (path) => path.endsWith('kernel') }` */
@@ -11,14 +11,19 @@ export interface PenaltyOptions {
 function selected(params: ParamTree, lambda: number, options: PenaltyOptions, fn: string): tf.Tensor[] {
   if (typeof lambda !== 'number') throw new HyperParameterError('lambda', `${fn}: lambda must be a number ≥ 0, got ${typeof lambda}`);
   checkHyper('lambda', lambda, { min: 0 });
-  if (options === null || typeof options !== 'object') throw new HyperParameterError('options', `${fn} options must be an object, e.g. { filter }`);
-  const { filter } = options;
+  const { filter } = checkOptions(fn, options, ['filter'], { example: `${fn}(params, 1e-4, { filter: (path) => path.endsWith('kernel') })` });
   if (filter !== undefined && typeof filter !== 'function')
     throw new HyperParameterError('filter', `${fn}: filter must be a function (path, param) => boolean`);
   const out: tf.Tensor[] = [];
   for (const { path, value } of flatten(params)) {
-    if (!(value instanceof tf.Tensor)) throw new ValueError(path, `${fn}: parameter '${path || '(root)'}' is not a tensor`);
-    if (filter && !filter(path, value)) continue;
+    if (!(value instanceof tf.Tensor))
+      throw new ValueError(path || 'params', `${fn}: parameter '${path || 'params'}' is not a tensor: params must be a tree (objects, arrays) of tensors`);
+    if (value.isDisposed) throw new ValueError(path || 'params', `${fn}: parameter '${path || 'params'}' was disposed`);
+    if (filter) {
+      const keep: unknown = filter(path, value);
+      if (typeof keep !== 'boolean') throw new HyperParameterError('filter', `${fn}: filter must return true or false, got ${typeof keep} for '${path}'`);
+      if (!keep) continue;
+    }
     if (value.dtype !== 'float32') throw new ValueError(path, `${fn}: parameter '${path || '(root)'}' has dtype ${value.dtype}, penalties need float32`);
     out.push(value);
   }

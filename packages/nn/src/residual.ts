@@ -1,6 +1,6 @@
-import { type ApplyOptions, HyperParameterError, type Module, type ParamTree, ValueError } from '@gradkit/core';
+import { type ApplyOptions, checkOptions, HyperParameterError, type Module, type ParamTree, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { BaseModule } from './internal/base.js';
+import { BaseModule, checkName } from './internal/base.js';
 import { checkModule } from './internal/check-module.js';
 import { applyChild } from './internal/scope.js';
 
@@ -30,26 +30,33 @@ export interface Residual<P extends ParamTree = ParamTree> extends Module<P> {
   readonly inner: Module;
   /** The module on the skip path, if any. */
   readonly projection: Module | undefined;
+  /** `{ inner }` (and `projection`): the children's buffers, keyed like `params`. */
+  readonly buffers: ParamTree;
 }
 
 class ResidualModule<P extends ParamTree> extends BaseModule<P> implements Residual<P> {
   readonly name: string;
   readonly params: P;
+  override readonly buffers: ParamTree;
   readonly inner: Module;
   readonly projection: Module | undefined;
 
   constructor(inner: Module, options: ResidualOptions) {
     super();
     this.inner = checkModule('inner', inner);
-    if (options === null || typeof options !== 'object') throw new HyperParameterError('options', 'residual options must be an object, e.g. { projection }');
-    this.projection = options.projection === undefined ? undefined : checkModule('projection', options.projection);
+    const o = checkOptions('residual', options, ['projection', 'name'], {
+      example: 'residual(inner, { projection: dense({ inFeatures: 32, outFeatures: 16 }) })',
+    });
+    this.projection = o.projection === undefined ? undefined : checkModule('projection', o.projection);
     if (this.projection === this.inner) throw new HyperParameterError('projection', 'projection must be another module than inner');
-    this.name = options.name ?? 'residual';
-    if (typeof this.name !== 'string' || this.name === '')
-      throw new HyperParameterError('name', `name must be a non-empty string, got ${String(options.name)}`);
-    this.params = Object.freeze(
-      this.projection ? { inner: this.inner.params, projection: this.projection.params } : { inner: this.inner.params },
-    ) as unknown as P;
+    this.name = checkName(o.name, 'residual');
+    const gather = (of: (m: Module) => ParamTree): ParamTree => {
+      const tree: Record<string, ParamTree> = { inner: of(this.inner) };
+      if (this.projection) tree.projection = of(this.projection);
+      return Object.freeze(tree);
+    };
+    this.params = gather((m) => m.params) as unknown as P;
+    this.buffers = gather((m) => m.buffers ?? {});
   }
 
   protected forward(x: tf.Tensor, _training: boolean, options: ApplyOptions): tf.Tensor {
@@ -78,9 +85,11 @@ class ResidualModule<P extends ParamTree> extends BaseModule<P> implements Resid
  * `projection`), so paths read `inner.0.kernel`; the inner module's output is tapped under `inner`
  * (its children under `inner.0`, …), the projection's under `projection`, and the sum under the
  * block's own path. Combine with a normalization for pre-norm blocks:
- * `residual(sequential(new LayerNorm({ features }), dense(...), act('relu')))`.
+ * `residual(sequential(new LayerNorm({ features }), dense(...), act('relu')))`. `buffers` gathers the
+ * children's under the same keys (`inner`, `projection`).
  *
- * @throws HyperParameterError (field `inner` or `projection`) when they are not modules.
+ * @throws HyperParameterError (field `inner` or `projection`) when they are not modules;
+ *   UnknownOptionError for another option.
  * @example
  * ```ts
  * const block = residual(sequential(dense({ inFeatures: 32, outFeatures: 32, activation: 'relu' }), dense({ inFeatures: 32, outFeatures: 32 })));

@@ -1,12 +1,14 @@
-import { type Module, Optimizer, paths, valueAndGrad } from '@gradkit/core';
+import { assertSameStructure, type Module, Optimizer, type ParamTree, paths, UnknownOptionError, valueAndGrad, zip } from '@gradkit/core';
 import type { Initializer } from '@gradkit/initializers';
-import { adam } from '@gradkit/optimizers';
+import { BatchNorm } from '@gradkit/normalization';
+import { adam, sgd } from '@gradkit/optimizers';
 import { currentBackend, expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { act } from './act.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
+import { residual } from './residual.js';
 import { sequential } from './sequential.js';
 import { affine, expectHyperError, variable } from './test-support.js';
 
@@ -172,5 +174,93 @@ describe('sequential', () => {
     expectHyperError(() => sequential(act('relu'), {} as never), 'modules[1]', /Module/);
     const r = act('relu');
     expectHyperError(() => sequential(r, r), 'modules[1]', /twice/);
+  });
+});
+
+/** A net with BatchNorm at the top level and inside a residual block, built the same way for every seed. */
+const bnNet = () =>
+  sequential(
+    dense({ inFeatures: 3, outFeatures: 4, seed: 11 }),
+    BatchNorm({ features: 4 }),
+    act('relu'),
+    residual(sequential(dense({ inFeatures: 4, outFeatures: 4, seed: 12 }), BatchNorm({ features: 4, momentum: null }))),
+    dense({ inFeatures: 4, outFeatures: 1, seed: 13 }),
+  );
+
+/** Copies every leaf of `from` into `to` with assign, pairing them by path (a checkpoint restore). */
+function restore(to: ParamTree, from: ParamTree): void {
+  for (const { a, b } of zip(to, from)) (a as tf.Variable).assign(b);
+}
+
+/** The bytes of every leaf of a tree, by path. */
+async function bytesOf(tree: ParamTree): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const { path, a } of zip(tree, tree)) out[path] = Array.from(await a.data());
+  return out;
+}
+
+describe('sequential buffers (checkpoints)', () => {
+  it("gathers the children's buffers keyed like params: BatchNorm's at its index, nested ones under inner", () => {
+    const net = bnNet();
+    expect(paths(net.buffers)).toEqual([
+      '1.runningMean',
+      '1.runningVar',
+      '1.numBatchesTracked',
+      '3.inner.1.runningMean',
+      '3.inner.1.runningVar',
+      '3.inner.1.numBatchesTracked',
+    ]);
+    expect(net.buffers.length).toBe(net.params.length);
+    expect((net.buffers[1] as Record<string, tf.Variable>).runningMean).toBe((net.layers[1] as BatchNorm).runningMean);
+    expect(net.buffers[0]).toEqual({});
+    // The same container keys as params: only the leaves differ.
+    expect(Object.keys(net.buffers[3] as object)).toEqual(Object.keys(net.params[3] as object));
+    net.dispose();
+  });
+
+  it('restoring params and buffers into a fresh model gives bit-identical outputs in eval mode, and training continues bit for bit', async () => {
+    const x = tf.tensor2d([0.5, -1, 2, 1, 0, -0.5, -2, 1.5, 0.25, 3, -1, 1], [4, 3]);
+    const target = tf.tensor2d([[1], [-1], [0.5], [2]]);
+    const loss = (net: ReturnType<typeof bnNet>) => () => tf.losses.meanSquaredError(target, net.apply(x));
+    const trained = bnNet();
+    const opt = new Optimizer(trained.params, sgd({ learningRate: 0.05 }));
+    for (let i = 0; i < 3; i++) await opt.minimize(loss(trained));
+
+    const fresh = bnNet();
+    const evalOf = (net: ReturnType<typeof bnNet>) => tf.tidy(() => net.apply(x, { training: false }));
+    const before = [evalOf(trained), evalOf(fresh)];
+    restore(fresh.params, trained.params);
+    // Parameters alone are not enough: the running statistics differ, so inference differs.
+    const paramsOnly = evalOf(fresh);
+    expect(Array.from(await paramsOnly.data())).not.toEqual(Array.from(await (before[0] as tf.Tensor).data()));
+    restore(fresh.buffers, trained.buffers);
+    const restored = evalOf(fresh);
+    expect(Array.from(await restored.data())).toEqual(Array.from(await (before[0] as tf.Tensor).data()));
+
+    // Two more training steps on both (plain SGD keeps no state): parameters and buffers stay bit-identical,
+    // the cumulative average (momentum null) included, which reads the restored batch count.
+    const freshOpt = new Optimizer(fresh.params, sgd({ learningRate: 0.05 }));
+    for (let i = 0; i < 2; i++) {
+      await opt.minimize(loss(trained));
+      await freshOpt.minimize(loss(fresh));
+    }
+    assertSameStructure(fresh.buffers, trained.buffers);
+    expect(await bytesOf(fresh.buffers)).toEqual(await bytesOf(trained.buffers));
+    expect(await bytesOf(fresh.params)).toEqual(await bytesOf(trained.params));
+    tf.dispose([x, target, ...before, paramsOnly, restored]);
+    opt.dispose();
+    freshOpt.dispose();
+    trained.dispose();
+    fresh.dispose();
+  });
+
+  it("rejects an unknown apply option ({ train: false } would run in training mode) and an array of modules (Keras's list)", () => {
+    const net = sequential(dense({ inFeatures: 2, outFeatures: 1, seed: 1 }));
+    const x = tf.ones([1, 2]);
+    expect(() => net.apply(x, { train: false } as never)).toThrow(UnknownOptionError);
+    expect(() => net.apply(x, { train: false } as never)).toThrow(/unknown option 'train'.*valid options: training/);
+    expectHyperError(() => sequential([act('relu'), act('tanh')] as never), 'modules', /not an array/);
+    x.dispose();
+    net.dispose();
   });
 });

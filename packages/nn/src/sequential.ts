@@ -1,4 +1,4 @@
-import { type ApplyOptions, HyperParameterError, type Module } from '@gradkit/core';
+import { type ApplyOptions, HyperParameterError, type Module, type ParamTree } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from './internal/base.js';
 import { checkModule } from './internal/check-module.js';
@@ -19,11 +19,14 @@ export type SequentialParams<M extends readonly Module[]> = { [K in keyof M]: M[
 export interface Sequential<M extends readonly Module[] = readonly Module[]> extends Module<SequentialParams<M>> {
   /** The modules, input to output. */
   readonly layers: M;
+  /** The children's buffers in order (`{}` for a child without), keyed like `params`. */
+  readonly buffers: readonly ParamTree[];
 }
 
 class SequentialModule<M extends readonly Module[]> extends BaseModule<SequentialParams<M>> implements Sequential<M> {
   readonly name = 'sequential';
   readonly params: SequentialParams<M>;
+  override readonly buffers: readonly ParamTree[];
   readonly layers: M;
   protected override readonly tapsOwnOutput = false;
 
@@ -31,6 +34,11 @@ class SequentialModule<M extends readonly Module[]> extends BaseModule<Sequentia
     super();
     if (layers.length === 0)
       throw new HyperParameterError('modules', 'sequential needs at least one module, e.g. sequential(dense({ inFeatures: 2, outFeatures: 1 }))');
+    if (layers.length === 1 && Array.isArray(layers[0]))
+      throw new HyperParameterError(
+        'modules',
+        'sequential takes the modules as arguments, not an array: sequential(...layers) (Keras takes a list; gradkit, as PyTorch, does not)',
+      );
     const seen = new Set<Module>();
     for (const [i, m] of layers.entries()) {
       checkModule(`modules[${i}]`, m);
@@ -39,6 +47,7 @@ class SequentialModule<M extends readonly Module[]> extends BaseModule<Sequentia
     }
     this.layers = Object.freeze([...layers]) as unknown as M;
     this.params = Object.freeze(layers.map((m) => m.params)) as unknown as SequentialParams<M>;
+    this.buffers = Object.freeze(layers.map((m) => m.buffers ?? {}));
   }
 
   protected forward(x: tf.Tensor, _training: boolean, options: ApplyOptions): tf.Tensor {
@@ -59,7 +68,9 @@ class SequentialModule<M extends readonly Module[]> extends BaseModule<Sequentia
  * trees, input to output, so paths read `0.kernel`, `0.bias`, `2.kernel`, … (parameter-free modules
  * such as `act` or `dropout` hold `{}` and keep their index) and flatten input to output. Every
  * child's output is tapped under its index (`'0'`, `'1'`, …, nested: `'3.inner.1'`), children from
- * other packages included; `train()`, `eval()` and `dispose()` reach every child. Accepts any
+ * other packages included; `train()`, `eval()` and `dispose()` reach every child. `buffers` is the
+ * array of the children's buffers (`{}` for a child without), keyed like `params`, so a checkpoint
+ * saves `1.runningMean` of a BatchNorm at index 1 beside `0.kernel`. Accepts any
  * `Module` (for example `LayerNorm` and `BatchNorm` from `@gradkit/normalization`). PyTorch:
  * `nn.Sequential`.
  *

@@ -1,4 +1,4 @@
-import { DisposedError, HyperParameterError, Optimizer, ValueError, valueAndGrad } from '@gradkit/core';
+import { DisposedError, HyperParameterError, Optimizer, UnknownOptionError, ValueError, valueAndGrad } from '@gradkit/core';
 import { sgd } from '@gradkit/optimizers';
 import { expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,6 +35,9 @@ function torchEval(x: number[], c: number, stats: { mean: number[]; variance: nu
   );
 }
 
+/** The batch count of a BatchNorm's `numBatchesTracked` buffer (an int32 scalar variable). */
+const countOf = async (bn: BatchNorm) => (await (bn.numBatchesTracked as tf.Variable).data())[0];
+
 const batchesOf = (shape: number[], count: number, seed: number) => Array.from({ length: count }, (_, t) => seeded(size(shape), seed + t, -3 + t, 2 + 2 * t));
 
 describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
@@ -42,7 +45,9 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     const bn = new BatchNorm({ features: 3 });
     expect(bn.training).toBe(true);
     expect(bn.name).toBe('batchNorm');
-    expect([bn.momentum, bn.epsilon, bn.features, bn.numBatchesTracked]).toEqual([0.1, 1e-5, 3, 0]);
+    expect([bn.momentum, bn.epsilon, bn.features, await countOf(bn)]).toEqual([0.1, 1e-5, 3, 0]);
+    expect(bn.numBatchesTracked?.dtype).toBe('int32');
+    expect(bn.buffers).toEqual({ runningMean: bn.runningMean, runningVar: bn.runningVar, numBatchesTracked: bn.numBatchesTracked });
     expect(Object.keys(bn.params)).toEqual(['gamma', 'beta']);
     await expectClose(bn.params.gamma as tf.Variable, [1, 1, 1]);
     await expectClose(bn.params.beta as tf.Variable, [0, 0, 0]);
@@ -68,7 +73,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
           const xt = tf.tensor(x, shape);
           const y = bn.apply(xt);
           await expectClose(await y.data(), refForward(x, batchLayout(shape), new Array(c).fill(1), new Array(c).fill(0), 1e-5).y, forwardTolerance());
-          expect(bn.numBatchesTracked).toBe(t + 1);
+          expect(await countOf(bn)).toBe(t + 1);
           tf.dispose([xt, y]);
         }
         const ref = torchRunningStats(batches, shape, momentum);
@@ -89,7 +94,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
         await expectClose(await inEval.data(), expected, forwardTolerance());
         const override = bn.train().apply(xt, { training: false });
         await expectClose(await override.data(), expected, forwardTolerance());
-        expect(bn.numBatchesTracked).toBe(4);
+        expect(await countOf(bn)).toBe(4);
         await expectClose(bn.runningMean as tf.Variable, ref.mean, forwardTolerance());
         tf.dispose([xt, inEval, override]);
         bn.dispose();
@@ -138,7 +143,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     await expectClose(grads.beta, ref.dbeta, { ...gradTolerance(), what: 'dbeta' });
     await expectClose(grads.runningMean, [0, 0, 0], { rtol: 0, atol: 0, what: 'no gradient into runningMean' });
     await expectClose(grads.runningVar, [0, 0, 0], { rtol: 0, atol: 0, what: 'no gradient into runningVar' });
-    expect(bn.numBatchesTracked).toBe(1);
+    expect(await countOf(bn)).toBe(1);
     const stats = torchRunningStats([x], shape, 0.1);
     await expectClose(bn.runningMean as tf.Variable, stats.mean, forwardTolerance());
     await expectClose(bn.runningVar as tf.Variable, stats.variance, forwardTolerance());
@@ -164,7 +169,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     expect(names).toContain((bn.params.beta as tf.Variable).name);
     expect(names).not.toContain((bn.runningMean as tf.Variable).name);
     expect(names).not.toContain((bn.runningVar as tf.Variable).name);
-    expect(bn.numBatchesTracked).toBe(1);
+    expect(await countOf(bn)).toBe(1);
     await expectClose(bn.runningMean as tf.Variable, [0.1 * (8 / 3), 0.1 * (7 / 3)]);
     tf.dispose([x, w, value, ...Object.values(grads)]);
     bn.dispose();
@@ -196,7 +201,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
       [0, 1].map((k) => [0, 1].reduce((s, n) => s + (w[2 * n + k] as number) * ((x[2 * n + k] as number) - (rm[k] as number)) * (inv[k] as number), 0)),
     );
     await expectClose(grads.beta, [(w[0] as number) + (w[2] as number), (w[1] as number) + (w[3] as number)]);
-    expect(bn.numBatchesTracked).toBe(1);
+    expect(await countOf(bn)).toBe(1);
     await expectClose(bn.runningMean as tf.Variable, rm);
     tf.dispose([warm, xt, wt, value, grads]);
     bn.dispose();
@@ -231,7 +236,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     const stats = torchRunningStats(batches, shape, 0.2);
     await expectClose(bn.runningMean as tf.Variable, stats.mean, forwardTolerance());
     await expectClose(bn.runningVar as tf.Variable, stats.variance, forwardTolerance());
-    expect(bn.numBatchesTracked).toBe(4);
+    expect(await countOf(bn)).toBe(4);
     opt.dispose();
     wt.dispose();
     bn.dispose();
@@ -253,7 +258,7 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
         await opt.minimize(() => tf.sum(tf.square(bn.apply(x, { training: false }))));
       }
     });
-    expect(bn.numBatchesTracked).toBe(1 + 50 * 3);
+    expect(await countOf(bn)).toBe(1 + 50 * 3);
     opt.dispose();
     x.dispose();
     bn.dispose();
@@ -264,6 +269,8 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     const plain = new BatchNorm({ features: 3, trackRunningStats: false, affine: false });
     expect(plain.runningMean).toBeNull();
     expect(plain.runningVar).toBeNull();
+    expect(plain.numBatchesTracked).toBeNull();
+    expect(plain.buffers).toEqual({});
     expect(plain.params).toEqual({});
     const expected = batchNorm(x);
     const [a, b] = [plain.apply(x), plain.eval().apply(x)];
@@ -273,6 +280,36 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     plain.dispose();
   });
 
+  for (const momentum of [0.1, null]) {
+    it(`momentum ${momentum}: buffers restored with assign into a fresh module continue bit for bit (training, then inference)`, async () => {
+      const shape = [6, 3];
+      const batches = batchesOf(shape, 5, 70).map((x) => tf.tensor(x, shape));
+      const a = new BatchNorm({ features: 3, momentum });
+      for (const x of batches.slice(0, 3)) a.apply(x).dispose();
+      const b = new BatchNorm({ features: 3, momentum });
+      expect(Object.keys(b.buffers)).toEqual(['runningMean', 'runningVar', 'numBatchesTracked']);
+      const saved = a.buffers as Record<string, tf.Variable>;
+      for (const [key, v] of Object.entries(b.buffers as Record<string, tf.Variable>)) v.assign(saved[key] as tf.Variable);
+      expect(await countOf(b)).toBe(3);
+      // Two more training batches: with momentum null the weight 1/t comes from the restored count (1/4, 1/5, not 1, 1/2).
+      for (const x of batches.slice(3)) {
+        a.apply(x).dispose();
+        b.apply(x).dispose();
+      }
+      for (const key of ['runningMean', 'runningVar', 'numBatchesTracked'])
+        expect(Array.from(await (b.buffers as Record<string, tf.Variable>)[key]!.data()), key).toEqual(
+          Array.from(await (a.buffers as Record<string, tf.Variable>)[key]!.data()),
+        );
+      const ref = torchRunningStats(batchesOf(shape, 5, 70), shape, momentum);
+      await expectClose(b.runningMean as tf.Variable, ref.mean, forwardTolerance());
+      const [ya, yb] = [a.eval().apply(batches[0] as tf.Tensor), b.eval().apply(batches[0] as tf.Tensor)];
+      expect(Array.from(await yb.data())).toEqual(Array.from(await ya.data()));
+      tf.dispose([...batches, ya, yb]);
+      a.dispose();
+      b.dispose();
+    });
+  }
+
   it('resetRunningStats restores mean 0, variance 1 and the batch count', async () => {
     const bn = new BatchNorm({ features: 2 });
     const x = tf.tensor2d([
@@ -281,17 +318,17 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
     ]);
     bn.apply(x).dispose();
     expect(bn.resetRunningStats()).toBe(bn);
-    expect(bn.numBatchesTracked).toBe(0);
+    expect(await countOf(bn)).toBe(0);
     await expectClose(bn.runningMean as tf.Variable, [0, 0]);
     await expectClose(bn.runningVar as tf.Variable, [1, 1]);
     x.dispose();
     bn.dispose();
   });
 
-  it('dispose releases its four variables; apply afterwards throws DisposedError', () => {
+  it('dispose releases its five variables; apply afterwards throws DisposedError', () => {
     const before = tf.memory().numTensors;
     const bn = new BatchNorm({ features: 5 });
-    expect(tf.memory().numTensors).toBe(before + 4);
+    expect(tf.memory().numTensors).toBe(before + 5);
     bn.dispose();
     bn.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -316,6 +353,13 @@ describe('BatchNorm module (torch.nn.BatchNorm1d/2d, channels last)', () => {
       ['name empty', { features: 2, name: '' }, 'name'],
     ];
     for (const [what, options, field] of bad) it(`options: ${what}`, () => expectTypedError(() => new BatchNorm(options), HyperParameterError, field));
+
+    it("options: PyTorch's spellings are unknown options that suggest gradkit's (never ignored)", () => {
+      expect(() => new BatchNorm({ num_features: 4 } as never)).toThrow(/unknown option 'num_features' \(did you mean 'features'\?\)/);
+      expect(() => new BatchNorm({ features: 4, eps: 1e-3 } as never)).toThrow(/unknown option 'eps' \(did you mean 'epsilon'\?\)/);
+      expect(() => new BatchNorm({ features: 4, track_running_stats: false } as never)).toThrow(/did you mean 'trackRunningStats'\?/);
+      expect(() => new BatchNorm({ features: 4, eps: 1e-3 } as never)).toThrow(UnknownOptionError);
+    });
 
     const bn = new BatchNorm({ features: 3 });
     afterAll(() => bn.dispose());

@@ -1,7 +1,7 @@
 import { type ApplyOptions, checkHyper, HyperParameterError, type Module } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormWithHook } from './batch-norm.js';
-import { checkBoolean, checkCount, checkInput, checkPositive } from './checks.js';
+import { checkBoolean, checkCount, checkInput, checkPositive, moduleOptions } from './checks.js';
 import { type AffineParams, affineParams, callable, checkFeatures, checkName, filledVariable, trainingFlag } from './module-utils.js';
 import type { MomentsHook } from './standardize.js';
 
@@ -26,6 +26,26 @@ export interface BatchNormOptions {
 }
 
 /**
+ * The buffers of a `BatchNorm` that tracks running statistics: state that is not trained but is
+ * saved in checkpoints (PyTorch's `running_mean`, `running_var` and `num_batches_tracked` buffers);
+ * `{}` without `trackRunningStats`.
+ *
+ * @example `checkpoint.buffers = bn.buffers // { runningMean, runningVar, numBatchesTracked }`
+ */
+export type BatchNormBuffers =
+  | {
+      /** Running mean of every feature, float32 `[features]`. */
+      readonly runningMean: tf.Variable;
+      /** Running unbiased variance of every feature, float32 `[features]`. */
+      readonly runningVar: tf.Variable;
+      /** Training batches folded into the running statistics, an int32 scalar. */
+      readonly numBatchesTracked: tf.Variable;
+    }
+  | Record<string, never>;
+
+const BATCH_NORM_KEYS = ['features', 'momentum', 'epsilon', 'affine', 'trackRunningStats', 'name'];
+
+/**
  * Batch normalization as a module, with running statistics: PyTorch's `nn.BatchNorm1d`/`2d`/`3d`
  * on channels-last input (features on the last axis: `[batch, features]`, `[N, H, W, C]` …).
  *
@@ -36,9 +56,11 @@ export interface BatchNormOptions {
  * the running statistics: y = (x − runningMean)/√(runningVar + ε)·γ + β. Ioffe & Szegedy 2015.
  *
  * `params` holds `gamma` and `beta` (PyTorch's `weight` and `bias`) for `valueAndGrad` and
- * `Optimizer`; `runningMean` (zeros) and `runningVar` (ones) are non-trainable variables that no
- * gradient reaches. The update happens inside the forward kernel, off the gradient tape, so `apply`
- * inside `valueAndGrad` or `Optimizer.minimize` updates them exactly once and leaks nothing.
+ * `Optimizer`; `buffers` holds `runningMean` (zeros), `runningVar` (ones) and `numBatchesTracked`
+ * (0), non-trainable variables that no gradient reaches, updated in place (`assign`): restoring them
+ * with `assign` (a checkpoint) continues exactly where the saved module was, the cumulative average
+ * of `momentum: null` included. The update happens inside the forward kernel, off the gradient tape,
+ * so `apply` inside `valueAndGrad` or `Optimizer.minimize` updates them exactly once and leaks nothing.
  *
  * @example
  * ```ts
@@ -57,6 +79,14 @@ export class BatchNormModule implements Module<AffineParams> {
   readonly runningMean: tf.Variable | null;
   /** Running unbiased variance of every feature (ones at first), a non-trainable variable; null without `trackRunningStats`. */
   readonly runningVar: tf.Variable | null;
+  /**
+   * Training batches seen since creation or `resetRunningStats()` (PyTorch's `num_batches_tracked`), an
+   * int32 scalar variable; null without `trackRunningStats`. With `momentum: null` the t-th batch has
+   * weight 1/t, read from here.
+   */
+  readonly numBatchesTracked: tf.Variable | null;
+  /** `{ runningMean, runningVar, numBatchesTracked }` for checkpoints (keyed like `params` in containers), or `{}` without `trackRunningStats`. */
+  readonly buffers: BatchNormBuffers;
   /** Number of features (the size of the input's last axis). */
   readonly features: number;
   /** Weight of a new batch in the running statistics, or null for a cumulative average. */
@@ -65,13 +95,14 @@ export class BatchNormModule implements Module<AffineParams> {
   readonly epsilon: number;
   private mode = true;
   private disposed = false;
-  private batches = 0;
 
   /**
-   * @throws HyperParameterError naming `features`, `momentum`, `epsilon`, `affine`, `trackRunningStats` or `name`.
+   * @throws HyperParameterError naming `features`, `momentum`, `epsilon`, `affine`, `trackRunningStats`
+   *   or `name` (`options` when there is none); UnknownOptionError for another option (PyTorch's
+   *   `num_features`, `eps`, `track_running_stats` suggest gradkit's names).
    */
   constructor(options: BatchNormOptions) {
-    const o = options ?? ({} as BatchNormOptions);
+    const o = moduleOptions('BatchNorm', options, BATCH_NORM_KEYS, 'new BatchNorm({ features: 64, momentum: 0.1 })');
     this.features = checkCount('features', o.features, 'the size of the last axis of the input');
     const momentum = o.momentum === undefined ? 0.1 : o.momentum;
     if (momentum !== null && typeof momentum !== 'number')
@@ -84,16 +115,16 @@ export class BatchNormModule implements Module<AffineParams> {
     this.params = affineParams([this.features], affine);
     this.runningMean = track ? filledVariable([this.features], 0, false) : null;
     this.runningVar = track ? filledVariable([this.features], 1, false) : null;
+    this.numBatchesTracked = track ? tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false)) : null;
+    this.buffers =
+      this.runningMean && this.runningVar && this.numBatchesTracked
+        ? { runningMean: this.runningMean, runningVar: this.runningVar, numBatchesTracked: this.numBatchesTracked }
+        : {};
   }
 
   /** Whether `apply` uses batch statistics (and updates the running ones) by default. */
   get training(): boolean {
     return this.mode;
-  }
-
-  /** Training batches seen since creation or `resetRunningStats()` (PyTorch's `num_batches_tracked`). */
-  get numBatchesTracked(): number {
-    return this.batches;
   }
 
   /**
@@ -108,9 +139,12 @@ export class BatchNormModule implements Module<AffineParams> {
     checkFeatures(this.name, x, [this.features], 2, 'features');
     const gamma = this.params.gamma ?? null;
     const beta = this.params.beta ?? null;
-    const { runningMean, runningVar } = this;
-    if (training || !runningMean || !runningVar) {
-      const hook = training && runningMean && runningVar ? this.updateRunningStats(runningMean, runningVar, x.size / this.features) : undefined;
+    const { runningMean, runningVar, numBatchesTracked } = this;
+    if (training || !runningMean || !runningVar || !numBatchesTracked) {
+      const hook =
+        training && runningMean && runningVar && numBatchesTracked
+          ? this.updateRunningStats(runningMean, runningVar, numBatchesTracked, x.size / this.features)
+          : undefined;
       return batchNormWithHook(this.name, x, gamma, beta, this.epsilon, hook);
     }
     checkInput(this.name, x, 2, 'a batch axis first and the features last');
@@ -122,30 +156,41 @@ export class BatchNormModule implements Module<AffineParams> {
     });
   }
 
-  /** The hook that folds a batch's statistics into the running ones (called inside the forward kernel, once). */
-  private updateRunningStats(runningMean: tf.Variable, runningVar: tf.Variable, n: number): MomentsHook {
+  /**
+   * The hook that folds a batch's statistics into the running ones (called inside the forward kernel,
+   * once). Everything is read from the buffers (the cumulative average's 1/t from `numBatchesTracked`
+   * on the device), so buffers restored with `assign` are what the next update starts from.
+   */
+  private updateRunningStats(runningMean: tf.Variable, runningVar: tf.Variable, count: tf.Variable, n: number): MomentsHook {
     return (mean, variance) => {
-      this.batches++;
-      const m = this.momentum ?? 1 / this.batches;
-      const [nextMean, nextVar] = tf.tidy(() => [
-        tf.add(tf.mul(runningMean, 1 - m), tf.mul(tf.reshape(mean, [this.features]), m)),
-        tf.add(tf.mul(runningVar, 1 - m), tf.mul(tf.reshape(variance, [this.features]), (m * n) / (n - 1))),
-      ]);
+      const [nextCount, nextMean, nextVar] = tf.tidy(() => {
+        const t = tf.add(count, tf.scalar(1, 'int32'));
+        const m: number | tf.Tensor = this.momentum ?? tf.div(1, tf.cast(t, 'float32'));
+        const keep = typeof m === 'number' ? 1 - m : tf.sub(1, m);
+        const unbiased = typeof m === 'number' ? (m * n) / (n - 1) : tf.mul(m, n / (n - 1));
+        return [
+          t,
+          tf.add(tf.mul(runningMean, keep), tf.mul(tf.reshape(mean, [this.features]), m)),
+          tf.add(tf.mul(runningVar, keep), tf.mul(tf.reshape(variance, [this.features]), unbiased)),
+        ];
+      });
+      count.assign(nextCount as tf.Tensor);
       runningMean.assign(nextMean as tf.Tensor);
       runningVar.assign(nextVar as tf.Tensor);
-      tf.dispose([nextMean as tf.Tensor, nextVar as tf.Tensor]);
+      tf.dispose([nextCount as tf.Tensor, nextMean as tf.Tensor, nextVar as tf.Tensor]);
     };
   }
 
   /** Resets the running statistics to mean 0, variance 1 and the batch count to 0 (PyTorch's `reset_running_stats`). @returns the module. */
   resetRunningStats(): this {
-    if (this.runningMean && this.runningVar) {
-      const [zeros, ones] = [tf.zeros([this.features]), tf.ones([this.features])];
-      this.runningMean.assign(zeros);
-      this.runningVar.assign(ones);
-      tf.dispose([zeros, ones]);
+    const { runningMean, runningVar, numBatchesTracked } = this;
+    if (runningMean && runningVar && numBatchesTracked) {
+      const [zeros, ones, zero] = [tf.zeros([this.features]), tf.ones([this.features]), tf.scalar(0, 'int32')];
+      runningMean.assign(zeros);
+      runningVar.assign(ones);
+      numBatchesTracked.assign(zero);
+      tf.dispose([zeros, ones, zero]);
     }
-    this.batches = 0;
     return this;
   }
 
@@ -161,11 +206,11 @@ export class BatchNormModule implements Module<AffineParams> {
     return this;
   }
 
-  /** Releases `gamma`, `beta` and the running statistics. */
+  /** Releases `gamma`, `beta` and the buffers. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    tf.dispose([this.params.gamma, this.params.beta, this.runningMean, this.runningVar].filter((v): v is tf.Variable => v != null));
+    tf.dispose([this.params.gamma, this.params.beta, this.runningMean, this.runningVar, this.numBatchesTracked].filter((v): v is tf.Variable => v != null));
   }
 }
 

@@ -1,4 +1,4 @@
-import { ValueError } from '@gradkit/core';
+import { checkOptions, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { affine, checkAffine, checkInput, checkPositive, shapeOf } from './checks.js';
 import { allAxesBut, type MomentsHook, standardize } from './standardize.js';
@@ -7,6 +7,12 @@ import { allAxesBut, type MomentsHook, standardize } from './standardize.js';
 export interface NormOptions {
   /** Added to the variance before the square root, > 0 (default 1e-5, as PyTorch). */
   readonly epsilon?: number;
+}
+
+/** The `epsilon` of `batchNorm`'s or `groupNorm`'s options, which take no other key (PyTorch's `eps` suggests it). */
+export function normEpsilon(fn: string, options: NormOptions | undefined, fallback: number): number {
+  const o = checkOptions(fn, options, ['epsilon'], { example: `${fn}(…, { epsilon: ${fallback} })` });
+  return checkPositive('epsilon', o.epsilon ?? fallback);
 }
 
 /** Validates batchNorm's arguments; returns the axes to reduce and the number of values per feature. */
@@ -57,7 +63,8 @@ export function batchNormWithHook(
  * @param gamma - scale of shape `[features]`, or null/undefined for none.
  * @param beta - shift of shape `[features]`, or null/undefined for none.
  * @throws ValueError (`what: 'x'`) for a non-float32 tensor, rank < 2 or one value per feature;
- *   HyperParameterError naming `gamma`, `beta` or `epsilon` for a wrong shape or epsilon ≤ 0.
+ *   HyperParameterError naming `gamma`, `beta` or `epsilon` for a wrong shape or epsilon ≤ 0;
+ *   UnknownOptionError for any option but `epsilon` (PyTorch's `eps` suggests it).
  * @example
  * ```ts
  * const y = batchNorm(x, gamma, beta);            // x: [32, 64], gamma, beta: [64]
@@ -65,6 +72,6 @@ export function batchNormWithHook(
  * ```
  */
 export function batchNorm(x: tf.Tensor, gamma?: tf.Tensor | null, beta?: tf.Tensor | null, options: NormOptions = {}): tf.Tensor {
-  const epsilon = checkPositive('epsilon', options.epsilon ?? 1e-5);
+  const epsilon = normEpsilon('batchNorm', options, 1e-5);
   return batchNormWithHook('batchNorm', x, gamma, beta, epsilon);
 }

@@ -1,12 +1,40 @@
-import { checkHyper, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkHyper, checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 const shapeOf = (shape: readonly number[]) => `[${shape.join(', ')}]`;
-const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+/**
+ * How a wrong value reads in a message, safely for any value: numbers, booleans and bigints as
+ * themselves, strings quoted, anything else by kind (`null`, `an array`, `a tf.Tensor`, `a function` …).
+ * Never `String(tensor)`, which reads the data back synchronously (it fails on WebGPU in Node, and
+ * on a disposed tensor).
+ */
+export const describe = (v: unknown): string =>
+  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+    ? String(v)
+    : typeof v === 'string'
+      ? `'${v}'`
+      : v === null || v === undefined
+        ? String(v)
+        : Array.isArray(v)
+          ? 'an array'
+          : v instanceof tf.Tensor
+            ? 'a tf.Tensor'
+            : typeof v === 'object'
+              ? 'an object'
+              : `a ${typeof v}`;
+
+/**
+ * The options object of a module's constructor, required and strictly checked: every key must be
+ * one of `valid` (PyTorch's `num_features`, `eps` … suggest gradkit's names).
+ */
+export function moduleOptions<O extends object>(what: string, options: O, valid: readonly string[], example: string): O {
+  return checkOptions(what, options, valid, { example, required: true });
+}
 
 /** The input of a normalization: a float32 tensor of at least `minRank` dimensions (`why` says what the axes are for). */
 export function checkInput(fn: string, x: unknown, minRank: number, why: string): tf.Tensor {
   if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${fn}: x must be a tf.Tensor, got ${describe(x)}`);
+  if (x.isDisposed) throw new ValueError('x', `${fn}: x was disposed`);
   if (x.dtype !== 'float32') throw new ValueError('x', `${fn}: x must be float32, got ${x.dtype} (cast it with tf.cast(x, 'float32'))`);
   if (x.rank < minRank) throw new ValueError('x', `${fn}: x has shape ${shapeOf(x.shape)} but needs at least ${minRank} dimensions (${why})`);
   return x;
@@ -21,7 +49,7 @@ export function checkPositive(field: string, value: unknown): number {
 /** A positive integer (a feature or group count). */
 export function checkCount(field: string, value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new HyperParameterError(field, `${field} must be a positive integer (${what}), got ${String(value)}`);
+    throw new HyperParameterError(field, `${field} must be a positive integer (${what}), got ${describe(value)}`);
   return value;
 }
 
@@ -29,13 +57,16 @@ export function checkCount(field: string, value: unknown, what: string): number 
 export function checkShape(field: string, value: unknown, what: string): number[] {
   const dims = typeof value === 'number' ? [value] : value;
   if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1))
-    throw new HyperParameterError(field, `${field} must be a positive integer or a non-empty array of them (${what}), got ${JSON.stringify(value)}`);
+    throw new HyperParameterError(
+      field,
+      `${field} must be a positive integer or a non-empty array of them (${what}), got ${Array.isArray(value) ? `[${value.map(describe).join(', ')}]` : describe(value)}`,
+    );
   return dims as number[];
 }
 
 /** A boolean option. */
 export function checkBoolean(field: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new HyperParameterError(field, `${field} must be true or false, got ${String(value)}`);
+  if (typeof value !== 'boolean') throw new HyperParameterError(field, `${field} must be true or false, got ${describe(value)}`);
   return value;
 }
 
@@ -46,6 +77,7 @@ export function checkBoolean(field: string, value: unknown): boolean {
 export function checkAffine(fn: string, field: string, value: unknown, shape: readonly number[], axis: string): tf.Tensor | null {
   if (value === null || value === undefined) return null;
   if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${fn}: ${field} must be a tf.Tensor, null or undefined, got ${describe(value)}`);
+  if (value.isDisposed) throw new HyperParameterError(field, `${fn}: ${field} was disposed`);
   if (value.dtype !== 'float32') throw new HyperParameterError(field, `${fn}: ${field} must be float32, got ${value.dtype}`);
   if (!tf.util.arraysEqual(value.shape, [...shape]))
     throw new HyperParameterError(

@@ -1,6 +1,6 @@
 import { type ApplyOptions, HyperParameterError, type Module } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkCount, checkPositive } from './checks.js';
+import { checkBoolean, checkCount, checkPositive, moduleOptions } from './checks.js';
 import { groupNorm } from './group-norm.js';
 import { type AffineParams, affineParams, callable, checkFeatures, checkName, trainingFlag } from './module-utils.js';
 
@@ -43,9 +43,9 @@ export class GroupNormModule implements Module<AffineParams> {
   private mode = true;
   private disposed = false;
 
-  /** @throws HyperParameterError naming `groups` (also when it does not divide `channels`), `channels`, `epsilon`, `affine` or `name`. */
+  /** @throws HyperParameterError naming `groups` (also when it does not divide `channels`), `channels`, `epsilon`, `affine` or `name`; UnknownOptionError for another option. */
   constructor(options: GroupNormOptions) {
-    const o = options ?? ({} as GroupNormOptions);
+    const o = moduleOptions('GroupNorm', options, ['groups', 'channels', 'epsilon', 'affine', 'name'], 'new GroupNorm({ groups: 8, channels: 64 })');
     this.channels = checkCount('channels', o.channels, 'the size of the last axis of the input');
     this.groups = checkCount('groups', o.groups, 'the number of channel groups');
     if (this.channels % this.groups !== 0)

@@ -1,7 +1,7 @@
 import { HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { NormOptions } from './batch-norm.js';
-import { affine, checkAffine, checkInput, checkPositive } from './checks.js';
+import { type NormOptions, normEpsilon } from './batch-norm.js';
+import { affine, checkAffine, checkInput, describe } from './checks.js';
 import { standardize } from './standardize.js';
 
 /** Validates groupNorm's arguments. */
@@ -11,7 +11,7 @@ export function groupNormArgs(fn: string, x: unknown, groups: unknown, gamma: un
   if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1 || channels % groups !== 0)
     throw new HyperParameterError(
       'groups',
-      `${fn}: groups must be a positive integer that divides the ${channels} channels (the last axis of x), got ${String(groups)}`,
+      `${fn}: groups must be a positive integer that divides the ${channels} channels (the last axis of x), got ${describe(groups)}`,
     );
   const where = 'channels (the last axis of x)';
   return {
@@ -37,14 +37,14 @@ export function groupNormArgs(fn: string, x: unknown, groups: unknown, gamma: un
  * @param gamma - scale of shape `[channels]`, or null/undefined for none.
  * @param beta - shift of shape `[channels]`, or null/undefined for none.
  * @throws ValueError (`what: 'x'`) for a non-float32 tensor or rank < 2; HyperParameterError naming
- *   `groups`, `gamma`, `beta` or `epsilon`.
+ *   `groups`, `gamma`, `beta` or `epsilon`; UnknownOptionError for any option but `epsilon`.
  * @example
  * ```ts
  * const y = groupNorm(images, 8, gamma, beta); // images: [4, 32, 32, 64], gamma, beta: [64]
  * ```
  */
 export function groupNorm(x: tf.Tensor, groups: number, gamma?: tf.Tensor | null, beta?: tf.Tensor | null, options: NormOptions = {}): tf.Tensor {
-  const epsilon = checkPositive('epsilon', options.epsilon ?? 1e-5);
+  const epsilon = normEpsilon('groupNorm', options, 1e-5);
   const a = groupNormArgs('groupNorm', x, groups, gamma, beta);
   return tf.tidy(() => {
     const grouped = tf.reshape(a.input, [a.input.shape[0] as number, -1, a.groups, a.channels / a.groups]);

@@ -1,5 +1,5 @@
 export { batchNorm, type NormOptions } from './batch-norm.js';
-export { BatchNorm, BatchNormModule, type BatchNormOptions } from './batch-norm-module.js';
+export { BatchNorm, type BatchNormBuffers, BatchNormModule, type BatchNormOptions } from './batch-norm-module.js';
 export { groupNorm } from './group-norm.js';
 export { GroupNorm, GroupNormModule, type GroupNormOptions } from './group-norm-module.js';
 export { layerNorm, type TrailingNormOptions } from './layer-norm.js';

@@ -1,6 +1,6 @@
 import type { ApplyOptions, Module } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkPositive, checkShape } from './checks.js';
+import { checkBoolean, checkPositive, checkShape, moduleOptions } from './checks.js';
 import { layerNorm } from './layer-norm.js';
 import { type AffineParams, affineParams, callable, checkFeatures, checkName, trainingFlag } from './module-utils.js';
 
@@ -39,9 +39,9 @@ export class LayerNormModule implements Module<AffineParams> {
   private mode = true;
   private disposed = false;
 
-  /** @throws HyperParameterError naming `features`, `epsilon`, `elementwiseAffine` or `name`. */
+  /** @throws HyperParameterError naming `features`, `epsilon`, `elementwiseAffine` or `name`; UnknownOptionError for another option (PyTorch's `normalized_shape`, `eps` suggest gradkit's names). */
   constructor(options: LayerNormOptions) {
-    const o = options ?? ({} as LayerNormOptions);
+    const o = moduleOptions('LayerNorm', options, ['features', 'epsilon', 'elementwiseAffine', 'name'], 'new LayerNorm({ features: 512 })');
     this.normalizedShape = checkShape('features', o.features, 'the size of the last axis, or the sizes of the trailing axes');
     this.epsilon = checkPositive('epsilon', o.epsilon ?? 1e-5);
     const affine = checkBoolean('elementwiseAffine', o.elementwiseAffine ?? true);

@@ -1,4 +1,4 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { affine, checkAffine, checkInput, checkPositive, checkShape, shapeOf } from './checks.js';
 import { standardize } from './standardize.js';
@@ -12,6 +12,12 @@ export interface TrailingNormOptions {
    * dims of x). Default: gamma's shape when gamma is given, else beta's, else the last axis alone.
    */
   readonly normalizedShape?: number | readonly number[];
+}
+
+/** The options of `layerNorm` or `rmsNorm`, strictly checked, with epsilon resolved (`fallback` when absent). */
+export function trailingOptions(fn: string, options: TrailingNormOptions | undefined, fallback: number) {
+  const o = checkOptions(fn, options, ['epsilon', 'normalizedShape'], { example: `${fn}(x, gamma, …, { epsilon: ${fallback} })` });
+  return { epsilon: checkPositive('epsilon', o.epsilon ?? fallback), normalizedShape: o.normalizedShape };
 }
 
 /** Validates the arguments of a norm over trailing axes; returns the axes and the affine tensors. */
@@ -55,7 +61,8 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
  * @param beta - shift of the normalized shape, or null/undefined for none.
  * @throws ValueError (`what: 'x'`) for a non-float32 tensor; HyperParameterError naming `gamma`,
  *   `beta`, `normalizedShape` or `epsilon` when a shape does not match the trailing axes of x or
- *   epsilon ≤ 0.
+ *   epsilon ≤ 0; UnknownOptionError for another option (PyTorch's `normalized_shape` and `eps`
+ *   suggest gradkit's names).
  * @example
  * ```ts
  * const y = layerNorm(h, gamma, beta);                                  // h: [32, 128], gamma, beta: [128]
@@ -63,7 +70,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
  * ```
  */
 export function layerNorm(x: tf.Tensor, gamma?: tf.Tensor | null, beta?: tf.Tensor | null, options: TrailingNormOptions = {}): tf.Tensor {
-  const epsilon = checkPositive('epsilon', options.epsilon ?? 1e-5);
-  const a = trailingArgs('layerNorm', x, gamma, beta, options.normalizedShape);
-  return tf.tidy(() => affine(standardize(a.input, a.axes, epsilon), a.gamma, a.beta));
+  const o = trailingOptions('layerNorm', options, 1e-5);
+  const a = trailingArgs('layerNorm', x, gamma, beta, o.normalizedShape);
+  return tf.tidy(() => affine(standardize(a.input, a.axes, o.epsilon), a.gamma, a.beta));
 }

@@ -1,5 +1,6 @@
-import { type ApplyOptions, DisposedError, HyperParameterError, ValueError } from '@gradkit/core';
+import { type ApplyOptions, checkOptions, DisposedError, HyperParameterError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { describe } from './checks.js';
 
 /**
  * The parameters of a normalization with a scale and a shift: `{ gamma, beta }` (PyTorch's `weight`
@@ -24,17 +25,18 @@ export const filledVariable = (shape: readonly number[], value: number, trainabl
 export const affineParams = (shape: readonly number[], affine: boolean): AffineParams =>
   affine ? { gamma: filledVariable(shape, 1, true), beta: filledVariable(shape, 0, true) } : {};
 
-/** Reads `options.training` (default `mode`), refusing a disposed module. */
+/** Reads `options.training` (default `mode`), refusing a disposed module and any other option key (`{ train: false }` would run in training mode). */
 export function trainingFlag(name: string, disposed: boolean, options: ApplyOptions | undefined, mode: boolean): boolean {
   if (disposed) throw new DisposedError(`${name} module`);
-  const training = options?.training ?? mode;
-  if (typeof training !== 'boolean') throw new ValueError('training', `${name}: options.training must be true or false, got ${String(training)}`);
+  const training = checkOptions(`${name}.apply`, options, ['training'], { example: `${name}.apply(x, { training: false })` }).training ?? mode;
+  if (typeof training !== 'boolean') throw new ValueError('training', `${name}: options.training must be true or false, got ${describe(training)}`);
   return training;
 }
 
 /** Checks that x is a tensor whose trailing axes are `shape` (the module's features). */
 export function checkFeatures(name: string, x: unknown, shape: readonly number[], minRank: number, what: string): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${name}: x must be a tf.Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${name}: x must be a tf.Tensor, got ${describe(x)}`);
+  if (x.isDisposed) throw new ValueError('x', `${name}: x was disposed`);
   const trailing = x.shape.slice(Math.max(0, x.rank - shape.length));
   if (x.rank < Math.max(minRank, shape.length) || !tf.util.arraysEqual(trailing, [...shape]))
     throw new ValueError(
@@ -47,7 +49,7 @@ export function checkFeatures(name: string, x: unknown, shape: readonly number[]
 /** The `name` option: a non-empty string, or the default. */
 export function checkName(name: unknown, fallback: string): string {
   if (name === undefined) return fallback;
-  if (typeof name !== 'string' || name === '') throw new HyperParameterError('name', `name must be a non-empty string, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name === '') throw new HyperParameterError('name', `name must be a non-empty string, got ${describe(name)}`);
   return name;
 }
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, checkPositive } from './checks.js';
-import type { TrailingNormOptions } from './layer-norm.js';
-import { trailingArgs } from './layer-norm.js';
+import { affine } from './checks.js';
+import { type TrailingNormOptions, trailingArgs, trailingOptions } from './layer-norm.js';
 import { rmsScale } from './standardize.js';
 
 /**
@@ -16,7 +15,8 @@ import { rmsScale } from './standardize.js';
  * @param x - float32, the normalized axes last.
  * @param gamma - scale of the normalized shape (`[features]`), or null/undefined for none.
  * @throws ValueError (`what: 'x'`) for a non-float32 tensor; HyperParameterError naming `gamma`,
- *   `normalizedShape` or `epsilon` when a shape does not match the trailing axes of x or epsilon ≤ 0.
+ *   `normalizedShape` or `epsilon` when a shape does not match the trailing axes of x or epsilon ≤ 0;
+ *   UnknownOptionError for another option.
  * @example
  * ```ts
  * const y = rmsNorm(h, gamma);                     // h: [32, 512], gamma: [512]
@@ -24,7 +24,7 @@ import { rmsScale } from './standardize.js';
  * ```
  */
 export function rmsNorm(x: tf.Tensor, gamma?: tf.Tensor | null, options: TrailingNormOptions = {}): tf.Tensor {
-  const epsilon = checkPositive('epsilon', options.epsilon ?? 1e-6);
-  const a = trailingArgs('rmsNorm', x, gamma, null, options.normalizedShape);
-  return tf.tidy(() => affine(rmsScale(a.input, a.axes, epsilon), a.gamma, null));
+  const o = trailingOptions('rmsNorm', options, 1e-6);
+  const a = trailingArgs('rmsNorm', x, gamma, null, o.normalizedShape);
+  return tf.tidy(() => affine(rmsScale(a.input, a.axes, o.epsilon), a.gamma, null));
 }

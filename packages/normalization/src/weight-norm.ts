@@ -1,6 +1,6 @@
-import { HyperParameterError, ValueError } from '@gradkit/core';
+import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { shapeOf } from './checks.js';
+import { describe, shapeOf } from './checks.js';
 
 /** Options of `weightNorm` and `weightNormParams`. @example `{ dim: -1 }` */
 export interface WeightNormOptions {
@@ -21,15 +21,17 @@ export type WeightNormParams<T extends tf.Tensor = tf.Tensor> = {
   readonly g: T;
 };
 
-function resolveDim(fn: string, v: unknown, dim: unknown): { v: tf.Tensor; axis: number | null } {
-  if (!(v instanceof tf.Tensor)) throw new ValueError('v', `${fn}: v must be a tf.Tensor, got ${v === null ? 'null' : typeof v}`);
+function resolveDim(fn: string, v: unknown, options: WeightNormOptions | undefined): { v: tf.Tensor; axis: number | null } {
+  const { dim = -1 } = checkOptions(fn, options, ['dim'], { example: `${fn}(…, { dim: -1 })` });
+  if (!(v instanceof tf.Tensor)) throw new ValueError('v', `${fn}: v must be a tf.Tensor, got ${describe(v)}`);
+  if (v.isDisposed) throw new ValueError('v', `${fn}: v was disposed`);
   if (v.dtype !== 'float32') throw new ValueError('v', `${fn}: v must be float32, got ${v.dtype}`);
   if (dim === null) return { v, axis: null };
   if (v.rank < 1) throw new ValueError('v', `${fn}: v is a scalar; use dim: null to normalize a scalar weight`);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -v.rank || dim >= v.rank)
     throw new HyperParameterError(
       'dim',
-      `${fn}: dim must be null or an integer axis of v in [${-v.rank}, ${v.rank - 1}] (v has shape ${shapeOf(v.shape)}), got ${String(dim)}`,
+      `${fn}: dim must be null or an integer axis of v in [${-v.rank}, ${v.rank - 1}] (v has shape ${shapeOf(v.shape)}), got ${describe(dim)}`,
     );
   return { v, axis: dim < 0 ? dim + v.rank : dim };
 }
@@ -50,8 +52,9 @@ function normExcept(v: tf.Tensor, axis: number | null): tf.Tensor {
  * by autograd; create them with `weightNormParams`.
  *
  * @param params - `{ v, g }`: v of the weight's shape, g of shape `[v.shape[dim]]` (`[]` for `dim: null`).
- * @throws ValueError naming `v` for a non-float32 tensor; HyperParameterError naming `g` or `dim` for
- *   a shape that does not match or an axis out of range.
+ * @throws ValueError naming `v` for a non-float32 tensor (`params` when it is not `{ v, g }`);
+ *   HyperParameterError naming `g` or `dim` for a shape that does not match or an axis out of range;
+ *   UnknownOptionError for another key in `params` or the options.
  * @example
  * ```ts
  * const params = weightNormParams(glorotUniform()([784, 256])); // { v: [784, 256], g: [256] }
@@ -59,13 +62,16 @@ function normExcept(v: tf.Tensor, axis: number | null): tf.Tensor {
  * ```
  */
 export function weightNorm(params: WeightNormParams, options: WeightNormOptions = {}): tf.Tensor {
-  const { v, axis } = resolveDim('weightNorm', params?.v, options.dim === undefined ? -1 : options.dim);
+  if (params === null || typeof params !== 'object' || params instanceof tf.Tensor)
+    throw new ValueError('params', `weightNorm: params must be { v, g } (see weightNormParams), got ${describe(params)}`);
+  checkOptions('weightNorm params', params, ['v', 'g'], { example: 'weightNorm({ v, g })', required: true });
+  const { v, axis } = resolveDim('weightNorm', params.v, options);
   const g = params.g as unknown;
   const expected = axis === null ? [] : [v.shape[axis] as number];
-  if (!(g instanceof tf.Tensor) || g.dtype !== 'float32' || !tf.util.arraysEqual(g.shape, expected))
+  if (!(g instanceof tf.Tensor) || g.isDisposed || g.dtype !== 'float32' || !tf.util.arraysEqual(g.shape, expected))
     throw new HyperParameterError(
       'g',
-      `weightNorm: g must be a float32 tensor of shape ${shapeOf(expected)} (one magnitude per slice of v along dim), got ${g instanceof tf.Tensor ? `${g.dtype} ${shapeOf(g.shape)}` : String(g)}`,
+      `weightNorm: g must be a float32 tensor of shape ${shapeOf(expected)} (one magnitude per slice of v along dim), got ${g instanceof tf.Tensor ? (g.isDisposed ? 'a disposed tensor' : `${g.dtype} ${shapeOf(g.shape)}`) : describe(g)}`,
     );
   return tf.tidy(() => {
     const broadcast = v.shape.map((size, a) => (a === axis ? size : 1));
@@ -80,7 +86,8 @@ export function weightNorm(params: WeightNormParams, options: WeightNormOptions 
  * the two variables; `weight` is not kept.
  *
  * @param weight - the initial weight, e.g. a dense kernel `[in, out]`.
- * @throws ValueError for a non-float32 weight; HyperParameterError naming `dim`.
+ * @throws ValueError for a non-float32 weight; HyperParameterError naming `dim`; UnknownOptionError
+ *   for another option.
  * @example
  * ```ts
  * const params = weightNormParams(tf.randomNormal([64, 32]));
@@ -89,7 +96,7 @@ export function weightNorm(params: WeightNormParams, options: WeightNormOptions 
  * ```
  */
 export function weightNormParams(weight: tf.Tensor, options: WeightNormOptions = {}): WeightNormParams<tf.Variable> {
-  const { v, axis } = resolveDim('weightNormParams', weight, options.dim === undefined ? -1 : options.dim);
+  const { v, axis } = resolveDim('weightNormParams', weight, options);
   // tf.variable shares the data of the tensor it is given; inside tidy that tensor is released.
   return tf.tidy(() => ({
     v: tf.variable(tf.clone(v)),
