@@ -176,6 +176,38 @@ describe('parseArgs: errors say what is wrong and list what is valid', () => {
     expect(usageError(['run', '--clip', '-1']).message).toContain('0 / none for no clipping');
   });
 
+  it("other tools' spellings and snake_case get the lab's flag as a suggestion", () => {
+    for (const [flag, meant] of [
+      ['--learning-rate', '--lr'],
+      ['--learning_rate', '--lr'],
+      ['--batch_size', '--batch'],
+      ['--batchSize', '--batch'],
+      ['--epochs', '--steps'],
+      ['--init_scale', '--init-scale'],
+      ['--max-norm', '--clip'],
+      ['--samples_per_digit', '--samples-per-digit'],
+      ['--corrupt_every', '--corrupt-every'],
+    ] as const) {
+      const e = usageError(['run', flag, '1']);
+      expect(e.flag, flag).toBe(flag);
+      expect(e.message, flag).toContain(`did you mean ${meant}?`);
+    }
+    expect(usageError(['run', '--frobnicate', '1']).message).not.toContain('did you mean');
+  });
+
+  it('--only checks its ids when parsed, suggesting the closest', () => {
+    const e = usageError(['compare', '--only', 'baseline,relu_he']);
+    expect(e.flag).toBe('--only');
+    expect(e.message).toContain("unknown experiment 'relu_he' (did you mean 'relu-he'?)");
+    expect(e.message).toContain('corrupt-guard');
+  });
+
+  it('--guard and --corrupt-every set the configuration only when given', () => {
+    expect((parseArgs(['run', '--guard', '--corrupt-every', '40']) as RunCommand).config).toMatchObject({ guard: true, corruptEvery: 40 });
+    expect(parseArgs(['run']) as RunCommand).not.toHaveProperty('config.guard');
+    expect(usageError(['run', '--corrupt-every', '-1']).flag).toBe('--corrupt-every');
+  });
+
   it('a missing value, a repeated flag and a stray argument', () => {
     expect(usageError(['run', '--depth']).message).toContain('--depth needs a value');
     expect(usageError(['run', '--activation', '--depth', '3']).message).toContain('one of sigmoid');

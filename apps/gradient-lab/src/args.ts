@@ -16,7 +16,7 @@ import {
   SCHEDULES,
   type ScheduleFlag,
 } from './config.js';
-import { MATRIX_DEFAULTS } from './experiments.js';
+import { EXPERIMENTS, MATRIX_DEFAULTS } from './experiments.js';
 
 /** A mistake on the command line; `flag` names the offending flag or argument. */
 export class UsageError extends GradkitError {
@@ -88,6 +88,8 @@ interface FlagSpec {
   readonly values?: () => readonly string[];
   readonly min?: number;
   readonly why?: string;
+  /** What a list's items are, for messages ('experiment'). */
+  readonly item?: string;
 }
 
 const COMMON: Record<string, FlagSpec> = {
@@ -117,13 +119,20 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
   lr: { kind: 'number', min: 0, help: 'learning rate (peak of the schedule)', why: 'the learning rate must be positive' },
   schedule: { kind: 'enum', values: () => SCHEDULES, help: 'learning-rate schedule over the steps' },
   clip: { kind: 'number', help: 'clipByGlobalNorm max norm; 0 or none: no clipping' },
+  guard: { kind: 'bool', help: 'wrap the optimizer in applyIfFinite: skip steps whose gradients hold NaN or ±Infinity' },
+  'corrupt-every': { kind: 'int', min: 0, help: 'put a NaN pixel into every N-th training batch (a corrupt input); 0: none' },
   name: { kind: 'string', help: 'name of the configuration in the report' },
 };
 
 const COMPARE_FLAGS: Record<string, FlagSpec> = {
   ...COMMON,
   ...SHAPE,
-  only: { kind: 'list', help: 'run only these configurations of the matrix (comma-separated ids)' },
+  only: {
+    kind: 'list',
+    item: 'experiment',
+    values: () => EXPERIMENTS.map((e) => e.id),
+    help: 'run only these configurations of the matrix (comma-separated ids)',
+  },
 };
 
 /** The flags of each command with their help lines, for the usage text. */
@@ -142,6 +151,41 @@ function distance(a: string, b: string): number {
       row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
   return (d[a.length] as number[])[b.length] as number;
+}
+
+/** Other tools' spellings of the flags (PyTorch scripts, Keras), with the flag that means the same here. */
+const FLAG_ALIASES: Readonly<Record<string, string>> = {
+  'learning-rate': 'lr',
+  'batch-size': 'batch',
+  epochs: 'steps',
+  iterations: 'steps',
+  layers: 'depth',
+  'num-layers': 'depth',
+  hidden: 'width',
+  units: 'width',
+  'hidden-size': 'width',
+  optim: 'optimizer',
+  'max-norm': 'clip',
+  'clip-norm': 'clip',
+  'grad-clip': 'clip',
+  'clip-grad-norm': 'clip',
+  normalization: 'norm',
+  initializer: 'init',
+  device: 'backend',
+  output: 'out',
+  experiments: 'only',
+};
+
+/** ` (did you mean --x?)` for a flag: another tool's spelling, snake_case, or the closest within 2 edits. */
+function suggestFlag(flag: string, valid: readonly string[]): string {
+  const kebab = flag
+    .replace(/_/g, '-')
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+  const alias = FLAG_ALIASES[kebab];
+  if (alias !== undefined && valid.includes(alias)) return ` (did you mean --${alias}?)`;
+  if (kebab !== flag && valid.includes(kebab)) return ` (did you mean --${kebab}?)`;
+  return suggest(kebab, valid, '--');
 }
 
 /** ` (did you mean 'x'?)` for the closest candidate within 2 edits, else ''. */
@@ -170,6 +214,13 @@ function parseValue(command: string, flag: string, spec: FlagSpec, raw: string):
         .map((s) => s.trim())
         .filter(Boolean);
       if (items.length === 0) throw new UsageError(name, `${name} needs a comma-separated list`);
+      const values = spec.values?.();
+      const unknown = values === undefined ? undefined : items.find((item) => !values.includes(item));
+      if (unknown !== undefined && values !== undefined)
+        throw new UsageError(
+          name,
+          `${name}: unknown ${spec.item ?? 'value'} '${unknown}'${suggest(unknown, values, "'").replace(/\?\)$/, "'?)")}: valid ids are ${values.join(', ')}`,
+        );
       return items;
     }
     case 'enum': {
@@ -223,7 +274,7 @@ function parseFlags(command: string, args: readonly string[], specs: Record<stri
     if (!spec)
       throw new UsageError(
         `--${flag}`,
-        `unknown flag --${flag} for '${command}'${suggest(flag, valid, '--')}: valid flags are ${valid.map((f) => `--${f}`).join(', ')}`,
+        `unknown flag --${flag} for '${command}'${suggestFlag(flag, valid)}: valid flags are ${valid.map((f) => `--${f}`).join(', ')}`,
       );
     if (out.has(flag)) throw new UsageError(`--${flag}`, `--${flag} is given twice: give it once`);
     let raw = inline;
@@ -299,6 +350,8 @@ export function parseArgs(argv: readonly string[]): Command {
     lr: get('lr', d.lr),
     schedule: get<ScheduleFlag>('schedule', d.schedule),
     clip: get('clip', d.clip),
+    ...(flags.has('guard') ? { guard: flags.get('guard') as boolean } : {}),
+    ...(flags.has('corrupt-every') ? { corruptEvery: flags.get('corrupt-every') as number } : {}),
     steps: get('steps', d.steps),
     batch: get('batch', d.batch),
     seed: get('seed', d.seed),
@@ -319,7 +372,7 @@ export function usage(topic?: 'run' | 'compare'): string {
     Object.entries(specs).map(([flag, spec]) => {
       const values = spec.values?.();
       const arg =
-        spec.kind === 'bool' ? '' : values ? ` <${values.join('|')}>` : spec.kind === 'list' ? ' <a,b,…>' : ` <${spec.kind === 'string' ? 'text' : spec.kind}>`;
+        spec.kind === 'bool' ? '' : spec.kind === 'list' ? ' <a,b,…>' : values ? ` <${values.join('|')}>` : ` <${spec.kind === 'string' ? 'text' : spec.kind}>`;
       return `  --${flag}${arg}\n      ${spec.help}`;
     });
   const run = [

@@ -1,6 +1,7 @@
 // What one experiment is: the network, its initialization, normalization, optimizer, schedule and
 // clipping. Shared by the command-line parser, the experiment matrix and the playground (through the
 // browser-safe entry `@gradkit/gradient-lab/model`): no Node imports here.
+import { checkOptions, HyperParameterError } from '@gradkit/core';
 import { optimizerNames } from '@gradkit/optimizers';
 
 /** Pixels per image (28 × 28), the length of a flattened sample: the network's input width. */
@@ -67,6 +68,10 @@ export interface TrainingConfig {
   readonly schedule: ScheduleFlag;
   /** clipByGlobalNorm's maximum norm, or 0 for no clipping. */
   readonly clip: number;
+  /** Wrap the optimizer in `applyIfFinite` (skip steps whose gradients hold NaN or ±Infinity). Default false. */
+  readonly guard?: boolean;
+  /** Put a NaN pixel into every `corruptEvery`-th training batch (steps corruptEvery − 1, 2·corruptEvery − 1 …), a corrupt input; 0 or absent: none. The CLI's training loop only. */
+  readonly corruptEvery?: number;
   /** Training steps (minibatches). */
   readonly steps: number;
   /** Samples per minibatch. */
@@ -100,6 +105,71 @@ export const DEFAULT_CONFIG: LabConfig = {
   seed: 1,
 };
 
+/** The keys of a `TrainingConfig`. */
+export const TRAINING_KEYS: readonly (keyof TrainingConfig)[] = [
+  'depth',
+  'width',
+  'activation',
+  'init',
+  'initScale',
+  'norm',
+  'residual',
+  'optimizer',
+  'lr',
+  'schedule',
+  'clip',
+  'guard',
+  'corruptEvery',
+  'steps',
+  'batch',
+  'seed',
+];
+
+const EXAMPLE = "{ ...DEFAULT_CONFIG, activation: 'relu', init: 'he' }";
+
+/**
+ * Checks a configuration before anything is built from it: every key must be one of `TrainingConfig`
+ * (plus `name` for a `LabConfig`), every value of the right kind and range. An unknown key is an
+ * UnknownOptionError that suggests the closest name (`learningRate` → `lr`), never a silent default.
+ *
+ * @throws UnknownOptionError for an unknown key; HyperParameterError naming a missing or bad value.
+ */
+export function checkTrainingConfig(what: string, config: TrainingConfig | LabConfig): void {
+  const c = checkOptions(what, config, [...TRAINING_KEYS, 'name'], { example: EXAMPLE, required: true }) as unknown as Record<string, unknown>;
+  const fail = (key: string, expected: string): never => {
+    const v = c[key];
+    throw new HyperParameterError(key, `${what}: ${key} must be ${expected}, got ${v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v))}`);
+  };
+  const oneOf = (key: string, values: readonly string[]) => {
+    if (!values.includes(c[key] as string)) fail(key, `one of ${values.join(', ')}`);
+  };
+  const number = (key: string, min: number, integer: boolean, optional = false) => {
+    const v = c[key];
+    if (optional && v === undefined) return;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isSafeInteger(v)))
+      fail(key, `${integer ? 'a whole number' : 'a number'} ≥ ${min}`);
+  };
+  for (const [key, min] of [
+    ['depth', 1],
+    ['width', 1],
+    ['steps', 1],
+    ['batch', 1],
+    ['seed', 0],
+  ] as const)
+    number(key, min, true);
+  number('corruptEvery', 0, true, true);
+  number('clip', 0, false);
+  for (const key of ['initScale', 'lr']) if (!(typeof c[key] === 'number' && (c[key] as number) > 0 && Number.isFinite(c[key]))) fail(key, 'a positive number');
+  oneOf('activation', ACTIVATIONS);
+  oneOf('init', INITS);
+  oneOf('norm', NORMS);
+  oneOf('schedule', SCHEDULES);
+  oneOf('optimizer', optimizerChoices());
+  if (typeof c.residual !== 'boolean') fail('residual', 'true or false');
+  if (c.guard !== undefined && typeof c.guard !== 'boolean') fail('guard', 'true or false');
+  if (c.name !== undefined && typeof c.name !== 'string') fail('name', 'a string');
+}
+
 /** The configuration as a short flag line, e.g. `--depth 20 --activation relu --init he …`. */
 export function describeConfig(c: TrainingConfig): string {
   const parts = [
@@ -111,6 +181,8 @@ export function describeConfig(c: TrainingConfig): string {
     `${c.optimizer} lr ${c.lr}`,
     ...(c.schedule === 'constant' ? [] : [`${c.schedule} schedule`]),
     ...(c.clip > 0 ? [`clipByGlobalNorm(${c.clip})`] : []),
+    ...(c.guard ? ['applyIfFinite'] : []),
+    ...(c.corruptEvery ? [`a NaN pixel every ${c.corruptEvery} batches`] : []),
   ];
   return parts.join(', ');
 }

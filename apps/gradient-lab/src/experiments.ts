@@ -221,6 +221,34 @@ export const EXPERIMENTS: readonly Experiment[] = [
     },
   },
   {
+    id: 'layernorm',
+    title: '+ LayerNorm (no residual)',
+    byDefault: false,
+    changes: { norm: 'layer' },
+    expect: {
+      verdicts: ['vanishing'],
+      maxAccuracy: CHANCE,
+      claim:
+        'A remedy check: LayerNorm (Ba et al. 2016) normalizes each sample across its units; without identity shortcuts the deep sigmoid net is expected to stay vanishing, which is why the diagnostics offer BatchNorm, or residual blocks with LayerNorm, for vanishing gradients, and not LayerNorm alone.',
+    },
+    explain: (r, agrees) =>
+      agrees
+        ? `LayerNorm alone does not rescue the deep sigmoid net (${ratioText(r)}); with residual blocks it does (see + residual + LayerNorm).`
+        : `LayerNorm alone reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}).`,
+  },
+  {
+    id: 'relu-batchnorm',
+    title: 'ReLU + BatchNorm (naive init)',
+    byDefault: false,
+    changes: { activation: 'relu', norm: 'batch' },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'Ioffe & Szegedy (2015, §3.3): BatchNorm makes the network insensitive to the scale of the weights, so the naive initialization that leaves ReLU vanishing (with dead units) trains once each layer is normalized.',
+    },
+  },
+  {
     id: 'exploding',
     title: 'exploding: ReLU + He×2 init',
     byDefault: true,
@@ -253,6 +281,77 @@ export const EXPERIMENTS: readonly Experiment[] = [
           ? 'Clipping treats the symptom: the net starts 2^depth too large and spends its first steps shrinking, so it ends a little below ReLU + He init; fixing the initialization is the cure.'
           : 'It did not reach the accuracy of a well-initialized net in this run.'
       }`,
+  },
+  {
+    id: 'exploding-batchnorm',
+    title: 'exploding + BatchNorm',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', initScale: 2, norm: 'batch' },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim: 'Ioffe & Szegedy (2015, §3.3): BN(W·u) = BN((aW)·u), so weights twice too large change nothing once each layer is batch-normalized.',
+    },
+  },
+  {
+    id: 'exploding-layernorm',
+    title: 'exploding + LayerNorm',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', initScale: 2, norm: 'layer' },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'Ba et al. (2016, §5.1): LayerNorm is invariant to re-scaling the weight matrix, so the doubled initialization no longer multiplies the signal from layer to layer.',
+    },
+  },
+  {
+    id: 'exploding-lr',
+    title: 'exploding, lr ÷10',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', initScale: 2, lr: BASE_LR / 10 },
+    expect: {
+      verdicts: ['exploding', 'nonfinite'],
+      maxAccuracy: CHANCE,
+      claim:
+        'A remedy check: a smaller learning rate scales every step down, but the logits are already about 2^depth too large at step 0 and the gradients as large, so the first steps are still expected to overshoot. The diagnostics do not offer a lower learning rate for exploding gradients for this reason.',
+    },
+  },
+  {
+    id: 'exploding-warmup',
+    title: 'exploding, warm-up + cosine',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', initScale: 2, schedule: 'warmup-cosine' },
+    expect: {
+      verdicts: ['exploding', 'nonfinite'],
+      maxAccuracy: CHANCE,
+      claim:
+        'A remedy check: a warm-up (Goyal et al. 2017) starts from a small learning rate, which does not shrink gradients that are about 2^depth too large from the first step; the run is expected to diverge as without it.',
+    },
+  },
+  {
+    id: 'corrupt',
+    title: 'ReLU + He, a NaN pixel every 40 batches',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', corruptEvery: 40 },
+    expect: {
+      verdicts: ['nonfinite'],
+      maxAccuracy: CHANCE,
+      claim:
+        'One NaN in the input makes every gradient of its batch NaN, and one unguarded step turns every parameter into NaN, from which training never recovers (as in PyTorch).',
+    },
+  },
+  {
+    id: 'corrupt-guard',
+    title: 'the same + applyIfFinite',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', corruptEvery: 40, guard: true },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'optax.apply_if_finite: a step whose gradients are not finite is skipped (parameters and optimizer state unchanged), so the corrupt batches cost a step each and training proceeds.',
+    },
   },
 ];
 

@@ -1,4 +1,4 @@
-import { flatten, Optimizer } from '@gradkit/core';
+import { flatten, HyperParameterError, Optimizer, UnknownOptionError } from '@gradkit/core';
 import { GradientMonitor } from '@gradkit/diagnostics';
 import { sgd } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -115,6 +115,41 @@ describe('learningRate and buildTransform', () => {
     expect(clipped.parts?.map((p) => p.name)).toEqual(['clipByGlobalNorm', 'adam']);
     expect(clipped.parts?.[0]?.options).toEqual({ maxNorm: 1 });
   });
+
+  it('--guard wraps the whole chain in applyIfFinite', () => {
+    const guarded = buildTransform(config({ clip: 1, guard: true }));
+    expect(guarded.name).toBe('applyIfFinite');
+    expect(guarded.inner?.parts?.map((p) => p.name)).toEqual(['clipByGlobalNorm', 'sgd']);
+  });
+});
+
+describe('configurations are checked before anything is built', () => {
+  it('an unknown key is an UnknownOptionError suggesting the closest; a bad value names its key', () => {
+    const typo = (() => {
+      try {
+        buildModel({ ...config({}), initscale: 2 } as never);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(typo).toBeInstanceOf(UnknownOptionError);
+    expect((typo as UnknownOptionError).suggestion).toBe('initScale');
+    for (const [change, key] of [
+      [{ depth: 0 }, 'depth'],
+      [{ width: 2.5 }, 'width'],
+      [{ activation: 'swish' }, 'activation'],
+      [{ lr: -1 }, 'lr'],
+      [{ initScale: Number.NaN }, 'initScale'],
+      [{ clip: -1 }, 'clip'],
+      [{ residual: 'yes' }, 'residual'],
+      [{ guard: 1 }, 'guard'],
+      [{ corruptEvery: 0.5 }, 'corruptEvery'],
+      [{ optimizer: 'adamm' }, 'optimizer'],
+    ] as const) {
+      expect(() => buildTransform(config(change as never)), key).toThrow(HyperParameterError);
+      expect(() => buildTransform(config(change as never)), key).toThrow(new RegExp(`buildTransform: ${key} must be`));
+    }
+  });
 });
 
 describe('trainStep', () => {
@@ -136,6 +171,50 @@ describe('trainStep', () => {
     expect(monitor.history.map((r) => r.step)).toEqual([7]);
     expect(monitor.history[0]?.activations?.length).toBeGreaterThan(0);
     tf.dispose([x, y, before, observed, plain]);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('a step that throws is not recorded by the monitor, and leaks nothing', async () => {
+    const x = tf.randomUniform([4, 784], 0, 1, 'float32', 6);
+    const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
+    const model = buildModel(config({ seed: 2 }));
+    const failing = {
+      name: 'failing',
+      options: {},
+      init: () => ({}),
+      update: () => {
+        throw new Error('this step fails');
+      },
+    };
+    const optimizer = new Optimizer(model.params, failing);
+    const monitor = new GradientMonitor();
+    const loss = () => crossEntropy(y, model.apply(x, { training: true }));
+    const before = tf.memory().numTensors;
+    expect(() => trainStep(loss, model.params, optimizer, monitor, 0)).toThrow(/this step fails/);
+    await monitor.flush();
+    expect(monitor.history).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('the monitor knows the chain: an exploding report of a clipped run does not say to clip', async () => {
+    const x = tf.randomUniform([4, 784], 0, 1, 'float32', 6);
+    const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
+    const c = config({ activation: 'relu', init: 'he', initScale: 2, depth: 10, width: 16, clip: 1 });
+    const model = buildModel(c);
+    const optimizer = new Optimizer(model.params, buildTransform(c));
+    const monitor = new GradientMonitor();
+    const value = trainStep(() => crossEntropy(y, model.apply(x, { training: true })), model.params, optimizer, monitor, 0);
+    await monitor.flush();
+    const [report] = monitor.history;
+    expect(report?.verdict).toBe('exploding');
+    const remedies = report?.findings.flatMap((f) => f.toTry).join('\n');
+    expect(remedies).toMatch(/variance-preserving initialization/);
+    expect(remedies).not.toMatch(/clip/);
+    tf.dispose([x, y, value]);
     optimizer.dispose();
     model.dispose();
   });

@@ -3,7 +3,7 @@
 // @gradkit/clipping; the loss, and how the diagnostics read each layer.
 // This module is the browser-safe entry `@gradkit/gradient-lab/model` (the playground trains with it,
 // so the same seed gives the same weights in both apps): with config.ts, it imports nothing from Node.
-import { clipByGlobalNorm } from '@gradkit/clipping';
+import { applyIfFinite, clipByGlobalNorm } from '@gradkit/clipping';
 import { chain, type GradientTransformation, type Module, type Optimizer, type ParamTree, type Schedule, valueAndGrad, withTaps } from '@gradkit/core';
 import type { ActivationKind, GradientMonitor } from '@gradkit/diagnostics';
 import { glorotUniform, heNormal, type Initializer, lecunNormal, normal, orthogonal, uniform } from '@gradkit/initializers';
@@ -12,7 +12,7 @@ import { BatchNorm, LayerNorm } from '@gradkit/normalization';
 import { optimizerFromConfig, sgd } from '@gradkit/optimizers';
 import { cosineDecay, exponentialDecay, oneCycle, stepDecay, warmupCosineDecay } from '@gradkit/schedules';
 import * as tf from '@tensorflow/tfjs-core';
-import { CLASSES, PIXELS, type TrainingConfig } from './config.js';
+import { CLASSES, checkTrainingConfig, PIXELS, type TrainingConfig } from './config.js';
 
 export * from './config.js';
 
@@ -51,8 +51,11 @@ export function kernelInitializer(config: Pick<TrainingConfig, 'init' | 'initSca
  *   x + activation(dense(norm(x))), then (with a norm) a final norm, then the head.
  * Normalization sits between the affine map and the nonlinearity, as Ioffe & Szegedy (2015) place
  * BatchNorm. Every layer is seeded from `config.seed`.
+ *
+ * @throws UnknownOptionError / HyperParameterError for a configuration `checkTrainingConfig` rejects.
  */
 export function buildModel(config: TrainingConfig): Module {
+  checkTrainingConfig('buildModel', config);
   let seed = config.seed * 1000;
   const layer = (inFeatures: number, outFeatures: number) =>
     dense({ inFeatures, outFeatures, kernelInitializer: kernelInitializer(config, inFeatures, ++seed) });
@@ -90,14 +93,21 @@ export function learningRate(config: TrainingConfig): number | Schedule {
   }
 }
 
-/** The gradient transformation of a configuration: [clipByGlobalNorm →] optimizer. */
+/**
+ * The gradient transformation of a configuration: [clipByGlobalNorm →] optimizer, wrapped in
+ * applyIfFinite when `config.guard`.
+ *
+ * @throws UnknownOptionError / HyperParameterError for a configuration `checkTrainingConfig` rejects.
+ */
 export function buildTransform(config: TrainingConfig): GradientTransformation {
+  checkTrainingConfig('buildTransform', config);
   const learningRate_ = learningRate(config);
   const optimizer =
     config.optimizer === 'momentum'
       ? sgd({ learningRate: learningRate_, momentum: 0.9 })
       : optimizerFromConfig({ name: config.optimizer, learningRate: learningRate_ });
-  return config.clip > 0 ? chain(clipByGlobalNorm(config.clip), optimizer) : optimizer;
+  const clipped = config.clip > 0 ? chain(clipByGlobalNorm(config.clip), optimizer) : optimizer;
+  return config.guard ? applyIfFinite(clipped, { maxConsecutiveErrors: 5 }) : clipped;
 }
 
 /** Mean softmax cross-entropy of `logits` against one-hot `y`. */
@@ -128,8 +138,10 @@ export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, Activati
 /**
  * One step of the lab's training loop (the CLI's and the playground's): the loss and its gradients,
  * then `optimizer.step`. Given a `monitor`, the gradients come with every layer's taps and the monitor
- * observes them (its failures surface in `monitor.flush()`). Returns the loss, for the caller to read
- * and dispose.
+ * observes them, knowing the optimizer's transformation (so its findings do not offer what the chain
+ * already does, such as clipping) and whether the step took effect (a step that throws is not
+ * recorded); its failures surface in `monitor.flush()`. Returns the loss, for the caller to read and
+ * dispose.
  *
  * @example
  * ```ts
@@ -143,18 +155,24 @@ export function trainStep(
   monitor: GradientMonitor | undefined,
   step: number,
 ): tf.Scalar {
-  if (monitor) {
-    const {
-      result: { value, grads },
-      taps,
-    } = withTaps(valueAndGrad(loss))(params);
-    monitor.observe({ grads, params, taps, step }).catch(() => undefined);
+  const {
+    result: { value, grads },
+    taps,
+  } = monitor ? withTaps(valueAndGrad(loss))(params) : { result: valueAndGrad(loss)(params), taps: undefined };
+  let settle: (ok: boolean) => void = () => undefined;
+  const committed = new Promise<boolean>((resolve) => {
+    settle = resolve;
+  });
+  monitor?.observe({ grads, params, taps, step, transform: optimizer.transform, committed }).catch(() => undefined);
+  try {
     optimizer.step(grads);
+    settle(true);
+  } catch (e) {
+    settle(false);
+    value.dispose();
+    throw e;
+  } finally {
     tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
-    return value as tf.Scalar;
   }
-  const { value, grads } = valueAndGrad(loss)(params);
-  optimizer.step(grads);
-  tf.dispose(grads as tf.TensorContainer);
   return value as tf.Scalar;
 }

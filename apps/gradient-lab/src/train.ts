@@ -1,9 +1,9 @@
 // Trains one configuration on the MNIST split with gradient monitoring, then evaluates it.
-import { Optimizer } from '@gradkit/core';
+import { checkOptions, Optimizer } from '@gradkit/core';
 import { GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
 import { batches } from '@gradkit/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LabConfig } from './config.js';
+import { checkTrainingConfig, type LabConfig } from './config.js';
 import { buildModel, buildTransform, crossEntropy, tapKinds, trainStep } from './model.js';
 import { type RunSummary, summarize } from './verdict.js';
 
@@ -87,13 +87,34 @@ async function evaluate(model: ReturnType<typeof buildModel>, split: LabTensors[
   }
 }
 
+/** Whether `step` is one whose batch `config.corruptEvery` corrupts (steps corruptEvery − 1, 2·corruptEvery − 1 …). */
+export function isCorrupted(config: Pick<LabConfig, 'corruptEvery'>, step: number): boolean {
+  const every = config.corruptEvery ?? 0;
+  return every > 0 && step % every === every - 1;
+}
+
+/** The batch's images with a NaN in the first pixel of the first sample (a corrupt input). */
+function corrupt(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const mask = tf.buffer(x.shape, 'float32');
+    mask.set(Number.NaN, 0, 0);
+    return tf.add(x, mask.toTensor());
+  });
+}
+
 /**
  * Trains `config` with minibatch steps on `data.train`, watching the gradients with a
  * `GradientMonitor` (taps included: dead units, saturation, ∂L/∂h per layer) at evenly spaced steps,
  * then evaluates on both splits. Losses and statistics are read back asynchronously, a few times per
- * run; a loss that becomes NaN or ±Infinity ends the run early (the parameters are lost then).
+ * run; a loss that becomes NaN or ±Infinity ends the run early (the parameters are lost then), except
+ * on the batches `corruptEvery` corrupts on purpose (their loss is NaN by construction; the monitor
+ * does not observe them, and what the parameters do afterwards decides).
+ *
+ * @throws UnknownOptionError / HyperParameterError for a configuration or options it does not take.
  */
 export async function trainConfiguration(config: LabConfig, data: LabTensors, options: TrainOptions = {}): Promise<TrainResult> {
+  checkTrainingConfig('trainConfiguration', config);
+  checkOptions('trainConfiguration', options, ['reports', 'onProgress'], { example: '{ reports: 15, onProgress: (p) => … }' });
   const started = performance.now();
   const model = buildModel(config);
   const params = model.params;
@@ -118,20 +139,22 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
     stacked.dispose();
     taken.forEach(({ step: s }, i) => {
       lossCurve.push({ step: s, loss: values[i] as number });
+      if (!isCorrupted(config, s) && !Number.isFinite(values[i] as number)) diverged = true;
     });
-    const last = values[values.length - 1] as number;
-    if (!Number.isFinite(last)) diverged = true;
-    options.onProgress?.({ step, steps: config.steps, loss: last });
+    options.onProgress?.({ step, steps: config.steps, loss: values[values.length - 1] as number });
   };
 
   try {
     options.onProgress?.({ step: 0, steps: config.steps, loss: Number.NaN });
     outer: while (step < config.steps) {
       for (const batch of loader) {
-        const loss = () => crossEntropy(batch.y as tf.Tensor, model.apply(batch.x as tf.Tensor, { training: true }));
-        const observe = step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1;
+        const corrupted = isCorrupted(config, step);
+        const x = corrupted ? corrupt(batch.x as tf.Tensor) : (batch.x as tf.Tensor);
+        const loss = () => crossEntropy(batch.y as tf.Tensor, model.apply(x, { training: true }));
+        const observe = !corrupted && (step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1);
         pendingLosses.push({ step, loss: trainStep(loss, params, optimizer, observe ? monitor : undefined, step) });
         tf.dispose(batch);
+        if (corrupted) x.dispose();
         step++;
         if (step % readEvery === 0 || step === config.steps) await readLosses();
         if (diverged || step >= config.steps) break outer;

@@ -31,7 +31,7 @@ describe('formatText', () => {
     expect(text).toMatch(/layers\.0 +relu +3 +66\.7%/);
     expect(text).toMatch(/✗ vanishing at layers\.0\.kernel … layers\.1\.kernel/);
     expect(text).toMatch(/! deadUnits at layers\.0/);
-    expect(text).toMatch(/ {4}- heNormal \+ relu/);
+    expect(text).toMatch(/ {4}- heNormal initialization at scale 1 for the relu layers/);
     expect(formatText(report, { findings: false, barWidth: 0 })).not.toMatch(/vanishing at|█/);
     tf.dispose([grads, params, h] as unknown as tf.TensorContainer);
   });

@@ -1,3 +1,5 @@
+import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkReport, describeValue, wholeNumber } from './checks.js';
 import { fmt, pct } from './format-number.js';
 import type { GradientReport } from './report.js';
 
@@ -6,7 +8,7 @@ import type { GradientReport } from './report.js';
  *
  * @example
  * ```ts
- * formatText(report, { width: 100, findings: false });
+ * formatText(report, { barWidth: 40, findings: false });
  * ```
  */
 export interface FormatTextOptions {
@@ -48,13 +50,21 @@ const shapeText = (shape: readonly number[]) => (shape.length === 0 ? 'scalar' :
  * gradient-flow bar, mean, std, max |g|, zero and non-finite counts, ‖θ‖, ‖g‖/‖θ‖, ‖u‖/‖θ‖), a
  * per-activation table (kind, dead units, saturation, ‖∂L/∂h‖), and the findings with what to try.
  *
+ * @throws ValueError when `report` is not a GradientReport; UnknownOptionError for an option it
+ *   does not take; HyperParameterError for a `barWidth` that is not a whole number ≥ 0 or a
+ *   `findings` that is not a boolean.
  * @example
  * ```ts
  * console.log(formatText(await inspectGradients(grads, { params })));
  * ```
  */
 export function formatText(report: GradientReport, options: FormatTextOptions = {}): string {
-  const barWidth = options?.barWidth ?? 24;
+  checkReport('report', report);
+  const o = checkOptions('formatText', options, ['barWidth', 'findings'], { example: 'formatText(report, { barWidth: 24, findings: true })' });
+  const barWidth = wholeNumber('barWidth', o.barWidth, 24, 0, 'characters of the gradient-flow bars; 0 hides them');
+  if (o.findings !== undefined && typeof o.findings !== 'boolean')
+    throw new HyperParameterError('findings', `findings must be true or false, got ${describeValue(o.findings)}`);
+  const showFindings = o.findings ?? true;
   const out: string[] = [];
   const head = [`gradient report${report.step === undefined ? '' : ` · step ${report.step}`}`, `backend ${report.backend}`];
   out.push(head.join(' · '));
@@ -117,7 +127,7 @@ export function formatText(report: GradientReport, options: FormatTextOptions = 
       ),
     );
   }
-  if (options?.findings ?? true) {
+  if (showFindings) {
     out.push('');
     if (report.findings.length === 0) out.push('findings: none (no rule fired)');
     for (const f of report.findings) {

@@ -1,5 +1,6 @@
-import { checkHyper, flatten, HyperParameterError, type ParamTree, unflatten, ValueError, valueAndGrad } from '@gradkit/core';
+import { alignLeaves, checkHyper, checkOptions, flatten, HyperParameterError, type ParamTree, unflatten, ValueError, valueAndGrad } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { describeValue, wholeNumber } from './checks.js';
 
 /**
  * Options of `gradCheck`.
@@ -83,8 +84,9 @@ function indicesToCheck(size: number, max: number): number[] {
  *
  * @param f - a scalar function of a tree of float32 tensors.
  * @param x - the point to check at.
- * @throws HyperParameterError for eps, rtol, atol or maxElementsPerLeaf out of range; ValueError
- *   when f does not return a scalar or x has a non-float32 leaf.
+ * @throws UnknownOptionError for an option it does not take; HyperParameterError for eps, rtol,
+ *   atol or maxElementsPerLeaf out of range; ValueError when f is not a function or does not return
+ *   a scalar tensor, or x has a leaf that is not a live float32 tensor.
  * @example
  * ```ts
  * const cube = tf.customGrad((x: tf.Tensor) => ({ value: tf.pow(x, 3), gradFunc: (dy) => tf.mul(dy, tf.mul(3, tf.square(x))) }));
@@ -93,17 +95,26 @@ function indicesToCheck(size: number, max: number): number[] {
  * ```
  */
 export async function gradCheck<P extends ParamTree>(f: (x: P) => tf.Scalar | tf.Tensor, x: P, options: GradCheckOptions = {}): Promise<GradCheckResult> {
-  const o = options ?? {};
-  const eps = checkHyper('eps', o.eps ?? 1e-3, { min: 0, max: 1, minExclusive: true });
-  const rtol = checkHyper('rtol', o.rtol ?? 1e-2, { min: 0 });
-  const atol = checkHyper('atol', o.atol ?? 1e-3, { min: 0 });
-  const maxElements = o.maxElementsPerLeaf ?? 1000;
-  if (!Number.isInteger(maxElements) || maxElements < 1)
-    throw new HyperParameterError('maxElementsPerLeaf', `maxElementsPerLeaf must be a whole number ≥ 1, got ${String(maxElements)}`);
-  if (typeof f !== 'function') throw new ValueError('f', 'gradCheck needs a function (x) => scalar tensor');
+  if (typeof f !== 'function') throw new ValueError('f', `gradCheck needs a function (x) => scalar tensor, got ${describeValue(f)}`);
+  const o = checkOptions('gradCheck', options, ['eps', 'rtol', 'atol', 'maxElementsPerLeaf'], { example: 'gradCheck(f, { x }, { eps: 1e-3, rtol: 1e-2 })' });
+  const number = (field: string, value: unknown, fallback: number) => {
+    const v = value === undefined ? fallback : value;
+    if (typeof v !== 'number') throw new HyperParameterError(field, `${field} must be a number, got ${describeValue(value)}`);
+    return v;
+  };
+  const eps = checkHyper('eps', number('eps', o.eps, 1e-3), { min: 0, max: 1, minExclusive: true });
+  const rtol = checkHyper('rtol', number('rtol', o.rtol, 1e-2), { min: 0 });
+  const atol = checkHyper('atol', number('atol', o.atol, 1e-3), { min: 0 });
+  const maxElements = wholeNumber('maxElementsPerLeaf', o.maxElementsPerLeaf, 1000, 1, 'elements checked per leaf');
+  if (x === null || x === undefined) throw new ValueError('x', `x must be a tree of float32 tensors (the point to check at), got ${describeValue(x)}`);
   const entries = flatten(x);
   const leaves = entries.map(({ path, value }) => {
-    if (!(value instanceof tf.Tensor) || value.dtype !== 'float32') throw new ValueError(path, `'${path || '(root)'}' must be a float32 tensor`);
+    const name = path || 'x';
+    if (!(value instanceof tf.Tensor) || value.isDisposed || value.dtype !== 'float32')
+      throw new ValueError(
+        name,
+        `'${name}' must be a live float32 tensor, got ${value instanceof tf.Tensor ? (value.isDisposed ? 'a disposed tensor' : `dtype ${value.dtype}`) : describeValue(value)}`,
+      );
     return value;
   });
   if (leaves.length === 0) throw new ValueError('x', 'x has no tensors: nothing to check');
@@ -120,7 +131,8 @@ export async function gradCheck<P extends ParamTree>(f: (x: P) => tf.Scalar | tf
   });
   const { value, grads } = valueAndGrad(f)(x);
   value.dispose();
-  const gradLeaves = flatten(grads as ParamTree).map((e) => e.value as tf.Tensor);
+  // Paired with x by key, whatever order the gradient tree's keys come in.
+  const gradLeaves = alignLeaves(x, grads as ParamTree) as tf.Tensor[];
   const steps: { leaf: number; index: number; denom: number }[] = [];
   const values: tf.Tensor[] = [];
   try {

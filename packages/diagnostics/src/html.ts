@@ -1,3 +1,5 @@
+import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkReportDocument, describeValue } from './checks.js';
 import { fmt, pct } from './format-number.js';
 import type { ReportCollection, ReportConfig } from './json.js';
 import { reportTrends } from './monitor.js';
@@ -229,14 +231,19 @@ function overview(configs: readonly ReportConfig[]): string {
  * configurations are shown side by side, with an overview table.
  *
  * @param input - one report, a history (`monitor.history`), or `{ title?, configs: [{ name, reports, summary? }] }`.
+ * @throws ValueError naming the part of `input` that is not a report document; UnknownOptionError
+ *   for an option it does not take; HyperParameterError for a `title` that is not a string.
  * @example
  * ```ts
  * writeFileSync('report.html', toHTML({ title: 'Remedies', configs: [{ name: 'sigmoid', reports: a }, { name: 'relu + He', reports: b }] }));
  * ```
  */
 export function toHTML(input: GradientReport | readonly GradientReport[] | ReportCollection, options: HtmlOptions = {}): string {
+  checkReportDocument('input', input);
+  const o = checkOptions('toHTML', options, ['title'], { example: "toHTML(monitor.history, { title: 'run 42' })" });
+  if (o.title !== undefined && typeof o.title !== 'string') throw new HyperParameterError('title', `title must be a string, got ${describeValue(o.title)}`);
   const collection = normalize(input);
-  const title = options?.title ?? collection.title ?? 'gradkit gradient report';
+  const title = o.title ?? collection.title ?? 'gradkit gradient report';
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',

@@ -1,7 +1,7 @@
-import type { GradTree, ParamTree } from '@gradkit/core';
+import { checkOptions, type GradientTransformation, type GradTree, type ParamTree } from '@gradkit/core';
 import { type ActivationKinds, type ActivationsInput, finishObservation, launchObservation } from './observe.js';
 import type { GradientReport } from './report.js';
-import { type DiagnosticsThresholds, resolveThresholds } from './thresholds.js';
+import { type DiagnosticsThresholds, resolveThresholds, THRESHOLD_KEYS } from './thresholds.js';
 
 /**
  * Options of `inspectGradients`: what to look at besides the gradients, and any threshold of the
@@ -23,7 +23,16 @@ export interface InspectOptions extends Partial<DiagnosticsThresholds> {
   readonly activationKinds?: ActivationKinds;
   /** The training step, recorded in the report. */
   readonly step?: number;
+  /**
+   * The transformation the optimizer runs (e.g. `opt.transform`): remedies it already applies are
+   * not offered again (no "clip the gradients" when it has `clipByGlobalNorm`, no finite guard when
+   * it has `applyIfFinite` or `zeroNans`).
+   */
+  readonly transform?: GradientTransformation;
 }
+
+/** The keys `inspectGradients` takes: its inputs and every threshold. */
+export const INSPECT_KEYS: readonly string[] = ['params', 'updates', 'activations', 'activationKinds', 'step', 'transform', ...THRESHOLD_KEYS];
 
 /**
  * Diagnoses one step's gradients: per-layer statistics (‖g‖, mean, std, max |g|, zero fraction,
@@ -43,7 +52,9 @@ export interface InspectOptions extends Partial<DiagnosticsThresholds> {
  * (2010) and He et al. (2015) analyse why deep nets' gradients vanish or explode.
  *
  * @throws TreeMismatchError when `params` or `updates` do not match the gradients (naming the path);
- *   HyperParameterError naming a threshold out of range; ValueError for an empty tree.
+ *   UnknownOptionError for an option it does not take (a mistyped threshold: "did you mean");
+ *   HyperParameterError naming a threshold out of range; ValueError for an empty tree or a leaf that
+ *   is not a live numeric tensor.
  * @example
  * ```ts
  * const { result: { value, grads }, taps } = withTaps(valueAndGrad(loss))(params);
@@ -53,7 +64,7 @@ export interface InspectOptions extends Partial<DiagnosticsThresholds> {
  * ```
  */
 export async function inspectGradients(grads: GradTree, options: InspectOptions = {}): Promise<GradientReport> {
-  const o = options ?? {};
+  const o = checkOptions('inspectGradients', options, INSPECT_KEYS, { example: 'inspectGradients(grads, { params, activations: taps })' });
   const thresholds = resolveThresholds(o);
   const launched = launchObservation({ ...o, grads }, thresholds);
   return finishObservation(launched);

@@ -1,4 +1,5 @@
-import { ValueError } from '@gradkit/core';
+import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkReportDocument, describeValue, isReport } from './checks.js';
 import type { GradientReport } from './report.js';
 
 /**
@@ -37,19 +38,23 @@ const TAG = '$nonFinite';
  * NaN and ±Infinity, which JSON cannot hold, are written as `{ "$nonFinite": "NaN" }` (or
  * `"Infinity"`, `"-Infinity"`) so that `fromJSON` restores them exactly.
  *
+ * @param options - `indent`: spaces per level (a whole number from 0 to 10, as `JSON.stringify`); default none.
+ * @throws ValueError naming the part of `doc` that is not a report document; UnknownOptionError for
+ *   an option it does not take; HyperParameterError for an `indent` outside 0–10.
  * @example
  * ```ts
  * writeFileSync('report.json', toJSON(monitor.history, { indent: 2 }));
  * ```
  */
 export function toJSON(doc: ReportDocument, options: { readonly indent?: number } = {}): string {
-  const body =
-    Array.isArray(doc) || (doc as GradientReport).format === 'gradkit-gradient-report' ? doc : { format: 'gradkit-report-collection', version: 1, ...doc };
-  return JSON.stringify(body, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? { [TAG]: String(value) } : value), options?.indent);
+  checkReportDocument('doc', doc);
+  const o = checkOptions('toJSON', options, ['indent'], { example: 'toJSON(monitor.history, { indent: 2 })' });
+  const indent = o.indent;
+  if (indent !== undefined && (typeof indent !== 'number' || !Number.isInteger(indent) || indent < 0 || indent > 10))
+    throw new HyperParameterError('indent', `indent must be a whole number of spaces from 0 to 10, got ${describeValue(indent)}`);
+  const body = Array.isArray(doc) || isReport(doc) ? doc : { format: 'gradkit-report-collection', version: 1, ...doc };
+  return JSON.stringify(body, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? { [TAG]: String(value) } : value), indent);
 }
-
-const isReport = (x: unknown): x is GradientReport =>
-  x !== null && typeof x === 'object' && (x as GradientReport).format === 'gradkit-gradient-report' && Array.isArray((x as GradientReport).layers);
 
 /**
  * Parses what `toJSON` wrote back into reports (NaN and ±Infinity restored).
@@ -61,6 +66,7 @@ const isReport = (x: unknown): x is GradientReport =>
  * ```
  */
 export function fromJSON(text: string): GradientReport | GradientReport[] | ReportCollection {
+  if (typeof text !== 'string') throw new ValueError('text', `fromJSON reads the text toJSON wrote (a string), got ${describeValue(text)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, (_key, value) => {
@@ -76,8 +82,9 @@ export function fromJSON(text: string): GradientReport | GradientReport[] | Repo
   if (isReport(parsed)) return parsed;
   if (Array.isArray(parsed) && parsed.every(isReport)) return parsed;
   const c = parsed as { format?: string; configs?: unknown } | null;
-  if (c?.format === 'gradkit-report-collection' && Array.isArray(c.configs) && c.configs.every((x) => Array.isArray(x?.reports) && x.reports.every(isReport))) {
+  if (c !== null && typeof c === 'object' && c.format === 'gradkit-report-collection') {
     const { format: _f, version: _v, ...rest } = c as unknown as ReportCollection & { format: string; version: number };
+    checkReportDocument('text', rest);
     return rest;
   }
   throw new ValueError('text', 'this is not a gradkit gradient report, a list of them, or a report collection (as toJSON writes)');

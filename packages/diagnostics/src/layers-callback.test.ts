@@ -82,6 +82,83 @@ describe('gradientCallback (tfjs-layers model.fit)', () => {
     expect(() => gradientCallback({ model: bare }).onTrainBegin()).toThrow(/call model\.compile/);
     bare.dispose();
   });
+});
+
+describe('gradientCallback with tfjs-layers callbacks', () => {
+  // Keras' EarlyStopping semantics: with minDelta 1e9 no epoch improves on the first, so with
+  // patience 1 training stops after epoch 1 (2 epochs of 3 batches: 6 steps).
+  const stopper = () => tfl.callbacks.earlyStopping({ monitor: 'loss', patience: 1, minDelta: 1e9 });
+
+  it.each(['first', 'last'] as const)('mixes with earlyStopping in one list (gradientCallback %s): training stops, every step is reported', async (where) => {
+    const m = model();
+    const cb = gradientCallback({ model: m, every: 1 });
+    const es = stopper();
+    const history = await m.fit(xs, ys, { epochs: 10, batchSize: 4, shuffle: false, verbose: 0, callbacks: where === 'first' ? [cb, es] : [es, cb] });
+    expect(history.epoch).toEqual([0, 1]);
+    expect(cb.monitor.history.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Object.hasOwn(m.optimizer, 'applyGradients')).toBe(false);
+    // and the weights are those of 2 plain epochs
+    const plain = model();
+    await plain.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    expect(await weightsOf(m)).toEqual(await weightsOf(plain));
+    disposeModel(m);
+    disposeModel(plain);
+  });
+
+  it('mixes with a callback config ({ onEpochEnd }), which tfjs-layers wraps with it', async () => {
+    const m = model();
+    const cb = gradientCallback({ model: m, every: 3 });
+    const epochs: number[] = [];
+    await fit(m, [cb, { onEpochEnd: async (epoch: number) => void epochs.push(epoch) }]);
+    expect(epochs).toEqual([0, 1]);
+    expect(cb.monitor.history.map((r) => r.step)).toEqual([0, 3]);
+    disposeModel(m);
+  });
+
+  it('works in model.fitDataset, with earlyStopping first', async () => {
+    const m = model();
+    const cb = gradientCallback({ model: m, every: 1 });
+    const dataset = {
+      size: 3,
+      iterator: async () => {
+        let batch = 0;
+        const next = async () => {
+          if (batch === 3) return { value: null, done: true };
+          const value = { xs: tf.slice(xs, 4 * batch, 4), ys: tf.slice(ys, 4 * batch, 4) };
+          batch++;
+          return { value, done: false };
+        };
+        return { next };
+      },
+    };
+    const history = await m.fitDataset(dataset as never, { epochs: 10, verbose: 0, callbacks: [stopper(), cb] });
+    expect(history.epoch).toEqual([0, 1]);
+    expect(cb.monitor.history).toHaveLength(6);
+    disposeModel(m);
+  });
+
+  it('given to the fit of another model after a tfjs-layers callback, throws a ValueError naming callbacks before training', async () => {
+    const watched = model();
+    const other = model();
+    const cb = gradientCallback({ model: watched });
+    const before = await weightsOf(other);
+    await expect(fit(other, [stopper(), cb])).rejects.toMatchObject({ name: 'ValueError', what: 'callbacks' });
+    expect(await weightsOf(other)).toEqual(before);
+    disposeModel(watched);
+    disposeModel(other);
+  });
+
+  it("leaves the model's fit as it was for every other list", async () => {
+    const m = model();
+    gradientCallback({ model: m });
+    const fitOnce = m.fit;
+    gradientCallback({ model: m });
+    expect(m.fit).toBe(fitOnce); // wrapped once, however many callbacks the model gets
+    expect(Object.hasOwn(m, 'fit')).toBe(true);
+    const history = await fit(m, [stopper()]); // the arguments reach tfjs-layers unchanged
+    expect(history.epoch).toEqual([0, 1]);
+    disposeModel(m);
+  });
 
   afterAll(() => tf.dispose([xs, ys]));
 });

@@ -1,6 +1,8 @@
-import { HyperParameterError, ValueError } from '@gradkit/core';
+import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { GradientMonitor, type GradientMonitorOptions } from './monitor.js';
+import { checkCallback, describeValue, wholeNumber } from './checks.js';
+import { letFitTakeAsCallback } from './layers-callback-standin.js';
+import { GradientMonitor, type GradientMonitorOptions, MONITOR_KEYS } from './monitor.js';
 import { share } from './stats.js';
 
 /** What `gradientCallback` needs of a tfjs-layers model: its compiled optimizer. @example `tf.sequential(…)` after `model.compile(…)` */
@@ -10,7 +12,8 @@ export interface ModelWithOptimizer {
 }
 
 /**
- * Options of `gradientCallback`.
+ * Options of `gradientCallback`: its own, and any option of `GradientMonitor` (thresholds,
+ * `historyLimit`, `onReport` …) for the monitor it makes when none is given.
  *
  * @example
  * ```ts
@@ -22,7 +25,7 @@ export interface GradientCallbackOptions extends GradientMonitorOptions {
   readonly model: ModelWithOptimizer;
   /** Report every `every` optimizer steps (batches). Default 1. */
   readonly every?: number;
-  /** The monitor to record into; by default a new one built from these options. */
+  /** The monitor to record into (then set thresholds and `onReport` on it, not here); by default a new one built from these options. */
   readonly monitor?: GradientMonitor;
   /** Called when a report cannot be made or `onReport` throws (default: `console.error`). Training is never interrupted. */
   readonly onError?: (error: unknown) => void;
@@ -30,12 +33,14 @@ export interface GradientCallbackOptions extends GradientMonitorOptions {
 
 /**
  * A tfjs-layers callback (`model.fit(x, y, { callbacks })`) that diagnoses the gradients of the
- * fit, made by `gradientCallback`.
+ * fit, made by `gradientCallback`. Alone, it is a callback config (`{ onTrainBegin, onTrainEnd }`);
+ * in a list with tfjs-layers' own callbacks (`tf.callbacks.earlyStopping(…)`), in any order, the
+ * model's `fit` passes tfjs-layers a tf.Callback in its place.
  *
  * @example
  * ```ts
  * const cb = gradientCallback({ model, every: 10 });
- * await model.fit(xs, ys, { epochs: 3, callbacks: cb });
+ * await model.fit(xs, ys, { epochs: 3, callbacks: [cb, tf.callbacks.earlyStopping({ patience: 2 })] });
  * console.log(cb.monitor.history.length);
  * ```
  */
@@ -43,9 +48,17 @@ export interface GradientCallback {
   /** The monitor the reports are recorded in (history, trends). */
   readonly monitor: GradientMonitor;
   /** tfjs-layers hook: starts watching the model's optimizer. */
-  onTrainBegin(): void;
+  onTrainBegin(logs?: unknown): void;
   /** tfjs-layers hook: stops watching and waits until every report of the fit was delivered. */
-  onTrainEnd(): Promise<void>;
+  onTrainEnd(logs?: unknown): Promise<void>;
+  /**
+   * What tfjs-layers calls on a tf.Callback. It throws: reaching it means tfjs-layers took this
+   * callback itself for a tf.Callback, which happens only in the `fit` of a model other than
+   * `options.model` (whose `fit` passes a stand-in instead).
+   *
+   * @throws ValueError naming `callbacks`.
+   */
+  setParams(params: unknown): void;
   /** Stops watching now (use it when `fit` threw, since tfjs-layers then skips `onTrainEnd`). */
   detach(): void;
   /** Resolves once every report scheduled so far has been delivered. */
@@ -54,6 +67,24 @@ export interface GradientCallback {
 
 type ApplyGradients = tf.Optimizer['applyGradients'];
 type VariableGradients = Parameters<ApplyGradients>[0];
+
+const OWN_KEYS = ['model', 'every', 'monitor', 'onError'] as const;
+const EXAMPLE = 'gradientCallback({ model, every: 20 })';
+
+/** The monitor: the one given (then no monitor options may be given beside it), or a new one from the monitor options. */
+function monitorOf(o: GradientCallbackOptions): GradientMonitor {
+  const own = Object.fromEntries(Object.entries(o).filter(([k]) => MONITOR_KEYS.includes(k))) as GradientMonitorOptions;
+  if (o.monitor === undefined) return new GradientMonitor(own);
+  if (!(o.monitor instanceof GradientMonitor))
+    throw new HyperParameterError('monitor', `monitor must be a GradientMonitor (new GradientMonitor({ … })), got ${describeValue(o.monitor)}`);
+  const clash = Object.keys(own)[0];
+  if (clash !== undefined)
+    throw new HyperParameterError(
+      clash,
+      `'${clash}' is an option of the monitor, and a monitor is given: set it on that monitor (new GradientMonitor({ ${clash} })), where it takes effect`,
+    );
+  return o.monitor;
+}
 
 /**
  * A tfjs-layers callback that gives `model.fit` users gradkit's gradient reports.
@@ -64,34 +95,43 @@ type VariableGradients = Parameters<ApplyGradients>[0];
  * `every`-th call it keeps the variables' current values (sharing their buffers, no copy), lets the
  * original `applyGradients` take the step, and then records the gradients tfjs computed for the
  * batch, the variables (looked up by name in tfjs's registry, in the model's input-to-output order)
- * and the update the optimizer made (after minus before). Training itself is unchanged. The
- * statistics are read back asynchronously into `monitor` and passed to `onReport`; `onTrainEnd`
- * waits for them, so all reports are in when `fit` resolves.
+ * and the update the optimizer made (after minus before). Training itself is unchanged; a step that
+ * throws is not recorded. The statistics are read back asynchronously into `monitor` and passed to
+ * `onReport`; `onTrainEnd` waits for them, so all reports are in when `fit` resolves.
  * Layers are named by variable name (e.g. `dense_Dense1/kernel`). Taps are not available here.
+ *
+ * With tfjs-layers' own callbacks: tfjs-layers takes a `callbacks` list as tf.Callbacks only when
+ * its first entry is one, and otherwise treats every entry as a `{ onEpochEnd, … }` config. So that
+ * `[cb, tf.callbacks.earlyStopping()]` and `[tf.callbacks.earlyStopping(), cb]` both work, this
+ * function wraps `options.model`'s `fit` and `fitDataset` (on that instance, once however many
+ * callbacks it makes for it; they behave as before): when a list holds a tfjs-layers callback, they
+ * pass tfjs-layers, in `cb`'s place, a tf.Callback (built on that callback's base class, so gradkit
+ * does not import tfjs-layers) that runs `cb`.
  *
  * No Keras/PyTorch equivalent in tfjs; it plays the role of a gradient-logging Keras callback.
  *
- * @throws HyperParameterError for a missing `model`, a bad `every` or threshold.
+ * @throws HyperParameterError for a missing `model`, an unknown option (the valid names listed), a
+ *   bad `every`, `onError` or threshold, or monitor options given beside a `monitor`.
  * @example
  * ```ts
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
  * const cb = gradientCallback({ model, every: 50, onReport: (r) => console.log(r.step, r.verdict) });
- * await model.fit(xs, ys, { epochs: 5, callbacks: cb });
+ * await model.fit(xs, ys, { epochs: 5, callbacks: [cb, tf.callbacks.earlyStopping({ monitor: 'loss' })] });
  * writeFileSync('report.html', toHTML(cb.monitor.history));
  * ```
  */
 export function gradientCallback(options: GradientCallbackOptions): GradientCallback {
-  const o = options as GradientCallbackOptions | undefined;
-  if (!o || typeof o !== 'object' || !o.model || typeof o.model !== 'object')
+  if (typeof (options as { fit?: unknown } | null)?.fit === 'function')
+    throw new HyperParameterError('model', `gradientCallback takes an options object holding the model, not the model itself: ${EXAMPLE}`);
+  const o = checkOptions('gradientCallback', options, [...OWN_KEYS, ...MONITOR_KEYS], { example: EXAMPLE, required: true });
+  if (!o.model || typeof o.model !== 'object')
     throw new HyperParameterError(
       'model',
       'gradientCallback needs { model }: tfjs-layers callbacks do not see the model or its gradients, so pass the model being fitted',
     );
-  const every = o.every ?? 1;
-  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
-    throw new HyperParameterError('every', `every must be a whole number ≥ 1, got ${String(o.every)}`);
-  if (o.onError !== undefined && typeof o.onError !== 'function') throw new HyperParameterError('onError', 'onError must be a function');
-  const monitor = o.monitor ?? new GradientMonitor(o);
+  const every = wholeNumber('every', o.every, 1, 1, 'report every that many optimizer steps');
+  checkCallback('onError', o.onError, '(error) => void');
+  const monitor = monitorOf(o);
   const onError = o.onError ?? ((e: unknown) => console.error('gradientCallback:', e));
   const model = o.model;
   let watched: { optimizer: tf.Optimizer; own: ApplyGradients | undefined } | null = null;
@@ -132,7 +172,9 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
     watched = null;
   };
 
-  return {
+  // The hooks close over their state and never use `this`: tfjs-layers calls them on a CustomCallback
+  // wrapper (a config) or on a stand-in tf.Callback.
+  const cb: GradientCallback = {
     monitor,
     onTrainBegin() {
       const optimizer = model.optimizer;
@@ -152,7 +194,15 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
       detach();
       await monitor.flush();
     },
+    setParams() {
+      throw new ValueError(
+        'callbacks',
+        'tfjs-layers took this gradientCallback for a tf.Callback: it was passed, after a tfjs-layers callback, to the fit of a model other than the one given as { model }. Pass it to the fit of that model, whose fit lets it stand in as a tf.Callback',
+      );
+    },
     detach,
     flush: () => monitor.flush(),
   };
+  letFitTakeAsCallback(model, cb);
+  return cb;
 }

@@ -1,4 +1,14 @@
-import { applyUpdates, chain, HyperParameterError, Optimizer } from '@gradkit/core';
+import {
+  applyUpdates,
+  chain,
+  type GradientTransformation,
+  HyperParameterError,
+  map,
+  Optimizer,
+  registerFusedKernel,
+  TreeMismatchError,
+  unregisterFusedKernel,
+} from '@gradkit/core';
 import { sgd } from '@gradkit/optimizers';
 import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -177,4 +187,95 @@ describe('monitorGradients', () => {
   });
 
   afterAll(() => disposeAll(x, y));
+});
+
+/** A transformation that adds nothing, and throws at its `failAt`-th step (counted from 0) on the reference path. */
+function failingAt(failAt: number, name = 'failingAt'): GradientTransformation<{ count: number }> {
+  return {
+    name,
+    options: {},
+    hyperParams: () => ({}),
+    init: () => ({ count: 0 }),
+    update(grads, state) {
+      if (state.count === failAt) throw new Error(`${name}: step ${failAt} fails`);
+      return { updates: map(grads, (g) => tf.zerosLike(g)), state: { count: state.count + 1 } };
+    },
+  };
+}
+
+describe('monitorGradients: only steps that took effect are reported', () => {
+  const loss = (p: { w: tf.Tensor }) => tf.sum(tf.square(p.w));
+
+  it('waits for UpdateExtras.committed: false discards the report, true (or absent) records it', async () => {
+    const delivered: number[] = [];
+    const mon = monitorGradients({ onReport: (r) => delivered.push(r.step as number) });
+    const g = { w: tf.tensor1d([3, 4]) };
+    const run = (count: number, committed?: Promise<boolean>) =>
+      tf.dispose(mon.update(g, { count }, undefined, committed === undefined ? {} : { committed }).updates as tf.TensorContainer);
+    run(0, Promise.resolve(true));
+    run(1, Promise.resolve(false));
+    run(1); // the retry of step 1, on a direct functional call: committed
+    run(2, Promise.reject(new Error('the step failed'))); // a rejected promise counts as not committed
+    await mon.flush();
+    expect(delivered).toEqual([0, 1]);
+    expect(mon.monitor.history.map((r) => [r.step, r.globalNorm])).toEqual([
+      [0, 5],
+      [1, 5],
+    ]);
+    disposeAll(g);
+  });
+
+  it('a chain whose last part throws at a step: that step is never recorded or delivered, and the retry is', async () => {
+    const delivered: number[] = [];
+    const mon = monitorGradients({ onReport: (r) => delivered.push(r.step as number) });
+    const params = { w: variable(tf.tensor1d([1, 2])) };
+    const opt = new Optimizer(params, chain(mon, sgd({ learningRate: 0.1 }), failingAt(2)));
+    for (let i = 0; i < 2; i++) await opt.minimize(loss);
+    await expect(opt.minimize(loss)).rejects.toThrow(/step 2 fails/);
+    await mon.flush();
+    expect(delivered).toEqual([0, 1]);
+    expect(mon.monitor.history.map((r) => r.step)).toEqual([0, 1]);
+    expect(opt.stepCount).toBe(2);
+    opt.dispose();
+    disposeAll(params);
+  });
+
+  it('a fused kernel that throws at a step: the observer ran beside it, but its report is discarded', async () => {
+    const backendName = tf.getBackend();
+    registerFusedKernel({
+      kernelName: 'GradkitTestFailingStep',
+      backendName,
+      pattern: ['failingFused'],
+      atomic: true,
+      kernelFunc: ({ step }) => {
+        if (step === 1) throw new TreeMismatchError('w', 'the fused kernel fails at step 1');
+      },
+    });
+    try {
+      const delivered: number[] = [];
+      const mon = monitorGradients({ onReport: (r) => delivered.push(r.step as number) });
+      const params = { w: variable(tf.tensor1d([1, 2])) };
+      const opt = new Optimizer(params, chain(mon, failingAt(-1, 'failingFused')));
+      await opt.minimize(loss);
+      expect(opt.lastStepPath).toBe('fused:GradkitTestFailingStep');
+      await expect(opt.minimize(loss)).rejects.toThrow(/fails at step 1/);
+      await mon.flush();
+      expect(delivered).toEqual([0]);
+      expect(mon.monitor.history.map((r) => r.step)).toEqual([0]);
+      opt.dispose();
+      disposeAll(params);
+    } finally {
+      unregisterFusedKernel('GradkitTestFailingStep', backendName);
+    }
+  });
+
+  it('a GradientMonitor observed with committed: the default step number is not used up by a failed step', async () => {
+    const monitor = new GradientMonitor();
+    const g = { w: tf.tensor1d([1]) };
+    expect(await monitor.observe({ grads: g, committed: Promise.resolve(false) })).toBeUndefined();
+    const report = await monitor.observe({ grads: g });
+    expect(report.step).toBe(0);
+    expect(monitor.history.map((r) => r.step)).toEqual([0]);
+    disposeAll(g);
+  });
 });

@@ -1,6 +1,16 @@
-import { type GradientTransformation, type GradTree, HyperParameterError, map, type ParamTree, type TransformResult } from '@gradkit/core';
+import {
+  type GradientTransformation,
+  type GradTree,
+  map,
+  type ParamTree,
+  StateError,
+  type TransformResult,
+  TreeMismatchError,
+  type UpdateExtras,
+} from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { GradientMonitor, type GradientMonitorOptions } from './monitor.js';
+import { checkCallback, describeValue, wholeNumber } from './checks.js';
+import { type GradientMonitor, type GradientMonitorOptions, monitorFor } from './monitor.js';
 import type { GradientReport } from './report.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
 
@@ -16,7 +26,7 @@ import type { DiagnosticsThresholds } from './thresholds.js';
 export interface MonitorGradientsOptions extends GradientMonitorOptions {
   /** Report every `every` steps (steps 0, every, 2·every …). Default 1. */
   readonly every?: number;
-  /** The monitor to record into (its history, trends and thresholds); by default a new one built from these options. */
+  /** The monitor to record into (its history, trends and thresholds); by default a new one built from these options (then give no threshold, `historyLimit` or `activationKinds` here). */
   readonly monitor?: GradientMonitor;
   /** Called when reading statistics back or `onReport` fails (default: `console.error`). Training is never interrupted. */
   readonly onError?: (error: unknown) => void;
@@ -62,16 +72,20 @@ export interface MonitorGradientsTransformation extends GradientTransformation<M
  * It never blocks the step: the statistics are queued on the device inside `update` (a few fused
  * reductions into one small tensor, kept past the runner's `tf.tidy`, with the gradients' buffers
  * shared, not copied, until then), read back asynchronously, and `onReport(report)` is called when
- * they arrive; everything kept is then released. A transformation
- * sees neither taps nor the final updates: for dead units, saturation and update-to-parameter
- * ratios, call `GradientMonitor.observe` with them. Put it first in the chain: it is an observer, so
- * the `Optimizer` keeps a fused kernel for the rest of the chain (elsewhere in a chain it forces the
- * reference path).
+ * they arrive; everything kept is then released. Only steps that took effect are reported: inside
+ * an `Optimizer`, a step that fails (a later part of the chain or a fused kernel throws) is neither
+ * recorded in the monitor's history nor passed to `onReport` (it waits for `UpdateExtras.committed`).
+ * A transformation sees neither taps nor the final updates: for dead units, saturation and
+ * update-to-parameter ratios, call `GradientMonitor.observe` with them. Put it first in the chain: it
+ * is an observer, so the `Optimizer` keeps a fused kernel for the rest of the chain (elsewhere in a
+ * chain it forces the reference path).
  *
  * No PyTorch/optax equivalent; it plays the role of logging `p.grad.norm()` per layer in a training loop.
  *
- * @throws HyperParameterError for an `every` that is not a whole number ≥ 1, a threshold out of range,
- *   or an `onReport`/`onError` that is not a function.
+ * @throws UnknownOptionError for an option it does not take (a mistyped threshold: "did you mean");
+ *   HyperParameterError for an `every` that is not a whole number ≥ 1, a threshold out of range, an
+ *   `onReport`/`onError` that is not a function, a `monitor` that is not a GradientMonitor, or
+ *   monitor settings given beside a `monitor` (they belong to that monitor).
  * @example
  * ```ts
  * const mon = monitorGradients({ every: 10, onReport: (r) => console.log(r.step, r.verdict) });
@@ -81,17 +95,17 @@ export interface MonitorGradientsTransformation extends GradientTransformation<M
  * ```
  */
 export function monitorGradients(options: MonitorGradientsOptions = {}): MonitorGradientsTransformation {
+  const example = 'monitorGradients({ every: 10, onReport: (r) => console.log(r.verdict) })';
+  const monitor = monitorFor('monitorGradients', options, ['every', 'onError'], example);
   const o = options ?? {};
-  const every = o.every ?? 1;
-  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
-    throw new HyperParameterError('every', `every must be a whole number ≥ 1 (report every that many steps), got ${String(o.every)}`);
-  for (const field of ['onReport', 'onError'] as const)
-    if (o[field] !== undefined && typeof o[field] !== 'function') throw new HyperParameterError(field, `${field} must be a function`);
-  const monitor = o.monitor ?? new GradientMonitor({ ...o, onReport: undefined });
-  if (!(monitor instanceof GradientMonitor)) throw new HyperParameterError('monitor', 'monitor must be a GradientMonitor');
+  const every = wholeNumber('every', o.every, 1, 1, 'report every that many steps');
+  checkCallback('onReport', o.onReport, '(report) => void');
+  checkCallback('onError', o.onError, '(error) => void');
   const onError = o.onError ?? ((e: unknown) => console.error('monitorGradients:', e));
   const onReport = o.onReport;
-  const deliver = (report: GradientReport) => onReport?.(report);
+  const deliver = (report: GradientReport | undefined) => {
+    if (report) onReport?.(report);
+  };
   let delivered: Promise<unknown> = Promise.resolve();
   return {
     name: 'monitorGradients',
@@ -105,12 +119,26 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
       await delivered;
     },
     init: (): MonitorGradientsState => ({ count: 0 }),
-    update(grads: GradTree, state: MonitorGradientsState, params?: ParamTree): TransformResult<MonitorGradientsState> {
-      if (state.count % every === 0) {
-        const report = monitor.observe({ grads, ...(params === undefined ? {} : { params }), step: state.count });
+    update(grads: GradTree, state: MonitorGradientsState, params?: ParamTree, extras?: UpdateExtras): TransformResult<MonitorGradientsState> {
+      const count = (state as Partial<MonitorGradientsState> | null)?.count;
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+        throw new StateError('count', `monitorGradients: the state must be { count } as init() returned it, got count ${describeValue(count)}`);
+      const updates = map(grads, (g, path) => {
+        if (!(g instanceof tf.Tensor) || g.isDisposed)
+          throw new TreeMismatchError(path || 'grads', `gradient at '${path || 'grads'}' is ${describeValue(g)}, not a live tensor`);
+        return g;
+      });
+      if (count % every === 0) {
+        const committed = extras?.committed;
+        const report = monitor.observe({
+          grads,
+          ...(params === undefined ? {} : { params }),
+          step: count,
+          ...(committed === undefined ? {} : { committed }),
+        });
         delivered = Promise.all([delivered, report.then(deliver).catch(onError)]);
       }
-      return { updates: map(grads, (g) => tf.clone(g)), state: { count: state.count + 1 } };
+      return { updates: map(updates, (g) => tf.clone(g)), state: { count: count + 1 } };
     },
   };
 }

@@ -2,7 +2,7 @@ import { HyperParameterError, TreeMismatchError } from '@gradkit/core';
 import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { GradientMonitor, type GradientReport, reportTrends } from './index.js';
+import { DEFAULT_THRESHOLDS, GradientMonitor, type GradientReport, reportTrends } from './index.js';
 
 /** Two equal 4×4 weight layers filled with `v`: ‖g‖ = 4v each, global ‖g‖ = 4√2·v, depth ratio 1 (healthy on its own). */
 const gradsOf = (v: number) => ({ layers: [{ kernel: tf.fill([4, 4], v) }, { kernel: tf.fill([4, 4], v) }] });
@@ -103,8 +103,9 @@ describe('GradientMonitor', () => {
   });
 
   it('reportTrends fills NaN where a layer is missing from a report', () => {
-    const a = { layers: [{ name: 'x', gradNorm: 1 }], activations: [], globalNorm: 1, verdict: 'healthy', step: 0 } as unknown as GradientReport;
-    const b = { layers: [{ name: 'y', gradNorm: 2 }], activations: [], globalNorm: 2, verdict: 'healthy' } as unknown as GradientReport;
+    const base = { format: 'gradkit-gradient-report', version: 1, activations: [], verdict: 'healthy', findings: [], thresholds: DEFAULT_THRESHOLDS };
+    const a = { ...base, layers: [{ name: 'x', shape: [1], gradNorm: 1 }], globalNorm: 1, step: 0 } as unknown as GradientReport;
+    const b = { ...base, layers: [{ name: 'y', shape: [1], gradNorm: 2 }], globalNorm: 2 } as unknown as GradientReport;
     const t = reportTrends([a, b]);
     expect(t.steps).toEqual([0, 1]);
     expect(t.gradNorm).toEqual({ x: [1, Number.NaN], y: [Number.NaN, 2] });

@@ -1,10 +1,12 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkCallback, checkReports, describeValue, wholeNumber } from './checks.js';
 import { fmt } from './format-number.js';
 import type { InspectOptions } from './inspect.js';
-import { type ActivationKinds, finishObservation, launchObservation, type ObservationInput } from './observe.js';
+import { type ActivationKinds, checkActivationKinds, finishObservation, launchObservation, type ObservationInput } from './observe.js';
+import { growingNormRemedies } from './remedies.js';
 import type { Finding, GradientReport, Verdict } from './report.js';
 import { sortFindings, verdictOf } from './rules.js';
-import { type DiagnosticsThresholds, resolveThresholds } from './thresholds.js';
+import { type DiagnosticsThresholds, resolveThresholds, THRESHOLD_KEYS } from './thresholds.js';
 
 /**
  * Options of `GradientMonitor`: any threshold of the rules, plus how much history to keep.
@@ -23,6 +25,9 @@ export interface GradientMonitorOptions extends Partial<DiagnosticsThresholds> {
   readonly onReport?: (report: GradientReport) => void;
 }
 
+/** The keys `GradientMonitor`'s options take: every threshold, `historyLimit`, `activationKinds`, `onReport`. */
+export const MONITOR_KEYS: readonly string[] = ['historyLimit', 'activationKinds', 'onReport', ...THRESHOLD_KEYS];
+
 /**
  * What `GradientMonitor.observe` looks at: `inspectGradients`'s inputs, with `taps` as another name
  * for `activations`. `step` defaults to one more than the previous observation's (0 first).
@@ -32,12 +37,21 @@ export interface GradientMonitorOptions extends Partial<DiagnosticsThresholds> {
  * monitor.observe({ grads, params, taps, step });
  * ```
  */
-export interface MonitorObservation extends Pick<InspectOptions, 'params' | 'updates' | 'activations' | 'step'> {
+export interface MonitorObservation extends Pick<InspectOptions, 'params' | 'updates' | 'activations' | 'step' | 'transform'> {
   /** The gradients. */
   readonly grads: ObservationInput['grads'];
   /** Same as `activations` (the `taps` of `withTaps`). */
   readonly taps?: ObservationInput['activations'];
+  /**
+   * Whether the training step these gradients belong to took effect: resolves true once it did,
+   * false when it failed (the `committed` promise an `Optimizer` passes to `update` in
+   * `UpdateExtras`). A report whose step failed is neither recorded in `history` nor passed to
+   * `onReport`. Absent: the step counts as taken.
+   */
+  readonly committed?: Promise<boolean>;
 }
+
+const OBSERVATION_KEYS = ['grads', 'params', 'updates', 'activations', 'taps', 'step', 'transform', 'committed'];
 
 /**
  * Series over a list of reports (a monitor's history), for charts and trend checks. Missing values
@@ -86,12 +100,14 @@ function series(reports: readonly GradientReport[], pick: (r: GradientReport) =>
  * The series of a list of reports (norms, dead and saturation fractions over steps). A report
  * without a `step` takes its index.
  *
+ * @throws ValueError naming `reports` (or the entry) when it is not an array of reports.
  * @example
  * ```ts
- * const { steps, globalNorm } = reportTrends(JSON.parse(text).reports);
+ * const { steps, globalNorm } = reportTrends(fromJSON(text) as GradientReport[]);
  * ```
  */
 export function reportTrends(reports: readonly GradientReport[]): MonitorTrends {
+  checkReports('reports', reports);
   return {
     steps: reports.map((r, i) => r.step ?? i),
     verdicts: reports.map((r) => r.verdict),
@@ -108,7 +124,12 @@ export function reportTrends(reports: readonly GradientReport[]): MonitorTrends 
  * next over the last `trendReports` report-to-report steps (all finite). Returns the finding, or
  * undefined.
  */
-export function growthFinding(previous: readonly GradientReport[], current: GradientReport, th: DiagnosticsThresholds): Finding | undefined {
+export function growthFinding(
+  previous: readonly GradientReport[],
+  current: GradientReport,
+  th: DiagnosticsThresholds,
+  inChain: readonly string[] = [],
+): Finding | undefined {
   const window = [...previous.slice(-th.trendReports), current];
   if (window.length < th.trendReports + 1) return undefined;
   const norms = window.map((r) => r.globalNorm);
@@ -136,11 +157,7 @@ export function growthFinding(previous: readonly GradientReport[], current: Grad
     }); fastest-growing layer: ${where}`,
     where,
     why: 'a norm that multiplies from step to step is exploding even while it is still finite: a few steps later it overflows to Infinity and NaN.',
-    toTry: [
-      'clip the gradients: chain(clipByGlobalNorm(1), yourOptimizer) (@gradkit/clipping)',
-      'lower the learning rate (e.g. ÷10), or warm it up with linearWarmup / warmupCosineDecay (@gradkit/schedules)',
-      'add LayerNorm or BatchNorm between the layers (@gradkit/normalization)',
-    ],
+    toTry: growingNormRemedies(current, inChain),
   };
 }
 
@@ -183,15 +200,16 @@ export class GradientMonitor {
 
   /**
    * @param options - thresholds (see `DiagnosticsThresholds`), `historyLimit`, `activationKinds`, `onReport`.
-   * @throws HyperParameterError naming a threshold out of range or a bad `historyLimit`.
+   * @throws UnknownOptionError for an option it does not take (a mistyped threshold: "did you mean");
+   *   HyperParameterError naming a threshold out of range, a bad `historyLimit` or `activationKinds`,
+   *   or an `onReport` that is not a function.
    */
   constructor(options: GradientMonitorOptions = {}) {
-    const o = options ?? {};
+    const o = checkOptions('GradientMonitor', options, MONITOR_KEYS, { example: 'new GradientMonitor({ historyLimit: 500, explodingNorm: 100 })' });
     this.thresholds = resolveThresholds(o);
-    this.historyLimit = o.historyLimit ?? 1000;
-    if (!Number.isInteger(this.historyLimit) || this.historyLimit < 1)
-      throw new HyperParameterError('historyLimit', `historyLimit must be a whole number ≥ 1, got ${String(o.historyLimit)}`);
-    if (o.onReport !== undefined && typeof o.onReport !== 'function') throw new HyperParameterError('onReport', 'onReport must be a function (report) => void');
+    this.historyLimit = wholeNumber('historyLimit', o.historyLimit, 1000, 1, 'the reports kept in history');
+    checkCallback('onReport', o.onReport, '(report) => void');
+    checkActivationKinds(o.activationKinds, undefined);
     this.activationKinds = o.activationKinds;
     this.onReport = o.onReport;
   }
@@ -216,17 +234,33 @@ export class GradientMonitor {
    * report once it is read back and recorded (trend findings included). The caller may dispose the
    * tensors as soon as this returns.
    *
-   * @throws TreeMismatchError / ValueError (synchronously) for inputs that do not fit, as `inspectGradients`.
+   * @throws TreeMismatchError / ValueError (synchronously) for inputs that do not fit, as
+   *   `inspectGradients`; UnknownOptionError for a key it does not take.
    */
-  observe(input: MonitorObservation): Promise<GradientReport> {
-    const step = input.step ?? this.nextStep;
+  observe(input: MonitorObservation & { readonly committed?: undefined }): Promise<GradientReport>;
+  /**
+   * With `committed`: the promise resolves with the recorded report once the step is committed, or
+   * with `undefined` when `committed` resolved false (or rejected): the step failed, and its report
+   * is neither recorded nor passed to `onReport`.
+   */
+  observe(input: MonitorObservation): Promise<GradientReport | undefined>;
+  observe(input: MonitorObservation): Promise<GradientReport | undefined> {
+    const o = checkOptions('GradientMonitor.observe', input, OBSERVATION_KEYS, { example: 'monitor.observe({ grads, params, taps, step })', required: true });
+    if (o.activations !== undefined && o.taps !== undefined)
+      throw new HyperParameterError('taps', 'give the taps once: as taps or as activations (they are the same input), not both');
+    const committed = o.committed;
+    if (committed !== undefined && typeof (committed as { then?: unknown } | null)?.then !== 'function')
+      throw new HyperParameterError('committed', `committed must be a Promise<boolean> (UpdateExtras.committed), got ${describeValue(committed)}`);
+    const step = o.step === undefined ? this.nextStep : o.step;
+    const activations = o.activations ?? o.taps;
     const launched = launchObservation(
       {
-        grads: input.grads,
-        ...(input.params === undefined ? {} : { params: input.params }),
-        ...(input.updates === undefined ? {} : { updates: input.updates }),
-        ...((input.activations ?? input.taps) === undefined ? {} : { activations: input.activations ?? input.taps }),
+        grads: o.grads,
+        ...(o.params === undefined ? {} : { params: o.params }),
+        ...(o.updates === undefined ? {} : { updates: o.updates }),
+        ...(activations === undefined ? {} : { activations }),
         ...(this.activationKinds === undefined ? {} : { activationKinds: this.activationKinds }),
+        ...(o.transform === undefined ? {} : { transform: o.transform }),
         step,
       },
       this.thresholds,
@@ -235,7 +269,20 @@ export class GradientMonitor {
     this.pendingCount++;
     const read = finishObservation(launched);
     read.catch(() => undefined); // handled below, in order; this only keeps Node from calling it unhandled early
-    const done = this.tail.then(() => read).then((report) => this.record(report));
+    const took =
+      committed === undefined
+        ? true
+        : committed.then(
+            (ok) => ok === true,
+            () => false,
+          );
+    const done = this.tail
+      .then(() => read)
+      .then(async (report) => {
+        if (await took) return this.record(report, launched.meta.inChain);
+        if (this.nextStep === step + 1) this.nextStep = step; // the step did not happen: the next one has its number
+        return undefined;
+      });
     const settle = () => {
       this.pendingCount--;
     };
@@ -263,8 +310,8 @@ export class GradientMonitor {
     this.reports.length = 0;
   }
 
-  private record(report: GradientReport): GradientReport {
-    const growth = growthFinding(this.reports, report, this.thresholds);
+  private record(report: GradientReport, inChain: readonly string[]): GradientReport {
+    const growth = growthFinding(this.reports, report, this.thresholds, inChain);
     const final: GradientReport = growth
       ? (() => {
           const findings = sortFindings([...report.findings, growth]);
@@ -276,4 +323,32 @@ export class GradientMonitor {
     this.onReport?.(final);
     return final;
   }
+}
+
+/**
+ * The monitor of a function that records into one (`monitorGradients`, `gradientCallback`): checks
+ * `options` against the monitor's keys plus `ownKeys` (unknown keys are an UnknownOptionError naming
+ * `what`), then returns `options.monitor` or a new `GradientMonitor` built from the monitor settings
+ * among `options`. `onReport` is left to the caller (it delivers reports itself). With a `monitor`
+ * given, monitor settings (thresholds, `historyLimit`, `activationKinds`) are an error: they would be
+ * ignored, since the monitor has its own.
+ */
+export function monitorFor(
+  what: string,
+  options: GradientMonitorOptions & { readonly monitor?: unknown },
+  ownKeys: readonly string[],
+  example: string,
+): GradientMonitor {
+  const o = checkOptions(what, options, [...MONITOR_KEYS, 'monitor', ...ownKeys], { example }) as Record<string, unknown>;
+  const settings = MONITOR_KEYS.filter((k) => k !== 'onReport' && o[k] !== undefined);
+  if (o.monitor === undefined) return new GradientMonitor(Object.fromEntries(settings.map((k) => [k, o[k]])) as GradientMonitorOptions);
+  if (!(o.monitor instanceof GradientMonitor))
+    throw new HyperParameterError('monitor', `monitor must be a GradientMonitor (new GradientMonitor({ … })), got ${describeValue(o.monitor)}`);
+  const [first] = settings;
+  if (first !== undefined)
+    throw new HyperParameterError(
+      first,
+      `${what}: ${first} is a setting of the monitor, and the monitor you passed has its own: create it with new GradientMonitor({ ${first}: … }), or drop monitor`,
+    );
+  return o.monitor;
 }

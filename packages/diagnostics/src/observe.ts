@@ -1,17 +1,22 @@
 // Turns the user's trees and taps into statistics requests (validated, in input-to-output order), and
 // the statistics read back into a GradientReport. Not part of the public surface.
 import {
+  alignLeaves,
+  checkOptions,
   checkSameTensorType,
   flatten,
+  type GradientTransformation,
   type GradTree,
   HyperParameterError,
   type ParamTree,
   type TapRecord,
   TreeMismatchError,
+  unknownOption,
   ValueError,
-  zip,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { describeValue } from './checks.js';
+import { chainNames } from './remedies.js';
 import type { ActivationKind, ActivationReport, GradientReport, LayerReport } from './report.js';
 import { diagnose } from './rules.js';
 import { activationLayout, launchStats, type PendingStats, readStats, type StatsRequest, type StatsRow } from './stats.js';
@@ -54,9 +59,12 @@ export interface ObservationInput {
   readonly activationKinds?: ActivationKinds;
   /** The training step, recorded in the report. */
   readonly step?: number;
+  /** The transformation training runs: remedies it already applies are not offered. */
+  readonly transform?: GradientTransformation;
 }
 
 const KINDS = ['relu', 'sigmoid', 'tanh', 'linear', 'auto'];
+const NUMERIC = ['float32', 'int32'];
 
 interface Meta {
   readonly layers: { name: string; shape: number[]; size: number }[];
@@ -66,6 +74,7 @@ interface Meta {
   readonly step?: number;
   readonly thresholds: DiagnosticsThresholds;
   readonly backend: string;
+  readonly inChain: readonly string[];
 }
 
 /** An observation whose statistics are being computed on the device. */
@@ -74,11 +83,27 @@ export interface Launched {
   readonly pending: PendingStats;
 }
 
-function liveTensor(what: string, path: string, value: unknown): tf.Tensor {
-  if (!(value instanceof tf.Tensor))
-    throw new TreeMismatchError(path, `${what} at '${path || '(root)'}' is ${value === null ? 'null' : typeof value}, not a tensor`);
-  if (value.isDisposed) throw new TreeMismatchError(path, `${what} at '${path || '(root)'}' was already disposed`);
+/** `value` as a live float32/int32 tensor, or a typed error naming `path` (`field` for a bare leaf). */
+function liveTensor(what: string, path: string, value: unknown, field: string): tf.Tensor {
+  const name = path === '' ? field : path;
+  if (!(value instanceof tf.Tensor)) throw new TreeMismatchError(name, `${what} at '${name}' is ${describeValue(value)}, not a tensor`);
+  if (value.isDisposed) throw new TreeMismatchError(name, `${what} at '${name}' was already disposed: observe before disposing it`);
+  if (!NUMERIC.includes(value.dtype))
+    throw new ValueError(name, `${what} at '${name}' has dtype ${value.dtype}: only float32 (or int32) tensors have statistics`);
   return value;
+}
+
+/** Throws a ValueError naming `field` unless `value` is a tree: a tensor, an array or a plain object. */
+function checkTree(field: string, value: unknown): void {
+  if (value instanceof tf.Tensor || Array.isArray(value)) return;
+  plainObject(field, value, 'a tree of tensors (a tensor, an array or a plain object, e.g. { dense: { kernel, bias } })');
+}
+
+/** A plain object (not an array, a tensor or a class instance), or a typed error naming `field`. */
+function plainObject(field: string, value: unknown, expected: string): Record<string, unknown> {
+  const proto = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto !== Object.prototype && proto !== null) throw new ValueError(field, `${field} must be ${expected}, got ${describeValue(value)}`);
+  return value as Record<string, unknown>;
 }
 
 function kindFor(kinds: ActivationKinds | undefined, name: string): ActivationKind | 'auto' {
@@ -88,56 +113,95 @@ function kindFor(kinds: ActivationKinds | undefined, name: string): ActivationKi
 }
 
 /**
- * Validates the input and queues every statistic on the device (synchronously: the caller may
- * dispose its tensors as soon as this returns). Nothing is read back here.
+ * Checks `activationKinds`: one kind, or an object whose every key names a tap of `tapNames` (when
+ * there are taps: a name that matches none is a typo, and its kind would be ignored).
  */
-export function launchObservation(input: ObservationInput, thresholds: DiagnosticsThresholds): Launched {
-  if (input === null || typeof input !== 'object') throw new ValueError('grads', 'pass the gradients: inspectGradients(grads, { params })');
-  const { grads, params, updates, activations, activationKinds } = input;
-  if (input.step !== undefined && (!Number.isInteger(input.step) || input.step < 0))
-    throw new HyperParameterError('step', `step must be a non-negative integer, got ${String(input.step)}`);
-  if (typeof activationKinds === 'object' && activationKinds !== null) for (const name of Object.keys(activationKinds)) kindFor(activationKinds, name);
-  else kindFor(activationKinds, '');
-  const pairs = params === undefined ? undefined : zip(params, grads);
-  const gradEntries = pairs === undefined ? flatten(grads) : pairs.map(({ path, b }) => ({ path, value: b }));
-  const gradLeaves = gradEntries.map(({ path, value }) => liveTensor('gradient', path, value));
-  if (gradLeaves.length === 0) throw new ValueError('grads', 'the gradient tree has no tensors: nothing to inspect');
-  const paramLeaves = pairs?.map(({ path, a }, i) => {
-    const p = liveTensor('parameter', path, a);
-    checkSameTensorType(path, p, gradLeaves[i], 'gradient');
-    return p;
-  });
-  const updateLeaves =
-    updates === undefined
-      ? undefined
-      : zip(grads, updates).map(({ path, a, b }) => {
-          checkSameTensorType(path, a as tf.Tensor, liveTensor('update', path, b), 'update');
-          return b as tf.Tensor;
-        });
-  const tapEntries = Object.entries(activations ?? {}).map(([name, record]) => {
-    const rec = record instanceof tf.Tensor ? { activation: record, grad: undefined } : (record as TapRecord | null);
-    if (rec === null || typeof rec !== 'object') throw new ValueError(name, `activation '${name}' is neither a tensor nor a tap record { activation, grad? }`);
-    const activation = liveTensor('activation', name, rec.activation);
-    const grad = rec.grad === undefined ? undefined : liveTensor('activation gradient', name, rec.grad);
+export function checkActivationKinds(kinds: unknown, tapNames: readonly string[] | undefined): void {
+  if (kinds === undefined || typeof kinds === 'string') {
+    kindFor(kinds as ActivationKinds | undefined, '');
+    return;
+  }
+  const byName = plainObject('activationKinds', kinds, `one of ${KINDS.join(', ')}, or an object of tap names to kinds`);
+  for (const name of Object.keys(byName)) {
+    kindFor(byName as ActivationKinds, name);
+    if (tapNames !== undefined && tapNames.length > 0 && !tapNames.includes(name)) throw unknownOption('activationKinds', name, tapNames);
+  }
+}
+
+/** The taps as (name, activation, gradient?), validated. */
+function tapEntries(activations: unknown): { name: string; activation: tf.Tensor; grad: tf.Tensor | undefined }[] {
+  if (activations === undefined) return [];
+  const byName = plainObject('activations', activations, 'an object of tap names to tensors or tap records { activation, grad? } (the taps of withTaps)');
+  return Object.entries(byName).map(([name, record]) => {
+    if (record instanceof tf.Tensor) return { name, activation: liveTensor('activation', name, record, name), grad: undefined };
+    const rec = plainObject(name, record, `a tensor or a tap record { activation, grad? } (tap '${name}')`) as TapRecord;
+    checkOptions(`tap '${name}'`, rec, ['activation', 'grad'], { example: '{ activation, grad } (a record of withTaps)' });
+    const activation = liveTensor('activation', name, rec.activation, name);
+    const grad = rec.grad === undefined ? undefined : liveTensor('activation gradient', name, rec.grad, name);
     if (grad && !tf.util.arraysEqual(grad.shape, activation.shape))
       throw new ValueError(name, `the gradient of tap '${name}' has shape [${grad.shape.join(', ')}], its activation [${activation.shape.join(', ')}]`);
     return { name, activation, grad };
   });
+}
+
+/**
+ * Validates the input and queues every statistic on the device (synchronously: the caller may
+ * dispose its tensors as soon as this returns). Nothing is read back here. Trees are paired by key:
+ * the layers follow the parameters' order when they are given (else the gradients'), and the
+ * gradients and updates are matched to them path by path, whatever their own key order.
+ */
+export function launchObservation(input: ObservationInput, thresholds: DiagnosticsThresholds): Launched {
+  if (input === null || typeof input !== 'object') throw new ValueError('grads', 'pass the gradients: inspectGradients(grads, { params })');
+  const { grads, params, updates, activationKinds } = input;
+  checkTree('grads', grads);
+  if (params !== undefined) checkTree('params', params);
+  if (updates !== undefined) checkTree('updates', updates);
+  if (input.step !== undefined && (typeof input.step !== 'number' || !Number.isSafeInteger(input.step) || input.step < 0))
+    throw new HyperParameterError('step', `step must be a non-negative integer, got ${describeValue(input.step)}`);
+  const order: ParamTree = params === undefined ? grads : params;
+  const entries = flatten(order);
+  const gradLeaves = (params === undefined ? entries.map((e) => e.value) : alignLeaves(params, grads)).map((g, i) =>
+    liveTensor('gradient', (entries[i] as { path: string }).path, g, 'grads'),
+  );
+  if (gradLeaves.length === 0) throw new ValueError('grads', 'the gradient tree has no tensors: nothing to inspect');
+  const paramLeaves =
+    params === undefined
+      ? undefined
+      : entries.map(({ path, value }, i) => {
+          const p = liveTensor('parameter', path, value, 'params');
+          checkSameTensorType(path, p, gradLeaves[i], 'gradient');
+          return p;
+        });
+  const updateLeaves =
+    updates === undefined
+      ? undefined
+      : alignLeaves(order, updates).map((u, i) => {
+          const path = (entries[i] as { path: string }).path;
+          const t = liveTensor('update', path, u, 'updates');
+          checkSameTensorType(path, gradLeaves[i] as tf.Tensor, t, 'update');
+          return t;
+        });
+  const taps = tapEntries(input.activations);
+  checkActivationKinds(
+    activationKinds,
+    taps.map((t) => t.name),
+  );
+  const inChain = input.transform === undefined ? [] : chainNames(input.transform);
   const requests: StatsRequest[] = [
     ...gradLeaves.map((tensor) => ({ tensor, profile: 'full' as const })),
     ...(paramLeaves ?? []).map((tensor) => ({ tensor, profile: 'norm' as const })),
     ...(updateLeaves ?? []).map((tensor) => ({ tensor, profile: 'norm' as const })),
-    ...tapEntries.map(({ activation }) => ({ tensor: activation, profile: 'activation' as const })),
-    ...tapEntries.flatMap(({ grad }) => (grad ? [{ tensor: grad, profile: 'full' as const }] : [])),
+    ...taps.map(({ activation }) => ({ tensor: activation, profile: 'activation' as const })),
+    ...taps.flatMap(({ grad }) => (grad ? [{ tensor: grad, profile: 'full' as const }] : [])),
   ];
   const pending = launchStats(requests, thresholds.saturationMargin);
   return {
     pending,
     meta: {
-      layers: gradEntries.map(({ path }, i) => ({ name: path, shape: [...(gradLeaves[i] as tf.Tensor).shape], size: (gradLeaves[i] as tf.Tensor).size })),
+      layers: entries.map(({ path }, i) => ({ name: path, shape: [...(gradLeaves[i] as tf.Tensor).shape], size: (gradLeaves[i] as tf.Tensor).size })),
       hasParams: paramLeaves !== undefined,
       hasUpdates: updateLeaves !== undefined,
-      taps: tapEntries.map(({ name, activation, grad }) => ({
+      taps: taps.map(({ name, activation, grad }) => ({
         name,
         shape: [...activation.shape],
         hasGrad: grad !== undefined,
@@ -146,6 +210,7 @@ export function launchObservation(input: ObservationInput, thresholds: Diagnosti
       ...(input.step === undefined ? {} : { step: input.step }),
       thresholds,
       backend: tf.getBackend(),
+      inChain,
     },
   };
 }
@@ -238,6 +303,7 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
     activations,
     thresholds: meta.thresholds,
     backend: meta.backend,
+    inChain: meta.inChain,
   });
 }
 

@@ -132,7 +132,12 @@ export interface Finding {
   readonly where: string;
   /** Why it matters for training. */
   readonly why: string;
-  /** Remedies to try, most specific first, each naming a gradkit part (e.g. `clipByGlobalNorm(1)`). */
+  /**
+   * Remedies to try, most specific first, each naming a gradkit part (e.g. `clipByGlobalNorm(1)`):
+   * only remedies the gradient lab's experiments confirm, and none the report can see in place
+   * (normalization or residual layers among the taps; clipping or a finite guard in the `transform`
+   * given to `inspectGradients` or `observe`).
+   */
   readonly toTry: readonly string[];
 }
 

@@ -1,6 +1,7 @@
 // The diagnosis rules (see DiagnosticsThresholds for the documented version): a verdict and findings
 // from per-layer and per-activation statistics. Pure host code over plain numbers.
 import { fmt, pct } from './format-number.js';
+import { type Remedies, remediesFor } from './remedies.js';
 import type { ActivationReport, Finding, GradientReport, LayerReport, Verdict } from './report.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
 
@@ -12,20 +13,9 @@ export interface DiagnoseInput {
   readonly activations: readonly ActivationReport[];
   readonly thresholds: DiagnosticsThresholds;
   readonly backend: string;
+  /** The names of the transformations of the chain training runs (its remedies are not offered again); empty when unknown. */
+  readonly inChain?: readonly string[];
 }
-
-const CLIP = 'clip the gradients: chain(clipByGlobalNorm(1), yourOptimizer) (@gradkit/clipping)';
-const LOWER_LR = 'lower the learning rate (e.g. ÷10), or warm it up with linearWarmup / warmupCosineDecay (@gradkit/schedules)';
-const NORM = 'add LayerNorm or BatchNorm between the layers (@gradkit/normalization)';
-const RESIDUAL = 'use residual connections (residual from @gradkit/nn) so gradients have a short path to the input';
-const HE_RELU = 'heNormal + relu: relu activations (@gradkit/activations) with heNormal initialization (@gradkit/initializers)';
-const GLOROT = 'glorotUniform initialization for tanh/sigmoid layers (@gradkit/initializers), which keeps the variance of the signal across layers';
-const INIT_SCALE =
-  'use a variance-preserving initialization instead of a larger scale: heNormal for relu, glorotUniform for tanh/sigmoid (@gradkit/initializers)';
-const ADAPTIVE = 'an adaptive optimizer (adam or rmsprop from @gradkit/optimizers) rescales small gradients per parameter';
-const GUARD = 'guard the step: applyIfFinite(yourOptimizer) or zeroNans() (@gradkit/clipping) skip or zero non-finite gradients';
-const EPSILON = 'look for log(0), division by zero or sqrt of a negative in the loss and add an epsilon';
-const LEAKY = 'leakyRelu, elu or gelu instead of relu (@gradkit/activations) keep a gradient for negative inputs';
 
 /** ‖g_first‖/‖g_last‖ over the weight layers (all layers when fewer than two have rank ≥ 2). */
 export function depthProfile(layers: readonly LayerReport[]): { first: LayerReport; last: LayerReport; ratio: number | undefined } | undefined {
@@ -41,11 +31,11 @@ export function depthProfile(layers: readonly LayerReport[]): { first: LayerRepo
 const list = (names: readonly string[], max = 5) =>
   names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 
-function nonFiniteFindings(layers: readonly LayerReport[], activations: readonly ActivationReport[]): Finding[] {
+function nonFiniteFindings(layers: readonly LayerReport[], activations: readonly ActivationReport[], remedies: Remedies): Finding[] {
   const grads = layers.filter((l) => l.nonFinite > 0);
   const params = layers.filter((l) => l.paramNorm !== undefined && !Number.isFinite(l.paramNorm));
   const acts = activations.filter((a) => a.nonFinite > 0 || (a.gradNonFinite ?? 0) > 0);
-  const toTry = [GUARD, LOWER_LR, CLIP, EPSILON];
+  const toTry = remedies.nonfinite;
   const why = 'a NaN or Infinity in one step spreads to every parameter it touches and training cannot recover from it.';
   const out: Finding[] = [];
   if (grads.length > 0) {
@@ -78,28 +68,20 @@ function nonFiniteFindings(layers: readonly LayerReport[], activations: readonly
       severity: 'error',
       what: `${inForward ? `${first.nonFinite} activation values` : `${first.gradNonFinite} values of ∂L/∂h`} are NaN or ±Infinity at tap ${first.name} (the first such tap; affected: ${list(acts.map((a) => a.name))})`,
       where: first.name,
-      why,
-      toTry: inForward ? [LOWER_LR, NORM, EPSILON, GUARD] : toTry,
+      why: inForward
+        ? `${why} In the forward pass they come from parameters an earlier step damaged, from the input data, or from log(0), a division by zero or the square root of a negative in the model or the loss (add an epsilon there).`
+        : why,
+      toTry,
     });
   }
   return out;
 }
 
-function activationHints(activations: readonly ActivationReport[]): { squashing: boolean; relu: boolean } {
-  return { squashing: activations.some((a) => a.kind === 'sigmoid' || a.kind === 'tanh'), relu: activations.some((a) => a.kind === 'relu') };
-}
-
-function explodingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined): Finding[] {
+function explodingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined, remedies: Remedies): Finding[] {
   const { layers, thresholds: th } = input;
   const out: Finding[] = [];
   const why = 'steps this large overshoot: the loss jumps or diverges, and values soon overflow to Infinity and NaN (Pascanu et al. 2013).';
-  const { relu } = activationHints(input.activations);
-  const toTry = [
-    CLIP,
-    LOWER_LR,
-    relu ? 'heNormal initialization (@gradkit/initializers) for relu layers: a larger scale multiplies the signal at every layer' : INIT_SCALE,
-    NORM,
-  ];
+  const toTry = remedies.exploding;
   const big = layers.filter((l) => l.gradNorm > th.explodingNorm);
   if (big.length > 0) {
     const worst = big.reduce((a, b) => (b.gradNorm > a.gradNorm ? b : a));
@@ -135,21 +117,12 @@ function explodingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthP
   return out;
 }
 
-function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined): Finding[] {
-  const { layers, activations, thresholds: th } = input;
+function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined, remedies: Remedies): Finding[] {
+  const { layers, thresholds: th } = input;
   const out: Finding[] = [];
   const why =
     'the layers near the input receive almost no gradient, so they barely learn: the network trains as if only its last layers existed (Glorot & Bengio 2010; Hochreiter 1991).';
-  const { squashing, relu } = activationHints(activations);
-  const dead = activations.some((a) => a.deadFraction > th.deadUnitFraction);
-  const toTry = [
-    squashing || !relu ? `${HE_RELU}: a sigmoid's derivative is at most 0.25, so each sigmoid layer shrinks the gradient` : HE_RELU,
-    NORM,
-    RESIDUAL,
-    ...(squashing ? [GLOROT] : []),
-    ...(dead ? [LEAKY] : []),
-    ADAPTIVE,
-  ];
+  const toTry = remedies.vanishing;
   if (depth?.ratio !== undefined && depth.ratio < th.vanishingRatio) {
     out.push({
       kind: 'vanishing',
@@ -189,7 +162,7 @@ function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthP
   return out;
 }
 
-function warningFindings(input: DiagnoseInput): Finding[] {
+function warningFindings(input: DiagnoseInput, remedies: Remedies): Finding[] {
   const { layers, activations, thresholds: th } = input;
   const out: Finding[] = [];
   const dead = activations.filter((a) => a.deadFraction > th.deadUnitFraction);
@@ -201,7 +174,7 @@ function warningFindings(input: DiagnoseInput): Finding[] {
       what: `${pct(worst.deadFraction)} of the units of ${worst.name} are dead (never > 0 over the batch), above deadUnitFraction = ${pct(th.deadUnitFraction)}; layers affected: ${list(dead.map((a) => a.name))}`,
       where: worst.name,
       why: 'a ReLU unit that is never active passes no gradient, so it never recovers: the layer has lost that capacity.',
-      toTry: [LEAKY, LOWER_LR, 'heNormal initialization (@gradkit/initializers) and zero (not negative) biases', NORM],
+      toTry: remedies.deadUnits,
     });
   }
   const saturated = activations.filter((a) => a.saturationFraction > th.saturationFraction);
@@ -213,7 +186,7 @@ function warningFindings(input: DiagnoseInput): Finding[] {
       what: `${pct(worst.saturationFraction)} of the outputs of ${worst.name} (${worst.kind}) are within ${fmt(th.saturationMargin)} of its bounds, above saturationFraction = ${pct(th.saturationFraction)}; layers affected: ${list(saturated.map((a) => a.name))}`,
       where: worst.name,
       why: `a saturated ${worst.kind} has a derivative near 0, so almost no gradient flows through it.`,
-      toTry: [GLOROT, NORM, HE_RELU],
+      toTry: remedies.saturation,
     });
   }
   const ratios = layers.filter((l) => l.isWeight && l.updateRatio !== undefined && Number.isFinite(l.updateRatio));
@@ -226,7 +199,7 @@ function warningFindings(input: DiagnoseInput): Finding[] {
       what: `the update of ${worst.name} is ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), above maxUpdateRatio = ${fmt(th.maxUpdateRatio)}; layers affected: ${list(large.map((l) => l.name))}`,
       where: worst.name,
       why: 'a step that changes the weights by more than a few percent rewrites what the layer learned; training becomes unstable (a ratio near 1e-3 is typical).',
-      toTry: [LOWER_LR, CLIP],
+      toTry: remedies.largeUpdates,
     });
   }
   const small = ratios.filter((l) => (l.updateRatio as number) < th.minUpdateRatio);
@@ -238,7 +211,7 @@ function warningFindings(input: DiagnoseInput): Finding[] {
       what: `the update of ${worst.name} is only ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), below minUpdateRatio = ${fmt(th.minUpdateRatio)}; layers affected: ${list(small.map((l) => l.name))}`,
       where: worst.name,
       why: 'float32 resolves about 6e-8 of a value: updates this small are rounded away and the layer does not learn.',
-      toTry: ['raise the learning rate', ADAPTIVE, HE_RELU],
+      toTry: remedies.smallUpdates,
     });
   }
   return out;
@@ -279,12 +252,13 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export function diagnose(input: DiagnoseInput): GradientReport {
   const depth = depthProfile(input.layers);
   const tapDepth = tapDepthProfile(input.activations);
-  const nonfinite = nonFiniteFindings(input.layers, input.activations);
+  const remedies = remediesFor(input.layers, input.activations, input.inChain ?? []);
+  const nonfinite = nonFiniteFindings(input.layers, input.activations, remedies);
   // With non-finite values the norms are NaN/Infinity and the depth rules say nothing useful.
   const findings = sortFindings([
     ...nonfinite,
-    ...(nonfinite.length > 0 ? [] : [...explodingFindings(input, depth, tapDepth), ...vanishingFindings(input, depth, tapDepth)]),
-    ...warningFindings(input),
+    ...(nonfinite.length > 0 ? [] : [...explodingFindings(input, depth, tapDepth, remedies), ...vanishingFindings(input, depth, tapDepth, remedies)]),
+    ...warningFindings(input, remedies),
   ]);
   return {
     format: 'gradkit-gradient-report',

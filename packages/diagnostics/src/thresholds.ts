@@ -88,19 +88,21 @@ const RANGES: Record<keyof DiagnosticsThresholds, HyperRange> = {
   trendReports: { min: 1 },
 };
 
-/** The threshold names, for picking them out of a larger options object. */
+/** The threshold names: every options object that takes thresholds accepts these keys. */
 export const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as (keyof DiagnosticsThresholds)[];
 
 /**
- * Fills in defaults and validates every threshold present in `options` (other keys are ignored).
+ * Fills in defaults and validates every threshold present in `options` (an absent or `undefined`
+ * threshold takes its default; the caller checks the options object's keys, see `checkOptions`).
  *
  * @throws HyperParameterError naming the threshold that is not a finite number in its range.
  */
 export function resolveThresholds(options: Partial<DiagnosticsThresholds> = {}): DiagnosticsThresholds {
   const out: Record<string, number> = {};
   for (const key of THRESHOLD_KEYS) {
-    const value = options[key] ?? DEFAULT_THRESHOLDS[key];
-    if (typeof value !== 'number') throw new HyperParameterError(key, `${key} must be a number, got ${typeof value}`);
+    const value: unknown = options[key] === undefined ? DEFAULT_THRESHOLDS[key] : options[key];
+    if (typeof value !== 'number')
+      throw new HyperParameterError(key, `${key} must be a number (default ${DEFAULT_THRESHOLDS[key]}), got ${value === null ? 'null' : typeof value}`);
     checkHyper(key, value, RANGES[key]);
     out[key] = value;
   }

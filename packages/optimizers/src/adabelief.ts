@@ -1,6 +1,6 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ema, gradLeaves, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
+import { ema, gradLeaves, NON_NEGATIVE, type OptionKeys, optionsOf, POSITIVE, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `adabelief` (optax's `adabelief`). Every number may be a Schedule. @example `{ learningRate: 1e-3, epsilon: 1e-12 }` */
 export interface AdabeliefOptions {
@@ -15,6 +15,9 @@ export interface AdabeliefOptions {
   /** ε_root added to the second moment s at every step, inside the state (≥ 0; default 1e-16, as optax). */
   readonly epsilonRoot?: HyperParam;
 }
+
+/** The options `Adabelief` accepts (strict: any other key is an UnknownOptionError). */
+const ADABELIEF_KEYS: OptionKeys<AdabeliefOptions> = { learningRate: true, beta1: true, beta2: true, epsilon: true, epsilonRoot: true };
 
 /** `adabelief`'s options with the defaults filled in. @example `adabelief().options.epsilon // 1e-16` */
 export type ResolvedAdabeliefOptions = Required<AdabeliefOptions>;
@@ -43,13 +46,15 @@ export type AdabeliefState = {
  *
  * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
  *   [0, 1), or a negative epsilonRoot.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adabelief({ learningRate: 1e-3 }));
  * ```
  */
 export function adabelief(options?: AdabeliefOptions): GradientTransformation<AdabeliefState, ResolvedAdabeliefOptions> {
-  const given = optionsOf('adabelief', options, 'adabelief({ learningRate: 1e-3 })');
+  const given = optionsOf('adabelief', options, ADABELIEF_KEYS, 'adabelief({ learningRate: 1e-3 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 1e-3, POSITIVE],
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],

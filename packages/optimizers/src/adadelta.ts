@@ -1,6 +1,6 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addDecay, decayedParams, ema, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves, UNIT_CLOSED, zeroState } from './internal.js';
+import { addDecay, decayedParams, ema, NON_NEGATIVE, type OptionKeys, optionsOf, POSITIVE, stepLeaves, UNIT_CLOSED, zeroState } from './internal.js';
 
 /** Options of `adadelta` (PyTorch's `torch.optim.Adadelta`). Every number may be a Schedule. @example `{ learningRate: 1, rho: 0.95 }` */
 export interface AdadeltaOptions {
@@ -13,6 +13,9 @@ export interface AdadeltaOptions {
   /** L2 penalty λ added to the gradient (≥ 0; default 0). */
   readonly weightDecay?: HyperParam;
 }
+
+/** The options `Adadelta` accepts (strict: any other key is an UnknownOptionError). */
+const ADADELTA_KEYS: OptionKeys<AdadeltaOptions> = { learningRate: true, rho: true, epsilon: true, weightDecay: true };
 
 /** `adadelta`'s options with defaults filled in. @example `adadelta().options.rho // 0.9` */
 export type ResolvedAdadeltaOptions = Required<AdadeltaOptions>;
@@ -38,13 +41,15 @@ export type AdadeltaState = {
  *
  * @throws HyperParameterError for a learning rate or ε that is not > 0, ρ outside [0, 1], or a
  *   negative weight decay.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adadelta({ rho: 0.95 }));
  * ```
  */
 export function adadelta(options?: AdadeltaOptions): GradientTransformation<AdadeltaState, ResolvedAdadeltaOptions> {
-  const given = optionsOf('adadelta', options, 'adadelta({ rho: 0.95 })');
+  const given = optionsOf('adadelta', options, ADADELTA_KEYS, 'adadelta({ rho: 0.95 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 1.0, POSITIVE],
     rho: [given.rho ?? 0.9, UNIT_CLOSED],

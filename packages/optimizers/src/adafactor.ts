@@ -10,7 +10,21 @@ import {
   type Tree,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkCount, ema, flag, NON_NEGATIVE, optionsOf, POSITIVE, requireParams, slotLeaves, slotsOf, stepLeaves, UNIT_OPEN, zerosLike } from './internal.js';
+import {
+  checkCount,
+  ema,
+  flag,
+  NON_NEGATIVE,
+  type OptionKeys,
+  optionsOf,
+  POSITIVE,
+  requireParams,
+  slotLeaves,
+  slotsOf,
+  stepLeaves,
+  UNIT_OPEN,
+  zerosLike,
+} from './internal.js';
 
 /**
  * Options of `adafactor` (optax's `adafactor`; names in camelCase, `eps` → `epsilon`,
@@ -20,8 +34,8 @@ import { checkCount, ema, flag, NON_NEGATIVE, optionsOf, POSITIVE, requireParams
  * @example `{ learningRate: 1e-2, minDimSizeToFactor: 32, momentum: 0.9 }`
  */
 export interface AdafactorOptions {
-  /** Step size η (> 0). Default: none, as optax — the updates are then not scaled by a learning rate. */
-  readonly learningRate?: HyperParam;
+  /** Step size η (> 0). Default (absent or null): none, as optax — the updates are then not scaled by a learning rate. */
+  readonly learningRate?: HyperParam | null;
   /** Factor a tensor's second moment only when its second-largest dimension is at least this (integer ≥ 0; default 128). */
   readonly minDimSizeToFactor?: number;
   /** Exponent c of the second-moment decay schedule β₂(t) = 1 − t^(−c) (≥ 0; default 0.8). */
@@ -41,6 +55,20 @@ export interface AdafactorOptions {
   /** Use factored second moments at all (default true); false keeps a full second moment for every tensor. */
   readonly factored?: boolean;
 }
+
+/** The options `Adafactor` accepts (strict: any other key is an UnknownOptionError). */
+const ADAFACTOR_KEYS: OptionKeys<AdafactorOptions> = {
+  learningRate: true,
+  minDimSizeToFactor: true,
+  decayRate: true,
+  decayOffset: true,
+  multiplyByParameterScale: true,
+  clippingThreshold: true,
+  momentum: true,
+  weightDecay: true,
+  epsilon: true,
+  factored: true,
+};
 
 /** `adafactor`'s options with defaults filled in; `learningRate` and `clippingThreshold` are null when unused. @example `adafactor().options.decayRate // 0.8` */
 export interface ResolvedAdafactorOptions {
@@ -136,13 +164,15 @@ export function factoredDims(shape: readonly number[], factored: boolean, minDim
  *   negative decay rate or weight decay, a momentum outside [0, 1), a `minDimSizeToFactor` or
  *   `decayOffset` that is not an integer ≥ 0, or non-boolean flags; at `update`, when the
  *   parameters are not passed.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adafactor({ learningRate: 1e-2 }));
  * ```
  */
 export function adafactor(options?: AdafactorOptions): GradientTransformation<AdafactorState, ResolvedAdafactorOptions> {
-  const given = optionsOf('adafactor', options, 'adafactor({ learningRate: 1e-2 })');
+  const given = optionsOf('adafactor', options, ADAFACTOR_KEYS, 'adafactor({ learningRate: 1e-2 })');
   // null is optax's None: no learning-rate scaling, no clipping (those stages are left out, and so are their hyperParams).
   const learningRate = given.learningRate ?? null;
   const clippingThreshold = given.clippingThreshold === null ? null : (given.clippingThreshold ?? 1);

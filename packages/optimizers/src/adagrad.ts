@@ -10,7 +10,7 @@ import {
   type Tree,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addDecay, decayedParams, NON_NEGATIVE, optionsOf, POSITIVE, stepLeaves } from './internal.js';
+import { addDecay, decayedParams, NON_NEGATIVE, type OptionKeys, optionsOf, POSITIVE, stepLeaves } from './internal.js';
 
 /** Options of `adagrad` (PyTorch's `torch.optim.Adagrad`). Every number except `initialAccumulatorValue` may be a Schedule. @example `{ learningRate: 0.05, lrDecay: 1e-3 }` */
 export interface AdagradOptions {
@@ -25,6 +25,9 @@ export interface AdagradOptions {
   /** ε added to the root of the accumulator, after the square root (> 0; default 1e-10). */
   readonly epsilon?: HyperParam;
 }
+
+/** The options `Adagrad` accepts (strict: any other key is an UnknownOptionError). */
+const ADAGRAD_KEYS: OptionKeys<AdagradOptions> = { learningRate: true, lrDecay: true, weightDecay: true, initialAccumulatorValue: true, epsilon: true };
 
 /** `adagrad`'s options with defaults filled in. @example `adagrad().options.epsilon // 1e-10` */
 export type ResolvedAdagradOptions = Required<AdagradOptions>;
@@ -48,13 +51,15 @@ export type AdagradState = {
  *
  * @throws HyperParameterError for a learning rate or ε that is not > 0, or a negative learning-rate
  *   decay, weight decay or initial accumulator value.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adagrad({ learningRate: 0.05, initialAccumulatorValue: 0.1 }));
  * ```
  */
 export function adagrad(options?: AdagradOptions): GradientTransformation<AdagradState, ResolvedAdagradOptions> {
-  const given = optionsOf('adagrad', options, 'adagrad({ learningRate: 0.05 })');
+  const given = optionsOf('adagrad', options, ADAGRAD_KEYS, 'adagrad({ learningRate: 0.05 })');
   const initial = given.initialAccumulatorValue ?? 0;
   if (typeof initial !== 'number')
     throw new HyperParameterError('initialAccumulatorValue', 'initialAccumulatorValue must be a number (it is used once, by init), not a schedule');

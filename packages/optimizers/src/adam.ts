@@ -8,6 +8,7 @@ import {
   gradLeaves,
   NON_NEGATIVE,
   NON_ZERO_DECAY,
+  type OptionKeys,
   optionsOf,
   POSITIVE,
   slotsOf,
@@ -35,6 +36,9 @@ export interface AdamOptions {
    */
   readonly weightDecay?: HyperParam;
 }
+
+/** The options `Adam` accepts (strict: any other key is an UnknownOptionError). */
+const ADAM_KEYS: OptionKeys<AdamOptions> = { learningRate: true, beta1: true, beta2: true, epsilon: true, amsgrad: true, weightDecay: true };
 
 /** `adam`'s (or `adamw`'s) options with the defaults filled in. @example `adam().options.beta2 // 0.999` */
 export type ResolvedAdamOptions = Required<AdamOptions>;
@@ -67,7 +71,7 @@ export function adamTransformation(
   weightDecayDefault: number,
   decoupled: boolean,
 ): GradientTransformation<AdamState, ResolvedAdamOptions> {
-  const given = optionsOf(name, options, `${name}({ learningRate: 1e-3 })`);
+  const given = optionsOf(name, options, ADAM_KEYS, `${name}({ learningRate: 1e-3 })`);
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 1e-3, POSITIVE],
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
@@ -122,6 +126,8 @@ export function adamTransformation(
  *
  * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
  *   [0, 1), a negative weight decay, or an `amsgrad` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adam({ learningRate: 1e-3 }));

@@ -1,6 +1,19 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addDecay, decayedParams, ema, gradLeaves, NON_NEGATIVE, NON_ZERO_DECAY, optionsOf, POSITIVE, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
+import {
+  addDecay,
+  decayedParams,
+  ema,
+  gradLeaves,
+  NON_NEGATIVE,
+  NON_ZERO_DECAY,
+  type OptionKeys,
+  optionsOf,
+  POSITIVE,
+  stepLeaves,
+  UNIT_OPEN,
+  zeroState,
+} from './internal.js';
 
 /** Options of `adamax` (PyTorch's `torch.optim.Adamax`). Every number may be a Schedule. @example `{ learningRate: 2e-3, beta2: 0.99 }` */
 export interface AdamaxOptions {
@@ -15,6 +28,9 @@ export interface AdamaxOptions {
   /** L2 penalty λ added to the gradient (≥ 0; default 0). */
   readonly weightDecay?: HyperParam;
 }
+
+/** The options `Adamax` accepts (strict: any other key is an UnknownOptionError). */
+const ADAMAX_KEYS: OptionKeys<AdamaxOptions> = { learningRate: true, beta1: true, beta2: true, epsilon: true, weightDecay: true };
 
 /** `adamax`'s options with the defaults filled in. @example `adamax().options.learningRate // 2e-3` */
 export type ResolvedAdamaxOptions = Required<AdamaxOptions>;
@@ -43,13 +59,15 @@ export type AdamaxState = {
  *
  * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
  *   [0, 1), or a negative weight decay.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adamax({ learningRate: 2e-3 }));
  * ```
  */
 export function adamax(options?: AdamaxOptions): GradientTransformation<AdamaxState, ResolvedAdamaxOptions> {
-  const given = optionsOf('adamax', options, 'adamax({ learningRate: 2e-3 })');
+  const given = optionsOf('adamax', options, ADAMAX_KEYS, 'adamax({ learningRate: 2e-3 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 2e-3, POSITIVE],
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],

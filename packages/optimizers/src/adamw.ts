@@ -14,6 +14,8 @@ import { type AdamOptions, type AdamState, adamTransformation, type ResolvedAdam
  *
  * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
  *   [0, 1), a negative weight decay, or an `amsgrad` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, adamw({ learningRate: 1e-3, weightDecay: 0.05 }));

@@ -1,19 +1,16 @@
 import {
   defineHyperParams,
-  flatten,
   type GradientTransformation,
   type GradTree,
   type HyperParam,
-  HyperParameterError,
   type ParamTree,
   type TransformResult,
-  TreeMismatchError,
   unflatten,
   zip,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { NON_NEGATIVE, requireParams } from './internal.js';
-import type { Mask } from './masked.js';
+import { checkMask, type Mask, selectedPaths } from './masked.js';
 
 /**
  * Which parameters `addDecayedWeights` decays: a `Mask` (a tree of booleans shaped like the
@@ -59,23 +56,9 @@ export function addDecayedWeights(
   weightDecay: HyperParam,
   mask?: WeightDecayMask,
 ): GradientTransformation<AddDecayedWeightsState, ResolvedAddDecayedWeightsOptions> {
-  if (mask !== undefined && mask !== null && typeof mask !== 'function' && typeof mask !== 'object' && typeof mask !== 'boolean') {
-    throw new HyperParameterError(
-      'mask',
-      `mask must be a tree of booleans shaped like the parameters or a function (path, param) => boolean, got ${String(mask)}`,
-    );
-  }
+  if (mask !== undefined && mask !== null && typeof mask !== 'boolean') checkMask('mask', mask, 'addDecayedWeights');
   const hyper = defineHyperParams({ weightDecay: [weightDecay, NON_NEGATIVE] });
   const o: ResolvedAddDecayedWeightsOptions = { ...hyper.options, mask: mask ?? null };
-  const selected = (params: ParamTree): boolean[] => {
-    const m = o.mask;
-    if (m === null || typeof m === 'boolean') return flatten(params).map(() => m !== false);
-    if (typeof m === 'function') return flatten(params).map((e) => m(e.path, e.value) === true);
-    return zip(params, m).map(({ path, b }) => {
-      if (typeof b !== 'boolean') throw new TreeMismatchError(path, `mask at '${path || '(root)'}' must be true or false, got ${String(b)}`);
-      return b;
-    });
-  };
   return {
     name: 'addDecayedWeights',
     options: o,
@@ -84,9 +67,12 @@ export function addDecayedWeights(
     update(grads: GradTree, state: AddDecayedWeightsState, params?: ParamTree): TransformResult<AddDecayedWeightsState> {
       const wd = hyper.at(state.count).weightDecay;
       const given = requireParams('addDecayedWeights', params, 'needs the parameters', 'weightDecay');
-      const pairs = zip(grads, given);
-      const flags = selected(given);
-      const updates = pairs.map(({ a: g, b: p }, i) => (flags[i] && wd !== 0 ? tf.add(g, tf.mul(p, wd)) : g));
+      const m = o.mask;
+      const selected = m === null || typeof m === 'boolean' ? null : selectedPaths(m, given);
+      // Paired by key: each gradient with the parameter (and the mask entry) of its path.
+      const updates = zip(grads, given).map(({ path, a: g, b: p }) =>
+        m !== false && wd !== 0 && (selected === null || selected.has(path)) ? tf.add(g, tf.mul(p, wd)) : g,
+      );
       return { updates: unflatten(grads, updates), state: { count: state.count + 1 } };
     },
   };

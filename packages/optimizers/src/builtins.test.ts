@@ -29,6 +29,8 @@ describe('built-in optimizers by name', () => {
   });
 
   it('lists the known names for an unknown one', () => {
-    expect(() => optimizerFromConfig({ name: 'adamm' })).toThrow(/unknown optimizer 'adamm': known optimizers are adabelief, adadelta, .*sgd/);
+    expect(() => optimizerFromConfig({ name: 'adamm' })).toThrow(
+      /unknown transformation 'adamm' at 'config.name' \(did you mean 'adam'\?\); known: .*adabelief, adadelta, .*sgd/,
+    );
   });
 });

@@ -1,5 +1,9 @@
-// Registers every built-in optimizer by name, for optimizerFromConfig({ name, ...options }).
-import type { GradientTransformation } from '@gradkit/core';
+// Registers every built-in transformation of this package by name in core's config registry, for
+// optimizerFromConfig / transformationFromConfig ({ name, ...options }) and optimizerToConfig: the
+// optimizers (which take one options object) and the building blocks (whose positional arguments
+// are named by their `options` keys).
+import { checkOptions, type GradientTransformation, type HyperParam, registerTransformation } from '@gradkit/core';
+import { accumulate } from './accumulate.js';
 import { adabelief } from './adabelief.js';
 import { adadelta } from './adadelta.js';
 import { adafactor } from './adafactor.js';
@@ -7,16 +11,24 @@ import { adagrad } from './adagrad.js';
 import { adam } from './adam.js';
 import { adamax } from './adamax.js';
 import { adamw } from './adamw.js';
+import { addDecayedWeights, type WeightDecayMask } from './add-decayed-weights.js';
 import { lamb } from './lamb.js';
 import { lars } from './lars.js';
 import { lion } from './lion.js';
+import { type Mask, masked } from './masked.js';
 import { nadam } from './nadam.js';
 import { radam } from './radam.js';
 import { registerOptimizer } from './registry.js';
 import { rmsprop } from './rmsprop.js';
+import { scale } from './scale.js';
+import { scaleByAdam } from './scale-by-adam.js';
+import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { sgd } from './sgd.js';
+import { trace } from './trace.js';
 
-const builtins: Record<string, (options: never) => GradientTransformation> = {
+const BUILTIN = { builtinOf: '@gradkit/optimizers' } as const;
+
+const optimizers: Record<string, (options: never) => GradientTransformation> = {
   adabelief,
   adadelta,
   adafactor,
@@ -32,5 +44,25 @@ const builtins: Record<string, (options: never) => GradientTransformation> = {
   rmsprop,
   sgd,
 };
+for (const [name, factory] of Object.entries(optimizers)) registerOptimizer(name, factory as (options: object) => GradientTransformation, BUILTIN);
 
-for (const [name, factory] of Object.entries(builtins)) registerOptimizer(name, factory as (options: object) => GradientTransformation);
+/** A building block built from its config's options: exactly `keys`, checked strictly, then spread onto its arguments. */
+function block(name: string, keys: readonly string[], example: string, build: (o: Record<string, unknown>) => GradientTransformation): void {
+  registerTransformation(name, (o) => build(checkOptions(name, o, keys, { example, required: true })), BUILTIN);
+}
+
+block('scale', ['factor'], "{ name: 'scale', factor: -0.1 }", (o) => scale(o.factor as HyperParam));
+block('scaleByAdam', ['beta1', 'beta2', 'epsilon', 'epsilonRoot', 'amsgrad'], "{ name: 'scaleByAdam', beta2: 0.99 }", (o) => scaleByAdam(o));
+block('scaleByLearningRate', ['learningRate', 'flipSign'], "{ name: 'scaleByLearningRate', learningRate: 0.1 }", ({ learningRate, ...rest }) =>
+  scaleByLearningRate(learningRate as HyperParam, rest),
+);
+block('trace', ['decay', 'nesterov'], "{ name: 'trace', decay: 0.9 }", (o) => trace(o as { decay: HyperParam }));
+block('addDecayedWeights', ['weightDecay', 'mask'], "{ name: 'addDecayedWeights', weightDecay: 1e-4 }", (o) =>
+  addDecayedWeights(o.weightDecay as HyperParam, (o.mask ?? undefined) as WeightDecayMask | undefined),
+);
+block('accumulate', ['k', 'inner'], "{ name: 'accumulate', k: 4, inner: { name: 'adam' } }", (o) =>
+  accumulate(o.k as number, o.inner as GradientTransformation),
+);
+block('masked', ['inner', 'mask'], "{ name: 'masked', inner: { name: 'addDecayedWeights', weightDecay: 1e-4 }, mask: { w: true, b: false } }", (o) =>
+  masked(o.inner as GradientTransformation, o.mask as Mask),
+);

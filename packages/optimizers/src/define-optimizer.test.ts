@@ -39,7 +39,8 @@ describe('defineOptimizer', () => {
     expect(signum({ learningRate: (t) => 0.1 / (1 + t) }).hyperParams?.(1).learningRate).toBeCloseTo(0.05, 12);
     expect(() => signum({ beta: 1 })).toThrow(HyperParameterError);
     expect(() => signum({ beta: 1 })).toThrow(/beta must be in \[0, 1\), got 1/);
-    expect(() => signum({ momentum: 0.9 } as never)).toThrow(/testSignum has no option 'momentum' \(its options: learningRate, beta\)/);
+    expect(() => signum({ momentum: 0.9 } as never)).toThrow(/testSignum: unknown option 'momentum'; valid options: learningRate, beta/);
+    expect(() => signum({ lr: 0.9 } as never)).toThrow(/did you mean 'learningRate'/);
   });
 
   it('registers the optimizer by name for optimizerFromConfig', () => {
@@ -64,6 +65,6 @@ describe('defineOptimizer', () => {
 describe('optimizerFromConfig', () => {
   it('lists the known names when the name is unknown', () => {
     expect(() => optimizerFromConfig({ name: 'adamz' })).toThrow(HyperParameterError);
-    expect(() => optimizerFromConfig({ name: 'adamz' })).toThrow(/unknown optimizer 'adamz': known optimizers are .*testSignum/);
+    expect(() => optimizerFromConfig({ name: 'adamz' })).toThrow(/unknown transformation 'adamz' at 'config.name' .*known: .*testSignum/);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   defineHyperParams,
   type GradientTransformation,
   type GradTree,
@@ -12,7 +13,7 @@ import {
   type Tree,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { leaves, optionsOf, requireParams, slotsOf, stepLeaves } from './internal.js';
+import { flag, type OptionKeys, requireParams, slotLeaves, slotsOf, stepLeaves } from './internal.js';
 import { registerOptimizer } from './registry.js';
 
 /** The numeric options of an optimizer definition (numbers, or Schedules at run time). @example `{ learningRate: 1e-3, beta: 0.9 }` */
@@ -46,6 +47,44 @@ export interface OptimizerDefinition<N extends NumericDefaults, S extends string
   readonly initial?: Readonly<Partial<Record<S, number>>>;
   /** One step for one parameter: returns the update (added to the parameter) and the new buffers. */
   step(context: OptimizerStepContext<N, S>): { update: tf.Tensor; slots: Readonly<Record<S, tf.Tensor>> };
+  /** Replace an optimizer registered under the same name (default false: a name that is taken is an error). */
+  readonly replace?: boolean;
+}
+
+const DEFINITION_KEYS: OptionKeys<OptimizerDefinition<NumericDefaults, string>> = {
+  name: true,
+  defaults: true,
+  ranges: true,
+  slots: true,
+  initial: true,
+  step: true,
+  replace: true,
+};
+const EXAMPLE = "defineOptimizer({ name: 'signum', defaults: { learningRate: 1e-3 }, slots: ['m'], step })";
+
+const isRecord = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/** Checks an optimizer definition before anything is registered: every field, its type, and that ranges, initial values and defaults agree. */
+function checkDefinition(definition: OptimizerDefinition<NumericDefaults, string>): void {
+  const d = checkOptions('defineOptimizer', definition, Object.keys(DEFINITION_KEYS), { example: EXAMPLE, required: true });
+  if (typeof d.name !== 'string' || d.name === '') throw new HyperParameterError('name', `defineOptimizer needs a non-empty name, e.g. ${EXAMPLE}`);
+  if (!isRecord(d.defaults) || Object.keys(d.defaults).length === 0)
+    throw new HyperParameterError('defaults', `defineOptimizer('${d.name}'): defaults must be an object of numbers, e.g. { learningRate: 1e-3 }`);
+  if (!Array.isArray(d.slots) || d.slots.some((s) => typeof s !== 'string' || s === '' || s === 'count') || new Set(d.slots).size !== d.slots.length)
+    throw new HyperParameterError('slots', `defineOptimizer('${d.name}'): slots must be an array of distinct names other than 'count', e.g. ['m', 'v']`);
+  if (typeof d.step !== 'function')
+    throw new HyperParameterError('step', `defineOptimizer('${d.name}'): step must be a function ({ grad, param, slots, hyper, step }) => ({ update, slots })`);
+  const keys = Object.keys(d.defaults);
+  if (d.ranges !== undefined) checkOptions(`defineOptimizer('${d.name}') ranges`, d.ranges, keys, { example: '{ learningRate: { min: 0 } }' });
+  if (d.initial !== undefined) {
+    checkOptions(`defineOptimizer('${d.name}') initial`, d.initial, d.slots, { example: `{ ${d.slots[0] ?? 'm'}: 0 }` });
+    for (const [slot, v] of Object.entries(d.initial))
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new HyperParameterError(slot, `initial value of slot '${slot}' must be a finite number, got ${String(v)}`);
+  }
+  flag('replace', d.replace, false);
+  // Each default must be valid in its range: checked once here, so a bad definition fails where it is written.
+  defineHyperParams<string>(Object.fromEntries(keys.map((k) => [k, [d.defaults[k] as number, d.ranges?.[k] ?? {}] as HyperSpec])));
 }
 
 /** The options of an optimizer made by `defineOptimizer`: any subset of its numeric options, numbers or Schedules. @example `{ learningRate: cosineDecay({ initial: 1e-3, decaySteps: 1000 }) }` */
@@ -60,6 +99,21 @@ export type DefinedState<S extends string> = { readonly count: number } & { read
  * `GradientTransformation`s with validated options (numbers or Schedules), slots mirroring the
  * parameters (zeros unless `initial` says otherwise), a host step count, and `hyperParams(step)` so fused kernels can be
  * registered for it later.
+ *
+ * Everything is checked strictly, before anything is registered: the definition's own keys (a typo
+ * such as `default` is an UnknownOptionError), its name, slots, step, ranges and initial values, and
+ * each default against its range; the options of the optimizers it makes accept exactly the keys of
+ * `defaults` (`signum({ lr })` suggests `learningRate`). A name that is registered already (a
+ * built-in such as `'adam'`, or an earlier definition) is an error unless the definition says
+ * `replace: true` (for hot reload, or to replace a built-in on purpose). Each step rule gets the
+ * gradient, parameter and slots of one parameter, paired by path. (For a sign, prefer comparisons,
+ * `tf.sub(tf.cast(tf.greater(m, 0), 'float32'), tf.cast(tf.less(m, 0), 'float32'))`: tfjs-wasm's
+ * `tf.sign` returns 0 for |m| below about 5e-7.)
+ *
+ * @throws UnknownOptionError for an unknown key of the definition (or of `ranges`, `initial`);
+ *   HyperParameterError naming `name`, `defaults`, `slots`, `step`, `replace` or an option whose
+ *   default is out of its range; GradkitError (code `DUPLICATE_NAME`) for a name taken without
+ *   `replace: true`.
  *
  * @example
  * ```ts
@@ -80,13 +134,12 @@ export type DefinedState<S extends string> = { readonly count: number } & { read
 export function defineOptimizer<N extends NumericDefaults, S extends string>(
   definition: OptimizerDefinition<N, S>,
 ): (options?: DefinedOptions<N>) => GradientTransformation<DefinedState<S>, Readonly<Record<keyof N, HyperParam>>> {
+  checkDefinition(definition as unknown as OptimizerDefinition<NumericDefaults, string>);
   const { name, defaults, slots } = definition;
   const ranges: { readonly [K in keyof N]?: HyperRange } = definition.ranges ?? {};
   const keys = Object.keys(defaults) as (keyof N & string)[];
   const factory = (options?: DefinedOptions<N>) => {
-    const given = optionsOf(name, options, `${name}({ ${keys[0] ?? 'learningRate'}: … })`);
-    const unknown = Object.keys(given).find((k) => !keys.includes(k));
-    if (unknown !== undefined) throw new HyperParameterError(unknown, `${name} has no option '${unknown}' (its options: ${keys.join(', ')})`);
+    const given = checkOptions<DefinedOptions<N>>(name, options, keys, { example: `${name}({ ${keys[0]}: … })` });
     const numeric = defineHyperParams<string>(Object.fromEntries(keys.map((k) => [k, [given[k] ?? (defaults[k] as number), ranges[k] ?? {}] as HyperSpec])));
     return {
       name,
@@ -98,7 +151,7 @@ export function defineOptimizer<N extends NumericDefaults, S extends string>(
           ...Object.fromEntries(slots.map((s) => [s, map(params, (p) => tf.fill(p.shape, definition.initial?.[s] ?? 0, 'float32'))])),
         }) as DefinedState<S>,
       update(grads: GradTree, state: DefinedState<S>, params?: ParamTree): TransformResult<DefinedState<S>> {
-        const p = leaves(requireParams(name, params, 'needs the parameters'));
+        const p = slotLeaves(grads, requireParams(name, params, 'needs the parameters'));
         const hyper = numeric.at(state.count) as Readonly<Record<keyof N, number>>;
         const r = stepLeaves(grads, slotsOf(state, slots), (grad, current, i) =>
           definition.step({ grad, param: p[i] as tf.Tensor, slots: current, hyper, step: state.count }),
@@ -107,6 +160,6 @@ export function defineOptimizer<N extends NumericDefaults, S extends string>(
       },
     };
   };
-  registerOptimizer(name, factory as (options: object) => GradientTransformation);
+  registerOptimizer(name, factory as (options: object) => GradientTransformation, definition.replace ? { replace: true } : {});
   return factory;
 }

@@ -24,7 +24,7 @@ export { type LionOptions, type LionState, lion, type ResolvedLionOptions } from
 export { type Mask, type MaskedState, masked } from './masked.js';
 export { type NadamOptions, type NadamState, nadam, type ResolvedNadamOptions } from './nadam.js';
 export { type RadamOptions, type RadamState, type ResolvedRadamOptions, radam } from './radam.js';
-export { type OptimizerFactory, optimizerFromConfig, optimizerNames, registerOptimizer } from './registry.js';
+export { type OptimizerFactory, optimizerFromConfig, optimizerNames, optimizerToConfig, registerOptimizer } from './registry.js';
 export { type ResolvedRmspropOptions, type RmspropOptions, type RmspropState, rmsprop } from './rmsprop.js';
 export { type ScaleOptions, type ScaleState, scale } from './scale.js';
 export { type ResolvedScaleByAdamOptions, type ScaleByAdamOptions, type ScaleByAdamState, scaleByAdam } from './scale-by-adam.js';

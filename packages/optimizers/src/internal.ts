@@ -1,6 +1,8 @@
 // Helpers shared by the transformations in this folder (not part of the public API: index.ts does not
 // export them): the ranges of their options, the checks of non-numeric options, and tree plumbing.
 import {
+  alignLeaves,
+  checkOptions,
   checkSameTensorType,
   flatten,
   type GradTree,
@@ -10,7 +12,6 @@ import {
   type ParamTree,
   type Tree,
   unflatten,
-  zip,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -24,17 +25,21 @@ export const UNIT_OPEN: HyperRange = { min: 0, max: 1, maxExclusive: true };
 export const UNIT_CLOSED: HyperRange = { min: 0, max: 1 };
 
 /**
- * The options object given to the factory `name`: `{}` when it is absent and every option has a
- * default (`optional`), else it must be an object.
- *
- * @throws HyperParameterError naming `options`, with an example call.
+ * Every option name of `O`, listed once: the compiler checks that none is missing or misspelled
+ * (`{ learningRate: true, beta1: true, … }`), so the list that strict options check stays the type's.
  */
-export function optionsOf<O extends object>(name: string, options: O | undefined, example: string, optional = true): O {
-  if (options === undefined && optional) return {} as O;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new HyperParameterError('options', `${name} needs an options object, e.g. ${example}, got ${String(options)}`);
-  }
-  return options;
+export type OptionKeys<O extends object> = { readonly [K in keyof Required<O>]: true };
+
+/**
+ * The options object given to the factory `name`, checked strictly (core's `checkOptions`): `{}` when
+ * it is absent and every option has a default (`optional`), else a plain object whose keys are all
+ * in `keys`. An unknown key (a typo, a PyTorch spelling such as `lr` or `betas`) is an
+ * UnknownOptionError that lists the valid names and suggests the closest, never a silent default.
+ *
+ * @throws HyperParameterError naming `options` (not an object), UnknownOptionError naming the key.
+ */
+export function optionsOf<O extends object>(name: string, options: O | undefined, keys: OptionKeys<O>, example: string, optional = true): O {
+  return checkOptions(name, options, Object.keys(keys), { example, required: !optional });
 }
 
 /** A boolean option with its default (checkHyper only knows numbers and schedules); anything else is a HyperParameterError naming `field`. */
@@ -90,21 +95,43 @@ export const slotsOf = <S extends string>(state: object, names: readonly S[]): R
 /** The tensors of `tree` in `flatten` order. */
 export const leaves = (tree: Tree<tf.Tensor>): tf.Tensor[] => flatten(tree).map((e) => e.value);
 
-/** The leaves of a state slot, paired with the gradients by path (a TreeMismatchError when the structures differ). */
+/** The leaves of a state slot (or of the parameters), in the gradients' `flatten` order, paired with them by key whatever the order of either's keys (a TreeMismatchError when the structures differ). */
 export function slotLeaves(grads: GradTree, slot: unknown): tf.Tensor[] {
-  return zip(grads, slot as Tree<tf.Tensor>).map((e) => e.b);
+  return alignLeaves(grads, slot as Tree<tf.Tensor>);
 }
 
 /**
- * The gradient tensors in `flatten` order, checked against a state slot built from the parameters
- * (same structure, shapes and dtypes), so that a mismatch is a TreeMismatchError naming the path
- * instead of a silent broadcast.
+ * The gradient tensors in their own `flatten` order, checked against a state slot built from the
+ * parameters (same structure by key, shapes and dtypes), so that a mismatch is a TreeMismatchError
+ * naming the path instead of a silent broadcast.
  */
 export function gradLeaves(grads: GradTree, like: Tree<tf.Tensor>): tf.Tensor[] {
-  return zip(like, grads).map(({ path, a, b }) => {
-    checkSameTensorType(path, a, b, 'gradient');
-    return b;
+  const expected = alignLeaves(grads, like);
+  return flatten(grads).map(({ path, value }, i) => {
+    checkSameTensorType(path, expected[i] as tf.Tensor, value, 'gradient');
+    return value;
   });
+}
+
+/**
+ * A tree with the structure (and key order) of `like` whose leaves are `values`, given in the
+ * `flatten` order of `grads`, a tree with the same paths in any key order: each value goes to the
+ * leaf of `like` with its path. Lets an update computed in the gradients' order be stored in a state
+ * tree whose keys keep their order (state keeps the structure its `init` gave it).
+ */
+export function inStructureOf<L>(like: Tree<unknown>, grads: GradTree, values: readonly L[]): Tree<L> {
+  if (like === grads) return unflatten(like, values);
+  const order = alignLeaves(
+    like,
+    unflatten(
+      grads,
+      values.map((_, i) => i),
+    ),
+  );
+  return unflatten(
+    like,
+    order.map((i) => values[i] as L),
+  );
 }
 
 /** What the per-leaf `step` of `stepLeaves` returns: the leaf's update and its new slot tensors. */
@@ -114,11 +141,12 @@ export interface LeafStep<S extends string> {
 }
 
 /**
- * Runs `step` on every gradient leaf (in `flatten` order) with that leaf's tensor of each state slot
- * given, and gathers the updates and the new slots (the same slots as given) into trees shaped like
- * the gradients. Slots are paired with the gradients by path (a TreeMismatchError when the structures
- * differ); `gradTensors` are the gradient leaves to use (default: as they are; `gradLeaves` checks
- * their shapes too).
+ * Runs `step` on every gradient leaf (in the gradients' `flatten` order) with that leaf's tensor of
+ * each state slot given, paired by path whatever the order of either tree's keys, and gathers the
+ * updates (a tree shaped like the gradients) and the new slots (each shaped like the slot it
+ * replaces, keys in the same order). A TreeMismatchError names the path where the structures differ;
+ * `gradTensors` are the gradient leaves to use (default: as they are; `gradLeaves` checks their
+ * shapes too).
  */
 export function stepLeaves<S extends string>(
   grads: GradTree,
@@ -136,7 +164,10 @@ export function stepLeaves<S extends string>(
   });
   return {
     updates: unflatten(grads, updates),
-    slots: Object.fromEntries(names.map((k, j) => [k, unflatten(grads, next[j] as tf.Tensor[])])) as Record<S, Tree<tf.Tensor>>,
+    slots: Object.fromEntries(names.map((k, j) => [k, inStructureOf(slots[k] as Tree<tf.Tensor>, grads, next[j] as tf.Tensor[])])) as Record<
+      S,
+      Tree<tf.Tensor>
+    >,
   };
 }
 
@@ -150,6 +181,15 @@ export const addDecay = (grad: tf.Tensor, param: tf.Tensor | undefined, weightDe
 /** update − factor·θ (decoupled weight decay, as AdamW, with factor ηλ), or the update where there is no decay (`param` undefined). */
 export const subDecay = (update: tf.Tensor, param: tf.Tensor | undefined, factor: number): tf.Tensor =>
   param ? tf.sub(update, tf.mul(param, factor)) : update;
+
+/**
+ * sign(x) from comparisons, (x > 0) − (x < 0): 1, −1, or 0 for 0 and NaN, as the fused kernels
+ * compute it. tfjs-wasm's `tf.sign` rounds |x| below about 5e-7 to 0, so `tf.sign` would give another
+ * sign on wasm than on cpu and webgpu (and than the fused path).
+ */
+export function signOf(x: tf.Tensor): tf.Tensor {
+  return tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32'));
+}
 
 /** ‖x‖₂ over every element of `x` (optax's `safe_norm(x, 0)`, the Frobenius norm for a matrix), as a scalar tensor. */
 export function l2Norm(x: tf.Tensor): tf.Scalar {

@@ -1,6 +1,18 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ema, NON_NEGATIVE, optionsOf, POSITIVE, requireParams, slotLeaves, stepLeaves, trustRatio, UNIT_OPEN, zeroState } from './internal.js';
+import {
+  ema,
+  NON_NEGATIVE,
+  type OptionKeys,
+  optionsOf,
+  POSITIVE,
+  requireParams,
+  slotLeaves,
+  stepLeaves,
+  trustRatio,
+  UNIT_OPEN,
+  zeroState,
+} from './internal.js';
 
 /** Options of `lamb` (optax's `lamb`; PyTorch has no LAMB). Every number may be a Schedule. @example `{ learningRate: 2e-3, weightDecay: 0.01 }` */
 export interface LambOptions {
@@ -15,6 +27,9 @@ export interface LambOptions {
   /** Decoupled weight decay λ, added to the Adam direction before the trust ratio (≥ 0; default 0). */
   readonly weightDecay?: HyperParam;
 }
+
+/** The options `Lamb` accepts (strict: any other key is an UnknownOptionError). */
+const LAMB_KEYS: OptionKeys<LambOptions> = { learningRate: true, beta1: true, beta2: true, epsilon: true, weightDecay: true };
 
 /** `lamb`'s options with defaults filled in. @example `lamb().options.epsilon // 1e-6` */
 export type ResolvedLambOptions = Required<LambOptions>;
@@ -44,13 +59,15 @@ export type LambState = {
  *
  * @throws HyperParameterError for a learning rate or ε that is not > 0, β₁ or β₂ outside [0, 1), or a
  *   negative weight decay; at `update`, when the parameters are not passed.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, lamb({ learningRate: 2e-3, weightDecay: 0.01 }));
  * ```
  */
 export function lamb(options?: LambOptions): GradientTransformation<LambState, ResolvedLambOptions> {
-  const given = optionsOf('lamb', options, 'lamb({ learningRate: 2e-3 })');
+  const given = optionsOf('lamb', options, LAMB_KEYS, 'lamb({ learningRate: 2e-3 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 1e-3, POSITIVE],
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],

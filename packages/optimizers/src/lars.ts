@@ -1,6 +1,6 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { flag, NON_NEGATIVE, optionsOf, POSITIVE, requireParams, slotLeaves, slotsOf, stepLeaves, trustRatio, zeroState } from './internal.js';
+import { flag, NON_NEGATIVE, type OptionKeys, optionsOf, POSITIVE, requireParams, slotLeaves, slotsOf, stepLeaves, trustRatio, zeroState } from './internal.js';
 
 /** Options of `lars` (optax's `lars`; PyTorch has no LARS). Every number may be a Schedule. @example `{ learningRate: 0.5, weightDecay: 1e-4, nesterov: true }` */
 export interface LarsOptions {
@@ -17,6 +17,9 @@ export interface LarsOptions {
   /** Nesterov momentum: apply u + μ·trace instead of the trace (default false). */
   readonly nesterov?: boolean;
 }
+
+/** The options `Lars` accepts (strict: any other key is an UnknownOptionError). */
+const LARS_KEYS: OptionKeys<LarsOptions> = { learningRate: true, momentum: true, weightDecay: true, trustCoefficient: true, epsilon: true, nesterov: true };
 
 /** `lars`'s options with defaults filled in. @example `lars({ learningRate: 0.1 }).options.trustCoefficient // 0.001` */
 export type ResolvedLarsOptions = Required<LarsOptions>;
@@ -46,13 +49,15 @@ export type LarsState = {
  * @throws HyperParameterError for a learning rate or trust coefficient that is not > 0, a negative
  *   momentum, weight decay or ε, or a non-boolean `nesterov`; at `update`, when the parameters are
  *   not passed.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, lars({ learningRate: 0.5, weightDecay: 1e-4 }));
  * ```
  */
 export function lars(options: LarsOptions): GradientTransformation<LarsState, ResolvedLarsOptions> {
-  const given = optionsOf('lars', options, 'lars({ learningRate: 0.5 })', false);
+  const given = optionsOf('lars', options, LARS_KEYS, 'lars({ learningRate: 0.5 })', false);
   const hyper = defineHyperParams({
     learningRate: [given.learningRate, POSITIVE],
     momentum: [given.momentum ?? 0.9, NON_NEGATIVE],

@@ -1,8 +1,8 @@
 import { Optimizer } from '@gradkit/core';
-import { expectClose } from '@gradkit/testing';
+import { currentBackend, expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { type LionOptions, lion } from './lion.js';
+import { type LionOptions, lion } from './index.js';
 import { at, badHyperTests, badOptions, type Flat, gradOf, leakTest, MAIN, needsParamsTest, perLeaf, roundTripTest, trajectoryTests } from './test-kit.js';
 
 const BENCH = { problem: MAIN, tolerance: {}, reference: "optax's" };
@@ -81,6 +81,23 @@ describe('lion (optax.lion, Chen et al. 2023)', () => {
     });
     trajectoryTests(what, () => lion(options), expected, STEPS, BENCH);
   }
+
+  it(`tiny gradients move every coordinate by η on the ${currentBackend()} backend, on both paths (tfjs-wasm's tf.sign gives 0 below ~5e-7)`, async () => {
+    // First step, m = 0: c = (1 − β₁)·g = 0.1·g, so the update is −η·sign(g) whatever |g|: 1e-7, 3e-9
+    // and −2e-8 move by ∓η = ∓0.5; 0 does not move. By hand: θ = 1 − 0.5·sign(g).
+    const g = [1e-7, 3e-9, -2e-8, 0, 4e-6, -1e-30];
+    const expected = [0.5, 0.5, 1.5, 1, 0.5, 1.5];
+    for (const fused of [true, false]) {
+      const params = { w: tf.variable(tf.ones([g.length])) };
+      const opt = new Optimizer(params, lion({ learningRate: 0.5 }), { fused });
+      const grads = { w: tf.tensor1d(g) };
+      opt.step(grads);
+      expect(opt.lastStepPath).toBe(fused ? 'fused:GradkitLion' : 'reference');
+      await expectClose(params.w, expected, { rtol: 0, atol: 0, what: `${opt.lastStepPath} path` });
+      opt.dispose();
+      tf.dispose([params.w, grads.w]);
+    }
+  });
 
   roundTripTest(() => lion({ learningRate: 0.01, weightDecay: 0.1 }), BENCH);
   leakTest([() => lion({ weightDecay: 0.1 })], BENCH);

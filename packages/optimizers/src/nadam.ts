@@ -8,6 +8,7 @@ import {
   gradLeaves,
   NON_NEGATIVE,
   NON_ZERO_DECAY,
+  type OptionKeys,
   optionsOf,
   POSITIVE,
   stepLeaves,
@@ -33,6 +34,17 @@ export interface NadamOptions {
   /** Decoupled weight decay as in AdamW (NAdamW): θ ← θ(1 − ηλ) (default false: L2 on the gradient). */
   readonly decoupledWeightDecay?: boolean;
 }
+
+/** The options `Nadam` accepts (strict: any other key is an UnknownOptionError). */
+const NADAM_KEYS: OptionKeys<NadamOptions> = {
+  learningRate: true,
+  beta1: true,
+  beta2: true,
+  epsilon: true,
+  weightDecay: true,
+  momentumDecay: true,
+  decoupledWeightDecay: true,
+};
 
 /** `nadam`'s options with the defaults filled in. @example `nadam().options.momentumDecay // 4e-3` */
 export type ResolvedNadamOptions = Required<NadamOptions>;
@@ -65,13 +77,15 @@ export type NadamState = {
  *
  * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
  *   [0, 1), a negative weight decay or momentum decay, or a `decoupledWeightDecay` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, nadam({ learningRate: 2e-3 }));
  * ```
  */
 export function nadam(options?: NadamOptions): GradientTransformation<NadamState, ResolvedNadamOptions> {
-  const given = optionsOf('nadam', options, 'nadam({ learningRate: 2e-3 })');
+  const given = optionsOf('nadam', options, NADAM_KEYS, 'nadam({ learningRate: 2e-3 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 2e-3, POSITIVE],
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],

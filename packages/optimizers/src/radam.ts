@@ -8,6 +8,7 @@ import {
   gradLeaves,
   NON_NEGATIVE,
   NON_ZERO_DECAY,
+  type OptionKeys,
   optionsOf,
   POSITIVE,
   stepLeaves,
@@ -31,6 +32,9 @@ export interface RadamOptions {
   /** Decoupled weight decay as in AdamW (RAdamW): θ ← θ(1 − ηλ) (default false: L2 on the gradient). */
   readonly decoupledWeightDecay?: boolean;
 }
+
+/** The options `Radam` accepts (strict: any other key is an UnknownOptionError). */
+const RADAM_KEYS: OptionKeys<RadamOptions> = { learningRate: true, beta1: true, beta2: true, epsilon: true, weightDecay: true, decoupledWeightDecay: true };
 
 /** `radam`'s options with the defaults filled in. @example `radam().options.decoupledWeightDecay // false` */
 export type ResolvedRadamOptions = Required<RadamOptions>;
@@ -57,13 +61,15 @@ export type RadamState = {
  *
  * @throws HyperParameterError for a learning rate or epsilon that is not > 0, a beta outside
  *   [0, 1), a negative weight decay, or a `decoupledWeightDecay` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, radam({ learningRate: 1e-3 }));
  * ```
  */
 export function radam(options?: RadamOptions): GradientTransformation<RadamState, ResolvedRadamOptions> {
-  const given = optionsOf('radam', options, 'radam({ learningRate: 1e-3 })');
+  const given = optionsOf('radam', options, RADAM_KEYS, 'radam({ learningRate: 1e-3 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 1e-3, POSITIVE],
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],

@@ -1,6 +1,19 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addDecay, decayedParams, ema, flag, NON_NEGATIVE, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
+import {
+  addDecay,
+  decayedParams,
+  ema,
+  flag,
+  NON_NEGATIVE,
+  type OptionKeys,
+  optionsOf,
+  POSITIVE,
+  slotsOf,
+  stepLeaves,
+  UNIT_OPEN,
+  zeroState,
+} from './internal.js';
 
 /** Options of `rmsprop` (PyTorch's `torch.optim.RMSprop`). Every number may be a Schedule. @example `{ learningRate: 1e-3, momentum: 0.9, centered: true }` */
 export interface RmspropOptions {
@@ -17,6 +30,9 @@ export interface RmspropOptions {
   /** L2 penalty λ added to the gradient (≥ 0; default 0). */
   readonly weightDecay?: HyperParam;
 }
+
+/** The options `Rmsprop` accepts (strict: any other key is an UnknownOptionError). */
+const RMSPROP_KEYS: OptionKeys<RmspropOptions> = { learningRate: true, alpha: true, epsilon: true, momentum: true, centered: true, weightDecay: true };
 
 /** `rmsprop`'s options with defaults filled in. @example `rmsprop().options.alpha // 0.99` */
 export type ResolvedRmspropOptions = Required<RmspropOptions>;
@@ -51,13 +67,15 @@ export type RmspropState = {
  *
  * @throws HyperParameterError for a learning rate or ε that is not > 0, α outside [0, 1), a negative
  *   momentum or weight decay, or a non-boolean `centered`.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, rmsprop({ learningRate: 1e-3, momentum: 0.9, centered: true }));
  * ```
  */
 export function rmsprop(options?: RmspropOptions): GradientTransformation<RmspropState, ResolvedRmspropOptions> {
-  const given = optionsOf('rmsprop', options, 'rmsprop({ learningRate: 1e-3 })');
+  const given = optionsOf('rmsprop', options, RMSPROP_KEYS, 'rmsprop({ learningRate: 1e-3 })');
   const hyper = defineHyperParams({
     learningRate: [given.learningRate ?? 1e-2, POSITIVE],
     alpha: [given.alpha ?? 0.99, UNIT_OPEN],

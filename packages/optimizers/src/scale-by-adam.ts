@@ -1,6 +1,6 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ema, flag, gradLeaves, NON_NEGATIVE, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
+import { ema, flag, gradLeaves, NON_NEGATIVE, type OptionKeys, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_OPEN, zeroState } from './internal.js';
 
 /** Options of `scaleByAdam` (optax's `scale_by_adam` / `scale_by_amsgrad`). Every number may be a Schedule. @example `{ beta2: 0.99, epsilonRoot: 1e-12 }` */
 export interface ScaleByAdamOptions {
@@ -15,6 +15,9 @@ export interface ScaleByAdamOptions {
   /** AMSGrad as optax's `scale_by_amsgrad`: divide by the running maximum of the bias-corrected v̂ (default false). */
   readonly amsgrad?: boolean;
 }
+
+/** The options `ScaleByAdam` accepts (strict: any other key is an UnknownOptionError). */
+const SCALE_BY_ADAM_KEYS: OptionKeys<ScaleByAdamOptions> = { beta1: true, beta2: true, epsilon: true, epsilonRoot: true, amsgrad: true };
 
 /** `scaleByAdam`'s options with the defaults filled in. @example `scaleByAdam().options.epsilonRoot // 0` */
 export type ResolvedScaleByAdamOptions = Required<ScaleByAdamOptions>;
@@ -44,13 +47,15 @@ export type ScaleByAdamState = {
  *
  * @throws HyperParameterError for an epsilon that is not > 0, a beta outside [0, 1), a negative
  *   epsilonRoot, or an `amsgrad` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const tx = chain(clipByGlobalNorm(1), scaleByAdam({ beta2: 0.99 }), scaleByLearningRate(3e-4));
  * ```
  */
 export function scaleByAdam(options?: ScaleByAdamOptions): GradientTransformation<ScaleByAdamState, ResolvedScaleByAdamOptions> {
-  const given = optionsOf('scaleByAdam', options, 'scaleByAdam({ beta1: 0.9, beta2: 0.999 })');
+  const given = optionsOf('scaleByAdam', options, SCALE_BY_ADAM_KEYS, 'scaleByAdam({ beta1: 0.9, beta2: 0.999 })');
   const hyper = defineHyperParams({
     beta1: [given.beta1 ?? 0.9, UNIT_OPEN],
     beta2: [given.beta2 ?? 0.999, UNIT_OPEN],

@@ -1,12 +1,15 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, map, type TransformResult } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { flag, optionsOf, POSITIVE } from './internal.js';
+import { flag, type OptionKeys, optionsOf, POSITIVE } from './internal.js';
 
 /** Options of `scaleByLearningRate`. @example `{ flipSign: false }` */
 export interface ScaleByLearningRateOptions {
   /** Multiply by −η (default true: the updates then descend); false multiplies by +η. */
   readonly flipSign?: boolean;
 }
+
+/** The options `ScaleByLearningRate` accepts (strict: any other key is an UnknownOptionError). */
+const SCALE_BY_LR_KEYS: OptionKeys<ScaleByLearningRateOptions> = { flipSign: true };
 
 /** `scaleByLearningRate`'s options: the learning rate and the sign. @example `scaleByLearningRate(0.1).options // { learningRate: 0.1, flipSign: true }` */
 export interface ResolvedScaleByLearningRateOptions {
@@ -29,6 +32,8 @@ export type ScaleByLearningRateState = {
  * update = −η(t) · g, with t the step counted from 0.
  *
  * @throws HyperParameterError for a learning rate that is not > 0, or a `flipSign` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const tx = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ initial: 1e-3, decaySteps: 1000 })));
@@ -38,7 +43,7 @@ export function scaleByLearningRate(
   learningRate: HyperParam,
   options?: ScaleByLearningRateOptions,
 ): GradientTransformation<ScaleByLearningRateState, ResolvedScaleByLearningRateOptions> {
-  const given = optionsOf('scaleByLearningRate', options, 'scaleByLearningRate(0.1, { flipSign: false })');
+  const given = optionsOf('scaleByLearningRate', options, SCALE_BY_LR_KEYS, 'scaleByLearningRate(0.1, { flipSign: false })');
   const hyper = defineHyperParams({ learningRate: [learningRate, POSITIVE] });
   const flipSign = flag('flipSign', given.flipSign, true);
   return {

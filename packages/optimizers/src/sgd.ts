@@ -9,7 +9,7 @@ import {
   type Tree,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addDecay, decayedParams, flag, NON_NEGATIVE, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_CLOSED, zeroState } from './internal.js';
+import { addDecay, decayedParams, flag, NON_NEGATIVE, type OptionKeys, optionsOf, POSITIVE, slotsOf, stepLeaves, UNIT_CLOSED, zeroState } from './internal.js';
 
 /** Options of `sgd` (PyTorch's `torch.optim.SGD`). Every number may be a Schedule. @example `{ learningRate: 0.1, momentum: 0.9, nesterov: true }` */
 export interface SgdOptions {
@@ -24,6 +24,9 @@ export interface SgdOptions {
   /** L2 penalty λ added to the gradient (≥ 0; default 0). */
   readonly weightDecay?: HyperParam;
 }
+
+/** The options `Sgd` accepts (strict: any other key is an UnknownOptionError). */
+const SGD_KEYS: OptionKeys<SgdOptions> = { learningRate: true, momentum: true, dampening: true, nesterov: true, weightDecay: true };
 
 /** `sgd`'s options with defaults filled in. @example `sgd({ learningRate: 0.1 }).options.momentum // 0` */
 export type ResolvedSgdOptions = Required<SgdOptions>;
@@ -46,13 +49,15 @@ export interface SgdState {
  *
  * @throws HyperParameterError for a learning rate that is not > 0, a negative momentum or weight
  *   decay, a dampening outside [0, 1], or Nesterov without momentum or with dampening.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const opt = new Optimizer(params, sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true }));
  * ```
  */
 export function sgd(options: SgdOptions): GradientTransformation<SgdState, ResolvedSgdOptions> {
-  const given = optionsOf('sgd', options, 'sgd({ learningRate: 0.1 })', false);
+  const given = optionsOf('sgd', options, SGD_KEYS, 'sgd({ learningRate: 0.1 })', false);
   const hyper = defineHyperParams({
     learningRate: [given.learningRate, POSITIVE],
     momentum: [given.momentum ?? 0, NON_NEGATIVE],

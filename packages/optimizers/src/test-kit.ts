@@ -4,7 +4,7 @@
 // in float64 on the same problem, and these helpers register the tests every optimizer gets: the
 // functional path and the Optimizer runner against the reference, saveState → JSON → loadState, no
 // leaks over 200 steps, and a HyperParameterError naming the field for every bad input.
-import { applyUpdates, type GradientTransformation, HyperParameterError, Optimizer, type Schedule, type StateTree, valueAndGrad } from '@gradkit/core';
+import { applyUpdates, flatten, type GradientTransformation, HyperParameterError, Optimizer, type Schedule, type StateTree, valueAndGrad } from '@gradkit/core';
 import { expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -103,7 +103,14 @@ export async function runFunctional(tx: GradientTransformation, steps: number, p
       const r = tx.update(grads, state, params);
       return { params: applyUpdates(params, r.updates), state: r.state } as unknown as tf.TensorContainerObject;
     }) as unknown as { params: Params; state: StateTree };
-    tf.dispose([params, state] as unknown as tf.TensorContainer);
+    // A state may carry tensors over unchanged (accumulate's inner state between real steps): keep those.
+    const kept = new Set(flatten(next.state).map((e) => e.value));
+    tf.dispose([
+      params,
+      ...flatten(state)
+        .filter((e) => !kept.has(e.value))
+        .map((e) => e.value),
+    ] as unknown as tf.TensorContainer);
     params = next.params;
     state = next.state;
   }

@@ -1,6 +1,6 @@
 import { defineHyperParams, type GradientTransformation, type GradTree, type HyperParam, type ParamTree, type TransformResult, type Tree } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { flag, gradLeaves, NON_NEGATIVE, optionsOf, stepLeaves, zeroState } from './internal.js';
+import { flag, gradLeaves, NON_NEGATIVE, type OptionKeys, optionsOf, stepLeaves, zeroState } from './internal.js';
 
 /** Options of `trace` (optax's `trace`). @example `{ decay: 0.9, nesterov: true }` */
 export interface TraceOptions {
@@ -9,6 +9,9 @@ export interface TraceOptions {
   /** Nesterov momentum: emit g + μ·trace instead of the trace (default false). */
   readonly nesterov?: boolean;
 }
+
+/** The options `Trace` accepts (strict: any other key is an UnknownOptionError). */
+const TRACE_KEYS: OptionKeys<TraceOptions> = { decay: true, nesterov: true };
 
 /** `trace`'s options with the defaults filled in. @example `trace({ decay: 0.9 }).options.nesterov // false` */
 export type ResolvedTraceOptions = Required<TraceOptions>;
@@ -31,13 +34,15 @@ export type TraceState = {
  * `sgd({ learningRate: η, momentum: μ, nesterov })` (no dampening).
  *
  * @throws HyperParameterError for a negative or non-finite decay, or a `nesterov` that is not a boolean.
+ *   UnknownOptionError for an unknown option, naming it and suggesting the closest (PyTorch's `lr`,
+ *   `betas`, `eps`, `weight_decay` … map to gradkit's names).
  * @example
  * ```ts
  * const tx = chain(trace({ decay: 0.9, nesterov: true }), scaleByLearningRate(0.1));
  * ```
  */
 export function trace(options: TraceOptions): GradientTransformation<TraceState, ResolvedTraceOptions> {
-  const given = optionsOf('trace', options, 'trace({ decay: 0.9 })', false);
+  const given = optionsOf('trace', options, TRACE_KEYS, 'trace({ decay: 0.9 })', false);
   const hyper = defineHyperParams({ decay: [given.decay, NON_NEGATIVE] });
   const nesterov = flag('nesterov', given.nesterov, false);
   return {

@@ -1,7 +1,7 @@
 // What every backend's fused optimizer step is given: the chain's options and this step's
 // hyper-parameters resolved into one plan, and the tensors grouped by role. The element-wise rules
 // below are the contract each backend implements; they follow the reference path's float32 op order.
-import type { FusedKernelArgs } from '@gradkit/core';
+import { type FusedKernelArgs, GradkitError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedAdamOptions } from '../adam.js';
 import type { ResolvedRmspropOptions } from '../rmsprop.js';
@@ -87,7 +87,10 @@ export type FusedRule = SgdRule | AdamRule | RmspropRule | LionRule;
  *    `lastFinite = finite`; the step applies when `finite || notfiniteCount > guard`. When it does not
  *    apply, parameters and slots are left exactly as they were (only the three guard scalars change).
  * 2. `maxNorm` (clipByGlobalNorm): `norm = sqrt(Σ g²)` over every element of every (raw) gradient;
- *    each gradient element becomes `norm < maxNorm ? g : (g / norm) · maxNorm`.
+ *    each gradient element becomes `norm < maxNorm ? g : (g / norm) · maxNorm`. clipByGlobalNorm's
+ *    metrics are written in place: `norm` (float32) and `clipped = norm < maxNorm ? 0 : 1` (float32,
+ *    so a NaN norm counts as clipped). A step the guard skips leaves them as they were, like the
+ *    rest of the guarded state.
  * 3. the rule, per element.
  */
 export interface FusedPlan {
@@ -108,14 +111,35 @@ export interface GuardTensors {
   readonly lastFinite: tf.TensorInfo;
 }
 
-/** The tensors of a fused step, by role. Every one is float32 except the guard's; params and slots are written in place. */
+/** clipByGlobalNorm's metrics (its state's `metrics`), written in place by a clipped step. */
+export interface ClipMetricTensors {
+  /** float32 scalar: the global L2 norm of the raw gradients at the last step. */
+  readonly norm: tf.TensorInfo;
+  /** float32 scalar: 1 when the last step clipped (`!(norm < maxNorm)`), else 0. */
+  readonly clipped: tf.TensorInfo;
+}
+
+/** The tensors of a fused step, by role. Every one is float32 except the guard's; params, slots and scalars are written in place. */
 export interface FusedTensors {
   readonly params: readonly tf.TensorInfo[];
   readonly grads: readonly tf.TensorInfo[];
   /** `slots[k][i]`: the rule's k-th slot (in the order its rule names them) of parameter i. */
   readonly slots: readonly (readonly tf.TensorInfo[])[];
   readonly guard?: GuardTensors;
+  /** clipByGlobalNorm's `norm` and `clipped`, when the chain clips. */
+  readonly clipMetrics?: ClipMetricTensors;
 }
+
+/** applyIfFinite's state scalars, in the order a fused kernel declares them. */
+export const GUARD_SCALARS = ['notfiniteCount', 'totalNotfinite', 'lastFinite'] as const;
+/** clipByGlobalNorm's metrics (state scalars), in the order a fused kernel declares them. */
+export const CLIP_SCALARS = ['norm', 'clipped'] as const;
+
+/** The state scalars a fused kernel of `prefix` reads and writes, per part (the rule has none). */
+export const scalarsOf = (prefix: readonly string[]): string[][] => [
+  ...prefix.map((p) => (p === 'applyIfFinite' ? [...GUARD_SCALARS] : p === 'clipByGlobalNorm' ? [...CLIP_SCALARS] : [])),
+  [],
+];
 
 /** One backend's implementation of every fused step. */
 export type FusedStep = (backend: tf.KernelBackend, plan: FusedPlan, tensors: FusedTensors) => void;
@@ -216,12 +240,62 @@ export function planOf(prefix: readonly string[], name: RuleName, args: FusedKer
     ...(clip >= 0 ? { maxNorm: args.hyper[clip]?.maxNorm as number } : {}),
     ...(guard >= 0 ? { guard: args.hyper[guard]?.maxConsecutiveErrors as number } : {}),
   };
-  const [notfiniteCount, totalNotfinite, lastFinite] = args.scalars;
-  const tensors: FusedTensors = {
-    params: args.params,
-    grads: args.grads,
-    slots: args.slots,
-    ...(guard >= 0 && notfiniteCount && totalNotfinite && lastFinite ? { guard: { notfiniteCount, totalNotfinite, lastFinite } } : {}),
-  };
-  return { plan, tensors };
+  // args.scalars: each part's scalarsOf(prefix), flattened in pattern order (applyIfFinite comes before the clip).
+  const scalars = [...args.scalars];
+  const take = (n: number) => scalars.splice(0, n);
+  const tensors: FusedTensors = { params: args.params, grads: args.grads, slots: args.slots };
+  const out: { guard?: GuardTensors; clipMetrics?: ClipMetricTensors } = {};
+  for (const part of prefix) {
+    if (part === 'applyIfFinite') {
+      const [notfiniteCount, totalNotfinite, lastFinite] = take(GUARD_SCALARS.length);
+      if (notfiniteCount && totalNotfinite && lastFinite) out.guard = { notfiniteCount, totalNotfinite, lastFinite };
+    } else if (part === 'clipByGlobalNorm') {
+      const [norm, clipped] = take(CLIP_SCALARS.length);
+      if (norm && clipped) out.clipMetrics = { norm, clipped };
+    }
+  }
+  return { plan, tensors: { ...tensors, ...out } };
+}
+
+/** The number of slots `rule` reads and writes per parameter (as `ruleSlots` names them). */
+function slotCount(rule: FusedRule): number {
+  switch (rule.kind) {
+    case 'sgd':
+      return rule.momentum === 0 ? 0 : 1;
+    case 'adam':
+      return rule.amsgrad ? 3 : 2;
+    case 'rmsprop':
+      return 1 + (rule.centered ? 1 : 0) + (rule.momentum === 0 ? 0 : 1);
+    case 'lion':
+      return 1;
+  }
+}
+
+const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((a, d) => a * d, 1);
+const describeTensor = (x: tf.TensorInfo | undefined) => (x ? `${x.dtype}[${x.shape.join(',')}]` : 'none');
+
+/**
+ * Checks every input of a fused step before anything is written, so that a kernel never throws after
+ * writing (the kernels are registered `atomic`: the runner then keeps no backup copy): each parameter,
+ * its gradient and the rule's slots are float32 tensors of the same size; the guard's and the clip's
+ * scalars are there when the plan uses them.
+ *
+ * @throws GradkitError (`BAD_KERNEL_INPUT`) naming the parameter (by index) and what it got.
+ */
+export function checkFusedTensors(backend: string, plan: FusedPlan, t: FusedTensors): void {
+  const bad = (message: string) => new GradkitError('BAD_KERNEL_INPUT', `${backend} fused step: ${message}`);
+  const slots = slotCount(plan.rule);
+  if (t.slots.length !== slots) throw bad(`the ${plan.rule.kind} rule needs ${slots} slots per parameter, got ${t.slots.length}`);
+  if (t.grads.length !== t.params.length) throw bad(`${t.params.length} parameters but ${t.grads.length} gradients`);
+  for (const [i, param] of t.params.entries()) {
+    const n = sizeOf(param);
+    const others = [t.grads[i], ...t.slots.map((s) => s[i])];
+    if (param.dtype !== 'float32' || others.some((x) => x?.dtype !== 'float32' || sizeOf(x) !== n))
+      throw bad(
+        `parameter ${i}, its gradient and its state must be float32 tensors of the same size; got ${[param, ...others].map(describeTensor).join(', ')}`,
+      );
+  }
+  if (plan.guard !== undefined && !t.guard) throw bad("applyIfFinite's state scalars are missing");
+  for (const x of [...Object.values(t.guard ?? {}), ...Object.values(t.clipMetrics ?? {})])
+    if (sizeOf(x) !== 1) throw bad(`a state scalar has shape [${x.shape.join(', ')}]`);
 }

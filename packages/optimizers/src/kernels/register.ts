@@ -1,14 +1,13 @@
 // Registers the fused optimizer steps of every backend for every chain shape they implement.
 import { registerFusedKernel } from '@gradkit/core';
 import { cpuStep } from './cpu/step.js';
-import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports } from './plan.js';
+import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports, scalarsOf } from './plan.js';
 import { wasmStep } from './wasm/step.js';
 import { webgpuStep } from './webgpu/step.js';
 
 /** Each backend's fused step: every rule, alone, clipped, guarded or both. */
 const STEPS: Readonly<Record<string, FusedStep>> = { cpu: cpuStep, wasm: wasmStep, webgpu: webgpuStep };
 
-const GUARD_SCALARS = ['notfiniteCount', 'totalNotfinite', 'lastFinite'];
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** `GradkitAdam`, `GradkitClippedAdam`, `GradkitGuardedAdamw`, `GradkitGuardedClippedLion` … */
@@ -26,7 +25,9 @@ for (const [backendName, step] of Object.entries(STEPS)) {
         pattern: [...prefix, rule],
         supports: (options) => ruleSupports(rule, options[at] as object),
         slots: (options) => [...prefix.map(() => []), ruleSlots(rule, options[at] as object)],
-        scalars: () => prefix.map((p) => (p === 'applyIfFinite' ? GUARD_SCALARS : [])),
+        scalars: () => scalarsOf(prefix),
+        // Every backend checks all its inputs (checkFusedTensors) before it writes anything.
+        atomic: true,
         kernelFunc: (args) => {
           const { plan, tensors } = planOf(prefix, rule, args);
           step(args.backend, plan, tensors);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { applyRuleF32, type Clip } from '../f32-rules.js';
-import type { FusedPlan, FusedTensors, GuardTensors } from '../plan.js';
+import { checkFusedTensors, type FusedPlan, type FusedTensors, type GuardTensors } from '../plan.js';
 import { normInChunks, updateInChunks } from './wasm-chunks.js';
 import { type CpuData, updateAtHome } from './wasm-home.js';
 
@@ -46,7 +46,8 @@ function guardStep(values: (t: tf.TensorInfo) => ArrayLike<number> & { [i: numbe
 /**
  * The fused optimizer step on tfjs's cpu backend, in place. With a guard or a clip, one read pass
  * over the gradients first (sum of squares as the reference sums them: per tensor, then across
- * tensors in float32; and finiteness; through norm.wat where WebAssembly runs), then one update pass
+ * tensors in float32; and finiteness; through norm.wat where WebAssembly runs; the clip's `norm` and
+ * `clipped` metrics written once the guard lets the step apply), then one update pass
  * through the WebAssembly SIMD modules: over parameters and slots moved into WebAssembly memory on
  * their first step (wasm-home.ts), else over chunks copied in and out (wasm-chunks.ts), else, where
  * WebAssembly cannot run, with f32-rules.ts's JavaScript loops (AMSGrad's max as tfjs-cpu's
@@ -58,6 +59,7 @@ function guardStep(values: (t: tf.TensorInfo) => ArrayLike<number> & { [i: numbe
  * ```
  */
 export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTensors, apply?: typeof applyRuleF32): void {
+  checkFusedTensors('cpu', plan, t);
   const b = backend as unknown as CpuBackend;
   const values = (x: tf.TensorInfo) => b.data.get(x.dataId).values;
   const floats = (x: tf.TensorInfo) => values(x) as Float32Array;
@@ -67,7 +69,12 @@ export function cpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedTens
     const { total, finite } = (apply ? null : normInChunks(grads)) ?? sumSquares(grads);
     if (t.guard && plan.guard !== undefined && !guardStep(values, t.guard, finite, plan.guard)) return;
     const norm = f(Math.sqrt(total));
-    if (plan.maxNorm !== undefined && !(norm < f(plan.maxNorm))) clip = { norm, maxNorm: f(plan.maxNorm) };
+    const clips = plan.maxNorm !== undefined && !(norm < f(plan.maxNorm));
+    if (clips) clip = { norm, maxNorm: f(plan.maxNorm as number) };
+    if (t.clipMetrics) {
+      values(t.clipMetrics.norm)[0] = norm;
+      values(t.clipMetrics.clipped)[0] = clips ? 1 : 0;
+    }
   }
   let left = t.params.map((_, i) => i);
   if (!apply) {

@@ -1,7 +1,8 @@
+import { GradkitError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { cpuStep } from '../cpu/step.js';
 import { applyRuleF32 } from '../f32-rules.js';
-import type { FusedPlan, FusedStep, FusedTensors, GuardTensors } from '../plan.js';
+import { checkFusedTensors, type FusedPlan, type FusedStep, type FusedTensors, type GuardTensors } from '../plan.js';
 import { kernelsFor, type WasmKernels } from './modules.js';
 
 /** What the step needs of tfjs-backend-wasm 4.22's BackendWasm. */
@@ -20,13 +21,13 @@ function size(t: tf.TensorInfo): number {
   return n;
 }
 
-/** Int32 and byte views of the whole memory, taken again only when it grew (its buffer changed). */
-const heaps = new WeakMap<WebAssembly.Memory, { buffer: ArrayBufferLike; i32: Int32Array; u8: Uint8Array }>();
+/** Int32, float32 and byte views of the whole memory, taken again only when it grew (its buffer changed). */
+const heaps = new WeakMap<WebAssembly.Memory, { buffer: ArrayBufferLike; i32: Int32Array; f32: Float32Array; u8: Uint8Array }>();
 function heapOf(memory: WebAssembly.Memory) {
   const buffer = memory.buffer;
   let h = heaps.get(memory);
   if (h?.buffer !== buffer) {
-    h = { buffer, i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
+    h = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer), u8: new Uint8Array(buffer) };
     heaps.set(memory, h);
   }
   return h;
@@ -131,7 +132,7 @@ export function wasmUpdate(
 /** The step in JavaScript over the same memory (cpu/step.ts with the modules' float32 rules, on views of the heap), while the modules cannot run. */
 function javascriptStep(b: WasmBackend, plan: FusedPlan, t: FusedTensors): void {
   const infos = new Map<object, tf.TensorInfo>();
-  for (const x of [...t.params, ...t.grads, ...t.slots.flat(), ...(t.guard ? Object.values(t.guard) : [])]) infos.set(x.dataId, x);
+  for (const x of [...t.params, ...t.grads, ...t.slots.flat(), ...Object.values(t.guard ?? {}), ...Object.values(t.clipMetrics ?? {})]) infos.set(x.dataId, x);
   const views = { data: { get: (dataId: object) => ({ values: b.typedArrayFromHeap(infos.get(dataId) as tf.TensorInfo) }) } };
   cpuStep(views as unknown as tf.KernelBackend, plan, t, applyRuleF32);
 }
@@ -140,7 +141,8 @@ function javascriptStep(b: WasmBackend, plan: FusedPlan, t: FusedTensors): void 
  * The fused optimizer step on tfjs-backend-wasm: WebAssembly modules (f32x4 SIMD, or scalar where the
  * engine has no SIMD; importing tfjs's own memory, shared in its threaded build) that update every
  * tensor where it lies in the heap, with no copies. With a guard or a clip, one read pass over the
- * gradients first (sum of squares summed as cpu/step.ts does, and finiteness), then one update pass;
+ * gradients first (sum of squares summed as cpu/step.ts does, and finiteness; the clip's `norm` and
+ * `clipped` metrics written as cpu/step.ts does), then one update pass;
  * per-op float32 rounding in the reference order (plain SGD is bit-identical to the reference path).
  *
  * @example
@@ -149,6 +151,7 @@ function javascriptStep(b: WasmBackend, plan: FusedPlan, t: FusedTensors): void 
  * ```
  */
 export const wasmStep: FusedStep = (backend, plan, t) => {
+  checkFusedTensors('wasm', plan, t);
   const b = backend as unknown as WasmBackend;
   const k = kernelsFor(backend);
   if (!k) {
@@ -156,6 +159,9 @@ export const wasmStep: FusedStep = (backend, plan, t) => {
     return;
   }
   const at = (x: tf.TensorInfo) => (b.dataIdMap.get(x.dataId) as { memoryOffset: number }).memoryOffset;
+  // Every tensor must lie in the heap: checked before the first write (the kernel is atomic).
+  for (const x of [...t.params, ...t.grads, ...t.slots.flat(), ...Object.values(t.guard ?? {}), ...Object.values(t.clipMetrics ?? {})])
+    if (b.dataIdMap.get(x.dataId) === undefined) throw new GradkitError('BAD_KERNEL_INPUT', 'wasm fused step: a tensor is not on the wasm backend');
   let clip: readonly [number, number] | undefined;
   if (plan.maxNorm !== undefined || t.guard) {
     k.norm.reset();
@@ -163,7 +169,13 @@ export const wasmStep: FusedStep = (backend, plan, t) => {
     const finite = k.norm.nonFinite() === 0;
     if (t.guard && plan.guard !== undefined && !guardStep(k, at, t.guard, finite, plan.guard)) return;
     const norm = f(Math.sqrt(k.norm.total()));
-    if (plan.maxNorm !== undefined && !(norm < f(plan.maxNorm))) clip = [norm, f(plan.maxNorm)];
+    const clips = plan.maxNorm !== undefined && !(norm < f(plan.maxNorm));
+    if (clips) clip = [norm, f(plan.maxNorm as number)];
+    if (t.clipMetrics) {
+      const { f32 } = heapOf(k.memory);
+      f32[at(t.clipMetrics.norm) >>> 2] = norm;
+      f32[at(t.clipMetrics.clipped) >>> 2] = clips ? 1 : 0;
+    }
   }
   wasmUpdate(k, plan, t, at, clip);
 };

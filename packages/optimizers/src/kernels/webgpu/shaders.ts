@@ -86,14 +86,28 @@ fn main(@builtin(local_invocation_index) li : u32, @builtin(workgroup_id) wid : 
 /**
  * One workgroup: sums every partial into the global sum of squares and non-finite count, then
  * decides the step (applyIfFinite's rule, on its int32/bool scalars in place: tfjs keeps both dtypes
- * as 32-bit integers on webgpu) and the clip (`norm < maxNorm` keeps g, else `(g / norm) · maxNorm`).
- * Bindings: all partials, the step state, the uniform, then with a guard its three scalars.
+ * as 32-bit integers on webgpu) and the clip (`norm < maxNorm` keeps g, else `(g / norm) · maxNorm`),
+ * and, with `metrics`, writes clipByGlobalNorm's `norm` and `clipped` (float32) when the step applies.
+ * Bindings: all partials, the step state, the uniform, then with a guard its three scalars, then
+ * with metrics the norm and clipped scalars.
  */
-function buildFinalizeShader(clip: boolean, guard: boolean): Shader {
+function buildFinalizeShader(clip: boolean, guard: boolean, metrics: boolean): Shader {
   const guardDecl = guard
     ? `@group(0) @binding(3) var<storage, read_write> notfiniteCount : array<i32>;
 @group(0) @binding(4) var<storage, read_write> totalNotfinite : array<i32>;
 @group(0) @binding(5) var<storage, read_write> lastFinite : array<i32>;`
+    : '';
+  const at = guard ? 6 : 3;
+  const metricsDecl = metrics
+    ? `@group(0) @binding(${at}) var<storage, read_write> normOut : array<f32>;
+@group(0) @binding(${at + 1}) var<storage, read_write> clippedOut : array<f32>;`
+    : '';
+  // clipByGlobalNorm's metrics, on a step that applies (a skipped step leaves the guarded state as it was).
+  const writeMetrics = metrics
+    ? `if (st.apply != 0u) {
+      normOut[0] = norm;
+      clippedOut[0] = select(0.0, 1.0, st.clip != 0u);
+    }`
     : '';
   const decide = guard
     ? `let finite = sc[0] == 0u;
@@ -105,12 +119,19 @@ function buildFinalizeShader(clip: boolean, guard: boolean): Shader {
     st.apply = select(0u, 1u, finite || f32(row) > ${c(GUARD_LIMIT)});`
     : 'st.apply = 1u;';
   return {
-    kinds: ['read', 'write', 'uniform', ...((guard ? ['write', 'write', 'write'] : []) as GpuBindingKind[])],
+    kinds: [
+      'read',
+      'write',
+      'uniform',
+      ...((guard ? ['write', 'write', 'write'] : []) as GpuBindingKind[]),
+      ...((metrics ? ['write', 'write'] : []) as GpuBindingKind[]),
+    ],
     code: `${header(false)}
 @group(0) @binding(0) var<storage, read> partials : array<vec2<u32>>;
 @group(0) @binding(1) var<storage, read_write> st : StepState;
 @group(0) @binding(2) var<uniform> h : Hyper;
 ${guardDecl}
+${metricsDecl}
 var<workgroup> ss : array<f32, ${WORKGROUP}>;
 var<workgroup> sc : array<u32, ${WORKGROUP}>;
 @compute @workgroup_size(${WORKGROUP})
@@ -130,6 +151,7 @@ fn main(@builtin(local_invocation_index) li : u32) {
     st.norm = norm;
     st.clip = ${clip ? `select(1u, 0u, norm < ${c(MAX_NORM)})` : '0u'};
     ${decide}
+    ${writeMetrics}
   }
 }`,
   };
@@ -311,7 +333,8 @@ const variantOf = (rule: FusedRule) =>
 export const reduceShader = (vec: boolean): Shader => memo(`reduce:${vec}`, () => buildReduceShader(vec));
 
 /** The finalize dispatch's shader (see `buildFinalizeShader`). */
-export const finalizeShader = (clip: boolean, guard: boolean): Shader => memo(`finalize:${clip}:${guard}`, () => buildFinalizeShader(clip, guard));
+export const finalizeShader = (clip: boolean, guard: boolean, metrics: boolean): Shader =>
+  memo(`finalize:${clip}:${guard}:${metrics}`, () => buildFinalizeShader(clip, guard, metrics));
 
 /** The update shader of `rule`'s variant (see `buildUpdateShader`). */
 export const updateShader = (rule: FusedRule, decided: boolean, vec: boolean): Shader =>

@@ -5,7 +5,6 @@ import {
   type GpuDevice,
   type GpuHandle,
   type GpuPipeline,
-  GradkitError,
   getOrCreate,
   gpuBindGroup,
   gpuBufferOf,
@@ -13,7 +12,7 @@ import {
   type WebGpuBackend,
 } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { FusedPlan, FusedTensors } from '../plan.js';
+import { checkFusedTensors, type FusedPlan, type FusedTensors } from '../plan.js';
 import { finalizeShader, GUARD_LIMIT, HYPER_FLOATS, MAX_NORM, PARTIAL_BYTES, reduceShader, ruleConstants, updateShader, WORKGROUP } from './shaders.js';
 
 /** The GPUBuffer of `t`, named as this kernel in the error when it has none. */
@@ -42,7 +41,7 @@ interface Resources {
   layout: string;
   /** Reduction bind groups: gradient buffer → `offset:n` → group (reset with the scratch buffer). */
   reduceGroups: WeakMap<GpuBuffer, Map<string, GpuHandle>>;
-  /** Finalize bind groups: keyed by the guard's count buffer (or the state buffer without a guard). */
+  /** Finalize bind groups: keyed by the guard's count buffer (else the clip's norm buffer, else the state buffer). */
   finalizeGroups: WeakMap<GpuBuffer, { key: readonly GpuHandle[]; group: GpuHandle }>;
   /** Update bind groups: parameter buffer → gradient buffer → one per pipeline layout (rule variant) and slot buffers. */
   readonly updateGroups: WeakMap<GpuBuffer, WeakMap<GpuBuffer, { layout: GpuHandle; key: readonly GpuBuffer[]; group: GpuHandle }[]>>;
@@ -112,7 +111,8 @@ interface Region {
  *
  * With `maxNorm` or `guard`: reduction dispatches per gradient (sums of squares and non-finite counts
  * into per-workgroup partials), then one finalize dispatch that reduces the partials and writes the
- * step state (applies? clip? norm) and applyIfFinite's scalars on the device; then the update
+ * step state (applies? clip? norm), applyIfFinite's scalars and clipByGlobalNorm's metrics (`norm`,
+ * `clipped`) on the device; then the update
  * dispatches per parameter, which read that state. Without either, the update dispatches alone. Each
  * tensor is processed as vec4s (one dispatch over ⌊n/4⌋·4 elements) plus a scalar tail (one small
  * dispatch over the last n mod 4, when there are any). The pass is recorded into tfjs's own command
@@ -139,16 +139,10 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
   // Buffers, uploading tensors whose values are still on the CPU (tfjs records those copies first).
   const items: Item[] = [];
   const written = new Set<GpuBuffer>();
+  checkFusedTensors('webgpu', plan, t);
   for (const [i, param] of t.params.entries()) {
     const n = param.shape.reduce((a, s) => a * s, 1);
     const grad = t.grads[i];
-    const others = [grad, ...t.slots.map((s) => s[i])];
-    if (param.dtype !== 'float32' || others.some((x) => x?.dtype !== 'float32' || x.shape.reduce((a, s) => a * s, 1) !== n)) {
-      throw new GradkitError(
-        'BAD_KERNEL_INPUT',
-        `webgpu fused step: parameter ${i}, its gradient and its state must be float32 tensors of the same size; got ${[param, ...others].map((x) => (x ? `${x.dtype}[${x.shape.join(',')}]` : 'none')).join(', ')}`,
-      );
-    }
     if (n === 0) continue;
     const p = bufferOf(b, param);
     const slots = t.slots.map((s) => bufferOf(b, s[i] as tf.TensorInfo));
@@ -156,7 +150,8 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
     items.push({ n, n4: n >> 2, tail: n & 3, p, g: bufferOf(b, grad as tf.TensorInfo), slots });
   }
   const guard = t.guard ? [t.guard.notfiniteCount, t.guard.totalNotfinite, t.guard.lastFinite].map((x) => bufferOf(b, x)) : [];
-  for (const x of guard) written.add(x);
+  const metrics = t.clipMetrics ? [t.clipMetrics.norm, t.clipMetrics.clipped].map((x) => bufferOf(b, x)) : [];
+  for (const x of [...guard, ...metrics]) written.add(x);
 
   // The step's constants: one small uniform write.
   const k = r.constants;
@@ -230,13 +225,14 @@ export function webgpuStep(backend: tf.KernelBackend, plan: FusedPlan, t: FusedT
         pass.dispatchWorkgroups(vec ? groups : 1);
       }
     }
-    const fin = finalizeShader(plan.maxNorm !== undefined, guard.length > 0);
+    const fin = finalizeShader(plan.maxNorm !== undefined, guard.length > 0, metrics.length > 0);
     const finalize = gpuPipeline(device, fin.code, fin.kinds);
-    const anchor = guard[0] ?? r.state;
-    const key = [finalize.pipeline, ...guard];
+    const anchor = guard[0] ?? metrics[0] ?? r.state;
+    const key = [finalize.pipeline, ...guard, ...metrics];
     let fg = r.finalizeGroups.get(anchor);
     if (!fg || !sameBuffers(fg.key, key)) {
-      const bindings: GpuBinding[] = [{ buffer: r.scratch }, { buffer: r.state }, { buffer: r.hyper }, ...guard.map((buffer) => ({ buffer, size: 4 }))];
+      const scalars = [...guard, ...metrics].map((buffer) => ({ buffer, size: 4 }));
+      const bindings: GpuBinding[] = [{ buffer: r.scratch }, { buffer: r.state }, { buffer: r.hyper }, ...scalars];
       fg = { key, group: gpuBindGroup(device, finalize.layout, bindings) };
       r.finalizeGroups.set(anchor, fg);
     }

@@ -1,0 +1,123 @@
+// What the findings suggest. Every remedy offered is one that apps/gradient-lab confirms on real
+// MNIST digits (depth 10 × 64, 500 steps): the comment beside each names the experiments
+// (`gradient-lab compare --only <id>`, see apps/gradient-lab/README.md) where the problem appears
+// and where the remedy fixes it. Remedies the lab refutes are not offered:
+// - an adaptive optimizer for vanishing gradients: `adam` and `rmsprop` stay vanishing (11.3%);
+// - a larger or scheduled learning rate for small steps: `schedule` (one-cycle peaking at 10×) stays vanishing;
+// - a lower learning rate or a warm-up for exploding gradients: `exploding-lr` (lr ÷10) still diverges;
+// - Glorot initialization for sigmoid layers: `glorot` stays vanishing (it is for tanh: `tanh-glorot`);
+// - LayerNorm alone for vanishing gradients: `layernorm` stays vanishing (with residual blocks it trains: `residual`).
+// A remedy the report can see in place (a normalization or residual tap, the chain's clipping or
+// finite guard) is not offered again.
+import { assertTransformation, type GradientTransformation } from '@gradkit/core';
+import type { ActivationReport, GradientReport, LayerReport } from './report.js';
+
+// `exploding-clip` trains (87.5%) where `exploding` (ReLU + He×2) diverges to NaN within 10 steps.
+const CLIP = 'clip the gradients: chain(clipByGlobalNorm(1), yourOptimizer) (@gradkit/clipping) bounds every step';
+// `exploding-batchnorm` (91.9%) and `exploding-layernorm` (91.5%) train where `exploding` diverges.
+const NORM_ANY = 'add BatchNorm or LayerNorm between each dense layer and its activation (@gradkit/normalization)';
+// `batchnorm` (92.0%) and `batchnorm-same-lr` (91.4%) train where `baseline` stays vanishing; LayerNorm alone does not (`layernorm`).
+const BATCH_NORM = 'add BatchNorm between each dense layer and its activation (@gradkit/normalization)';
+// `residual` (91.1%) trains where `baseline` stays vanishing.
+const RESIDUAL =
+  'residual blocks with LayerNorm, x + act(dense(layerNorm(x))) (residual from @gradkit/nn, LayerNorm from @gradkit/normalization): the gradient gets a short path to the input';
+// `relu-he` (91.7%) trains where `baseline` (sigmoid) and `relu` (relu with the naive init) stay vanishing.
+const HE_RELU = 'relu activations with heNormal initialization (@gradkit/activations, @gradkit/initializers)';
+// `relu` (naive U(±1/√n) init) stays vanishing, with dead units; `relu-he` trains and has none; `exploding` (He×2) diverges.
+const HE_FOR_RELU =
+  'heNormal initialization at scale 1 for the relu layers (@gradkit/initializers): Var(w) = 2/fanIn keeps the signal at the same scale from layer to layer (U(±1/√n) shrinks it ×0.41 per layer, He×2 doubles it)';
+// `exploding` (He×2) diverges where `relu-he` (He×1) trains; `tanh-glorot` trains with Glorot's variance-preserving init.
+const INIT_SCALE =
+  'a variance-preserving initialization at scale 1: heNormal for relu layers, glorotUniform for tanh (@gradkit/initializers); larger weights multiply the signal at every layer';
+// `tanh-glorot` (92.5%) trains where `baseline` and `glorot` (sigmoid with Glorot init) stay vanishing.
+const TANH_GLOROT =
+  'tanh instead of sigmoid, with glorotUniform initialization (@gradkit/activations, @gradkit/initializers): Glorot with sigmoid stays vanishing';
+// `tanh-glorot` (92.5%): tanh trains with Glorot's initialization.
+const GLOROT_FOR_TANH = 'glorotUniform initialization for the tanh layers (@gradkit/initializers)';
+// `corrupt-guard` trains where `corrupt` (a NaN pixel in every 50th batch) ends with NaN parameters.
+const GUARD =
+  'guard the step: applyIfFinite(yourOptimizer) (@gradkit/clipping) skips a step whose gradients hold NaN or ±Infinity (parameters and state unchanged; after 5 such steps in a row it applies the update anyway: maxConsecutiveErrors)';
+
+/** The names of every transformation in `transform`: a chain's parts and wrappers' inner ones, recursively. */
+export function chainNames(transform: GradientTransformation): string[] {
+  assertTransformation('transform', transform);
+  const names: string[] = [];
+  const visit = (t: GradientTransformation) => {
+    names.push(t.name);
+    for (const p of t.parts ?? []) visit(p);
+    if (t.inner) visit(t.inner);
+  };
+  visit(transform);
+  return names;
+}
+
+const CLIPPING = ['clipByGlobalNorm', 'clipByNorm', 'adaptiveGradClip', 'clipByValue'];
+const GUARDS = ['applyIfFinite', 'zeroNans'];
+const lastKey = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+
+/** What the report can see of the network and the training step: which remedies are in place, which nonlinearities it has. */
+interface Context {
+  readonly clipping: boolean;
+  readonly guard: boolean;
+  readonly batchNorm: boolean;
+  readonly normalization: boolean;
+  readonly residual: boolean;
+  readonly sigmoid: boolean;
+  readonly tanh: boolean;
+  readonly relu: boolean;
+}
+
+function contextOf(layers: readonly LayerReport[], activations: readonly ActivationReport[], inChain: readonly string[]): Context {
+  const tapKeys = activations.flatMap((a) => a.name.split('.'));
+  const batchNorm = tapKeys.some((k) => /^batch_?norm$/i.test(k));
+  return {
+    clipping: inChain.some((n) => CLIPPING.includes(n)),
+    guard: inChain.some((n) => GUARDS.includes(n)),
+    // A normalization module taps as `…batchNorm` / `…layerNorm` and keys its scale and shift `gamma` and `beta`.
+    batchNorm,
+    normalization: batchNorm || tapKeys.some((k) => /norm$/i.test(k)) || layers.some((l) => lastKey(l.name) === 'gamma'),
+    residual: tapKeys.includes('residual'),
+    sigmoid: activations.some((a) => a.kind === 'sigmoid'),
+    tanh: activations.some((a) => a.kind === 'tanh'),
+    relu: activations.some((a) => a.kind === 'relu'),
+  };
+}
+
+/** The remedies of each finding kind, given what the report can see (`inChain`: the names of the chain's transformations). */
+export interface Remedies {
+  readonly nonfinite: readonly string[];
+  readonly exploding: readonly string[];
+  readonly vanishing: readonly string[];
+  readonly deadUnits: readonly string[];
+  readonly saturation: readonly string[];
+  readonly largeUpdates: readonly string[];
+  readonly smallUpdates: readonly string[];
+}
+
+/** Every finding's remedies for a report with these layers and taps, trained through a chain with these names. */
+export function remediesFor(layers: readonly LayerReport[], activations: readonly ActivationReport[], inChain: readonly string[]): Remedies {
+  const c = contextOf(layers, activations, inChain);
+  const unless = (inPlace: boolean, remedy: string) => (inPlace ? [] : [remedy]);
+  const clip = unless(c.clipping, CLIP);
+  const normAny = unless(c.normalization, NORM_ANY);
+  // Vanishing gradients: replace squashing units, or fix relu's initialization; normalize; add shortcuts.
+  const activation = c.sigmoid || !c.relu ? [HE_RELU, ...(c.sigmoid ? [TANH_GLOROT] : c.tanh ? [GLOROT_FOR_TANH] : [])] : [HE_FOR_RELU];
+  // BatchNorm, specifically: LayerNorm alone does not fix vanishing gradients (`layernorm`).
+  const batchNorm = unless(c.batchNorm, BATCH_NORM);
+  const vanishing = [...activation, ...batchNorm, ...unless(c.residual, RESIDUAL)];
+  const exploding = [...clip, INIT_SCALE, ...normAny];
+  return {
+    nonfinite: [...unless(c.guard, GUARD), ...clip, INIT_SCALE],
+    exploding,
+    vanishing,
+    deadUnits: [c.relu ? HE_FOR_RELU : HE_RELU, ...batchNorm],
+    saturation: [HE_RELU, ...(c.sigmoid ? [TANH_GLOROT] : [GLOROT_FOR_TANH]), ...batchNorm],
+    largeUpdates: [...clip, INIT_SCALE, ...normAny],
+    smallUpdates: vanishing,
+  };
+}
+
+/** The remedies of the monitor's trend finding (a norm growing step after step: exploding while still finite). */
+export function growingNormRemedies(report: GradientReport, inChain: readonly string[]): string[] {
+  return [...remediesFor(report.layers, report.activations, inChain).exploding];
+}
