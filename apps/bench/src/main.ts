@@ -9,10 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchmarkName, parseOnly } from './args.js';
+import { BENCH_BACKENDS, type BenchmarkName, parseMainFlags } from './args.js';
 import { type BackendResult, FORMAT, readme } from './report.js';
-
-const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 
 interface MainArgs {
   readonly backends: readonly string[];
@@ -23,29 +21,10 @@ interface MainArgs {
 }
 
 function parseArgs(argv: readonly string[], appDir: string): MainArgs {
-  let backends: string[] = [...BACKENDS];
-  let quick = false;
-  let readmeOnly = false;
-  let only: BenchmarkName[] | undefined;
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--quick') quick = true;
-    else if (a === '--readme') readmeOnly = true;
-    else if (a === '--backends' || a === '--out' || a === '--only') {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      if (a === '--out') out = v;
-      else if (a === '--only') only = parseOnly(v);
-      else backends = v.split(',').map((s) => s.trim());
-    } else
-      throw new Error(`unknown argument '${a}' (usage: main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead] [--readme] [--out dir])`);
-  }
-  const unknown = backends.find((b) => !(BACKENDS as readonly string[]).includes(b));
-  if (unknown !== undefined) throw new Error(`unknown backend '${unknown}': use ${BACKENDS.join(', ')}`);
+  const { out, ...flags } = parseMainFlags(argv);
   // --quick measures nothing worth keeping and --only half of it: neither overwrites the committed results.
-  const scratch = quick || only !== undefined;
-  return { backends, quick, readmeOnly, ...(only ? { only } : {}), out: out ?? (scratch ? join(tmpdir(), 'gradkit-bench-partial') : join(appDir, 'results')) };
+  const scratch = flags.quick || flags.only !== undefined;
+  return { ...flags, out: out ?? (scratch ? join(tmpdir(), 'gradkit-bench-partial') : join(appDir, 'results')) };
 }
 
 function main(): number {
@@ -76,7 +55,7 @@ function main(): number {
     }
   }
   // Backends not run this time keep their last results (dated in the README), when in this format.
-  const results: BackendResult[] = BACKENDS.map((b) => join(args.out, `${b}.json`))
+  const results: BackendResult[] = BENCH_BACKENDS.map((b) => join(args.out, `${b}.json`))
     .filter((f) => existsSync(f))
     .map((f) => JSON.parse(readFileSync(f, 'utf8')) as BackendResult)
     .filter((r) => r.format === FORMAT);

@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BackendName, isBackendName, useBackend } from '@gradkit/core';
-import { type BenchmarkName, parseOnly } from './args.js';
+import { type BackendName, useBackend } from '@gradkit/core';
+import { type BenchmarkName, parseBackendFlags } from './args.js';
 import { benchEndToEnd, type EndToEndResult } from './e2e.js';
 import { describeBackend, machineInfo, sourceInfo } from './machine.js';
 import { benchOptimizerStep } from './optimizer-step.js';
@@ -36,27 +36,10 @@ export interface BackendArgs {
   readonly command: string;
 }
 
-/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead] [--out dir] [--command text]`; throws a message for anything else. */
+/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
 export function parseBackendArgs(argv: readonly string[], defaultOut: string): BackendArgs {
-  let backend: string | undefined;
-  let quick = false;
-  let only: BackendArgs['only'];
-  let out = defaultOut;
-  let command = 'node dist/run-backend.js';
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--quick') quick = true;
-    else if (a === '--out' || a === '--command' || a === '--only') {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      if (a === '--out') out = v;
-      else if (a === '--command') command = v;
-      else only = parseOnly(v);
-    } else if (!a.startsWith('-') && backend === undefined) backend = a;
-    else throw new Error(`unknown argument '${a}' (usage: run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead] [--out dir])`);
-  }
-  if (backend === undefined || !isBackendName(backend)) throw new Error(`name a backend: cpu, wasm or webgpu (got ${backend ?? 'nothing'})`);
-  return { backend, quick, ...(only ? { only } : {}), out, command };
+  const { out, command, ...flags } = parseBackendFlags(argv);
+  return { ...flags, out: out ?? defaultOut, command: command ?? 'node dist/run-backend.js' };
 }
 
 /** Runs the plan of `args.backend` and writes its result file; returns the result. */

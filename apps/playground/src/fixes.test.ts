@@ -18,29 +18,28 @@ describe('runVerdict (gradient-lab summarize rule)', () => {
   });
 });
 
-describe('fixFor', () => {
-  it('vanishing: ReLU + He first, then LayerNorm, residual, Adam, then nothing', () => {
+describe('fixFor (only remedies gradient-lab confirms)', () => {
+  it('vanishing: ReLU + He first, then BatchNorm, then residual blocks, then nothing; never Adam', () => {
     expect(fixFor('vanishing', config())?.patch).toEqual({ activation: 'relu', init: 'he', initScale: 1 });
-    const he = config({ activation: 'relu', init: 'he' });
-    expect(fixFor('vanishing', he)?.patch).toEqual({ norm: 'layer' });
-    expect(fixFor('vanishing', { ...he, norm: 'layer' })?.patch).toEqual({ residual: true });
-    expect(fixFor('vanishing', { ...he, norm: 'layer', residual: true })?.patch).toEqual({ optimizer: 'adam', lr: 1e-3 });
-    expect(fixFor('vanishing', { ...he, norm: 'layer', residual: true, optimizer: 'adam' })).toBeUndefined();
+    const he = config({ activation: 'relu', init: 'he', initScale: 1 });
+    expect(fixFor('vanishing', he)?.patch).toEqual({ norm: 'batch' });
+    expect(fixFor('vanishing', { ...he, norm: 'batch' })?.patch).toEqual({ residual: true, norm: 'layer' });
+    expect(fixFor('vanishing', { ...he, norm: 'layer', residual: true })).toBeUndefined();
+    expect(fixFor('smallUpdates', config())?.patch).toEqual({ activation: 'relu', init: 'he', initScale: 1 });
   });
-  it('exploding: clipByGlobalNorm(1) first, then the init scale, then the learning rate ÷10', () => {
+  it('exploding: clipByGlobalNorm(1) first, then the init scale, then BatchNorm; never a lower learning rate', () => {
     const exploding = config({ activation: 'relu', init: 'he', initScale: 2 });
     expect(fixFor('exploding', exploding)?.patch).toEqual({ clip: 1 });
     expect(fixFor('growingNorm', { ...exploding, clip: 1 })?.patch).toEqual({ initScale: 1 });
-    expect(fixFor('exploding', { ...exploding, clip: 1, initScale: 1, lr: 0.05 })?.patch).toEqual({ lr: 0.005 });
+    expect(fixFor('exploding', { ...exploding, clip: 1, initScale: 1, norm: 'none' })?.patch).toEqual({ norm: 'batch' });
+    expect(fixFor('largeUpdates', { ...exploding, clip: 1, initScale: 1, norm: 'batch' })).toBeUndefined();
   });
-  it('non-finite values: clipping and a lower learning rate', () => {
-    expect(fixFor('nonfinite', config({ lr: 0.5 }))?.patch).toEqual({ clip: 1, lr: 0.05 });
-    expect(fixFor('nonfinite', config({ lr: 0.5, clip: 1 }))?.patch).toEqual({ lr: 0.05 });
+  it('non-finite values: clipping, then the init scale', () => {
+    expect(fixFor('nonfinite', config({ lr: 0.5, initScale: 2 }))?.patch).toEqual({ clip: 1 });
+    expect(fixFor('nonfinite', config({ lr: 0.5, clip: 1, initScale: 2 }))?.patch).toEqual({ initScale: 1 });
   });
-  it('warnings', () => {
-    expect(fixFor('deadUnits', config({ activation: 'relu' }))?.patch).toEqual({ activation: 'leakyRelu' });
+  it('warnings: dead units → He init at scale 1 (not leakyRelu), saturation → ReLU + He', () => {
+    expect(fixFor('deadUnits', config({ activation: 'relu', init: 'glorot' }))?.patch).toEqual({ init: 'he', initScale: 1 });
     expect(fixFor('saturation', config())?.label).toBe('ReLU + He init');
-    expect(fixFor('largeUpdates', config({ lr: 1 }))?.patch).toEqual({ lr: 0.1 });
-    expect(fixFor('smallUpdates', config())?.patch).toEqual({ optimizer: 'adam', lr: 1e-3 });
   });
 });

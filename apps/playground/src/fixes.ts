@@ -31,40 +31,41 @@ export interface Fix {
   readonly patch: Partial<PlaygroundConfig>;
 }
 
-const lower = (lr: number) => Number((lr / 10).toPrecision(3));
-
 /**
- * The fix for a finding of `kind` under `config`, following the finding's own "what to try" list,
- * first remedy not already applied: vanishing → ReLU + He init, then LayerNorm, then residual blocks;
- * exploding or a growing norm → clipByGlobalNorm(1), then a variance-preserving init scale, then the
- * learning rate ÷10; non-finite values → clipping and the learning rate ÷10; dead units → leakyRelu;
- * saturation → ReLU + He init; large updates → learning rate ÷10; small updates → Adam.
- * Undefined when every remedy is in place already.
+ * The fix for a finding of `kind` under `config`: the first remedy of the finding's own "what to try"
+ * list (@gradkit/diagnostics' remedies, each confirmed by a gradient-lab experiment) that the
+ * controls can apply and that is not in place already. Vanishing gradients or small updates → ReLU +
+ * He init, then BatchNorm, then residual blocks with LayerNorm; exploding, a growing norm, non-finite
+ * values or large updates → clipByGlobalNorm(1), then init scale 1, then BatchNorm; dead units → He
+ * init at scale 1 for the relu layers, then BatchNorm; saturation → ReLU + He init, then BatchNorm.
+ * No learning-rate or optimizer change: the lab refutes them (Adam does not rescue a vanishing net;
+ * a rate ÷10 does not stop the exploding one). Undefined when every remedy is in place already.
  */
 export function fixFor(kind: FindingKind, config: PlaygroundConfig): Fix | undefined {
   const heRelu: Fix = { label: 'ReLU + He init', patch: { activation: 'relu', init: 'he', initScale: 1 } };
+  const heReady = config.activation === 'relu' && config.init === 'he' && config.initScale === 1;
+  const batchNorm: Fix | undefined = config.norm === 'batch' ? undefined : { label: 'add BatchNorm', patch: { norm: 'batch' } };
+  const residual: Fix | undefined = config.residual ? undefined : { label: 'residual blocks + LayerNorm', patch: { residual: true, norm: 'layer' } };
+  const bounded = (): Fix | undefined => {
+    if (!(config.clip > 0)) return { label: 'clipByGlobalNorm(1)', patch: { clip: 1 } };
+    if (config.initScale !== 1) return { label: 'init scale 1', patch: { initScale: 1 } };
+    return config.norm === 'none' ? batchNorm : undefined;
+  };
   switch (kind) {
     case 'vanishing':
-      if (config.activation !== 'relu' || config.init !== 'he' || config.initScale !== 1) return heRelu;
-      if (config.norm === 'none') return { label: 'add LayerNorm', patch: { norm: 'layer' } };
-      if (!config.residual) return { label: 'residual blocks', patch: { residual: true } };
-      return config.optimizer === 'adam' ? undefined : { label: 'Adam (lr 1e-3)', patch: { optimizer: 'adam', lr: 1e-3 } };
+    case 'smallUpdates':
+      if (!heReady) return heRelu;
+      return config.residual ? undefined : (batchNorm ?? residual);
     case 'exploding':
     case 'growingNorm':
-      if (!(config.clip > 0)) return { label: 'clipByGlobalNorm(1)', patch: { clip: 1 } };
-      if (config.initScale !== 1) return { label: 'init scale 1', patch: { initScale: 1 } };
-      return { label: `learning rate ${lower(config.lr)}`, patch: { lr: lower(config.lr) } };
     case 'nonfinite':
-      return config.clip > 0
-        ? { label: `learning rate ${lower(config.lr)}`, patch: { lr: lower(config.lr) } }
-        : { label: `clipByGlobalNorm(1), learning rate ${lower(config.lr)}`, patch: { clip: 1, lr: lower(config.lr) } };
-    case 'deadUnits':
-      return config.activation === 'leakyRelu' ? undefined : { label: 'leakyRelu', patch: { activation: 'leakyRelu' } };
-    case 'saturation':
-      return config.activation === 'relu' && config.init === 'he' ? undefined : heRelu;
     case 'largeUpdates':
-      return { label: `learning rate ${lower(config.lr)}`, patch: { lr: lower(config.lr) } };
-    case 'smallUpdates':
-      return config.optimizer === 'adam' ? undefined : { label: 'Adam (lr 1e-3)', patch: { optimizer: 'adam', lr: 1e-3 } };
+      return bounded();
+    case 'deadUnits':
+      if (config.activation === 'relu' && (config.init !== 'he' || config.initScale !== 1))
+        return { label: 'He init, scale 1', patch: { init: 'he', initScale: 1 } };
+      return config.activation === 'relu' ? batchNorm : heRelu;
+    case 'saturation':
+      return heReady ? batchNorm : heRelu;
   }
 }

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   registeredNames,
@@ -12,6 +13,8 @@ import {
 import { GradkitError, HyperParameterError } from './errors.js';
 import { heavyBall } from './fixtures/heavy-ball.js';
 import type { HyperParam } from './hyper.js';
+import { Optimizer } from './optimizer/optimizer.js';
+import { partition } from './partition.js';
 import { chain } from './transform.js';
 
 const halving = (o: Record<string, unknown>) => withConfig((t: number) => (o.initial as number) / 2 ** t, { schedule: 'testHalving', ...o });
@@ -76,5 +79,24 @@ describe('configs', () => {
     registerTransformation('testBuiltin', () => heavyBall(0.1, 0), { builtinOf: '@gradkit/test', replace: true });
     registerTransformation('testBuiltin', () => heavyBall(0.1, 0), { builtinOf: '@gradkit/test' });
     expect(() => registerTransformation('testBuiltin', () => heavyBall(0.1, 0))).toThrow(/registered already \(by @gradkit\/test\)/);
+  });
+
+  it("partition and setToZero from JSON: labels are data, even for a parameter called 'name' (a hand-computed step)", async () => {
+    register();
+    registerTransformation('heavyBall', (o) => heavyBall(o.learningRate as HyperParam, o.momentum as number), { replace: true });
+    const config = {
+      name: 'partition',
+      transforms: { train: { name: 'heavyBall', learningRate: 0.5, momentum: 0 }, frozen: { name: 'setToZero' } },
+      labels: { name: 'train', schedule: 'frozen' },
+    };
+    const tx = transformationFromConfig(JSON.parse(JSON.stringify(config)));
+    expect(transformationToConfig(tx)).toEqual(config);
+    const params = { name: tf.variable(tf.scalar(1)), schedule: tf.variable(tf.scalar(1)) };
+    const opt = new Optimizer(params, tx);
+    opt.step({ name: tf.scalar(2), schedule: tf.scalar(2) });
+    expect([...(await params.name.data()), ...(await params.schedule.data())]).toEqual([0, 1]);
+    expect(() => transformationToConfig(partition({ a: heavyBall(0.1, 0) }, () => 'a'))).toThrow(/config\.labels/);
+    opt.dispose();
+    tf.dispose([params.name, params.schedule]);
   });
 });

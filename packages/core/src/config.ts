@@ -45,11 +45,17 @@ export interface RegisterOptions {
    * same package may register them again; anyone else needs `replace`.
    */
   readonly builtinOf?: string;
+  /**
+   * Options whose values are plain data, passed to the factory as they are (a mask or labels tree
+   * whose keys may be `name` or `schedule`), instead of being read as nested configs.
+   */
+  readonly dataKeys?: readonly string[];
 }
 
 interface Entry<F> {
   readonly factory: F;
   readonly builtinOf?: string;
+  readonly dataKeys?: readonly string[];
 }
 
 const transformations = new Map<string, Entry<TransformationFactory>>();
@@ -77,7 +83,7 @@ function register<F>(kind: string, registry: Map<string, Entry<F>>, name: string
       'DUPLICATE_NAME',
       `a ${kind} named '${name}' is registered already${existing.builtinOf ? ` (by ${existing.builtinOf})` : ''}: choose another name, or pass { replace: true } to replace it`,
     );
-  registry.set(name, { factory, ...(options.builtinOf ? { builtinOf: options.builtinOf } : {}) });
+  registry.set(name, { factory, ...(options.builtinOf ? { builtinOf: options.builtinOf } : {}), ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}) });
 }
 
 /**
@@ -155,8 +161,8 @@ function unknownName(kind: string, name: unknown, known: string[], where: string
 function buildValue(value: unknown, where: string): unknown {
   if (Array.isArray(value)) return value.map((v, i) => buildValue(v, `${where}.${i}`));
   if (!isPlainObject(value)) return value;
-  if (Object.hasOwn(value, 'schedule')) return scheduleFromConfig(value as ScheduleConfig, where);
-  if (Object.hasOwn(value, 'chain') || Object.hasOwn(value, 'name')) return transformationFromConfig(value as TransformConfig, where);
+  if (typeof value.schedule === 'string') return scheduleFromConfig(value as ScheduleConfig, where);
+  if (Array.isArray(value.chain) || typeof value.name === 'string') return transformationFromConfig(value as TransformConfig, where);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, buildValue(v, `${where}.${k}`)]));
 }
 
@@ -217,7 +223,9 @@ export function transformationFromConfig(config: TransformConfig, where = 'confi
   const { name, ...options } = config as TransformationConfig;
   const entry = typeof name === 'string' ? transformations.get(name) : undefined;
   if (!entry) throw unknownName('transformation', name, registeredNames('transformation'), `${where}.name`);
-  return entry.factory(buildValue(options, where) as Record<string, unknown>);
+  const data = entry.dataKeys ?? [];
+  const built = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, data.includes(k) ? v : buildValue(v, `${where}.${k}`)]));
+  return entry.factory(built);
 }
 
 /** A transformation's option value as JSON, or a HyperParameterError naming `where`. */

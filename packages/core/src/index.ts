@@ -1,3 +1,5 @@
+import './register.js';
+
 export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd.js';
 export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
@@ -20,7 +22,17 @@ export {
   withConfig,
 } from './config.js';
 export * from './errors.js';
-export { checkHyper, checkNumberOption, defineHyperParams, type HyperParam, type HyperParams, type HyperRange, type HyperSpec, resolveHyper, type Schedule } from './hyper.js';
+export {
+  checkHyper,
+  checkNumberOption,
+  defineHyperParams,
+  type HyperParam,
+  type HyperParams,
+  type HyperRange,
+  type HyperSpec,
+  resolveHyper,
+  type Schedule,
+} from './hyper.js';
 export {
   chooseWasmVariant,
   tfjsWasmMemory,

@@ -14,6 +14,8 @@ const ALIASES: Readonly<Record<string, { readonly key: string; readonly write?: 
   b1: { key: 'beta1' },
   b2: { key: 'beta2' },
   weight_decay: { key: 'weightDecay' },
+  weight_decay_rate: { key: 'weightDecay' },
+  eps_root: { key: 'epsilonRoot' },
   momentum_decay: { key: 'momentumDecay' },
   fan_out: { key: 'mode', write: "mode: 'fanOut'" },
   fan_in: { key: 'mode', write: "mode: 'fanIn'" },

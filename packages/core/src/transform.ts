@@ -40,6 +40,11 @@ export interface UpdateExtras {
    * loss after an epoch), as a float32 scalar; absent on steps without a new report.
    */
   readonly metric?: tf.Scalar;
+  /**
+   * The whole transformation the runner runs (the `Optimizer`'s), so that a part can see the chain it
+   * sits in: `monitorGradients` does not suggest clipping when a clip follows it.
+   */
+  readonly transform?: GradientTransformation;
 }
 
 /**

@@ -279,3 +279,26 @@ describe('monitorGradients: only steps that took effect are reported', () => {
     disposeAll(g);
   });
 });
+
+describe('monitorGradients sees the chain it sits in (UpdateExtras.transform)', () => {
+  it('through an Optimizer: exploding gradients before a clip are not told to clip', async () => {
+    const clip: GradientTransformation = { name: 'clipByGlobalNorm', options: {}, init: () => ({}), update: (g, s) => ({ updates: g, state: s }) };
+    const reports: GradientReport[] = [];
+    const params = { a: tf.variable(tf.zeros([4, 4])), b: tf.variable(tf.zeros([4, 4])) };
+    const mon = monitorGradients({ onReport: (r) => reports.push(r) });
+    const opt = new Optimizer(params, chain(mon, clip, sgd({ learningRate: 1e-9 })));
+    const grads = { a: tf.fill([4, 4], 1e4), b: tf.fill([4, 4], 1) };
+    opt.step(grads);
+    await mon.flush();
+    expect(reports[0]?.verdict).toBe('exploding');
+    expect(reports[0]?.findings.flatMap((f) => f.toTry).join('\n')).not.toMatch(/clip/);
+    // the same gradients without a clip in the chain are told to clip
+    const bare = monitorGradients({ onReport: (r) => reports.push(r) });
+    const opt2 = new Optimizer(params, chain(bare, sgd({ learningRate: 1e-9 })));
+    opt2.step(grads);
+    await bare.flush();
+    expect(reports[1]?.findings[0]?.toTry[0]).toMatch(/^clip the gradients/);
+    for (const o of [opt, opt2]) o.dispose();
+    tf.dispose([params.a, params.b, grads.a, grads.b]);
+  });
+});

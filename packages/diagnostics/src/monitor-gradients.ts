@@ -135,6 +135,7 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
           ...(params === undefined ? {} : { params }),
           step: count,
           ...(committed === undefined ? {} : { committed }),
+          ...(extras?.transform === undefined ? {} : { transform: extras.transform }),
         });
         delivered = Promise.all([delivered, report.then(deliver).catch(onError)]);
       }

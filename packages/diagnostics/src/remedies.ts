@@ -38,7 +38,7 @@ const GLOROT_FOR_TANH = 'glorotUniform initialization for the tanh layers (@grad
 const GUARD =
   'guard the step: applyIfFinite(yourOptimizer) (@gradkit/clipping) skips a step whose gradients hold NaN or ±Infinity (parameters and state unchanged; after 5 such steps in a row it applies the update anyway: maxConsecutiveErrors)';
 
-/** The names of every transformation in `transform`: a chain's parts and wrappers' inner ones, recursively. */
+/** The names of every transformation in `transform`: a chain's parts, wrappers' inner ones and `partition`'s groups, recursively. */
 export function chainNames(transform: GradientTransformation): string[] {
   assertTransformation('transform', transform);
   const names: string[] = [];
@@ -46,6 +46,7 @@ export function chainNames(transform: GradientTransformation): string[] {
     names.push(t.name);
     for (const p of t.parts ?? []) visit(p);
     if (t.inner) visit(t.inner);
+    for (const g of Object.values(t.groups?.transforms ?? {})) visit(g);
   };
   visit(transform);
   return names;

@@ -64,6 +64,7 @@ export function adabelief(options?: AdabeliefOptions): GradientTransformation<Ad
   });
   return {
     name: 'adabelief',
+    stateChecks: { nu: 'nonNegative' },
     options: hyper.options,
     hyperParams: hyper.at,
     init: (params: ParamTree): AdabeliefState => zeroState(params, 'mu', 'nu'),

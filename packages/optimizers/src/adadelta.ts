@@ -58,6 +58,7 @@ export function adadelta(options?: AdadeltaOptions): GradientTransformation<Adad
   });
   return {
     name: 'adadelta',
+    stateChecks: { squareAvg: 'nonNegative', accDelta: 'nonNegative' },
     options: hyper.options,
     hyperParams: hyper.at,
     init: (params: ParamTree): AdadeltaState => zeroState(params, 'squareAvg', 'accDelta'),

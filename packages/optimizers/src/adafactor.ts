@@ -204,6 +204,7 @@ export function adafactor(options?: AdafactorOptions): GradientTransformation<Ad
   const placeholder = () => tf.zeros([1]);
   return {
     name: 'adafactor',
+    stateChecks: { vRow: 'nonNegative', vCol: 'nonNegative', v: 'nonNegative' },
     options: o,
     hyperParams,
     init(params: ParamTree): AdafactorState {

@@ -72,6 +72,7 @@ export function adagrad(options?: AdagradOptions): GradientTransformation<Adagra
   });
   return {
     name: 'adagrad',
+    stateChecks: { sum: 'nonNegative' },
     options: { ...hyper.options, initialAccumulatorValue: initial },
     hyperParams: hyper.at,
     init: (params: ParamTree): AdagradState => ({ count: 0, sum: map(params, (p) => tf.fill(p.shape, initial, p.dtype)) }),

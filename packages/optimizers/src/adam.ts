@@ -83,6 +83,7 @@ export function adamTransformation(
   const slots = amsgrad ? (['mu', 'nu', 'nuMax'] as const) : (['mu', 'nu'] as const);
   return {
     name,
+    stateChecks: { nu: 'nonNegative', nuMax: 'nonNegative' },
     options: { ...hyper.options, amsgrad },
     hyperParams: hyper.at,
     init: (params: ParamTree): AdamState => zeroState(params, ...slots),

@@ -77,6 +77,7 @@ export function adamax(options?: AdamaxOptions): GradientTransformation<AdamaxSt
   });
   return {
     name: 'adamax',
+    stateChecks: { nu: 'nonNegative' },
     options: hyper.options,
     hyperParams: hyper.at,
     init: (params: ParamTree): AdamaxState => zeroState(params, 'mu', 'nu'),

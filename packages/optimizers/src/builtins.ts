@@ -47,8 +47,14 @@ const optimizers: Record<string, (options: never) => GradientTransformation> = {
 for (const [name, factory] of Object.entries(optimizers)) registerOptimizer(name, factory as (options: object) => GradientTransformation, BUILTIN);
 
 /** A building block built from its config's options: exactly `keys`, checked strictly, then spread onto its arguments. */
-function block(name: string, keys: readonly string[], example: string, build: (o: Record<string, unknown>) => GradientTransformation): void {
-  registerTransformation(name, (o) => build(checkOptions(name, o, keys, { example, required: true })), BUILTIN);
+function block(
+  name: string,
+  keys: readonly string[],
+  example: string,
+  build: (o: Record<string, unknown>) => GradientTransformation,
+  dataKeys: readonly string[] = [],
+): void {
+  registerTransformation(name, (o) => build(checkOptions(name, o, keys, { example, required: true })), { ...BUILTIN, dataKeys });
 }
 
 block('scale', ['factor'], "{ name: 'scale', factor: -0.1 }", (o) => scale(o.factor as HyperParam));
@@ -57,12 +63,20 @@ block('scaleByLearningRate', ['learningRate', 'flipSign'], "{ name: 'scaleByLear
   scaleByLearningRate(learningRate as HyperParam, rest),
 );
 block('trace', ['decay', 'nesterov'], "{ name: 'trace', decay: 0.9 }", (o) => trace(o as { decay: HyperParam }));
-block('addDecayedWeights', ['weightDecay', 'mask'], "{ name: 'addDecayedWeights', weightDecay: 1e-4 }", (o) =>
-  addDecayedWeights(o.weightDecay as HyperParam, (o.mask ?? undefined) as WeightDecayMask | undefined),
+block(
+  'addDecayedWeights',
+  ['weightDecay', 'mask'],
+  "{ name: 'addDecayedWeights', weightDecay: 1e-4 }",
+  (o) => addDecayedWeights(o.weightDecay as HyperParam, (o.mask ?? undefined) as WeightDecayMask | undefined),
+  ['mask'],
 );
 block('accumulate', ['k', 'inner'], "{ name: 'accumulate', k: 4, inner: { name: 'adam' } }", (o) =>
   accumulate(o.k as number, o.inner as GradientTransformation),
 );
-block('masked', ['inner', 'mask'], "{ name: 'masked', inner: { name: 'addDecayedWeights', weightDecay: 1e-4 }, mask: { w: true, b: false } }", (o) =>
-  masked(o.inner as GradientTransformation, o.mask as Mask),
+block(
+  'masked',
+  ['inner', 'mask'],
+  "{ name: 'masked', inner: { name: 'addDecayedWeights', weightDecay: 1e-4 }, mask: { w: true, b: false } }",
+  (o) => masked(o.inner as GradientTransformation, o.mask as Mask),
+  ['mask'],
 );

@@ -77,6 +77,7 @@ export function lamb(options?: LambOptions): GradientTransformation<LambState, R
   });
   return {
     name: 'lamb',
+    stateChecks: { nu: 'nonNegative' },
     options: hyper.options,
     hyperParams: hyper.at,
     init: (params: ParamTree): LambState => zeroState(params, 'mu', 'nu'),

@@ -113,6 +113,7 @@ export function nadam(options?: NadamOptions): GradientTransformation<NadamState
   };
   return {
     name: 'nadam',
+    stateChecks: { nu: 'nonNegative' },
     options: { ...hyper.options, decoupledWeightDecay },
     hyperParams: hyper.at,
     init: (params: ParamTree): NadamState => zeroState(params, 'mu', 'nu'),

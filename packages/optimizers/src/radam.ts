@@ -80,6 +80,7 @@ export function radam(options?: RadamOptions): GradientTransformation<RadamState
   const decoupledWeightDecay = flag('decoupledWeightDecay', given.decoupledWeightDecay, false);
   return {
     name: 'radam',
+    stateChecks: { nu: 'nonNegative' },
     options: { ...hyper.options, decoupledWeightDecay },
     hyperParams: hyper.at,
     init: (params: ParamTree): RadamState => zeroState(params, 'mu', 'nu'),

@@ -88,6 +88,7 @@ export function rmsprop(options?: RmspropOptions): GradientTransformation<Rmspro
   const slots = ['squareAvg', ...(centered ? ['gradAvg'] : []), ...(usesMomentum ? ['momentumBuffer'] : [])] as ('squareAvg' | 'gradAvg' | 'momentumBuffer')[];
   return {
     name: 'rmsprop',
+    stateChecks: { squareAvg: 'nonNegative' },
     options: { ...hyper.options, centered },
     hyperParams: hyper.at,
     init: (params: ParamTree): RmspropState => zeroState(params, ...slots),

@@ -66,6 +66,7 @@ export function scaleByAdam(options?: ScaleByAdamOptions): GradientTransformatio
   const slots = amsgrad ? (['mu', 'nu', 'nuMax'] as const) : (['mu', 'nu'] as const);
   return {
     name: 'scaleByAdam',
+    stateChecks: { nu: 'nonNegative', nuMax: 'nonNegative' },
     options: { ...hyper.options, amsgrad },
     hyperParams: hyper.at,
     init: (params: ParamTree): ScaleByAdamState => zeroState(params, ...slots),

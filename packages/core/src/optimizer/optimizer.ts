@@ -160,7 +160,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const committed = new Promise<boolean>((resolve) => {
       commit = resolve;
     });
-    const full: UpdateExtras = { ...ex, committed, ...(this.reported ? { metric: this.reported } : {}) };
+    const full: UpdateExtras = { ...ex, committed, transform: this.tx, ...(this.reported ? { metric: this.reported } : {}) };
     try {
       if (!(this.useFused && this.tryFused(gradLeaves, aligned, full))) {
         this.referenceStep(aligned, gradLeaves, full);
