@@ -32,7 +32,7 @@ describe('loadState checks the squared state of every optimizer', () => {
       const saved = JSON.parse(JSON.stringify(await opt.saveState())) as SavedOptimizerState;
       expect(Object.keys(saved.state)).toContain(path);
       opt.loadState(saved); // as saved: loads
-      const bad = { ...saved, state: { ...saved.state, [path]: { shape: [2], dtype: 'float32', data: f32([0.1, -0.1]) } } };
+      const bad: SavedOptimizerState = { ...saved, state: { ...saved.state, [path]: { shape: [2], dtype: 'float32', data: f32([0.1, -0.1]) } } };
       let error: unknown;
       try {
         opt.loadState(bad);
