@@ -1,5 +1,7 @@
 // Matching a transformation (without its head observers) to registered fused kernels: one kernel for
-// a chain, or one per group of a routing transformation (`partition`).
+// a chain, or one per group of a routing transformation (`partition`). What depends only on the
+// transformation, the backend and the state's variables (kernels, slots, scalars: the "skeleton") is
+// worked out once; each step adds its hyper-parameters, counts and gradients.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, StateTree } from '../transform.js';
 import { leaves } from '../tree.js';
@@ -20,6 +22,27 @@ export interface FusedPlan {
   readonly next: StateTree;
 }
 
+/** One kernel call of a skeleton: everything but the step's hyper-parameters, counts and gradients. */
+interface SkeletonCall {
+  readonly kernel: FusedKernelConfig;
+  /** The transformation this kernel implements (a group's, for a partition). */
+  readonly transform: GradientTransformation;
+  /** Its state within the whole state (`state[label]` for a group). */
+  readonly stateOf: (state: StateTree) => StateTree;
+  /** The indices of its parameters among all parameters. */
+  readonly members: readonly number[];
+  readonly params: readonly tf.Variable[];
+  readonly slots: readonly (readonly tf.Variable[])[];
+  readonly scalars: readonly tf.Variable[];
+  readonly options: readonly object[];
+  readonly written: readonly tf.Variable[];
+}
+
+/** The kernels a transformation runs as, for one backend and one set of state variables. */
+export interface FusedSkeleton {
+  readonly calls: readonly SkeletonCall[];
+}
+
 type Engine = { backend: tf.KernelBackend; state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> } };
 
 /** Whether a tensor's data lives on the active backend (a kernel can only work on those). */
@@ -28,20 +51,14 @@ export function onActiveBackend(t: tf.Tensor): boolean {
   return engine.state.tensorInfo.get(t.dataId)?.backend === engine.backend;
 }
 
-/**
- * The fused step of `transform` over these parameters and gradients (flatten order of `state`'s
- * parameter trees), or null when some part has no kernel on the active backend. `step` is the
- * optimizer's step, the count of parts without a `count` of their own.
- */
-export function planFused(
+/** The skeleton of one kernel over the parameters `members`, or null when no kernel applies. */
+function skeletonCall(
   transform: GradientTransformation,
   state: StateTree,
-  params: readonly tf.Variable[],
-  grads: readonly tf.Tensor[],
-  paths: readonly string[],
-  step: number,
-): FusedPlan | null {
-  if (transform.groups) return planGroups(transform, state, params, grads, paths, step);
+  stateOf: (s: StateTree) => StateTree,
+  members: readonly number[],
+  all: readonly tf.Variable[],
+): SkeletonCall | null {
   const nodes = expand(transform, state);
   if (nodes.length === 0 || nodes.some((n) => !n.part.hyperParams)) return null;
   const options = nodes.map((n) => n.part.options);
@@ -57,7 +74,7 @@ export function planFused(
     for (const name of names) {
       const sub = stateAt(i, name);
       const slot = sub === undefined ? [] : leaves(sub);
-      if (slot.length !== params.length || slot.some((l) => !(l instanceof tf.Variable))) return null;
+      if (slot.length !== members.length || slot.some((l) => !(l instanceof tf.Variable))) return null;
       slots.push(slot as tf.Variable[]);
     }
   }
@@ -69,47 +86,68 @@ export function planFused(
       scalars.push(leaf);
     }
   }
+  const params = members.map((i) => all[i] as tf.Variable);
   const written = [...params, ...slots.flat(), ...scalars];
-  if (![...written, ...grads].every(onActiveBackend)) return null;
-  const counts = nodes.map(({ state: s }) => {
-    const count = (s as Record<string, unknown> | null)?.count;
-    return typeof count === 'number' ? count : step;
-  });
-  const hyper = nodes.map(({ part }, i) => (part.hyperParams as (t: number) => Record<string, number>)(counts[i] as number));
-  return { calls: [{ kernel, args: { params, grads, slots, scalars, options, hyper, counts, step }, written }], next: advanced(transform, state) };
+  if (!written.every(onActiveBackend)) return null;
+  return { kernel, transform, stateOf, members, params, slots, scalars, options, written };
 }
 
-/** One plan per group of a routing transformation; a group that only zeroes its updates needs no kernel. */
-function planGroups(
+/**
+ * The kernels `transform` runs as on the active backend, over these parameters (in `state`'s flatten
+ * order, with their paths), or null when some part has no kernel there. A routing transformation gets
+ * one kernel per group; a group that only zeroes its updates (`setToZero`) needs none.
+ */
+export function fusedSkeleton(
   transform: GradientTransformation,
   state: StateTree,
   params: readonly tf.Variable[],
-  grads: readonly tf.Tensor[],
   paths: readonly string[],
+): FusedSkeleton | null {
+  const everyone = params.map((_, i) => i);
+  if (!transform.groups) {
+    const call = skeletonCall(transform, state, (s) => s, everyone, params);
+    return call && { calls: [call] };
+  }
+  const labels = transform.groups.labels(Object.fromEntries(paths.map((p, i) => [p, params[i] as tf.Variable])));
+  const calls: SkeletonCall[] = [];
+  for (const [label, t] of Object.entries(transform.groups.transforms)) {
+    const members = everyone.filter((i) => labels[paths[i] as string] === label);
+    if (members.length === 0 || t.name === 'setToZero') continue;
+    const stateOf = (s: StateTree) => (s as Record<string, StateTree>)[label] as StateTree;
+    const call = skeletonCall(t, stateOf(state), stateOf, members, params);
+    if (!call) return null;
+    calls.push(call);
+  }
+  return { calls };
+}
+
+/**
+ * This step's plan from a skeleton: each kernel's hyper-parameters and counts from the current state
+ * (`step`, the optimizer's, for parts without a `count`), and its gradients; null when a gradient is
+ * not on the active backend.
+ */
+export function planFused(
+  skeleton: FusedSkeleton,
+  transform: GradientTransformation,
+  state: StateTree,
+  grads: readonly tf.Tensor[],
   step: number,
 ): FusedPlan | null {
-  const groups = transform.groups as NonNullable<GradientTransformation['groups']>;
-  const labels = groups.labels(Object.fromEntries(paths.map((p, i) => [p, params[i] as tf.Variable])));
   const calls: FusedCall[] = [];
-  const next: Record<string, StateTree> = {};
-  for (const [label, t] of Object.entries(groups.transforms)) {
-    const s = (state as Record<string, StateTree>)[label] as StateTree;
-    const members = paths.flatMap((p, i) => (labels[p] === label ? [i] : []));
-    if (members.length === 0 || t.name === 'setToZero') {
-      next[label] = s;
-      continue;
-    }
-    const plan = planFused(
-      t,
-      s,
-      members.map((i) => params[i] as tf.Variable),
-      members.map((i) => grads[i] as tf.Tensor),
-      members.map((i) => paths[i] as string),
-      step,
-    );
-    if (!plan) return null;
-    calls.push(...plan.calls);
-    next[label] = plan.next;
+  for (const c of skeleton.calls) {
+    const g = c.members.length === grads.length ? grads : c.members.map((i) => grads[i] as tf.Tensor);
+    if (!g.every(onActiveBackend)) return null;
+    const nodes = expand(c.transform, c.stateOf(state));
+    const counts = nodes.map(({ state: s }) => {
+      const count = (s as Record<string, unknown> | null)?.count;
+      return typeof count === 'number' ? count : step;
+    });
+    const hyper = nodes.map(({ part }, i) => (part.hyperParams as (t: number) => Record<string, number>)(counts[i] as number));
+    calls.push({
+      kernel: c.kernel,
+      args: { params: c.params, grads: g, slots: c.slots, scalars: c.scalars, options: c.options, hyper, counts, step },
+      written: c.written,
+    });
   }
-  return { calls, next };
+  return { calls, next: advanced(transform, state) };
 }

@@ -83,6 +83,12 @@ export interface FusedKernelConfig {
 }
 
 const registry = new Map<string, FusedKernelConfig[]>();
+let version = 0;
+
+/** Changes whenever a fused kernel is registered or removed (runners cache what they found by it). */
+export function fusedRegistryVersion(): number {
+  return version;
+}
 const keyOf = (pattern: readonly string[]) => pattern.join(' > ');
 
 /**
@@ -119,6 +125,7 @@ export function registerFusedKernel(config: FusedKernelConfig): void {
   const key = keyOf(config.pattern);
   const list = (registry.get(key) ?? []).filter((c) => !(c.kernelName === config.kernelName && c.backendName === config.backendName));
   registry.set(key, [...list, config]);
+  version++;
 }
 
 /**
@@ -134,6 +141,7 @@ export function unregisterFusedKernel(kernelName: string, backendName: string): 
     const kept = list.filter((c) => !(c.kernelName === kernelName && c.backendName === backendName));
     if (kept.length !== list.length) {
       registry.set(key, kept);
+      version++;
       if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
     }
   }

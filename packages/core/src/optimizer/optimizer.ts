@@ -4,8 +4,8 @@ import { BackendError, DisposedError, HyperParameterError, StateError, TreeMisma
 import { checkOptions } from '../options.js';
 import { assertTransformation, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
 import { alignLeaves, alignTrees, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
-import { runFusedKernel } from './fused.js';
-import { type FusedPlan, onActiveBackend, planFused } from './fused-plan.js';
+import { fusedRegistryVersion, runFusedKernel } from './fused.js';
+import { type FusedPlan, type FusedSkeleton, fusedSkeleton, onActiveBackend, planFused } from './fused-plan.js';
 import { afterInPlaceWrite } from './in-place.js';
 import { partNodes } from './parts.js';
 import { checkLoadedValues, decodeTensor, encodeTensor, type SavedTensor, stateRuleOf } from './state-codec.js';
@@ -84,6 +84,11 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   private readonly stateVars: { path: string; v: tf.Variable }[];
   /** The backend every parameter and state variable was last seen on. */
   private home: tf.KernelBackend | null = null;
+  /** The fused kernels found for the transformation, by what they depend on (the transformation, the backend, the kernel registry). */
+  private skeleton: {
+    key: { tx: GradientTransformation; observers: number; backend: tf.KernelBackend; version: number };
+    skeleton: FusedSkeleton | null;
+  } | null = null;
 
   /**
    * @param params - a tree whose leaves are float32 `tf.Variable`s (each variable at one path only).
@@ -550,7 +555,12 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     if (rest.length === 0) return false;
     const restTx = rest.length === 1 ? (rest[0] as GradientTransformation) : ({ ...this.tx, parts: rest } as GradientTransformation);
     const restState = (rest.length === 1 ? topStates[k] : topStates.slice(k)) as StateTree;
-    const plan = planFused(restTx, restState, this.paramLeaves, grads, this.paramPaths, this.steps);
+    const key = { tx: this.tx, observers: k, backend: tf.backend(), version: fusedRegistryVersion() };
+    const cached = this.skeleton;
+    if (!cached || cached.key.tx !== key.tx || cached.key.observers !== k || cached.key.backend !== key.backend || cached.key.version !== key.version)
+      this.skeleton = { key, skeleton: fusedSkeleton(restTx, restState, this.paramLeaves, this.paramPaths) };
+    const skeleton = this.skeleton?.skeleton;
+    const plan = skeleton && planFused(skeleton, restTx, restState, grads, this.steps);
     if (!plan) return false;
     const observed = top
       .slice(0, k)
@@ -559,7 +569,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const restNext = rest.length === 1 ? [plan.next] : (plan.next as StateTree[]);
     const next = [...observed, ...restNext];
     this.state = (this.tx.parts ? next : next[0]) as Tree<StateLeaf>;
-    this.last = `fused:${[...new Set(plan.calls.map((c) => c.kernel.kernelName))].join('+')}`;
+    this.last = `fused:${plan.calls.length === 1 ? plan.calls[0]?.kernel.kernelName : [...new Set(plan.calls.map((c) => c.kernel.kernelName))].join('+')}`;
     return true;
   }
 }
@@ -570,7 +580,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
  * is all-or-nothing.
  */
 function runPlan(plan: FusedPlan): void {
-  const written = [...new Set(plan.calls.flatMap((c) => c.written))];
+  const written = plan.calls.length === 1 ? (plan.calls[0]?.written ?? []) : [...new Set(plan.calls.flatMap((c) => c.written))];
   const guarded = plan.calls.some((c) => !c.kernel.atomic);
   // A clone shares the buffer, so makeExclusive gives the variable a copy and the clone keeps the old values.
   const backups = guarded ? written.map((v) => tf.clone(v)) : [];
