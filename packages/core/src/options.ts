@@ -132,6 +132,21 @@ export function suggestOption(key: string, valid: readonly string[]): { key: str
   return best !== undefined && bestDistance <= tolerance ? { key: best, write: best } : undefined;
 }
 
+/**
+ * The value of an optional option: `fallback` when it is absent (`undefined`). `null` is not a way to
+ * ask for the default (it would hide a bug such as `options.rate = maybe ?? null`): it is a
+ * HyperParameterError naming `field`.
+ *
+ * @example
+ * ```ts
+ * const eps = optionOr('epsilon', options.epsilon, 1e-5); // then check its range
+ * ```
+ */
+export function optionOr<T>(field: string, value: T | undefined, fallback: T): T {
+  if (value === null) throw new HyperParameterError(field, `${field} is null: leave it out for its default, or give a value`);
+  return value === undefined ? fallback : value;
+}
+
 /** How `checkOptions` treats an absent options object. @example `{ example: 'adam({ learningRate: 1e-3 })' }` */
 export interface CheckOptionsSettings {
   /** A correct call, quoted in the errors. */

@@ -1,6 +1,7 @@
 // The host-side seeded random number generator of gradkit. Numbers are drawn on the host (in JS) and
 // uploaded with tf.tensor, never by a backend's RNG kernel, so a seed gives bit-identical tensors on
 // cpu, wasm and webgpu. Initializers, dropout masks and minibatch shuffles all draw from it.
+import { describeValue } from './options.js';
 import { HyperParameterError } from './errors.js';
 
 const MASK64 = (1n << 64n) - 1n;
@@ -213,7 +214,7 @@ function checkSeed(seed: unknown, field: string, where: string | undefined): ass
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
     throw new HyperParameterError(
       field,
-      `${where === undefined ? '' : `${where}: `}${field} must be an integer with |${field}| < 2^53 (e.g. 42), got ${String(seed)}`,
+      `${where === undefined ? '' : `${where}: `}${field} must be an integer with |${field}| < 2^53 (e.g. 42), got ${describeValue(seed)}`,
     );
 }
 
