@@ -71,7 +71,8 @@ export function ensureSystem(sys) {
   const list = packages.join(' ');
   const yourself = `sudo apt-get install -y ${list}, then npm test`;
   if (!sys.hasAptGet()) return `setup: ${list} missing, and there is no apt-get here; ${BY_HAND}`;
-  const asRoot = sys.isRoot() ? [] : sys.canSudo() ? ['sudo', '-n'] : null;
+  // sudo resets the environment: pass apt-get's non-interactive setting through env.
+  const asRoot = sys.isRoot() ? [] : sys.canSudo() ? ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive'] : null;
   if (!asRoot) return `setup: ${list} missing (browser and WebGPU tests) and installing needs root; run: ${yourself}`;
   sys.log(`setup: installing ${list} with apt-get (for the browser and WebGPU tests)`);
   for (const args of [

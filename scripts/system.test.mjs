@@ -65,7 +65,10 @@ test('chromium without SwiftShader (the ICD is what WebGPU in Node needs) counts
 test('not root, passwordless sudo: apt-get through sudo -n', () => {
   const sys = machine({ files: [], root: false, sudo: true, installs: [DEBIAN_CHROMIUM, SWIFTSHADER_ICDS[0]] });
   assert.equal(ensureSystem(sys), null);
-  assert.deepEqual(sys.ran, ['sudo -n apt-get update -qq', 'sudo -n apt-get install -y -qq --no-install-recommends chromium']);
+  assert.deepEqual(sys.ran, [
+    'sudo -n env DEBIAN_FRONTEND=noninteractive apt-get update -qq',
+    'sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium',
+  ]);
 });
 
 test('not root, no sudo: one line saying what to run, nothing run', () => {

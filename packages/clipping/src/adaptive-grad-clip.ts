@@ -109,6 +109,7 @@ export function adaptiveGradClip(options: AdaptiveGradClipOptions): GradientTran
     options: o,
     hyperParams,
     metrics: ['clipped', 'maxRatio'],
+    stateChecks: { clipped: 'measured', maxRatio: 'measured' },
     init: (params: ParamTree): AdaptiveGradClipState => ({
       count: 0,
       clipped: map(params, () => tf.scalar(0)),

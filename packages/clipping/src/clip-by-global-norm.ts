@@ -61,6 +61,7 @@ export function clipByGlobalNorm(maxNorm: HyperParam): GradientTransformation<Cl
     options: o,
     hyperParams,
     metrics: ['norm', 'clipped'],
+    stateChecks: { norm: 'measured', clipped: 'measured' },
     init: (): ClipByGlobalNormState => ({ count: 0, norm: tf.scalar(0), clipped: tf.scalar(0) }),
     update(grads: GradTree, state: ClipByGlobalNormState, params?: ParamTree): TransformResult<ClipByGlobalNormState> {
       const c = hyperParams(state.count).maxNorm;

@@ -54,6 +54,7 @@ export function clipByNorm(maxNorm: HyperParam): GradientTransformation<ClipByNo
     options: o,
     hyperParams,
     metrics: ['norm', 'clipped'],
+    stateChecks: { norm: 'measured', clipped: 'measured' },
     init: (params: ParamTree): ClipByNormState => ({ count: 0, norm: map(params, () => tf.scalar(0)), clipped: map(params, () => tf.scalar(0)) }),
     update(grads: GradTree, state: ClipByNormState, params?: ParamTree): TransformResult<ClipByNormState> {
       const c = hyperParams(state.count).maxNorm;

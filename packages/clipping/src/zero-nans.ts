@@ -48,6 +48,7 @@ export function zeroNans(options?: Record<string, never>): GradientTransformatio
     options: {},
     hyperParams: () => ({}),
     metrics: ['foundNan'],
+    stateChecks: { foundNan: 'measured' },
     init: (params: ParamTree): ZeroNansState => ({ foundNan: map(params, () => tf.scalar(false, 'bool')) }),
     update(grads: GradTree, state: ZeroNansState, params?: ParamTree): TransformResult<ZeroNansState> {
       if (state === null || typeof state !== 'object' || !('foundNan' in state))

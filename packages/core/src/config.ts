@@ -3,7 +3,7 @@
 import { GradkitError, HyperParameterError } from './errors.js';
 import type { Schedule } from './hyper.js';
 import { suggestOption } from './options.js';
-import { chain, type GradientTransformation } from './transform.js';
+import { chain, type GradientTransformation, isTransformation } from './transform.js';
 
 /** A transformation as JSON: its registered name and its options. @example `{ name: 'adamw', learningRate: 3e-4, weightDecay: 0.05 }` */
 export interface TransformationConfig {
@@ -247,9 +247,6 @@ function valueToConfig(value: unknown, where: string): unknown {
     `'${where}' holds ${typeof value === 'object' ? 'an object that is not plain data' : `a ${typeof value}`}: it cannot be written as JSON`,
   );
 }
-
-const isTransformation = (x: unknown): x is GradientTransformation =>
-  x !== null && typeof x === 'object' && typeof (x as GradientTransformation).init === 'function' && typeof (x as GradientTransformation).update === 'function';
 
 /**
  * The JSON config of a transformation or chain, which `transformationFromConfig` turns back into an

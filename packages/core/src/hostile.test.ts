@@ -1,5 +1,8 @@
 // Hostile-user suite for @gradkit/core (issue 12): every bad input gets a typed GradkitError naming
 // the field or path, before anything changed (optimizers and parameters are watched bit for bit).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type HostileCase, hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe } from 'vitest';
@@ -29,6 +32,13 @@ const cyclic = () => {
   t.self = t;
   return t;
 };
+
+/** A checkpoint of `t` in a fresh directory. */
+async function savedDir(t: ReturnType<typeof trained>): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'gradkit-hostile-')), 'ckpt');
+  await saveCheckpoint(dir, { params: t.params, optimizer: t.opt });
+  return dir;
+}
 
 /** A case on a trained optimizer that must not change it. */
 const onOptimizer = (input: string, names: string, bad: (o: ReturnType<typeof trained>) => unknown): HostileCase => ({
@@ -222,6 +232,24 @@ describe('core, hostile inputs', () => {
     onOptimizer('saveCheckpoint(dir, { params: tensors, not variables })', 'params.w', () => saveCheckpoint('/tmp/x', { params: { w: tf.scalar(1) } })),
     onOptimizer('loadCheckpoint(a directory without a checkpoint)', 'source', (t) =>
       loadCheckpoint('/tmp/gradkit-no-such-checkpoint', { params: t.params, optimizer: t.opt }),
+    ),
+    onOptimizer('loadCheckpoint(a checkpoint.json cut short)', 'source', async (t) => {
+      const dir = await savedDir(t);
+      writeFileSync(join(dir, 'checkpoint.json'), '{"format": "gradkit-checkpoint", "modelTop');
+      return loadCheckpoint(dir, { params: t.params, optimizer: t.opt });
+    }),
+    onOptimizer('loadCheckpoint(a checkpoint without its weights.bin)', 'source', async (t) => {
+      const dir = await savedDir(t);
+      rmSync(join(dir, 'weights.bin'));
+      return loadCheckpoint(dir, { params: t.params, optimizer: t.opt });
+    }),
+    onOptimizer('saveCheckpoint(dir, { params, metadata: cyclic })', 'metadata', (t) => {
+      const metadata: Record<string, unknown> = {};
+      metadata.self = metadata;
+      return saveCheckpoint(join(tmpdir(), 'gradkit-hostile-cyclic'), { params: t.params, metadata });
+    }),
+    onOptimizer('saveCheckpoint(dir, { params, metadata: { n: 1n } })', 'metadata', (t) =>
+      saveCheckpoint(join(tmpdir(), 'gradkit-hostile-bigint'), { params: t.params, metadata: { n: 1n } }),
     ),
   ]);
 });

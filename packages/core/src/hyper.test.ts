@@ -31,6 +31,7 @@ describe('hyper-parameters', () => {
     expect(() => resolveHyper('learningRate', sched, 5, positive)).toThrow(/learningRate must be a finite number \(schedule value at step 5\), got NaN/);
     try {
       resolveHyper('learningRate', sched, 7, positive);
+      expect.unreachable();
     } catch (e) {
       expect((e as HyperParameterError).field).toBe('learningRate');
     }
@@ -57,6 +58,9 @@ describe('defineHyperParams', () => {
     expect(() => checkHyper('learningRate', 1e39, { min: 0, minExclusive: true })).toThrow(/representable in float32/);
     expect(() => checkHyper('epsilon', 1e-50, { min: 0, minExclusive: true })).toThrow(/representable in float32/);
     expect(() => resolveHyper('learningRate', () => -3.5e38, 4)).toThrow(/schedule value at step 4/);
+    // a schedule decaying below float32's normal range reaches 0 (1e-3·0.95^1569 ≈ 1e-38), as in the tensors
+    expect(resolveHyper('learningRate', (t) => 1e-3 * 0.95 ** t, 1569, { min: 0, minExclusive: true })).toBe(0);
+    expect(() => resolveHyper('learningRate', (t) => 1e-3 * 0.95 ** t, 1569, { min: 1e-30 })).toThrow(/must be in/);
     expect(checkHyper('epsilon', 1e-30, { min: 0 })).toBe(1e-30);
     expect(checkHyper('x', 0)).toBe(0);
     expect(checkHyper('x', 3.4e38)).toBe(3.4e38);

@@ -97,7 +97,10 @@ export function resolveHyper(field: string, value: HyperParam, step: number, ran
   if (typeof value === 'function') {
     // A schedule may decay to exactly 0 where constants must be > 0 (a learning rate annealed to 0, as PyTorch allows).
     const scheduled = range.min === 0 && range.minExclusive ? { ...range, minExclusive: false } : range;
-    return checkNumber(field, value(step), scheduled, ` (schedule value at step ${step})`);
+    // A schedule that decays below float32's normal range (a long exponential decay) reaches 0 there.
+    const v = value(step);
+    const flushed = typeof v === 'number' && v !== 0 && Math.abs(v) < F32_MIN_NORMAL ? 0 : v;
+    return checkNumber(field, flushed, scheduled, ` (schedule value at step ${step})`);
   }
   return checkNumber(field, value, range, '');
 }

@@ -74,6 +74,7 @@ export {
   chain,
   checkSameTensorType,
   type GradientTransformation,
+  isTransformation,
   type StateLeaf,
   type StateTree,
   type TransformationGroups,

@@ -52,6 +52,7 @@ describe('partition (optax.partition)', () => {
     expect(() => new Optimizer(params, partition({ body: heavyBall(0.1, 0) }, label))).toThrow(TreeMismatchError);
     try {
       new Optimizer(params, partition({ body: heavyBall(0.1, 0), head: heavyBall(0.1, 0), frozn: setToZero() }, label));
+      expect.unreachable();
     } catch (e) {
       expect((e as TreeMismatchError).path).toBe('body.bias');
       expect((e as Error).message).toMatch(/did you mean 'frozn'/);

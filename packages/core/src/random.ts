@@ -1,8 +1,9 @@
 // The host-side seeded random number generator of gradkit. Numbers are drawn on the host (in JS) and
 // uploaded with tf.tensor, never by a backend's RNG kernel, so a seed gives bit-identical tensors on
 // cpu, wasm and webgpu. Initializers, dropout masks and minibatch shuffles all draw from it.
-import { describeValue } from './options.js';
+
 import { HyperParameterError } from './errors.js';
+import { describeValue } from './options.js';
 
 const MASK64 = (1n << 64n) - 1n;
 /** Added to the splitmix64 seed per stream, so that stream k of a seed is another sequence. */

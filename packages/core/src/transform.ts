@@ -98,18 +98,19 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
    */
   readonly observer?: boolean;
   /**
-   * Keys of this transformation's state whose tensors describe the last step rather than carry it
-   * forward (e.g. `clipByGlobalNorm`'s `norm` and `clipped`): `Optimizer.metrics()` reads them, a
-   * fused kernel must write them (as `scalars`), and a checkpoint without them still loads.
+   * Keys of this transformation's state whose tensors users want to see during training (e.g.
+   * `clipByGlobalNorm`'s `norm` and `clipped`, `reduceOnPlateau`'s `scale`): `Optimizer.metrics()`
+   * reads them without holding up a step. A fused kernel must write them (as `scalars`).
    */
   readonly metrics?: readonly string[];
   /**
    * What the values of this transformation's state tensors may be, by top-level state key, checked
    * when saved state is loaded: `'nonNegative'` (second moments, accumulators), `'finite'` (the
-   * default for every float tensor not listed) or `'unchecked'` (a value that may legitimately be
-   * ±∞, such as the best loss before the first step).
+   * default for every float tensor not listed), `'unchecked'` (a value that may legitimately be ±∞,
+   * such as the best loss before the first step) or `'measured'` (what the last step measured, such as
+   * a clipped norm: never carried into the next step, so state saved without it still loads).
    */
-  readonly stateChecks?: Readonly<Record<string, 'finite' | 'nonNegative' | 'unchecked'>>;
+  readonly stateChecks?: Readonly<Record<string, 'finite' | 'nonNegative' | 'unchecked' | 'measured'>>;
   /**
    * For a transformation that routes each parameter to one of several transformations (`partition`):
    * those transformations by label, and the label of every parameter path. Its state is
@@ -135,6 +136,23 @@ export interface TransformationGroups {
 }
 
 /**
+ * Whether `t` is a gradient transformation: an object with `init` and `update` functions.
+ *
+ * @example
+ * ```ts
+ * isTransformation(adam()); // true; isTransformation(adam) is false (a factory)
+ * ```
+ */
+export function isTransformation(t: unknown): t is GradientTransformation {
+  return (
+    t !== null &&
+    typeof t === 'object' &&
+    typeof (t as GradientTransformation).init === 'function' &&
+    typeof (t as GradientTransformation).update === 'function'
+  );
+}
+
+/**
  * Throws a HyperParameterError naming `field` unless `t` is a gradient transformation (an object
  * with `name`, `init` and `update`), saying what to pass instead: the usual slip is passing a
  * factory (`adam`) instead of calling it (`adam()`).
@@ -145,13 +163,7 @@ export interface TransformationGroups {
  * ```
  */
 export function assertTransformation(field: string, t: unknown): asserts t is GradientTransformation {
-  if (
-    t !== null &&
-    typeof t === 'object' &&
-    typeof (t as GradientTransformation).init === 'function' &&
-    typeof (t as GradientTransformation).update === 'function'
-  )
-    return;
+  if (isTransformation(t)) return;
   const got =
     typeof t === 'function'
       ? `the function ${t.name || '(anonymous)'}: it is a factory, call it, e.g. ${t.name || 'adam'}(${t.name === 'sgd' ? '{ learningRate: 0.1 }' : ''})`

@@ -50,6 +50,7 @@ describe('tree helpers', () => {
     expect(missing).toThrow(/missing 'layers\.0\.bias'/);
     try {
       assertSameStructure(tree, { layers: [{ kernel: a, bias: b, extra: c }], head: c });
+      expect.unreachable();
     } catch (e) {
       expect((e as TreeMismatchError).path).toBe('layers.0.extra');
     }

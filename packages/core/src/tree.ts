@@ -223,9 +223,13 @@ export function assertSameStructure(a: Tree<unknown>, b: Tree<unknown>): void {
 
 /**
  * The leaves of `tree` in the order of `like`'s leaves, paired by key (and arrays by index), whatever
- * the order of `tree`'s keys: `alignLeaves({ a, b }, { b: gb, a: ga })` is `[ga, gb]`.
+ * the order of `tree`'s keys.
  *
  * @throws TreeMismatchError naming the first path where the structures differ.
+ * @example
+ * ```ts
+ * alignLeaves({ a: wa, b: wb }, { b: gb, a: ga }); // [ga, gb]
+ * ```
  */
 export function alignLeaves<L>(like: Tree<unknown>, tree: Tree<L>): L[] {
   return alignTrees(like, tree).leaves;

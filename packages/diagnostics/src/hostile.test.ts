@@ -150,6 +150,21 @@ describe('diagnostics, hostile inputs', () => {
     },
     { input: 'monitor.observe({ grads, committed: true })', names: 'committed', run: () => new GradientMonitor().observe(bad({ grads: g, committed: true })) },
     { input: 'monitor.observe({ grads, step: null })', names: 'step', run: () => new GradientMonitor().observe(bad({ grads: g, step: null })) },
+    {
+      input: 'monitor.observe({ grads, committed }) (no step: a retry would get another number)',
+      names: 'step',
+      run: () => new GradientMonitor().observe({ grads: g, committed: Promise.resolve(true) }),
+    },
+    ...([0, -5, 1.5, 2 ** 31, Number.NaN, '1000', null] as const).map((commitTimeout) => ({
+      input: `new GradientMonitor({ commitTimeout: ${typeof commitTimeout === 'string' ? `'${commitTimeout}'` : String(commitTimeout)} })`,
+      names: 'commitTimeout',
+      run: () => new GradientMonitor(bad({ commitTimeout })),
+    })),
+    {
+      input: "new GradientMonitor({ activationKinds: { h: 'relu', hh: 'tanh' } }).observe({ grads, taps: { h, h2 } }) (hh for h2)",
+      names: 'hh',
+      run: () => new GradientMonitor({ activationKinds: { h: 'relu', hh: 'tanh' } }).observe({ grads: g, taps: { h, h2: h } }),
+    },
     { input: 'monitor.observe(null)', names: 'options', run: () => new GradientMonitor().observe(bad(null)) },
     { input: 'monitor.observe({ params })', names: 'grads', run: () => new GradientMonitor().observe(bad({ params: p })) },
     { input: 'monitor.observe({ grads: { w }, params: { w, b } })', names: 'b', run: () => new GradientMonitor().observe({ grads: { w: g.w }, params: p }) },
@@ -160,6 +175,11 @@ describe('diagnostics, hostile inputs', () => {
     { input: 'monitorGradients({ onReport: console })', names: 'onReport', run: () => monitorGradients(bad({ onReport: console })) },
     { input: "monitorGradients({ onError: 'ignore' })", names: 'onError', run: () => monitorGradients(bad({ onError: 'ignore' })) },
     { input: 'monitorGradients({ monitor: {} })', names: 'monitor', run: () => monitorGradients(bad({ monitor: {} })) },
+    {
+      input: 'monitorGradients({ monitor, commitTimeout: 100 }) (a setting the given monitor would ignore)',
+      names: 'commitTimeout',
+      run: () => monitorGradients({ monitor: new GradientMonitor(), commitTimeout: 100 }),
+    },
     {
       input: 'monitorGradients({ monitor, explodingNorm: 10 }) (a setting the given monitor would ignore)',
       names: 'explodingNorm',
@@ -203,14 +223,14 @@ describe('diagnostics, hostile inputs', () => {
     { input: 'gradCheck(f, { x: disposed })', names: 'x', run: () => gradCheck(square, { x: disposed }) },
     {
       input: 'gradCheck(x => 3 (a number), x)',
-      names: 'f',
+      names: 'loss',
       run: () =>
         gradCheck(
           bad<typeof square>(() => 3),
           { x: p.b },
         ),
     },
-    { input: 'gradCheck(x => x.x (a vector), x)', names: 'f', run: () => gradCheck((x: { x: tf.Tensor }) => tf.mul(x.x, 2), { x: p.b }) },
+    { input: 'gradCheck(x => x.x (a vector), x)', names: 'loss', run: () => gradCheck((x: { x: tf.Tensor }) => tf.mul(x.x, 2), { x: p.b }) },
     // renderers and documents
     { input: 'formatText({})', names: 'report', run: () => formatText(bad({})) },
     { input: 'formatText(report, { width: 80 })', names: 'width', run: () => formatText(report, bad({ width: 80 })) },

@@ -110,7 +110,7 @@ describe('toTfOptimizer, hostile', () =>
     },
     {
       input: 'opt.setWeights(weights with a moment of another shape)',
-      names: 'mu.',
+      names: 'mu',
       run: async (ctx: HostileContext) => {
         const { opt, v } = await stepped(ctx);
         await opt.setWeights(await weightsWith(opt, `gradkit:state:mu.${v.name}`, tf.zeros([3])));
@@ -118,7 +118,7 @@ describe('toTfOptimizer, hostile', () =>
     },
     {
       input: 'opt.setWeights(weights with NaN in a first moment)',
-      names: 'mu.',
+      names: 'mu',
       run: async (ctx: HostileContext) => {
         const { opt, v } = await stepped(ctx);
         await opt.setWeights(await weightsWith(opt, `gradkit:state:mu.${v.name}`, tf.tensor1d([Number.NaN, 1])));

@@ -88,7 +88,8 @@ export interface ReduceOnPlateauState {
  *   before the next epoch's steps), so `patience` and `cooldown` count reports (epochs), as PyTorch.
  *
  * The decision is made on the device with tf ops (nothing is read back), and the state holds it as
- * float32 scalars. Not fused: chains that contain it run on the reference path.
+ * float32 scalars; the current scale is a metric (`(await opt.metrics())['reduceOnPlateau.scale']`).
+ * Not fused: chains that contain it run on the reference path.
  *
  * @throws UnknownOptionError for an option it does not have (PyTorch's `min_lr` suggests `minScale`,
  *   `threshold_mode` `thresholdMode`); HyperParameterError naming the field: `factor` outside
@@ -139,6 +140,7 @@ export function reduceOnPlateau(options?: ReduceOnPlateauOptions): GradientTrans
     options: o,
     // best is ±∞ until the first value: a legitimate saved value
     stateChecks: { best: 'unchecked' },
+    metrics: ['scale'],
     init: (): ReduceOnPlateauState => ({
       count: 0,
       best: tf.scalar(mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY),

@@ -7,8 +7,14 @@ import { it, type TestContext } from 'vitest';
 import { AssertionError } from './expect-close.js';
 import type { GradkitTaskMeta } from './state.js';
 
-/** How a bad input was met: a typed error naming it (the goal), a raw error, or nothing (silent). @example `'typed'` */
-export type HostileOutcome = 'typed' | 'raw' | 'silent';
+/**
+ * How a bad input was met: a typed error naming it with nothing changed (the goal); a typed error
+ * that names something else (`misnamed`) or after a watched value changed (`changed`); a raw error;
+ * or nothing (silent).
+ *
+ * @example `'typed'`
+ */
+export type HostileOutcome = 'typed' | 'misnamed' | 'changed' | 'raw' | 'silent';
 
 /** What `HostileContext.watch` needs of an optimizer (gradkit's `Optimizer`, from source or from a build). @example `opt` */
 export interface WatchedOptimizer {
@@ -47,6 +53,13 @@ async function snapshotOf(thing: tf.Tensor | WatchedOptimizer): Promise<Snapshot
     const params = await Promise.all(flatten(opt.params as ParamTree).map((e) => bytesOf(e.value)));
     return JSON.stringify({ state: await opt.saveState(), params });
   };
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether a message names `name` as a word of its own (not inside another word or path), quoted or not. */
+function mentions(message: string, name: string): boolean {
+  return new RegExp(`(^|[^\\w.])${escapeRegExp(name)}($|[^\\w])`).test(message);
 }
 
 /** The name a GradkitError carries: `field`, `path` or `what`, whichever it has. */
@@ -89,21 +102,21 @@ export async function expectTypedRejection(c: HostileCase): Promise<HostileOutco
       outcome: 'raw',
     });
   const named = namedBy(error);
-  if (named !== c.names && !error.message.includes(c.names))
+  if (named !== c.names && !mentions(error.message, c.names))
     throw Object.assign(new AssertionError(`${c.input}: ${error.name} names '${named}', and its message does not mention '${c.names}': ${error.message}`), {
-      outcome: 'typed',
+      outcome: 'misnamed',
     });
   for (const w of watched) {
     const after = await w.read();
     if (after !== w.before)
-      throw Object.assign(new AssertionError(`${c.input}: threw ${error.name}, but a watched tensor or optimizer changed`), { outcome: 'typed' });
+      throw Object.assign(new AssertionError(`${c.input}: threw ${error.name}, but a watched tensor or optimizer changed`), { outcome: 'changed' });
   }
   return 'typed';
 }
 
 /**
  * Declares one vitest test per hostile case (in the current `describe`), each recording its outcome
- * for the summary reporter ("hostile inputs: N tried, N typed, N raw, N silent").
+ * for the summary reporter ("hostile inputs: N tried, N typed, N misnamed, N changed, N raw, N silent").
  *
  * @example
  * ```ts

@@ -6,7 +6,9 @@ import type { Reporter, SerializedError, TestModule, TestRunEndReason, Vitest } 
 import type { GradkitTaskMeta } from './state.js';
 import { type BackendRow, type Summary, summarize } from './summary.js';
 
-type MutableRow = { -readonly [K in keyof BackendRow]: BackendRow[K] } & { hostile?: { typed: number; raw: number; silent: number } };
+type MutableRow = { -readonly [K in keyof BackendRow]: BackendRow[K] } & {
+  hostile?: { typed: number; misnamed: number; changed: number; raw: number; silent: number };
+};
 
 /**
  * Vitest reporter printing the per-backend summary table and the totals line last.
@@ -49,7 +51,7 @@ export default class BackendSummaryReporter implements Reporter {
         const meta = test.meta() as GradkitTaskMeta;
         r.tensorsLeft += meta.gradkitTensorsLeft ?? 0;
         if (meta.gradkitHostile) {
-          r.hostile ??= { typed: 0, raw: 0, silent: 0 };
+          r.hostile ??= { typed: 0, misnamed: 0, changed: 0, raw: 0, silent: 0 };
           r.hostile[meta.gradkitHostile] += 1;
         }
       }

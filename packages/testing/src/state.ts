@@ -43,5 +43,5 @@ export interface GradkitTaskMeta {
   gradkit?: ModuleBackendMeta;
   gradkitTensorsLeft?: number;
   /** On hostile-input tests (`hostileCases`): how the bad input was met. */
-  gradkitHostile?: 'typed' | 'raw' | 'silent';
+  gradkitHostile?: 'typed' | 'misnamed' | 'changed' | 'raw' | 'silent';
 }

@@ -17,7 +17,7 @@ export interface BackendRow {
   /** Tensors that tests left allocated, summed (informational). */
   readonly tensorsLeft: number;
   /** Hostile inputs (`hostileCases`) by outcome: typed errors, raw errors, silent acceptances. */
-  readonly hostile?: { readonly typed: number; readonly raw: number; readonly silent: number };
+  readonly hostile?: { readonly typed: number; readonly misnamed: number; readonly changed: number; readonly raw: number; readonly silent: number };
   /** What `useBackend` started (from the first file that started it). */
   readonly info?: BackendInfo;
   /** Why the backend could not start, when its tests were skipped. */
@@ -97,8 +97,11 @@ export function summarize(rows: readonly BackendRow[], unhandledErrors = 0): Sum
   if (unhandledErrors > 0) lines.push(`  ${unhandledErrors} unhandled error${unhandledErrors === 1 ? '' : 's'} (counted as failed)`);
   for (const r of rows)
     if (r.hostile) {
-      const { typed, raw, silent } = r.hostile;
-      lines.push(`  ${r.backend}: hostile inputs: ${typed + raw + silent} tried, ${typed} typed errors, ${raw} raw errors, ${silent} silent acceptances`);
+      const { typed, misnamed, changed, raw, silent } = r.hostile;
+      const tried = typed + misnamed + changed + raw + silent;
+      lines.push(
+        `  ${r.backend}: hostile inputs: ${tried} tried, ${typed} typed errors naming the input with nothing changed, ${misnamed} naming something else, ${changed} after a change, ${raw} raw errors, ${silent} silent acceptances`,
+      );
     }
   for (const p of problems) lines.push(`  FAIL ${p}`);
   lines.push(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

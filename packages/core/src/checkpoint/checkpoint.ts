@@ -85,7 +85,12 @@ export async function saveCheckpoint(destination: string | tf.io.IOHandler, cont
   const { params, buffers } = variablesOf(contents, 'saveCheckpoint');
   if (contents.metadata !== undefined && (contents.metadata === null || typeof contents.metadata !== 'object' || Array.isArray(contents.metadata)))
     throw new HyperParameterError('metadata', 'saveCheckpoint: metadata must be a plain object of JSON values');
-  const metadata = contents.metadata === undefined ? {} : (JSON.parse(JSON.stringify(contents.metadata)) as Record<string, unknown>);
+  let metadata: Record<string, unknown> = {};
+  try {
+    if (contents.metadata !== undefined) metadata = JSON.parse(JSON.stringify(contents.metadata)) as Record<string, unknown>;
+  } catch (e) {
+    throw new HyperParameterError('metadata', `saveCheckpoint: metadata must be JSON-serializable (${(e as Error).message})`);
+  }
   // Everything is taken now, before the first await: clones share the buffers (in-place steps copy before writing).
   const named = [
     ...[...params].map(([path, v]) => ({ name: `params/${path}`, tensor: tf.clone(v) })),

@@ -3,7 +3,7 @@
 // registers a `file://` router there (as @tensorflow/tfjs-node does), so `model.save('file://dir')`
 // and `tf.loadLayersModel('file://dir/model.json')` work in plain Node too.
 import * as tf from '@tensorflow/tfjs-core';
-import { HyperParameterError } from '../errors.js';
+import { HyperParameterError, StateError } from '../errors.js';
 
 const CHECKPOINT_JSON = 'checkpoint.json';
 const MODEL_JSON = 'model.json';
@@ -22,8 +22,8 @@ async function nodeModules(): Promise<{ fs: typeof import('node:fs/promises'); p
 
 /**
  * A tf.io.IOHandler for a directory in Node, in tfjs's model.json layout: `<jsonName>` (everything
- * but the weights, and their manifest) and `weights.bin` (the tensors' bytes). `jsonPath` is where
- * to read from (a directory's json, or the json file tfjs-layers URLs name).
+ * but the weights, and their manifest) and `weights.bin` (the tensors' bytes). `field` names the
+ * argument in errors (`source`, `url`).
  */
 function directoryHandler(dir: string, jsonName: string, field: string): tf.io.IOHandler {
   return {
@@ -47,10 +47,24 @@ function directoryHandler(dir: string, jsonName: string, field: string): tf.io.I
       } catch {
         throw new HyperParameterError(field, `nothing saved at '${dir}' (no ${jsonName} there): pass the directory that was saved to`);
       }
-      const json = JSON.parse(text) as tf.io.ModelJSON;
+      let json: tf.io.ModelJSON;
+      try {
+        json = JSON.parse(text) as tf.io.ModelJSON;
+      } catch (e) {
+        throw new StateError(field, `${file} is not valid JSON (${(e as Error).message}): the save was cut short, or the file is corrupt`);
+      }
+      if (json === null || typeof json !== 'object' || !Array.isArray(json.weightsManifest))
+        throw new StateError(field, `${file} has no weightsManifest: it was not written by a tfjs or gradkit save`);
       return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
-        const parts = await Promise.all(manifest.flatMap((group) => group.paths).map((p) => fs.readFile(path.join(dir, p))));
+        const read = async (p: string) => {
+          try {
+            return await fs.readFile(path.join(dir, p));
+          } catch {
+            throw new StateError(field, `${path.join(dir, p)} is missing: the weights of ${file} must sit beside it`);
+          }
+        };
+        const parts = await Promise.all(manifest.flatMap((group) => group.paths).map(read));
         return [specs, tf.io.concatenateArrayBuffers(parts.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer))];
       });
     },

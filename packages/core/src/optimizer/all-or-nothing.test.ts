@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DisposedError, GradkitError, HyperParameterError, ValueError } from '../errors.js';
 import { heavyBall } from '../fixtures/heavy-ball.js';
 import { gpuBufferOf, type WebGpuBackend } from '../kernels/webgpu.js';
+import { partition } from '../partition.js';
 import { chain, type GradientTransformation } from '../transform.js';
+import { map } from '../tree.js';
 import { type FusedKernelArgs, registerFusedKernel, unregisterFusedKernel } from './fused.js';
 import { Optimizer } from './optimizer.js';
 
@@ -70,6 +72,14 @@ describe('Optimizer steps are all-or-nothing', () => {
     const opt = new Optimizer(params, heavyBall(0.1, 0.9));
     const g = { layer: { w: tf.tensor1d([1, 1]), b: tf.scalar(1) } };
     opt.step(g);
+    let kernelCalls = 0;
+    registerFusedKernel({
+      kernelName: KERNEL,
+      backendName: currentBackend(),
+      pattern: ['heavyBall'],
+      slots: () => [['velocity']],
+      kernelFunc: () => void kernelCalls++,
+    });
     params.layer.b.dispose();
     const keep = tf.variable(tf.tensor1d([5, 6])); // a new tensor that may reuse the freed memory
     let error: unknown;
@@ -80,6 +90,7 @@ describe('Optimizer steps are all-or-nothing', () => {
     }
     expect(error).toBeInstanceOf(DisposedError);
     expect((error as DisposedError).what).toBe('layer.b');
+    expect(kernelCalls).toBe(0);
     await expectClose(keep, [5, 6], { rtol: 0, atol: 0 });
     await expectClose(params.layer.w, [0.9, 1.9]);
     expect(opt.stepCount).toBe(1);
@@ -157,11 +168,92 @@ describe('Optimizer steps are all-or-nothing', () => {
     const racing = opt.saveState();
     for (let i = 0; i < 5; i++) await opt.minimize((p) => tf.add(tf.sum(tf.square(p.a)), p.b));
     expect(await racing).toEqual(reference);
+    const before = await opt.saveState();
     const during = opt.saveState();
     opt.dispose();
-    expect(await during).toEqual(await during);
-    expect((await during).stepCount).toBe(6);
+    expect(await during).toEqual(before);
+    expect(before.stepCount).toBe(6);
     tf.dispose([params.a, params.b, g.a, g.b]);
+  });
+
+  it('a partition whose second kernel refuses its inputs: the first group is not written either', async () => {
+    const seen: string[] = [];
+    const write = (name: string, refuse: boolean) =>
+      registerFusedKernel({
+        kernelName: name,
+        backendName: currentBackend(),
+        pattern: [name === KERNEL ? 'heavyBall' : 'boom'],
+        slots: () => [[name === KERNEL ? 'velocity' : 'v']],
+        atomic: true,
+        validate: () => {
+          if (refuse) throw new GradkitError('TEST', `${name} refuses its inputs`);
+        },
+        kernelFunc: ({ backend, params }: FusedKernelArgs) => {
+          seen.push(name);
+          if (refuse) throw new GradkitError('TEST', `${name} refuses its inputs`);
+          writeInPlace(backend, params[0] as tf.TensorInfo, new Float32Array([99, 99]));
+        },
+      });
+    write(KERNEL, false);
+    write('GradkitTestBoom', true);
+    const boom: GradientTransformation = { ...heavyBall(0.1, 0), name: 'boom', init: (p) => ({ count: 0, v: map(p, (x) => tf.zerosLike(x)) }) };
+    const params = { a: tf.variable(tf.tensor1d([1, 2])), b: tf.variable(tf.tensor1d([3, 4])) };
+    const opt = new Optimizer(
+      params,
+      partition({ x: heavyBall(0.1, 0.9), y: boom }, (path) => (path === 'a' ? 'x' : 'y')),
+    );
+    const g = { a: tf.tensor1d([1, 1]), b: tf.tensor1d([1, 1]) };
+    expect(() => opt.step(g)).toThrow(/refuses its inputs/);
+    expect(seen).toEqual([]); // validated before any kernel ran
+    await expectClose(params.a, [1, 2], { rtol: 0, atol: 0 });
+    expect(opt.stepCount).toBe(0);
+    opt.dispose();
+    unregisterFusedKernel('GradkitTestBoom', currentBackend());
+    tf.dispose([params.a, params.b, g.a, g.b]);
+  });
+
+  it('the reference path: a state variable moved to another slot is read before any slot is written', async () => {
+    // prev ← cur; cur ← cur + g; the update is −prev (the running sum two steps back). cur comes first
+    // in the state, so assigning it before reading prev would hand prev the new sum.
+    const lag: GradientTransformation = {
+      name: 'lag',
+      options: {},
+      init: (p) => ({ cur: map(p, (x) => tf.zerosLike(x)), prev: map(p, (x) => tf.zerosLike(x)) }),
+      update: (grads, state) => {
+        const s = state as { prev: { w: tf.Tensor }; cur: { w: tf.Tensor } };
+        const cur = tf.add(s.cur.w, (grads as { w: tf.Tensor }).w);
+        return { updates: { w: tf.neg(s.prev.w) }, state: { cur: { w: cur }, prev: { w: s.cur.w } } };
+      },
+    };
+    const params = { w: tf.variable(tf.scalar(0)) };
+    const opt = new Optimizer(params, lag);
+    const g = { w: tf.scalar(1) };
+    for (let i = 0; i < 3; i++) opt.step(g); // prev before each step: 0, 0, 1 → w = −1
+    await expectClose(params.w, -1);
+    const loss = tf.scalar(5);
+    opt.step(g, { loss });
+    expect(loss.isDisposed).toBe(false);
+    opt.dispose();
+    tf.dispose([params.w, g.w, loss]);
+  });
+
+  it("refuses masked(...) wherever it would be a parameter's whole treatment (in a wrapper, in a partition group)", () => {
+    const params = { w: tf.variable(tf.scalar(1)) };
+    const fakeMasked: GradientTransformation = { name: 'masked', options: {}, init: () => ({}), update: (g, s) => ({ updates: g, state: s }) };
+    const wrapper: GradientTransformation = { ...fakeMasked, name: 'guard', inner: fakeMasked, init: () => ({ inner: {} }) };
+    expect(() => new Optimizer(params, wrapper)).toThrow(/gradient ascent/);
+    expect(
+      () =>
+        new Optimizer(
+          params,
+          partition({ a: fakeMasked }, () => 'a'),
+        ),
+    ).toThrow(/gradient ascent/);
+    new Optimizer(
+      params,
+      partition({ a: chain(fakeMasked, heavyBall(0.1, 0)) }, () => 'a'),
+    ).dispose();
+    params.w.dispose();
   });
 });
 

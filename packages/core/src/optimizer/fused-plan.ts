@@ -58,7 +58,7 @@ function skeletonCall(
   stateOf: (s: StateTree) => StateTree,
   members: readonly number[],
   all: readonly tf.Variable[],
-): SkeletonCall | null {
+): SkeletonCall | null | 'elsewhere' {
   const nodes = expand(transform, state);
   if (nodes.length === 0 || nodes.some((n) => !n.part.hyperParams)) return null;
   const options = nodes.map((n) => n.part.options);
@@ -88,25 +88,26 @@ function skeletonCall(
   }
   const params = members.map((i) => all[i] as tf.Variable);
   const written = [...params, ...slots.flat(), ...scalars];
-  if (!written.every(onActiveBackend)) return null;
+  if (!written.every(onActiveBackend)) return 'elsewhere';
   return { kernel, transform, stateOf, members, params, slots, scalars, options, written };
 }
 
 /**
  * The kernels `transform` runs as on the active backend, over these parameters (in `state`'s flatten
- * order, with their paths), or null when some part has no kernel there. A routing transformation gets
- * one kernel per group; a group that only zeroes its updates (`setToZero`) needs none.
+ * order, with their paths): null when some part has no kernel there, `'elsewhere'` when there are
+ * kernels but the parameters or the state live on another backend (for now: they may move). A routing
+ * transformation gets one kernel per group; a group that only zeroes its updates (`setToZero`) needs none.
  */
 export function fusedSkeleton(
   transform: GradientTransformation,
   state: StateTree,
   params: readonly tf.Variable[],
   paths: readonly string[],
-): FusedSkeleton | null {
+): FusedSkeleton | null | 'elsewhere' {
   const everyone = params.map((_, i) => i);
   if (!transform.groups) {
     const call = skeletonCall(transform, state, (s) => s, everyone, params);
-    return call && { calls: [call] };
+    return call === null || call === 'elsewhere' ? call : { calls: [call] };
   }
   const labels = transform.groups.labels(Object.fromEntries(paths.map((p, i) => [p, params[i] as tf.Variable])));
   const calls: SkeletonCall[] = [];
@@ -115,7 +116,7 @@ export function fusedSkeleton(
     if (members.length === 0 || t.name === 'setToZero') continue;
     const stateOf = (s: StateTree) => (s as Record<string, StateTree>)[label] as StateTree;
     const call = skeletonCall(t, stateOf(state), stateOf, members, params);
-    if (!call) return null;
+    if (call === null || call === 'elsewhere') return call;
     calls.push(call);
   }
   return { calls };

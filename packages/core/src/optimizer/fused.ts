@@ -78,6 +78,13 @@ export interface FusedKernelConfig {
    * the cost of one copy per step.
    */
   readonly atomic?: boolean;
+  /**
+   * Checks one call's inputs without writing anything, throwing what the kernel would throw. A step of
+   * several kernels (one per group of a `partition`) calls every kernel's `validate` before the first
+   * kernel runs, so an atomic kernel that would refuse its inputs fails before another one wrote;
+   * without it such a step copies every buffer first, as for a kernel that is not atomic.
+   */
+  readonly validate?: (args: FusedKernelArgs) => void;
   /** The kernel. It writes the new parameters and slots in place and returns nothing. */
   readonly kernelFunc: (args: FusedKernelArgs) => void;
 }

@@ -80,6 +80,7 @@ describe('loadState validates the values it loads', () => {
       ...heavyBall(0.1, 0),
       name: 'measured',
       metrics: ['last'],
+      stateChecks: { last: 'measured' },
       init: (p) => ({ ...heavyBall(0.1, 0).init(p), last: tf.scalar(0) }),
     };
     const other = new Optimizer({ w: tf.variable(tf.scalar(1)) }, withMetric);

@@ -4,27 +4,14 @@ import { BackendError, DisposedError, HyperParameterError, StateError, TreeMisma
 import { checkOptions } from '../options.js';
 import { assertTransformation, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
 import { alignLeaves, alignTrees, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
-import { fusedRegistryVersion, runFusedKernel } from './fused.js';
-import { type FusedPlan, type FusedSkeleton, fusedSkeleton, onActiveBackend, planFused } from './fused-plan.js';
-import { afterInPlaceWrite } from './in-place.js';
+import { fusedRegistryVersion } from './fused.js';
+import { type FusedSkeleton, fusedSkeleton, onActiveBackend, planFused } from './fused-plan.js';
+import { runPlan } from './fused-run.js';
+import { awayFromWebGpu, ownerIsWebGpuInNode, refuseBareMasked } from './guards.js';
 import { partNodes } from './parts.js';
-import { checkLoadedValues, decodeTensor, encodeTensor, type SavedTensor, stateRuleOf } from './state-codec.js';
+import { type Persisted, readState, type SavedOptimizerState, signatureOf, writeState } from './persist.js';
 
-/** The JSON-serializable state returned by `Optimizer.saveState`. @example `JSON.stringify(await opt.saveState())` */
-export interface SavedOptimizerState {
-  /** Always `'gradkit-optimizer-state'`. */
-  readonly format: 'gradkit-optimizer-state';
-  /** Format version (1). */
-  readonly version: 1;
-  /** The transformation's signature, e.g. `'chain(clipByGlobalNorm, sgd)'`; loading checks it. */
-  readonly transform: string;
-  /** Steps taken. */
-  readonly stepCount: number;
-  /** Shape and dtype of every parameter, by tree path. */
-  readonly params: Readonly<Record<string, { readonly shape: readonly number[]; readonly dtype: string }>>;
-  /** Every state leaf by tree path: a number, or a saved tensor. */
-  readonly state: Readonly<Record<string, number | SavedTensor>>;
-}
+export type { SavedOptimizerState } from './persist.js';
 
 /** Options of the `Optimizer` runner. @example `new Optimizer(params, sgd({ learningRate: 0.1 }), { fused: false })` */
 export interface OptimizerOptions {
@@ -41,11 +28,6 @@ export interface StepExtras {
 /** How a step was computed: by a fused kernel (its name) or by the reference tf-ops path. @example `'fused:GradkitSgd'` */
 export type StepPath = 'reference' | `fused:${string}`;
 
-const signatureOf = (t: GradientTransformation): string => (t.parts ? `chain(${t.parts.map(signatureOf).join(', ')})` : t.name);
-
-/** The largest step count that float64 counts exactly. */
-const MAX_COUNT = Number.MAX_SAFE_INTEGER;
-
 /**
  * Runs a gradient transformation on a tree of `tf.Variable`s, in place: the fast path of gradkit.
  * It owns the transformation's state as tf.Variables keyed by tree path (never by position), and on
@@ -54,9 +36,11 @@ const MAX_COUNT = Number.MAX_SAFE_INTEGER;
  * the same numbers.
  *
  * A step is all-or-nothing: gradients are paired with the parameters by key and checked first
- * (paths, shapes, dtypes), new values are committed only once all are computed, and a fused kernel
- * that throws has its writes undone, so a step that throws leaves the parameters and the state
- * exactly as they were. Non-finite gradients propagate, as in PyTorch, unless a guard such as
+ * (paths, shapes, dtypes); on the reference path new values are committed only once all are
+ * computed; a fused kernel that is not `atomic` has its writes undone when it throws, and a step of
+ * several kernels (a `partition`) validates them all before the first runs (an `atomic` kernel
+ * promises to throw only before it writes). So a step that throws leaves the parameters and the
+ * state exactly as they were. Non-finite gradients propagate, as in PyTorch, unless a guard such as
  * `applyIfFinite` is in the chain. Checkpoints (`saveState`) are consistent: they hold the state as it
  * was when they were called, whatever steps run while they are read back.
  *
@@ -364,20 +348,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   async saveState(): Promise<SavedOptimizerState> {
     this.assertAlive();
     this.checkLive([]);
-    // Taken now, synchronously: clones share the buffers, and in-place kernels copy a shared buffer before writing.
-    const params: Record<string, { shape: number[]; dtype: string }> = {};
-    this.paramLeaves.forEach((v, i) => {
-      params[this.paramPaths[i] as string] = { shape: [...v.shape], dtype: v.dtype };
-    });
-    const entries = flatten(this.state).map(({ path, value }) => ({ path, value: typeof value === 'number' ? value : tf.clone(value) }));
-    const header = { format: 'gradkit-optimizer-state', version: 1, transform: signatureOf(this.tx), stepCount: this.steps, params } as const;
-    try {
-      const state: Record<string, number | SavedTensor> = {};
-      for (const { path, value } of entries) state[path] = typeof value === 'number' ? value : await encodeTensor(value);
-      return { ...header, state };
-    } finally {
-      for (const { value } of entries) if (typeof value !== 'number') value.dispose();
-    }
+    return writeState(this.persisted());
   }
 
   /**
@@ -392,53 +363,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   loadState(saved: SavedOptimizerState): void {
     this.assertAlive();
     this.checkLive([]);
-    const s = saved as Partial<SavedOptimizerState> | null;
-    if (s === null || typeof s !== 'object' || s.format !== 'gradkit-optimizer-state' || s.version !== 1)
-      throw new StateError(
-        'format',
-        "this is not gradkit optimizer state (format 'gradkit-optimizer-state', version 1): pass what Optimizer.saveState() returned",
-      );
-    const signature = signatureOf(this.tx);
-    if (s.transform !== signature) throw new StateError('transform', `the state was saved by '${s.transform}' but this optimizer runs '${signature}'`);
-    const savedParams = s.params !== null && typeof s.params === 'object' ? s.params : {};
-    const savedPaths = Object.keys(savedParams);
-    for (const [i, v] of this.paramLeaves.entries()) {
-      const path = this.paramPaths[i] as string;
-      const p = Object.hasOwn(savedParams, path) ? savedParams[path] : undefined;
-      if (!p)
-        throw new StateError(path, `the state has no parameter '${path}' (it has: ${savedPaths.slice(0, 8).join(', ')}${savedPaths.length > 8 ? ', …' : ''})`);
-      if (!Array.isArray(p.shape) || !tf.util.arraysEqual([...p.shape], v.shape) || p.dtype !== v.dtype)
-        throw new StateError(path, `parameter '${path}' was ${p.dtype}[${String(p.shape)}] in the saved state, here it is ${v.dtype}[${v.shape.join(', ')}]`);
-    }
-    const extra = savedPaths.find((p) => !this.paramPaths.includes(p));
-    if (extra !== undefined) throw new StateError(extra, `the saved state has parameter '${extra}', which this optimizer does not have`);
-    checkCount('stepCount', s.stepCount);
-    const current = flatten(this.state);
-    const savedState = (s.state !== null && typeof s.state === 'object' ? s.state : {}) as Record<string, unknown>;
-    const known = new Set(current.map((e) => e.path));
-    const unknown = Object.keys(savedState).find((k) => !known.has(k));
-    if (unknown !== undefined) throw new StateError(unknown, `the saved state has '${unknown}', which this optimizer's state does not have`);
-    const nodes = partNodes(this.tx, this.state as StateTree);
-    const created: tf.Tensor[] = [];
+    const { values, stepCount, created } = readState(this.persisted(), saved);
     try {
-      const values = current.map(({ path, value }) => {
-        const rule = stateRuleOf(nodes, path);
-        if (!Object.hasOwn(savedState, path)) {
-          if (rule === 'metric') return value; // measured at the last step; the next step measures it again
-          throw new StateError(path, `the saved state lacks '${path}'`);
-        }
-        const leaf = savedState[path];
-        if (typeof value === 'number') {
-          if (typeof leaf !== 'number' || !Number.isFinite(leaf))
-            throw new StateError(path, `'${path}' must be a finite number in the saved state, got ${String(leaf)}`);
-          if (/(^|\.)count$/.test(path)) checkCount(path, leaf);
-          return leaf;
-        }
-        const { tensor, values: host } = decodeTensor(path, leaf, value);
-        created.push(tensor);
-        checkLoadedValues(path, host, value.dtype, rule);
-        return tensor;
-      });
+      // Commit: everything was checked.
+      const current = flatten(this.state);
       current.forEach(({ value }, i) => {
         if (value instanceof tf.Variable && values[i] !== value) value.assign(values[i] as tf.Tensor);
       });
@@ -446,10 +374,15 @@ export class Optimizer<P extends ParamTree = ParamTree> {
         this.state,
         current.map(({ value }, i) => (value instanceof tf.Variable ? value : (values[i] as number))),
       );
-      this.steps = s.stepCount as number;
+      this.steps = stepCount;
     } finally {
       tf.dispose(created);
     }
+  }
+
+  /** What saving and loading the state need to know of this optimizer. */
+  private persisted(): Persisted {
+    return { signature: signatureOf(this.tx), transform: this.tx, params: this.paramLeaves, paths: this.paramPaths, state: this.state, steps: this.steps };
   }
 
   /** Releases the state variables (not the parameters). The optimizer cannot be used afterwards. */
@@ -492,7 +425,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
         );
     const active = tf.backend();
     const moved = active !== this.home ? this.variables() : [];
-    for (const t of [...moved, ...others]) if (!onActiveBackend(t) && ownerIsWebGpuInNode(t)) throw new BackendError(tf.getBackend(), AWAY_FROM_WEBGPU());
+    for (const t of [...moved, ...others]) if (!onActiveBackend(t) && ownerIsWebGpuInNode(t)) throw new BackendError(tf.getBackend(), awayFromWebGpu());
     if (moved.every(onActiveBackend)) this.home = active;
   }
 
@@ -528,16 +461,21 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     // Commit: nothing below can fail (shapes and dtypes were checked).
     for (const [i, v] of this.paramLeaves.entries()) v.assign(newParams[i] as tf.Tensor);
     tf.dispose(newParams);
+    // A state variable moved to another slot (`{ prev: s.cur, cur: … }`) is read before any is assigned.
+    const own = new Set<tf.Tensor>(this.stateVars.map((s) => s.v));
+    const sources = newState.map((n, i) => (n instanceof tf.Tensor && own.has(n) && n !== stateEntries[i]?.value ? tf.clone(n) : n));
     const kept = stateEntries.map(({ value }, i) => {
-      const next = newState[i] as StateLeaf;
-      if (typeof value === 'number') return next;
-      if (next !== value) {
-        (value as tf.Variable).assign(next as tf.Tensor);
-        // A state that holds the caller's gradient (or a parameter) shares its buffer; never dispose those.
-        if (!gradLeaves.includes(next as tf.Tensor) && !this.paramLeaves.includes(next as tf.Variable)) (next as tf.Tensor).dispose();
-      }
-      return value;
+      const next = sources[i] as StateLeaf;
+      if (typeof value !== 'number' && next !== value) (value as tf.Variable).assign(next as tf.Tensor);
+      return typeof value === 'number' ? next : value;
     });
+    // The new state's tensors now live in the state's variables: release them, except what is not the
+    // step's to release (the state's own variables, the parameters, the caller's gradients and loss, a
+    // reported metric), each once.
+    const keep = new Set<tf.Tensor>([...own, ...this.paramLeaves, ...gradLeaves]);
+    if (extras.loss) keep.add(extras.loss);
+    if (extras.metric) keep.add(extras.metric);
+    tf.dispose([...new Set(sources.filter((t): t is tf.Tensor => t instanceof tf.Tensor && !keep.has(t)))]);
     this.state = unflatten(this.state, kept);
   }
 
@@ -557,8 +495,11 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const restState = (rest.length === 1 ? topStates[k] : topStates.slice(k)) as StateTree;
     const key = { tx: this.tx, observers: k, backend: tf.backend(), version: fusedRegistryVersion() };
     const cached = this.skeleton;
-    if (!cached || cached.key.tx !== key.tx || cached.key.observers !== k || cached.key.backend !== key.backend || cached.key.version !== key.version)
-      this.skeleton = { key, skeleton: fusedSkeleton(restTx, restState, this.paramLeaves, this.paramPaths) };
+    if (!cached || cached.key.tx !== key.tx || cached.key.observers !== k || cached.key.backend !== key.backend || cached.key.version !== key.version) {
+      const found = fusedSkeleton(restTx, restState, this.paramLeaves, this.paramPaths);
+      // Data on another backend may move (moveToActiveBackend): look again at the next step.
+      this.skeleton = found === 'elsewhere' ? null : { key, skeleton: found };
+    }
     const skeleton = this.skeleton?.skeleton;
     const plan = skeleton && planFused(skeleton, restTx, restState, grads, this.steps);
     if (!plan) return false;
@@ -574,60 +515,6 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   }
 }
 
-/**
- * Runs a fused plan's kernels after copy-on-write of every buffer they write. Kernels that do not
- * promise to be atomic get a backup of those buffers, restored when any kernel throws, so the step
- * is all-or-nothing.
- */
-function runPlan(plan: FusedPlan): void {
-  const written = plan.calls.length === 1 ? (plan.calls[0]?.written ?? []) : [...new Set(plan.calls.flatMap((c) => c.written))];
-  const guarded = plan.calls.some((c) => !c.kernel.atomic);
-  // A clone shares the buffer, so makeExclusive gives the variable a copy and the clone keeps the old values.
-  const backups = guarded ? written.map((v) => tf.clone(v)) : [];
-  for (const v of written) makeExclusive(v);
-  try {
-    for (const call of plan.calls) {
-      runFusedKernel(call.kernel, call.args);
-      afterInPlaceWrite(tf.getBackend(), tf.backend(), call.written);
-    }
-  } catch (e) {
-    for (const [i, b] of backups.entries()) (written[i] as tf.Variable).assign(b);
-    throw e;
-  } finally {
-    tf.dispose(backups);
-  }
-}
-
-/** Whether a tensor lives on tfjs's webgpu backend where its data cannot be read synchronously (Node: no OffscreenCanvas). */
-function ownerIsWebGpuInNode(t: tf.Tensor): boolean {
-  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return false;
-  const engine = tf.engine() as unknown as { state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> }; registry: Record<string, tf.KernelBackend> };
-  const owner = engine.state.tensorInfo.get(t.dataId)?.backend;
-  return owner !== undefined && owner === engine.registry.webgpu;
-}
-
-const AWAY_FROM_WEBGPU = () =>
-  `the parameters, their state or the gradients live on webgpu but the active backend is ${tf.getBackend()}: tfjs cannot move WebGPU data synchronously here; call await opt.moveToActiveBackend() first (minimize does it itself), and compute the gradients on the active backend`;
-
-/** Throws a StateError naming `field` unless `v` is an integer in [0, 2⁵³). */
-function checkCount(field: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_COUNT)
-    throw new StateError(field, `'${field}' must be an integer ≥ 0 (a number of steps) in the saved state, got ${String(v)}`);
-}
-
-/**
- * `masked(inner, mask)` alone (after observers at most) would add the raw gradients of the parameters
- * it does not select to those parameters: gradient ascent. Refused, with what to use instead.
- */
-function refuseBareMasked(t: GradientTransformation): void {
-  const effective = (t.parts ?? [t]).filter((p) => !p.observer);
-  if (effective.length === 1 && effective[0]?.name === 'masked')
-    throw new HyperParameterError(
-      'transform',
-      'masked(inner, mask) alone passes the gradients of the parameters it does not select through unchanged, and the Optimizer would add them to those parameters (gradient ascent). Give every parameter a transformation with partition({ train: adam(), frozen: setToZero() }, labels), or chain masked(...) with an optimizer',
-    );
-}
-
 /** Turns the tensor leaves of a freshly built state into non-trainable variables (numbers stay). */
 function toVariables(state: StateTree): Tree<StateLeaf> {
   const entries = flatten(state);
@@ -640,17 +527,4 @@ function toVariables(state: StateTree): Tree<StateLeaf> {
     return v;
   });
   return unflatten(state, made);
-}
-
-/**
- * Copy-on-write: gives `v` a buffer of its own when it shares one with another tensor (a variable
- * made from a tensor that is still alive shares that tensor's buffer), so that in-place kernels never
- * change other tensors.
- */
-function makeExclusive(v: tf.Variable): void {
-  const backend = tf.backend() as unknown as { refCount?(dataId: object): number };
-  if ((backend.refCount?.(v.dataId) ?? 1) <= 1) return;
-  const copy = tf.tidy(() => tf.mul(v, tf.scalar(1, v.dtype)));
-  v.assign(copy);
-  copy.dispose();
 }

@@ -54,15 +54,14 @@ export function decodeTensor(path: string, saved: unknown, like: tf.Tensor): { t
   return { tensor: tf.tensor(s.dtype === 'bool' ? Array.from(values) : values, like.shape, like.dtype), values };
 }
 
-/** What the values of a state leaf may be when loaded: see `GradientTransformation.stateChecks`; `'metric'` leaves may also be missing. */
-export type StateRule = 'finite' | 'nonNegative' | 'unchecked' | 'metric';
+/** What the values of a state leaf may be when loaded: see `GradientTransformation.stateChecks` (`'measured'` leaves may also be missing). */
+export type StateRule = 'finite' | 'nonNegative' | 'unchecked' | 'measured';
 
 /** The rule of the state leaf at `path`: declared by the part whose state holds it (the longest matching key), else `'finite'`. */
 export function stateRuleOf(nodes: readonly PartNode[], path: string): StateRule {
   let best: { length: number; rule: StateRule } = { length: -1, rule: 'finite' };
   for (const { part, statePath } of nodes) {
-    const declared: [string, StateRule][] = [...Object.entries(part.stateChecks ?? {}), ...(part.metrics ?? []).map((m): [string, StateRule] => [m, 'metric'])];
-    for (const [key, rule] of declared) {
+    for (const [key, rule] of Object.entries(part.stateChecks ?? {})) {
       const prefix = statePath === '' ? key : `${statePath}.${key}`;
       if ((path === prefix || path.startsWith(`${prefix}.`)) && prefix.length > best.length) best = { length: prefix.length, rule };
     }
@@ -75,7 +74,7 @@ export function checkLoadedValues(path: string, values: ArrayLike<number>, dtype
   if (dtype !== 'float32' || rule === 'unchecked') return;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    if (rule !== 'metric' && !Number.isFinite(v))
+    if (rule !== 'measured' && !Number.isFinite(v))
       throw new StateError(
         path,
         `saved state at '${path}' holds ${v} (element ${i}): optimizer state must be finite; this checkpoint was taken after training diverged, or it is corrupt`,

@@ -1,7 +1,7 @@
 // Registers the fused optimizer steps of every backend for every chain shape they implement.
 import { registerFusedKernel } from '@gradkit/core';
 import { cpuStep } from './cpu/step.js';
-import { type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports, scalarsOf } from './plan.js';
+import { checkFusedTensors, type FusedStep, PREFIXES, planOf, RULE_NAMES, type RuleName, ruleSlots, ruleSupports, scalarsOf } from './plan.js';
 import { wasmStep } from './wasm/step.js';
 import { webgpuStep } from './webgpu/step.js';
 
@@ -26,8 +26,13 @@ for (const [backendName, step] of Object.entries(STEPS)) {
         supports: (options) => ruleSupports(rule, options[at] as object),
         slots: (options) => [...prefix.map(() => []), ruleSlots(rule, options[at] as object)],
         scalars: () => scalarsOf(prefix),
-        // Every backend checks all its inputs (checkFusedTensors) before it writes anything.
+        // Every backend checks all its inputs (checkFusedTensors) before it writes anything; a step of
+        // several kernels (a partition) runs that check for all of them first.
         atomic: true,
+        validate: (args) => {
+          const { plan, tensors } = planOf(prefix, rule, args);
+          checkFusedTensors(backendName, plan, tensors);
+        },
         kernelFunc: (args) => {
           const { plan, tensors } = planOf(prefix, rule, args);
           step(args.backend, plan, tensors);
