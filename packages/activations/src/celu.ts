@@ -1,6 +1,6 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkNumberOption, HyperParameterError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, eluFamily } from './internal.js';
+import { eluFamily } from './internal.js';
 
 /**
  * Continuously differentiable ELU: celu(x) = max(0, x) + min(0, α(e^{x/α} − 1)); celu′(x) = 1 for
@@ -18,7 +18,7 @@ import { checkNumber, eluFamily } from './internal.js';
  * ```
  */
 export function celu(x: tf.Tensor, alpha = 1): tf.Tensor {
-  checkNumber('alpha', alpha, 'celu');
+  checkNumberOption('alpha', alpha);
   if (alpha === 0) throw new HyperParameterError('alpha', 'celu: alpha must not be 0 (celu divides x by alpha)');
   return eluFamily('celu', alpha, 1, 1 / alpha)(x);
 }

@@ -1,5 +1,6 @@
+import { checkNumberOption } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, eluFamily } from './internal.js';
+import { eluFamily } from './internal.js';
 
 /**
  * Exponential linear unit: elu(x) = x for x > 0, α(eˣ − 1) otherwise; elu′(x) = 1 for x > 0,
@@ -18,5 +19,5 @@ import { checkNumber, eluFamily } from './internal.js';
  * ```
  */
 export function elu(x: tf.Tensor, alpha = 1): tf.Tensor {
-  return eluFamily('elu', checkNumber('alpha', alpha, 'elu'), 1, 1)(x);
+  return eluFamily('elu', checkNumberOption('alpha', alpha), 1, 1)(x);
 }

@@ -79,7 +79,7 @@ describe('gain (torch.nn.init.calculate_gain)', () => {
 
   it('checks param for every nonlinearity when it is given (PyTorch ignores it for all but leakyRelu)', () => {
     expect(gain('tanh', 0.3)).toBe(5 / 3);
-    expectHyperError(() => gain('tanh', '0.2' as never), 'param', /must be a number, got '0.2'/);
+    expectHyperError(() => gain('tanh', '0.2' as never), 'param', /must be a finite number, got the string "0.2"/);
     expectHyperError(() => gain('leakyRelu', 1e39), 'param', /float32/);
   });
 });

@@ -1,6 +1,6 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkNumberOption, HyperParameterError } from '@gradkit/core';
 import { ACTIVATION_NAMES } from './activation.js';
-import { checkNumber, lookupName } from './internal.js';
+import { lookupName } from './internal.js';
 
 /**
  * The nonlinearities `gain` knows (PyTorch's `calculate_gain` table, in camelCase). PyTorch's own
@@ -93,6 +93,6 @@ export function gain(name: GainName | (string & {}), param?: number): number {
     'nonlinearity',
     `: gain() knows PyTorch's calculate_gain table; for other activations ${advice}`,
   );
-  if (param !== undefined) checkNumber('param', param, `gain('${canonical}', param)`);
+  if (param !== undefined) checkNumberOption('param', param);
   return GAINS[canonical](param);
 }

@@ -1,6 +1,6 @@
-import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError, optionOr } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, elementwise, sigmoidPair } from './internal.js';
+import { elementwise, sigmoidPair } from './internal.js';
 
 /** Options of `gelu`. @example `{ approximate: 'tanh' }` */
 export interface GeluOptions {
@@ -81,8 +81,9 @@ const tanhApprox = elementwise(
  * ```
  */
 export function gelu(x: tf.Tensor, options: GeluOptions = {}): tf.Tensor {
-  const { approximate = 'none' } = checkOptions('gelu', options, ['approximate'], { example: "gelu(x, { approximate: 'tanh' })" });
+  const o = checkOptions('gelu', options, ['approximate'], { example: "gelu(x, { approximate: 'tanh' })" });
+  const approximate = optionOr('approximate', o.approximate, 'none');
   if (approximate !== 'none' && approximate !== 'tanh')
-    throw new HyperParameterError('approximate', `gelu: approximate must be 'none' or 'tanh' (PyTorch's names), got ${describe(approximate)}`);
+    throw new HyperParameterError('approximate', `gelu: approximate must be 'none' or 'tanh' (PyTorch's names), got ${describeValue(approximate)}`);
   return approximate === 'none' ? exact(x) : tanhApprox(x);
 }

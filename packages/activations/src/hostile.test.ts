@@ -47,5 +47,11 @@ describe('activations, hostile', () =>
     { input: 'prelu(x, null)', names: 'alpha', run: tidy(() => prelu(x(), null as never)) },
     { input: 'prelu(x, alphaOfShape[4])', names: 'alpha', run: tidy(() => prelu(x(), tf.ones([4]))) },
     { input: "swish(x, tf.tensor(['b']))", names: 'beta', run: tidy(() => swish(x(), tf.tensor(['b']))) },
+    // null is not "the default".
+    { input: 'softplus(x, { beta: null })', names: 'beta', run: tidy(() => softplus(x(), { beta: null } as never)) },
+    { input: 'softplus(x, { threshold: null })', names: 'threshold', run: tidy(() => softplus(x(), { threshold: null } as never)) },
+    { input: 'gelu(x, { approximate: null })', names: 'approximate', run: tidy(() => gelu(x(), { approximate: null } as never)) },
+    { input: 'elu(x, null)', names: 'alpha', run: tidy(() => elu(x(), null as never)) },
+    { input: "gain('leakyRelu', null)", names: 'param', run: () => gain('leakyRelu', null as never) },
     { input: "swish(x, '1')", names: 'beta', run: tidy(() => swish(x(), '1' as never)) },
   ]));

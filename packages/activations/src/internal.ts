@@ -1,31 +1,10 @@
 // Helpers shared by the activations (not part of the public surface).
-import { checkHyper, HyperParameterError, type HyperRange, suggestOption, ValueError } from '@gradkit/core';
+import { checkNumberOption, describeValue, HyperParameterError, suggestOption, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-
-/**
- * How a wrong value reads in a message, safely for any value: numbers, booleans and bigints as
- * themselves, strings quoted, anything else by kind (`null`, `an array`, `a tf.Tensor`, `a function` …).
- * Never `String(tensor)`, which reads the data back synchronously (it fails on WebGPU in Node, and
- * on a disposed tensor).
- */
-export const describe = (v: unknown): string =>
-  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
-    ? String(v)
-    : typeof v === 'string'
-      ? `'${v}'`
-      : v === null || v === undefined
-        ? String(v)
-        : Array.isArray(v)
-          ? 'an array'
-          : v instanceof tf.Tensor
-            ? 'a tf.Tensor'
-            : typeof v === 'object'
-              ? 'an object'
-              : `a ${typeof v}`;
 
 /** The input (or the tensor argument `field`) as a float32 tensor (activations are float functions; ints and bools are cast, as torch promotes). */
 export function asFloat(x: tf.Tensor, fn: string, field = 'x'): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) throw new ValueError(field, `${fn}: ${field} must be a tf.Tensor, got ${describe(x)}`);
+  if (!(x instanceof tf.Tensor)) throw new ValueError(field, `${fn}: ${field} must be a tf.Tensor, got ${describeValue(x)}`);
   if (x.isDisposed) throw new ValueError(field, `${fn}: ${field} was already disposed`);
   if (x.dtype === 'string') throw new ValueError(field, `${fn}: ${field} must be a numeric tensor, got dtype 'string'`);
   return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
@@ -36,8 +15,8 @@ export function asFloat(x: tf.Tensor, fn: string, field = 'x'): tf.Tensor {
  * a scalar or one value per feature, the last axis), as a float32 tensor. Call inside `tf.tidy`.
  */
 export function broadcastParam(field: string, value: unknown, input: tf.Tensor, fn: string): tf.Tensor {
-  if (typeof value === 'number') return tf.scalar(checkNumber(field, value, fn));
-  if (!(value instanceof tf.Tensor)) throw new ValueError(field, `${fn}: ${field} must be a number or a tf.Tensor, got ${describe(value)}`);
+  if (typeof value === 'number') return tf.scalar(checkNumberOption(field, value));
+  if (!(value instanceof tf.Tensor)) throw new ValueError(field, `${fn}: ${field} must be a number or a tf.Tensor, got ${describeValue(value)}`);
   const p = asFloat(value, fn, field);
   const fits = p.rank <= input.rank && p.shape.every((d, i) => d === 1 || d === input.shape[input.rank - p.rank + i]);
   if (!fits)
@@ -46,15 +25,6 @@ export function broadcastParam(field: string, value: unknown, input: tf.Tensor, 
       `${fn}: ${field} of shape [${p.shape.join(', ')}] does not broadcast against x of shape [${input.shape.join(', ')}]: use a scalar or one ${field} per feature (the last axis)`,
     );
   return p;
-}
-
-/**
- * A number argument (not a schedule or a tensor), checked by core's `checkHyper`: finite,
- * representable in float32 and inside `range`; HyperParameterError naming `field` otherwise.
- */
-export function checkNumber(field: string, value: unknown, fn: string, range: HyperRange = {}): number {
-  if (typeof value !== 'number') throw new HyperParameterError(field, `${fn}: ${field} must be a number, got ${describe(value)}`);
-  return checkHyper(field, value, range);
 }
 
 /**
@@ -142,7 +112,7 @@ export function lookupName<N extends string>(
   extra = '',
 ): N {
   if (typeof name !== 'string')
-    throw new HyperParameterError(field, `${what}: got ${describe(name)}, but a name is a string such as '${canonical[1] ?? canonical[0]}'${extra}`);
+    throw new HyperParameterError(field, `${what}: got ${describeValue(name)}, but a name is a string such as '${canonical[1] ?? canonical[0]}'${extra}`);
   if ((canonical as readonly string[]).includes(name)) return name as N;
   if (Object.hasOwn(aliases, name)) return aliases[name] as N;
   const s = suggestOption(name, [...canonical, ...Object.keys(aliases)]);

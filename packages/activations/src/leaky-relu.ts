@@ -1,5 +1,6 @@
+import { checkNumberOption } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { asFloat, checkNumber } from './internal.js';
+import { asFloat } from './internal.js';
 
 /**
  * Leaky ReLU: leakyRelu(x) = x for x > 0, αx otherwise; derivative 1 for x > 0, α for x ≤ 0
@@ -17,7 +18,7 @@ import { asFloat, checkNumber } from './internal.js';
  * ```
  */
 export function leakyRelu(x: tf.Tensor, alpha = 0.01): tf.Tensor {
-  checkNumber('alpha', alpha, 'leakyRelu');
+  checkNumberOption('alpha', alpha);
   const input = asFloat(x, 'leakyRelu');
   if (input === x) return tf.leakyRelu(x, alpha);
   const y = tf.leakyRelu(input, alpha);

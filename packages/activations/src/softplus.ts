@@ -1,6 +1,6 @@
-import { checkOptions } from '@gradkit/core';
+import { checkNumberOption, checkOptions, optionOr } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, elementwise, sigmoidPair, softplusStable } from './internal.js';
+import { elementwise, sigmoidPair, softplusStable } from './internal.js';
 
 /** Options of `softplus`. @example `{ beta: 2, threshold: 20 }` */
 export interface SoftplusOptions {
@@ -31,8 +31,8 @@ export interface SoftplusOptions {
  */
 export function softplus(x: tf.Tensor, options: SoftplusOptions = {}): tf.Tensor {
   const o = checkOptions('softplus', options, ['beta', 'threshold'], { example: 'softplus(x, { beta: 1, threshold: 20 })' });
-  const beta = checkNumber('beta', o.beta ?? 1, 'softplus', { min: 0, minExclusive: true });
-  const threshold = checkNumber('threshold', o.threshold ?? 20, 'softplus');
+  const beta = checkNumberOption('beta', optionOr('beta', o.beta, 1), { min: 0, minExclusive: true });
+  const threshold = checkNumberOption('threshold', optionOr('threshold', o.threshold, 20));
   return elementwise(
     'softplus',
     (v) => {

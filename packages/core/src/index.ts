@@ -4,6 +4,7 @@ export { type GradsOf, grad, type ValueAndGrads, valueAndGrad } from './autograd
 export { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './backend/names.js';
 export { type BackendChoice, type BackendInfo, type UseBackendOptions, useBackend } from './backend/use-backend.js';
 export { type CheckpointContents, type LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
+export { onRestore, runRestoreHooks } from './checkpoint/restore-hooks.js';
 export {
   type ChainConfig,
   type RegisterOptions,

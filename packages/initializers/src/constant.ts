@@ -1,13 +1,13 @@
-import { HyperParameterError } from '@gradkit/core';
+import { checkNumberOption, describeValue, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { allocating, checkNumber, checkShape, describe } from './internal.js';
+import { allocating, checkShape } from './internal.js';
 import type { Initializer } from './types.js';
 
 function fill(fn: string, value: number): Initializer {
   return (shape, dtype = 'float32') => {
     const s = checkShape(shape, fn);
     if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool')
-      throw new HyperParameterError('dtype', `${fn}: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
+      throw new HyperParameterError('dtype', `${fn}: dtype must be 'float32', 'int32' or 'bool', got ${describeValue(dtype)}`);
     if (dtype === 'int32' && !Number.isInteger(value)) throw new HyperParameterError('value', `${fn}: an int32 tensor cannot hold ${value}`);
     return allocating(fn, s, () => tf.fill(s, value, dtype));
   };
@@ -50,5 +50,5 @@ export function ones(): Initializer {
  * ```
  */
 export function constant(value: number): Initializer {
-  return fill('constant', checkNumber('value', value, 'constant'));
+  return fill('constant', checkNumberOption('value', value));
 }

@@ -34,6 +34,17 @@ function twoLayers(deadSecond = false) {
   return { w0, w1, layers, batch: normal({ seed: 3 })([32, 8]) };
 }
 
+/** A case that runs lsuv on `twoLayers(deadSecond)` with `options`, watching both weights. */
+const lsuvCase = (input: string, names: string, options: object, deadSecond = false) => ({
+  input,
+  names,
+  run: async (ctx: { watch: (...t: tf.Tensor[]) => Promise<void> }) => {
+    const { w0, w1, layers, batch } = twoLayers(deadSecond);
+    await ctx.watch(w0, w1);
+    await lsuv(layers, batch, options as never);
+  },
+});
+
 describe('initializers, hostile', () =>
   hostileCases([
     { input: 'heNormal({ sed: 0 })', names: 'sed', run: () => heNormal({ sed: 0 } as never) },
@@ -82,31 +93,25 @@ describe('initializers, hostile', () =>
         await lsuv([{ weight: w0, forward: (x) => tf.matMul(x, w0), act: tf.relu } as LsuvLayer], batch);
       },
     },
-    {
-      input: 'lsuv(layersWithADeadSecondLayer, x)',
-      names: 'layers[1]',
-      run: async (ctx) => {
-        const { w0, w1, layers, batch } = twoLayers(true);
-        await ctx.watch(w0, w1);
-        await lsuv(layers, batch, { orthogonalInit: false });
-      },
-    },
-    {
-      input: 'lsuv(layers, x, { tolerance: -1 })',
-      names: 'tolerance',
-      run: async (ctx) => {
-        const { w0, w1, layers, batch } = twoLayers();
-        await ctx.watch(w0, w1);
-        await lsuv(layers, batch, { tolerance: -1 });
-      },
-    },
-    {
-      input: 'lsuv(layers, x, { orthogonalInit: false, seed: 1 })',
-      names: 'seed',
-      run: async (ctx) => {
-        const { w0, w1, layers, batch } = twoLayers();
-        await ctx.watch(w0, w1);
-        await lsuv(layers, batch, { orthogonalInit: false, seed: 1 });
-      },
-    },
+    lsuvCase('lsuv(layersWithADeadSecondLayer, x)', 'layers[1]', { orthogonalInit: false }, true),
+    // null is not "the default": each is an error naming the option.
+    ...(
+      [
+        [normal, 'stddev'],
+        [normal, 'mean'],
+        [identity, 'gain'],
+        [truncatedNormal, 'max'],
+        [truncatedNormal, 'min'],
+        [uniform, 'min'],
+        [orthogonal, 'gain'],
+        [varianceScaling, 'scale'],
+        [varianceScaling, 'distribution'],
+        [heNormal, 'nonlinearity'],
+        [heUniform, 'mode'],
+        [glorotUniform, 'seed'],
+      ] as const
+    ).map(([factory, field]) => ({ input: `${factory.name}({ ${field}: null })`, names: field, run: () => factory({ [field]: null } as never) })),
+    ...(['tolerance', 'maxIterations', 'orthogonalInit'] as const).map((field) => lsuvCase(`lsuv(layers, x, { ${field}: null })`, field, { [field]: null })),
+    lsuvCase('lsuv(layers, x, { tolerance: -1 })', 'tolerance', { tolerance: -1 }),
+    lsuvCase('lsuv(layers, x, { orthogonalInit: false, seed: 1 })', 'seed', { orthogonalInit: false, seed: 1 }),
   ]));

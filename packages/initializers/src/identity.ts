@@ -1,6 +1,6 @@
-import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { allocating, checkNumber, checkShape, describe, POSITIVE } from './internal.js';
+import { allocating, checkShape, numberOption, POSITIVE } from './internal.js';
 import type { Initializer } from './types.js';
 
 /** Options of `identity`. @example `{ gain: 1 }` */
@@ -27,7 +27,7 @@ export interface IdentityOptions {
  */
 export function identity(options: IdentityOptions = {}): Initializer {
   const o = checkOptions('identity', options, ['gain'], { example: 'identity({ gain: 1 })' });
-  const gain = checkNumber('gain', o.gain ?? 1, 'identity', POSITIVE);
+  const gain = numberOption('gain', o.gain, 1, POSITIVE);
   return (shape, dtype = 'float32') => {
     const s = checkShape(shape, 'identity');
     if (s.length < 2)
@@ -36,7 +36,7 @@ export function identity(options: IdentityOptions = {}): Initializer {
         `identity: needs a weight of rank ≥ 2 (dense [in, out] or conv [...kernel, in, out]), got shape [${s.join(', ')}]`,
       );
     if (dtype !== 'float32' && dtype !== 'int32')
-      throw new HyperParameterError('dtype', `identity: dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
+      throw new HyperParameterError('dtype', `identity: dtype must be 'float32' or 'int32', got ${describeValue(dtype)}`);
     if (dtype === 'int32' && !Number.isInteger(gain)) throw new HyperParameterError('gain', `identity: an int32 identity needs an integer gain, got ${gain}`);
     const [inC, outC] = s.slice(-2) as [number, number];
     const kernel = s.slice(0, -2);

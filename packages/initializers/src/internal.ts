@@ -1,41 +1,21 @@
 // Validation helpers shared by the initializers (not part of the public surface).
 import { gain as activationGain } from '@gradkit/activations';
-import { checkHyper, HyperParameterError, type HyperRange, resolveSeed, suggestOption, Xoshiro128 } from '@gradkit/core';
+import { checkNumberOption, describeValue, HyperParameterError, type HyperRange, optionOr, resolveSeed, suggestOption, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { FanMode, Fans } from './types.js';
-
-/**
- * How a wrong value reads in a message, safely for any value: numbers, booleans and bigints as
- * themselves, strings quoted, anything else by kind (`null`, `an array`, `a tf.Tensor`, `a function` …).
- * Never `String(tensor)`, which reads the data back synchronously (it fails on WebGPU in Node, and
- * on a disposed tensor).
- */
-export const describe = (v: unknown): string =>
-  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
-    ? String(v)
-    : typeof v === 'string'
-      ? `'${v}'`
-      : v === null || v === undefined
-        ? String(v)
-        : Array.isArray(v)
-          ? 'an array'
-          : v instanceof tf.Tensor
-            ? 'a tf.Tensor'
-            : typeof v === 'object'
-              ? 'an object'
-              : `a ${typeof v}`;
 
 /** The most elements one weight may have: tfjs indexes tensors with int32 on every backend. */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /** The shape as a fresh array, or HyperParameterError('shape'): rank ≥ 1, positive integer dimensions, at most `MAX_ELEMENTS` elements. */
 export function checkShape(shape: readonly number[], fn: string): number[] {
-  if (!Array.isArray(shape)) throw new HyperParameterError('shape', `${fn}: shape must be an array of dimensions such as [784, 256], got ${describe(shape)}`);
+  if (!Array.isArray(shape))
+    throw new HyperParameterError('shape', `${fn}: shape must be an array of dimensions such as [784, 256], got ${describeValue(shape)}`);
   if (shape.length === 0)
     throw new HyperParameterError('shape', `${fn}: shape [] has rank 0; initializers make weights of rank ≥ 1 (a dense kernel is [in, out])`);
   shape.forEach((d, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0)
-      throw new HyperParameterError('shape', `${fn}: dimension ${i} of shape [${shape.join(', ')}] must be a positive integer, got ${describe(d)}`);
+      throw new HyperParameterError('shape', `${fn}: dimension ${i} of shape [${shape.join(', ')}] must be a positive integer, got ${describeValue(d)}`);
   });
   if (sizeOf(shape) > MAX_ELEMENTS)
     throw new HyperParameterError('shape', `${fn}: shape [${shape.join(', ')}] has ${sizeOf(shape)} elements; a tensor holds at most 2^31 − 1`);
@@ -58,40 +38,22 @@ export function allocating<T>(fn: string, shape: readonly number[], make: () => 
 /** float32 for random initializers; HyperParameterError('dtype') otherwise. */
 export function checkFloatDtype(dtype: tf.DataType | undefined, fn: string): 'float32' {
   if (dtype === undefined || dtype === 'float32') return 'float32';
-  throw new HyperParameterError('dtype', `${fn}: random initializers make float32 tensors, got dtype ${describe(dtype)}`);
-}
-
-/**
- * A `seed` option: core's `resolveSeed` (a safe integer, or a fresh random seed when undefined),
- * after refusing non-numbers here so that the message never stringifies a tensor.
- */
-export function seedOf(seed: unknown, fn: string): number {
-  if (seed !== undefined && typeof seed !== 'number') throw new HyperParameterError('seed', `${fn}: seed must be an integer such as 42, got ${describe(seed)}`);
-  return resolveSeed(seed, fn);
+  throw new HyperParameterError('dtype', `${fn}: random initializers make float32 tensors, got dtype ${describeValue(dtype)}`);
 }
 
 /** The range of a number that must be > 0. */
 export const POSITIVE: HyperRange = { min: 0, minExclusive: true };
 
 /**
- * A number option (not a schedule or a tensor), checked by core's `checkHyper`: finite,
- * representable in float32 and inside `range`; HyperParameterError naming `field` otherwise.
- */
-export function checkNumber(field: string, value: unknown, fn: string, range: HyperRange = {}): number {
-  if (typeof value !== 'number') throw new HyperParameterError(field, `${fn}: ${field} must be a number, got ${describe(value)}`);
-  return checkHyper(field, value, range);
-}
-
-/**
- * One of `choices` (or `fallback` when undefined), or HyperParameterError naming `field` that
+ * One of `choices` (or `fallback` when undefined; `null` is an error), or HyperParameterError naming `field` that
  * suggests the closest (`'fan_out'` → `'fanOut'`, `'truncated_normal'` → `'truncatedNormal'`).
  */
-export function checkChoice<C extends string>(field: string, value: unknown, choices: readonly C[], fallback: C, fn: string): C {
-  if (value === undefined) return fallback;
+export function checkChoice<C extends string>(field: string, given: unknown, choices: readonly C[], fallback: C, fn: string): C {
+  const value = optionOr(field, given, fallback);
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as C;
   const s = typeof value === 'string' ? suggestOption(value, choices) : undefined;
   const hint = s ? ` (did you mean ${field}: '${s.key}'?)` : '';
-  throw new HyperParameterError(field, `${fn}: unknown ${field} ${describe(value)}${hint}; valid: ${choices.map((c) => `'${c}'`).join(', ')}`);
+  throw new HyperParameterError(field, `${fn}: unknown ${field} ${describeValue(value)}${hint}; valid: ${choices.map((c) => `'${c}'`).join(', ')}`);
 }
 
 const MODES: readonly FanMode[] = ['fanIn', 'fanOut', 'fanAvg'];
@@ -135,9 +97,9 @@ const isLeaky = (nonlinearity: string) => nonlinearity === 'leakyRelu' || nonlin
  * `nonlinearity` is an error, and so is a slope `a` that no leakyRelu uses (it would be ignored).
  */
 export function resolveGain(o: GainChoice, fallbackNonlinearity: string, fn: string, defaultSlope?: number): number {
-  const nonlinearity = o.nonlinearity ?? fallbackNonlinearity;
+  const nonlinearity = optionOr('nonlinearity', o.nonlinearity, fallbackNonlinearity);
   if (o.a !== undefined) {
-    checkNumber('a', o.a, fn);
+    checkNumberOption('a', o.a);
     if (o.gain !== undefined || !isLeaky(nonlinearity))
       throw new HyperParameterError(
         'a',
@@ -146,9 +108,9 @@ export function resolveGain(o: GainChoice, fallbackNonlinearity: string, fn: str
   }
   if (o.gain !== undefined) {
     if (o.nonlinearity !== undefined) throw new HyperParameterError('gain', `${fn}: give either gain or nonlinearity, not both`);
-    return checkNumber('gain', o.gain, fn, POSITIVE);
+    return checkNumberOption('gain', o.gain, POSITIVE);
   }
-  return activationGain(nonlinearity, o.a ?? defaultSlope);
+  return activationGain(nonlinearity, o.a === undefined ? defaultSlope : o.a);
 }
 
 /**
@@ -160,7 +122,7 @@ export function seeded(
   seedOption: number | undefined,
   sample: (rng: Xoshiro128, shape: number[]) => Float32Array,
 ): (shape: readonly number[], dtype?: tf.DataType) => tf.Tensor {
-  const seed = seedOf(seedOption, fn);
+  const seed = resolveSeed(seedOption, fn);
   let calls = 0;
   return (shape: readonly number[], dtype?: tf.DataType) => {
     const s = checkShape(shape, fn);
@@ -173,3 +135,7 @@ export function seeded(
 
 /** Number of elements of a shape. */
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A number option: `fallback` when absent, checked by core's `checkNumberOption` (finite, float32, in `range`); `null` is an error naming `field`. */
+export const numberOption = (field: string, value: unknown, fallback: number, range: HyperRange = {}): number =>
+  checkNumberOption(field, optionOr(field, value, fallback), range);

@@ -1,6 +1,6 @@
-import { checkOptions, HyperParameterError, ValueError, withTaps } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError, optionOr, ValueError, withTaps } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, describe, POSITIVE } from './internal.js';
+import { numberOption, POSITIVE } from './internal.js';
 import { orthogonal } from './orthogonal.js';
 
 /**
@@ -94,17 +94,17 @@ interface CheckedLayer {
 /** An entry of `layers` (or the model) as a plain object whose keys are all in `keys` (a typo such as `act` would be ignored). */
 function checkEntry(entry: unknown, where: string, keys: readonly string[], example: string): Record<string, unknown> {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || entry instanceof tf.Tensor)
-    throw new ValueError(where, `lsuv: ${where} must be an object such as ${example}, got ${describe(entry)}`);
+    throw new ValueError(where, `lsuv: ${where} must be an object such as ${example}, got ${describeValue(entry)}`);
   return checkOptions(`lsuv ${where}`, entry as Record<string, unknown>, keys, { example, required: true });
 }
 
 function checkFunction(value: unknown, where: string, optional = false): void {
   if (optional && value === undefined) return;
-  if (typeof value !== 'function') throw new ValueError(where, `lsuv: ${where} must be a function of a tensor, got ${describe(value)}`);
+  if (typeof value !== 'function') throw new ValueError(where, `lsuv: ${where} must be a function of a tensor, got ${describeValue(value)}`);
 }
 
 function checkWeight(w: unknown, where: string): tf.Variable {
-  if (!(w instanceof tf.Variable)) throw new ValueError(where, `lsuv: ${where} must be a tf.Variable (it is rescaled in place), got ${describe(w)}`);
+  if (!(w instanceof tf.Variable)) throw new ValueError(where, `lsuv: ${where} must be a tf.Variable (it is rescaled in place), got ${describeValue(w)}`);
   if (w.isDisposed) throw new ValueError(where, `lsuv: ${where} was disposed`);
   if (w.dtype !== 'float32' || w.rank < 2)
     throw new ValueError(where, `lsuv: ${where} must be a float32 variable of rank ≥ 2, got ${w.dtype} [${w.shape.join(', ')}]`);
@@ -120,7 +120,8 @@ function checkModel(model: unknown): { layers: CheckedLayer[]; forward?: LsuvMod
   else {
     const m = checkEntry(model, 'model', ['forward', 'layers'], '{ forward, layers: [{ weight, tap }] }');
     checkFunction(m.forward, 'model.forward');
-    if (!Array.isArray(m.layers)) throw new ValueError('model.layers', `lsuv: model.layers must be an array of { weight, tap }, got ${describe(m.layers)}`);
+    if (!Array.isArray(m.layers))
+      throw new ValueError('model.layers', `lsuv: model.layers must be an array of { weight, tap }, got ${describeValue(m.layers)}`);
     entries = m.layers;
     forward = m.forward as LsuvModel['forward'];
   }
@@ -140,7 +141,8 @@ function checkModel(model: unknown): { layers: CheckedLayer[]; forward?: LsuvMod
       checkFunction(e.activation, `${where}.activation`, true);
       return { weight, forward: e.forward as LsuvLayer['forward'], activation: e.activation as LsuvLayer['activation'] };
     }
-    if (typeof e.tap !== 'string' || e.tap === '') throw new ValueError(`${where}.tap`, `lsuv: ${where}.tap must be the name of a tap, got ${describe(e.tap)}`);
+    if (typeof e.tap !== 'string' || e.tap === '')
+      throw new ValueError(`${where}.tap`, `lsuv: ${where}.tap must be the name of a tap, got ${describeValue(e.tap)}`);
     if (taps.has(e.tap)) throw new ValueError(`${where}.tap`, `lsuv: tap '${e.tap}' is listed twice`);
     taps.add(e.tap);
     return { weight, tap: e.tap };
@@ -153,13 +155,13 @@ function checkLsuvOptions(options: LsuvOptions | undefined) {
   const o = checkOptions('lsuv', options, ['tolerance', 'maxIterations', 'orthogonalInit', 'seed'], {
     example: 'lsuv(layers, batch, { tolerance: 0.1, seed: 0 })',
   });
-  const tolerance = checkNumber('tolerance', o.tolerance ?? 0.1, 'lsuv', POSITIVE);
-  const maxIterations = o.maxIterations ?? 10;
+  const tolerance = numberOption('tolerance', o.tolerance, 0.1, POSITIVE);
+  const maxIterations = optionOr('maxIterations', o.maxIterations, 10);
   if (typeof maxIterations !== 'number' || !Number.isSafeInteger(maxIterations) || maxIterations < 0)
-    throw new HyperParameterError('maxIterations', `lsuv: maxIterations must be a non-negative integer, got ${describe(maxIterations)}`);
-  const orthogonalInit = o.orthogonalInit ?? true;
+    throw new HyperParameterError('maxIterations', `lsuv: maxIterations must be a non-negative integer, got ${describeValue(maxIterations)}`);
+  const orthogonalInit = optionOr('orthogonalInit', o.orthogonalInit, true);
   if (typeof orthogonalInit !== 'boolean')
-    throw new HyperParameterError('orthogonalInit', `lsuv: orthogonalInit must be true or false, got ${describe(orthogonalInit)}`);
+    throw new HyperParameterError('orthogonalInit', `lsuv: orthogonalInit must be true or false, got ${describeValue(orthogonalInit)}`);
   if (!orthogonalInit && o.seed !== undefined)
     throw new HyperParameterError('seed', 'lsuv: seed seeds the orthogonal initialisation, which orthogonalInit: false skips; drop seed or orthogonalInit');
   return { tolerance, maxIterations, init: orthogonalInit ? orthogonal({ seed: o.seed }) : undefined };
@@ -207,7 +209,7 @@ export async function lsuv(model: readonly LsuvLayer[] | LsuvModel, batch: tf.Te
   if (!(batch instanceof tf.Tensor) || batch.isDisposed)
     throw new ValueError(
       'batch',
-      `lsuv: batch must be a tf.Tensor of inputs (a representative minibatch), got ${batch instanceof tf.Tensor ? 'a disposed tensor' : describe(batch)}`,
+      `lsuv: batch must be a tf.Tensor of inputs (a representative minibatch), got ${batch instanceof tf.Tensor ? 'a disposed tensor' : describeValue(batch)}`,
     );
   // All or nothing: a failure part-way (a dead layer, a missing tap, a forward pass that throws) puts every weight back.
   const before = layers.map((l) => tf.clone(l.weight));

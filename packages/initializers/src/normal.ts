@@ -1,6 +1,6 @@
 import { checkOptions } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, POSITIVE, seeded, sizeOf } from './internal.js';
+import { numberOption, POSITIVE, seeded, sizeOf } from './internal.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `normal`. @example `{ mean: 0, stddev: 0.02, seed: 1 }` */
@@ -25,8 +25,8 @@ export interface NormalOptions extends SeedOptions {
  */
 export function normal(options: NormalOptions = {}): Initializer {
   const o = checkOptions('normal', options, ['seed', 'mean', 'stddev'], { example: 'normal({ mean: 0, stddev: 0.02, seed: 0 })' });
-  const mean = checkNumber('mean', o.mean ?? 0, 'normal');
-  const stddev = checkNumber('stddev', o.stddev ?? 1, 'normal', POSITIVE);
+  const mean = numberOption('mean', o.mean, 0);
+  const stddev = numberOption('stddev', o.stddev, 1, POSITIVE);
   return normalInitializer('normal', o.seed, () => [mean, stddev]);
 }
 

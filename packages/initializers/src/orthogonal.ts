@@ -1,5 +1,5 @@
 import { checkOptions, HyperParameterError } from '@gradkit/core';
-import { checkNumber, POSITIVE, seeded } from './internal.js';
+import { numberOption, POSITIVE, seeded } from './internal.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `orthogonal`. @example `{ gain: Math.SQRT2, seed: 1 }` */
@@ -89,7 +89,7 @@ function reflect(v: Float64Array, vv: number, cols: Float64Array[], fromColumn: 
  */
 export function orthogonal(options: OrthogonalOptions = {}): Initializer {
   const o = checkOptions('orthogonal', options, ['seed', 'gain'], { example: 'orthogonal({ gain: 1, seed: 0 })' });
-  const gain = checkNumber('gain', o.gain ?? 1, 'orthogonal', POSITIVE);
+  const gain = numberOption('gain', o.gain, 1, POSITIVE);
   return seeded('orthogonal', o.seed, (rng, shape) => {
     if (shape.length < 2) fansOrThrow(shape);
     const cols = shape[shape.length - 1] as number;

@@ -1,5 +1,5 @@
 import { checkOptions, HyperParameterError } from '@gradkit/core';
-import { checkNumber, POSITIVE, seeded, sizeOf } from './internal.js';
+import { numberOption, POSITIVE, seeded, sizeOf } from './internal.js';
 import { normalCdf, normalQuantile } from './normal-math.js';
 import type { Initializer, SeedOptions } from './types.js';
 
@@ -36,10 +36,10 @@ export interface TruncatedNormalOptions extends SeedOptions {
 export function truncatedNormal(options: TruncatedNormalOptions = {}): Initializer {
   const fn = 'truncatedNormal';
   const o = checkOptions(fn, options, ['seed', 'mean', 'stddev', 'min', 'max'], { example: 'truncatedNormal({ stddev: 0.02, seed: 0 })' });
-  const mean = checkNumber('mean', o.mean ?? 0, fn);
-  const stddev = checkNumber('stddev', o.stddev ?? 1, fn, POSITIVE);
-  const min = checkNumber('min', o.min ?? mean - 2 * stddev, fn);
-  const max = checkNumber('max', o.max ?? mean + 2 * stddev, fn);
+  const mean = numberOption('mean', o.mean, 0);
+  const stddev = numberOption('stddev', o.stddev, 1, POSITIVE);
+  const min = numberOption('min', o.min, mean - 2 * stddev);
+  const max = numberOption('max', o.max, mean + 2 * stddev);
   if (min >= max) throw new HyperParameterError('min', `truncatedNormal: min (${min}) must be less than max (${max})`);
   return truncatedNormalInitializer(fn, o.seed, () => ({ mean, stddev, min, max }));
 }

@@ -1,6 +1,6 @@
 import { checkOptions, HyperParameterError } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, seeded, sizeOf } from './internal.js';
+import { numberOption, seeded, sizeOf } from './internal.js';
 import type { Initializer, SeedOptions } from './types.js';
 
 /** Options of `uniform`. @example `{ min: -0.05, max: 0.05, seed: 1 }` */
@@ -24,8 +24,8 @@ export interface UniformOptions extends SeedOptions {
  */
 export function uniform(options: UniformOptions = {}): Initializer {
   const o = checkOptions('uniform', options, ['seed', 'min', 'max'], { example: 'uniform({ min: -0.1, max: 0.1, seed: 0 })' });
-  const min = checkNumber('min', o.min ?? 0, 'uniform');
-  const max = checkNumber('max', o.max ?? 1, 'uniform');
+  const min = numberOption('min', o.min, 0);
+  const max = numberOption('max', o.max, 1);
   if (min >= max) throw new HyperParameterError('min', `uniform: min (${min}) must be less than max (${max})`);
   return uniformInitializer('uniform', o.seed, () => [min, max]);
 }

@@ -1,5 +1,5 @@
 import { checkOptions } from '@gradkit/core';
-import { checkChoice, checkMode, checkNumber, fanFor, fansOf, POSITIVE } from './internal.js';
+import { checkChoice, checkMode, fanFor, fansOf, numberOption, POSITIVE } from './internal.js';
 import { normalInitializer } from './normal.js';
 import { truncatedNormalInitializer } from './truncated-normal.js';
 import type { FanMode, Initializer, SeedOptions } from './types.js';
@@ -44,7 +44,7 @@ const DISTRIBUTIONS: readonly VarianceScalingDistribution[] = ['truncatedNormal'
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
   const fn = 'varianceScaling';
   const o = checkOptions(fn, options, ['seed', 'scale', 'mode', 'distribution'], { example: "varianceScaling({ scale: 2, mode: 'fanIn', seed: 0 })" });
-  const scale = checkNumber('scale', o.scale ?? 1, fn, POSITIVE);
+  const scale = numberOption('scale', o.scale, 1, POSITIVE);
   const mode = checkMode(o.mode, 'fanIn', fn);
   const distribution = checkChoice('distribution', o.distribution, DISTRIBUTIONS, 'truncatedNormal', fn);
   const variance = (shape: number[]) => scale / fanFor(fansOf(shape, fn), mode);

@@ -1,6 +1,6 @@
-import { checkOptions, HyperParameterError, ValueError, Xoshiro128 } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError, resolveSeed, ValueError, Xoshiro128 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, seedOf } from './internal/base.js';
+import { booleanOption } from './internal/base.js';
 
 /** Options of `batches`. @example `{ batchSize: 32, shuffle: true, seed: 1, dropLast: false }` */
 export interface BatchOptions {
@@ -158,15 +158,13 @@ export function batches<D extends Dataset>(data: D, options: BatchOptions): Batc
   const o = checkOptions('batches', options, ['batchSize', 'shuffle', 'seed', 'dropLast'], { example: 'batches({ x, y }, { batchSize: 32 })', required: true });
   const { batchSize } = o;
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1)
-    throw new HyperParameterError('batchSize', `batchSize must be a positive integer, got ${describe(batchSize)}`);
+    throw new HyperParameterError('batchSize', `batchSize must be a positive integer, got ${describeValue(batchSize)}`);
   if (batchSize > numSamples)
     throw new HyperParameterError('batchSize', `batchSize ${batchSize} is larger than the data set (${numSamples} samples): use a batchSize ≤ ${numSamples}`);
-  const shuffle = o.shuffle ?? true;
-  if (typeof shuffle !== 'boolean') throw new HyperParameterError('shuffle', `shuffle must be true or false, got ${describe(o.shuffle)}`);
-  const dropLast = o.dropLast ?? false;
-  if (typeof dropLast !== 'boolean') throw new HyperParameterError('dropLast', `dropLast must be true or false, got ${describe(o.dropLast)}`);
+  const shuffle = booleanOption('shuffle', o.shuffle, true);
+  const dropLast = booleanOption('dropLast', o.dropLast, false);
   if (!shuffle && o.seed !== undefined)
     throw new HyperParameterError('seed', 'batches: seed seeds the shuffles, which shuffle: false turns off; drop seed or shuffle: false');
-  const seed = seedOf(o.seed, 'batches');
+  const seed = resolveSeed(o.seed, 'batches');
   return new BatchIterator(data, numSamples, { batchSize, shuffle, dropLast, seed });
 }

@@ -1,5 +1,5 @@
-import { Optimizer, valueAndGrad } from '@gradkit/core';
-import type { Initializer } from '@gradkit/initializers';
+import { HyperParameterError, Optimizer, valueAndGrad } from '@gradkit/core';
+import { constant as constantInit, heNormal, type Initializer, orthogonal, zeros } from '@gradkit/initializers';
 import { sgd } from '@gradkit/optimizers';
 import { expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -135,6 +135,44 @@ describe('dense', () => {
     x.dispose();
   });
 
+  it('says "call the factory" only for a factory passed uncalled; every other initializer error passes through unchanged', () => {
+    const ok = { inFeatures: 2, outFeatures: 3 };
+    const before = tf.memory().numTensors;
+    // This library's factories, recognised before they are called (constant([2, 3]) would complain about its value).
+    for (const factory of [heNormal, orthogonal, zeros, constantInit])
+      expectHyperError(() => dense({ ...ok, kernelInitializer: factory as never }), 'kernelInitializer', new RegExp(`factory ${factory.name} itself`));
+    expectHyperError(() => dense({ ...ok, biasInitializer: zeros as never }), 'biasInitializer', /call it, e\.g\. biasInitializer: zeros\(\)/);
+    // Another factory is recognised by its rejecting the shape as its options.
+    const myFactory = (options: object) => heNormal(options as never);
+    expectHyperError(() => dense({ ...ok, kernelInitializer: myFactory as never }), 'kernelInitializer', /factory myFactory itself.*needs an options object/);
+    // An initializer's own error keeps its type and field: heNormal() has no fans for the rank-1 bias.
+    expectHyperError(() => dense({ ...ok, biasInitializer: heNormal({ seed: 1 }) }), 'shape', /rank ≥ 2/);
+    // Any other error is rethrown as it is (the same object).
+    const boom = new Error('No backend found in registry.');
+    let thrown: unknown;
+    try {
+      dense({
+        ...ok,
+        kernelInitializer: () => {
+          throw boom;
+        },
+      });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBe(boom);
+    expect(thrown).not.toBeInstanceOf(HyperParameterError);
+    expect(tf.memory().numTensors).toBe(before); // the kernel made before a failing bias initializer is released
+  });
+
+  it('null is not "the default": useBias, kernelInitializer, biasInitializer, activation, seed and name null are errors naming them', () => {
+    const ok = { inFeatures: 2, outFeatures: 3 };
+    const before = tf.memory().numTensors;
+    for (const field of ['useBias', 'kernelInitializer', 'biasInitializer', 'activation', 'seed', 'name'])
+      expectHyperError(() => dense({ ...ok, [field]: null } as never), field, /null/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad options with a HyperParameterError naming the option, and bad inputs with a ValueError', () => {
     const ok = { inFeatures: 2, outFeatures: 3 };
     const before = tf.memory().numTensors;
@@ -152,6 +190,7 @@ describe('dense', () => {
     expectHyperError(() => dense(null as never), 'options');
     // A seed beside kernelInitializer would be ignored (the kernel would not be seeded): refused.
     expectHyperError(() => dense({ ...ok, seed: 1, kernelInitializer: (s) => tf.zeros([...s]) }), 'seed', /seed the initializer instead/);
+    expectHyperError(() => dense({ ...ok, useBias: false, biasInitializer: zeros() }), 'biasInitializer', /ignored with useBias: false/);
     // PyTorch's and Keras's spellings are unknown options that point to gradkit's.
     expectHyperError(() => dense({ in_features: 2, outFeatures: 3 } as never), 'in_features', /did you mean 'inFeatures'\?/);
     expectHyperError(() => dense({ inFeatures: 2, units: 3 } as never), 'units', /did you mean 'outFeatures'\?/);

@@ -1,9 +1,10 @@
 import type { Module } from '@gradkit/core';
-import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkOptions, HyperParameterError, optionOr, resolveSeed, ValueError } from '@gradkit/core';
 import { glorotUniform, type Initializer, zeros } from '@gradkit/initializers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ActivationSpec, resolveActivation } from './internal/activation.js';
-import { BaseModule, checkCount, checkName, describe, seedOf } from './internal/base.js';
+import { BaseModule, booleanOption, checkCount, checkName } from './internal/base.js';
+import { makeVariable } from './internal/initialize.js';
 
 /** Options of `dense`. @example `{ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 }` */
 export interface DenseOptions {
@@ -66,10 +67,10 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
     const options = checkOptions('dense', dense, DENSE_KEYS, { example: 'dense({ inFeatures: 784, outFeatures: 10 })', required: true });
     this.inFeatures = checkCount('inFeatures', options.inFeatures, 'the size of the input features');
     this.outFeatures = checkCount('outFeatures', options.outFeatures, 'the size of the output features');
-    this.useBias = options.useBias ?? true;
-    if (typeof this.useBias !== 'boolean') throw new HyperParameterError('useBias', `useBias must be true or false, got ${describe(options.useBias)}`);
+    this.useBias = booleanOption('useBias', options.useBias, true);
     this.name = checkName(options.name, 'dense');
-    if (options.seed !== undefined && options.kernelInitializer !== undefined)
+    const kernelInitializer = optionOr('kernelInitializer', options.kernelInitializer, undefined);
+    if (options.seed !== undefined && kernelInitializer !== undefined)
       throw new HyperParameterError(
         'seed',
         'dense: seed seeds the default kernel initializer and would be ignored with kernelInitializer; seed the initializer instead, e.g. kernelInitializer: heNormal({ seed: 1 })',
@@ -82,19 +83,10 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
       this.phi = fn;
       this.activation = name;
     }
-    const seed = options.kernelInitializer === undefined ? seedOf(options.seed, 'dense') : undefined;
-    const kernelInit = options.kernelInitializer ?? glorotUniform({ seed });
-    const biasInit = options.biasInitializer ?? zeros();
-    if (typeof kernelInit !== 'function')
-      throw new HyperParameterError(
-        'kernelInitializer',
-        `kernelInitializer must be a function (shape, dtype) => tf.Tensor such as heNormal(), got ${describe(kernelInit)}`,
-      );
-    if (typeof biasInit !== 'function')
-      throw new HyperParameterError(
-        'biasInitializer',
-        `biasInitializer must be a function (shape, dtype) => tf.Tensor such as zeros(), got ${describe(biasInit)}`,
-      );
+    const kernelInit = kernelInitializer === undefined ? glorotUniform({ seed: resolveSeed(options.seed, 'dense') }) : kernelInitializer;
+    const biasInit = optionOr('biasInitializer', options.biasInitializer, zeros());
+    if (!this.useBias && options.biasInitializer !== undefined)
+      throw new HyperParameterError('biasInitializer', 'dense: biasInitializer would be ignored with useBias: false; drop one of them');
     const kernel = makeVariable('kernelInitializer', kernelInit, [this.inFeatures, this.outFeatures]);
     if (this.useBias) {
       let bias: tf.Variable;
@@ -129,34 +121,6 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
   }
 }
 
-/** Runs an initializer and checks what it returned, then wraps it in a trainable variable. */
-function makeVariable(field: string, init: Initializer, shape: number[]): tf.Variable {
-  let value: unknown;
-  try {
-    value = init([...shape], 'float32');
-  } catch (e) {
-    // Most often a factory passed uncalled (`heNormal` for `heNormal()`), which then rejects the shape as its options.
-    throw new HyperParameterError(
-      field,
-      `${field} threw for shape [${shape.join(', ')}]: ${e instanceof Error ? e.message : String(e)}. It must be an initializer (shape, dtype) => tf.Tensor: call the factory, e.g. heNormal({ seed: 1 }), not heNormal`,
-    );
-  }
-  if (typeof value === 'function')
-    throw new HyperParameterError(
-      field,
-      `${field} returned a function, not a tensor: pass the initializer, not its factory (heNormal({ seed: 1 }), not heNormal)`,
-    );
-  if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${field} must return a tf.Tensor, got ${describe(value)}`);
-  try {
-    if (!tf.util.arraysEqual(value.shape, shape))
-      throw new HyperParameterError(field, `${field} returned shape [${value.shape.join(', ')}] for requested shape [${shape.join(', ')}]`);
-    if (value.dtype !== 'float32') throw new HyperParameterError(field, `${field} returned dtype ${value.dtype}: parameters must be float32`);
-    return tf.variable(value, true);
-  } finally {
-    value.dispose();
-  }
-}
-
 /**
  * A fully connected (affine) layer with an optional activation: y = φ(x·W + b), with the kernel W of
  * shape `[inFeatures, outFeatures]` (tfjs layout) and the bias b of shape `[outFeatures]`, both
@@ -166,10 +130,12 @@ function makeVariable(field: string, init: Initializer, shape: number[]): tf.Var
  * is `[out, in]`) followed by the activation; Keras: `layers.Dense`.
  *
  * @throws HyperParameterError naming the option: non-integer or non-positive `inFeatures` /
- *   `outFeatures`, an unknown activation name, an initializer that is not a function or returns the
- *   wrong shape, a non-integer `seed` (or a `seed` with `kernelInitializer`, where it would be
- *   ignored); UnknownOptionError for another option (PyTorch's `in_features`, `out_features`,
- *   `bias` and Keras's `units` suggest gradkit's names).
+ *   `outFeatures`, an unknown activation name, an initializer that is not a function, is a factory
+ *   passed uncalled (`heNormal` for `heNormal()`) or returns the wrong shape, a non-integer `seed`
+ *   (or a `seed` with `kernelInitializer`, or a `biasInitializer` with `useBias: false`, where they
+ *   would be ignored), `null` for any option (leave it out for its default); UnknownOptionError for
+ *   another option (PyTorch's `in_features`, `out_features`, `bias` and Keras's `units` suggest
+ *   gradkit's names). An error the initializer itself throws is passed on unchanged.
  * @example
  * ```ts
  * const layer = dense({ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 });

@@ -1,5 +1,4 @@
-import { HyperParameterError } from '@gradkit/core';
-import { describe } from './internal/base.js';
+import { describeValue, HyperParameterError } from '@gradkit/core';
 import { inScope } from './internal/scope.js';
 
 /**
@@ -20,7 +19,7 @@ import { inScope } from './internal/scope.js';
  * ```
  */
 export function nameScope<T>(name: string, fn: () => T): T {
-  if (typeof name !== 'string' || name === '') throw new HyperParameterError('name', `a scope name must be a non-empty string, got ${describe(name)}`);
+  if (typeof name !== 'string' || name === '') throw new HyperParameterError('name', `a scope name must be a non-empty string, got ${describeValue(name)}`);
   if (typeof fn !== 'function') throw new HyperParameterError('fn', 'nameScope needs a function to run in the scope');
   return inScope(name, fn);
 }

@@ -1,7 +1,7 @@
 import { type ApplyOptions, checkHyper, HyperParameterError, type Module } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormWithHook } from './batch-norm.js';
-import { checkBoolean, checkCount, checkInput, checkPositive, moduleOptions } from './checks.js';
+import { checkBoolean, checkCount, checkEpsilon, checkInput, moduleOptions } from './checks.js';
 import { type AffineParams, affineParams, callable, checkFeatures, checkName, filledVariable, trainingFlag } from './module-utils.js';
 import type { MomentsHook } from './standardize.js';
 
@@ -108,9 +108,9 @@ export class BatchNormModule implements Module<AffineParams> {
     if (momentum !== null && typeof momentum !== 'number')
       throw new HyperParameterError('momentum', `momentum must be a number in [0, 1] or null (cumulative average), got ${typeof momentum}`);
     this.momentum = momentum === null ? null : checkHyper('momentum', momentum, { min: 0, max: 1 });
-    this.epsilon = checkPositive('epsilon', o.epsilon ?? 1e-5);
-    const affine = checkBoolean('affine', o.affine ?? true);
-    const track = checkBoolean('trackRunningStats', o.trackRunningStats ?? true);
+    this.epsilon = checkEpsilon(o.epsilon, 1e-5);
+    const affine = checkBoolean('affine', o.affine, true);
+    const track = checkBoolean('trackRunningStats', o.trackRunningStats, true);
     this.name = checkName(o.name, 'batchNorm');
     this.params = affineParams([this.features], affine);
     this.runningMean = track ? filledVariable([this.features], 0, false) : null;

@@ -1,6 +1,6 @@
 import { checkOptions, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, checkAffine, checkInput, checkPositive, shapeOf } from './checks.js';
+import { affine, checkAffine, checkEpsilon, checkInput, shapeOf } from './checks.js';
 import { allAxesBut, type MomentsHook, standardize } from './standardize.js';
 
 /** Options of `batchNorm` and `groupNorm`. @example `{ epsilon: 1e-3 }` */
@@ -12,7 +12,7 @@ export interface NormOptions {
 /** The `epsilon` of `batchNorm`'s or `groupNorm`'s options, which take no other key (PyTorch's `eps` suggests it). */
 export function normEpsilon(fn: string, options: NormOptions | undefined, fallback: number): number {
   const o = checkOptions(fn, options, ['epsilon'], { example: `${fn}(…, { epsilon: ${fallback} })` });
-  return checkPositive('epsilon', o.epsilon ?? fallback);
+  return checkEpsilon(o.epsilon, fallback);
 }
 
 /** Validates batchNorm's arguments; returns the axes to reduce and the number of values per feature. */

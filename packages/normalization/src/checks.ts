@@ -1,28 +1,7 @@
-import { checkHyper, checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkNumberOption, checkOptions, describeValue, HyperParameterError, optionOr, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 const shapeOf = (shape: readonly number[]) => `[${shape.join(', ')}]`;
-/**
- * How a wrong value reads in a message, safely for any value: numbers, booleans and bigints as
- * themselves, strings quoted, anything else by kind (`null`, `an array`, `a tf.Tensor`, `a function` …).
- * Never `String(tensor)`, which reads the data back synchronously (it fails on WebGPU in Node, and
- * on a disposed tensor).
- */
-export const describe = (v: unknown): string =>
-  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
-    ? String(v)
-    : typeof v === 'string'
-      ? `'${v}'`
-      : v === null || v === undefined
-        ? String(v)
-        : Array.isArray(v)
-          ? 'an array'
-          : v instanceof tf.Tensor
-            ? 'a tf.Tensor'
-            : typeof v === 'object'
-              ? 'an object'
-              : `a ${typeof v}`;
-
 /**
  * The options object of a module's constructor, required and strictly checked: every key must be
  * one of `valid` (PyTorch's `num_features`, `eps` … suggest gradkit's names).
@@ -33,23 +12,22 @@ export function moduleOptions<O extends object>(what: string, options: O, valid:
 
 /** The input of a normalization: a float32 tensor of at least `minRank` dimensions (`why` says what the axes are for). */
 export function checkInput(fn: string, x: unknown, minRank: number, why: string): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${fn}: x must be a tf.Tensor, got ${describe(x)}`);
+  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${fn}: x must be a tf.Tensor, got ${describeValue(x)}`);
   if (x.isDisposed) throw new ValueError('x', `${fn}: x was disposed`);
   if (x.dtype !== 'float32') throw new ValueError('x', `${fn}: x must be float32, got ${x.dtype} (cast it with tf.cast(x, 'float32'))`);
   if (x.rank < minRank) throw new ValueError('x', `${fn}: x has shape ${shapeOf(x.shape)} but needs at least ${minRank} dimensions (${why})`);
   return x;
 }
 
-/** A strictly positive finite number (epsilon). Schedules are not accepted here: normalization is not stepped. */
-export function checkPositive(field: string, value: unknown): number {
-  if (typeof value !== 'number') throw new HyperParameterError(field, `${field} must be a number, got ${describe(value)}`);
-  return checkHyper(field, value, { min: 0, minExclusive: true });
+/** The `epsilon` option: `fallback` when absent, else a number > 0 (core's `checkNumberOption`; no schedule, normalization is not stepped). */
+export function checkEpsilon(value: unknown, fallback: number): number {
+  return checkNumberOption('epsilon', optionOr('epsilon', value, fallback), { min: 0, minExclusive: true });
 }
 
 /** A positive integer (a feature or group count). */
 export function checkCount(field: string, value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new HyperParameterError(field, `${field} must be a positive integer (${what}), got ${describe(value)}`);
+    throw new HyperParameterError(field, `${field} must be a positive integer (${what}), got ${describeValue(value)}`);
   return value;
 }
 
@@ -59,15 +37,16 @@ export function checkShape(field: string, value: unknown, what: string): number[
   if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1))
     throw new HyperParameterError(
       field,
-      `${field} must be a positive integer or a non-empty array of them (${what}), got ${Array.isArray(value) ? `[${value.map(describe).join(', ')}]` : describe(value)}`,
+      `${field} must be a positive integer or a non-empty array of them (${what}), got ${Array.isArray(value) ? `[${value.map(describeValue).join(', ')}]` : describeValue(value)}`,
     );
   return dims as number[];
 }
 
-/** A boolean option. */
-export function checkBoolean(field: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new HyperParameterError(field, `${field} must be true or false, got ${describe(value)}`);
-  return value;
+/** A boolean option: `fallback` when absent; `null` or a non-boolean is a HyperParameterError naming `field`. */
+export function checkBoolean(field: string, value: unknown, fallback: boolean): boolean {
+  const v = optionOr(field, value, fallback);
+  if (typeof v !== 'boolean') throw new HyperParameterError(field, `${field} must be true or false, got ${describeValue(v)}`);
+  return v;
 }
 
 /**
@@ -76,7 +55,8 @@ export function checkBoolean(field: string, value: unknown): boolean {
  */
 export function checkAffine(fn: string, field: string, value: unknown, shape: readonly number[], axis: string): tf.Tensor | null {
   if (value === null || value === undefined) return null;
-  if (!(value instanceof tf.Tensor)) throw new HyperParameterError(field, `${fn}: ${field} must be a tf.Tensor, null or undefined, got ${describe(value)}`);
+  if (!(value instanceof tf.Tensor))
+    throw new HyperParameterError(field, `${fn}: ${field} must be a tf.Tensor, null or undefined, got ${describeValue(value)}`);
   if (value.isDisposed) throw new HyperParameterError(field, `${fn}: ${field} was disposed`);
   if (value.dtype !== 'float32') throw new HyperParameterError(field, `${fn}: ${field} must be float32, got ${value.dtype}`);
   if (!tf.util.arraysEqual(value.shape, [...shape]))

@@ -1,6 +1,6 @@
 import { type ApplyOptions, HyperParameterError, type Module } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkCount, checkPositive, moduleOptions } from './checks.js';
+import { checkBoolean, checkCount, checkEpsilon, moduleOptions } from './checks.js';
 import { groupNorm } from './group-norm.js';
 import { type AffineParams, affineParams, callable, checkFeatures, checkName, trainingFlag } from './module-utils.js';
 
@@ -50,8 +50,8 @@ export class GroupNormModule implements Module<AffineParams> {
     this.groups = checkCount('groups', o.groups, 'the number of channel groups');
     if (this.channels % this.groups !== 0)
       throw new HyperParameterError('groups', `groups (${this.groups}) must divide channels (${this.channels}): pick a divisor of ${this.channels}`);
-    this.epsilon = checkPositive('epsilon', o.epsilon ?? 1e-5);
-    const affine = checkBoolean('affine', o.affine ?? true);
+    this.epsilon = checkEpsilon(o.epsilon, 1e-5);
+    const affine = checkBoolean('affine', o.affine, true);
     this.name = checkName(o.name, 'groupNorm');
     this.params = affineParams([this.channels], affine);
   }

@@ -1,7 +1,7 @@
-import { HyperParameterError } from '@gradkit/core';
+import { describeValue, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type NormOptions, normEpsilon } from './batch-norm.js';
-import { affine, checkAffine, checkInput, describe } from './checks.js';
+import { affine, checkAffine, checkInput } from './checks.js';
 import { standardize } from './standardize.js';
 
 /** Validates groupNorm's arguments. */
@@ -11,7 +11,7 @@ export function groupNormArgs(fn: string, x: unknown, groups: unknown, gamma: un
   if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1 || channels % groups !== 0)
     throw new HyperParameterError(
       'groups',
-      `${fn}: groups must be a positive integer that divides the ${channels} channels (the last axis of x), got ${describe(groups)}`,
+      `${fn}: groups must be a positive integer that divides the ${channels} channels (the last axis of x), got ${describeValue(groups)}`,
     );
   const where = 'channels (the last axis of x)';
   return {

@@ -101,5 +101,37 @@ describe('normalization, hostile', () =>
     { input: 'weightNorm({ v, g }, { dim: 0.5 })', names: 'dim', run: tidy(() => weightNorm({ v: tf.ones([3, 2]), g: tf.ones([2]) }, { dim: 0.5 })) },
     { input: 'weightNorm({ v, g, w })', names: 'w', run: tidy(() => weightNorm({ v: tf.ones([3, 2]), g: tf.ones([2]), w: tf.ones([3, 2]) } as never)) },
     { input: 'weightNorm(null)', names: 'params', run: () => weightNorm(null as never) },
+    // null is not "the default" (BatchNorm's momentum: null, a cumulative average as in PyTorch, is a value).
+    { input: 'batchNorm(x, null, null, { epsilon: null })', names: 'epsilon', run: tidy(() => batchNorm(x(), null, null, { epsilon: null } as never)) },
+    { input: 'layerNorm(x, null, null, { epsilon: null })', names: 'epsilon', run: tidy(() => layerNorm(x(), null, null, { epsilon: null } as never)) },
+    { input: 'rmsNorm(x, null, { epsilon: null })', names: 'epsilon', run: tidy(() => rmsNorm(x(), null, { epsilon: null } as never)) },
+    { input: 'groupNorm(x, 2, null, null, { epsilon: null })', names: 'epsilon', run: tidy(() => groupNorm(x(), 2, null, null, { epsilon: null } as never)) },
+    { input: 'new BatchNorm({ features: 4, epsilon: null })', names: 'epsilon', run: () => new BatchNorm({ features: 4, epsilon: null } as never) },
+    { input: 'new BatchNorm({ features: 4, affine: null })', names: 'affine', run: () => new BatchNorm({ features: 4, affine: null } as never) },
+    {
+      input: 'new BatchNorm({ features: 4, trackRunningStats: null })',
+      names: 'trackRunningStats',
+      run: () => new BatchNorm({ features: 4, trackRunningStats: null } as never),
+    },
+    { input: 'new BatchNorm({ features: 4, name: null })', names: 'name', run: () => new BatchNorm({ features: 4, name: null } as never) },
+    {
+      input: 'new LayerNorm({ features: 8, elementwiseAffine: null })',
+      names: 'elementwiseAffine',
+      run: () => new LayerNorm({ features: 8, elementwiseAffine: null } as never),
+    },
+    { input: 'new RMSNorm({ features: 8, epsilon: null })', names: 'epsilon', run: () => new RMSNorm({ features: 8, epsilon: null } as never) },
+    {
+      input: 'new GroupNorm({ groups: 2, channels: 8, affine: null })',
+      names: 'affine',
+      run: () => new GroupNorm({ groups: 2, channels: 8, affine: null } as never),
+    },
+    {
+      input: 'bn.apply(x, { training: null })',
+      names: 'training',
+      run: async (ctx) => {
+        const bn = await watchedBatchNorm(ctx);
+        tf.tidy(() => void bn.apply(x(), { training: null } as never));
+      },
+    },
     { input: 'weightNormParams(w, { axis: 0 })', names: 'axis', run: tidy(() => weightNormParams(tf.ones([3, 2]), { axis: 0 } as never)) },
   ]));

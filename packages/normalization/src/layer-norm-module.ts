@@ -1,6 +1,6 @@
 import type { ApplyOptions, Module } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkPositive, checkShape, moduleOptions } from './checks.js';
+import { checkBoolean, checkEpsilon, checkShape, moduleOptions } from './checks.js';
 import { layerNorm } from './layer-norm.js';
 import { type AffineParams, affineParams, callable, checkFeatures, checkName, trainingFlag } from './module-utils.js';
 
@@ -43,8 +43,8 @@ export class LayerNormModule implements Module<AffineParams> {
   constructor(options: LayerNormOptions) {
     const o = moduleOptions('LayerNorm', options, ['features', 'epsilon', 'elementwiseAffine', 'name'], 'new LayerNorm({ features: 512 })');
     this.normalizedShape = checkShape('features', o.features, 'the size of the last axis, or the sizes of the trailing axes');
-    this.epsilon = checkPositive('epsilon', o.epsilon ?? 1e-5);
-    const affine = checkBoolean('elementwiseAffine', o.elementwiseAffine ?? true);
+    this.epsilon = checkEpsilon(o.epsilon, 1e-5);
+    const affine = checkBoolean('elementwiseAffine', o.elementwiseAffine, true);
     this.name = checkName(o.name, 'layerNorm');
     this.params = affineParams(this.normalizedShape, affine);
   }

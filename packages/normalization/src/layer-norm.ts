@@ -1,6 +1,6 @@
 import { checkOptions, HyperParameterError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, checkAffine, checkInput, checkPositive, checkShape, shapeOf } from './checks.js';
+import { affine, checkAffine, checkEpsilon, checkInput, checkShape, shapeOf } from './checks.js';
 import { standardize } from './standardize.js';
 
 /** Options of `layerNorm` and `rmsNorm`. @example `{ epsilon: 1e-6, normalizedShape: [16, 64] }` */
@@ -17,7 +17,7 @@ export interface TrailingNormOptions {
 /** The options of `layerNorm` or `rmsNorm`, strictly checked, with epsilon resolved (`fallback` when absent). */
 export function trailingOptions(fn: string, options: TrailingNormOptions | undefined, fallback: number) {
   const o = checkOptions(fn, options, ['epsilon', 'normalizedShape'], { example: `${fn}(x, gamma, …, { epsilon: ${fallback} })` });
-  return { epsilon: checkPositive('epsilon', o.epsilon ?? fallback), normalizedShape: o.normalizedShape };
+  return { epsilon: checkEpsilon(o.epsilon, fallback), normalizedShape: o.normalizedShape };
 }
 
 /** Validates the arguments of a norm over trailing axes; returns the axes and the affine tensors. */

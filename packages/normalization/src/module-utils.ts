@@ -1,6 +1,5 @@
-import { type ApplyOptions, checkOptions, DisposedError, HyperParameterError, ValueError } from '@gradkit/core';
+import { type ApplyOptions, checkOptions, DisposedError, describeValue, HyperParameterError, optionOr, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe } from './checks.js';
 
 /**
  * The parameters of a normalization with a scale and a shift: `{ gamma, beta }` (PyTorch's `weight`
@@ -28,14 +27,15 @@ export const affineParams = (shape: readonly number[], affine: boolean): AffineP
 /** Reads `options.training` (default `mode`), refusing a disposed module and any other option key (`{ train: false }` would run in training mode). */
 export function trainingFlag(name: string, disposed: boolean, options: ApplyOptions | undefined, mode: boolean): boolean {
   if (disposed) throw new DisposedError(`${name} module`);
-  const training = checkOptions(`${name}.apply`, options, ['training'], { example: `${name}.apply(x, { training: false })` }).training ?? mode;
-  if (typeof training !== 'boolean') throw new ValueError('training', `${name}: options.training must be true or false, got ${describe(training)}`);
+  const o = checkOptions(`${name}.apply`, options, ['training'], { example: `${name}.apply(x, { training: false })` });
+  const training = optionOr('training', o.training, mode);
+  if (typeof training !== 'boolean') throw new ValueError('training', `${name}: options.training must be true or false, got ${describeValue(training)}`);
   return training;
 }
 
 /** Checks that x is a tensor whose trailing axes are `shape` (the module's features). */
 export function checkFeatures(name: string, x: unknown, shape: readonly number[], minRank: number, what: string): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${name}: x must be a tf.Tensor, got ${describe(x)}`);
+  if (!(x instanceof tf.Tensor)) throw new ValueError('x', `${name}: x must be a tf.Tensor, got ${describeValue(x)}`);
   if (x.isDisposed) throw new ValueError('x', `${name}: x was disposed`);
   const trailing = x.shape.slice(Math.max(0, x.rank - shape.length));
   if (x.rank < Math.max(minRank, shape.length) || !tf.util.arraysEqual(trailing, [...shape]))
@@ -48,9 +48,9 @@ export function checkFeatures(name: string, x: unknown, shape: readonly number[]
 
 /** The `name` option: a non-empty string, or the default. */
 export function checkName(name: unknown, fallback: string): string {
-  if (name === undefined) return fallback;
-  if (typeof name !== 'string' || name === '') throw new HyperParameterError('name', `name must be a non-empty string, got ${describe(name)}`);
-  return name;
+  const n = optionOr('name', name, fallback);
+  if (typeof n !== 'string' || n === '') throw new HyperParameterError('name', `name must be a non-empty string, got ${describeValue(n)}`);
+  return n;
 }
 
 /** A module class that can also be called without `new`, as DESIGN writes it: `BatchNorm({ features: 64 })`. @example `const bn = BatchNorm({ features: 8 }); bn instanceof BatchNorm // true` */

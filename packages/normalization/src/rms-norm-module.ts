@@ -1,6 +1,6 @@
 import type { ApplyOptions, Module } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkPositive, checkShape, moduleOptions } from './checks.js';
+import { checkBoolean, checkEpsilon, checkShape, moduleOptions } from './checks.js';
 import { callable, checkFeatures, checkName, filledVariable, trainingFlag } from './module-utils.js';
 import { rmsNorm } from './rms-norm.js';
 
@@ -50,8 +50,8 @@ export class RMSNormModule implements Module<RMSNormParams> {
   constructor(options: RMSNormOptions) {
     const o = moduleOptions('RMSNorm', options, ['features', 'epsilon', 'elementwiseAffine', 'name'], 'new RMSNorm({ features: 512 })');
     this.normalizedShape = checkShape('features', o.features, 'the size of the last axis, or the sizes of the trailing axes');
-    this.epsilon = checkPositive('epsilon', o.epsilon ?? 1e-6);
-    const affine = checkBoolean('elementwiseAffine', o.elementwiseAffine ?? true);
+    this.epsilon = checkEpsilon(o.epsilon, 1e-6);
+    const affine = checkBoolean('elementwiseAffine', o.elementwiseAffine, true);
     this.name = checkName(o.name, 'rmsNorm');
     this.params = affine ? { gamma: filledVariable(this.normalizedShape, 1, true) } : {};
   }

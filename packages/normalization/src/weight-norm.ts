@@ -1,6 +1,6 @@
-import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, shapeOf } from './checks.js';
+import { shapeOf } from './checks.js';
 
 /** Options of `weightNorm` and `weightNormParams`. @example `{ dim: -1 }` */
 export interface WeightNormOptions {
@@ -23,7 +23,7 @@ export type WeightNormParams<T extends tf.Tensor = tf.Tensor> = {
 
 function resolveDim(fn: string, v: unknown, options: WeightNormOptions | undefined): { v: tf.Tensor; axis: number | null } {
   const { dim = -1 } = checkOptions(fn, options, ['dim'], { example: `${fn}(…, { dim: -1 })` });
-  if (!(v instanceof tf.Tensor)) throw new ValueError('v', `${fn}: v must be a tf.Tensor, got ${describe(v)}`);
+  if (!(v instanceof tf.Tensor)) throw new ValueError('v', `${fn}: v must be a tf.Tensor, got ${describeValue(v)}`);
   if (v.isDisposed) throw new ValueError('v', `${fn}: v was disposed`);
   if (v.dtype !== 'float32') throw new ValueError('v', `${fn}: v must be float32, got ${v.dtype}`);
   if (dim === null) return { v, axis: null };
@@ -31,7 +31,7 @@ function resolveDim(fn: string, v: unknown, options: WeightNormOptions | undefin
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -v.rank || dim >= v.rank)
     throw new HyperParameterError(
       'dim',
-      `${fn}: dim must be null or an integer axis of v in [${-v.rank}, ${v.rank - 1}] (v has shape ${shapeOf(v.shape)}), got ${describe(dim)}`,
+      `${fn}: dim must be null or an integer axis of v in [${-v.rank}, ${v.rank - 1}] (v has shape ${shapeOf(v.shape)}), got ${describeValue(dim)}`,
     );
   return { v, axis: dim < 0 ? dim + v.rank : dim };
 }
@@ -63,7 +63,7 @@ function normExcept(v: tf.Tensor, axis: number | null): tf.Tensor {
  */
 export function weightNorm(params: WeightNormParams, options: WeightNormOptions = {}): tf.Tensor {
   if (params === null || typeof params !== 'object' || params instanceof tf.Tensor)
-    throw new ValueError('params', `weightNorm: params must be { v, g } (see weightNormParams), got ${describe(params)}`);
+    throw new ValueError('params', `weightNorm: params must be { v, g } (see weightNormParams), got ${describeValue(params)}`);
   checkOptions('weightNorm params', params, ['v', 'g'], { example: 'weightNorm({ v, g })', required: true });
   const { v, axis } = resolveDim('weightNorm', params.v, options);
   const g = params.g as unknown;
@@ -71,7 +71,7 @@ export function weightNorm(params: WeightNormParams, options: WeightNormOptions 
   if (!(g instanceof tf.Tensor) || g.isDisposed || g.dtype !== 'float32' || !tf.util.arraysEqual(g.shape, expected))
     throw new HyperParameterError(
       'g',
-      `weightNorm: g must be a float32 tensor of shape ${shapeOf(expected)} (one magnitude per slice of v along dim), got ${g instanceof tf.Tensor ? (g.isDisposed ? 'a disposed tensor' : `${g.dtype} ${shapeOf(g.shape)}`) : describe(g)}`,
+      `weightNorm: g must be a float32 tensor of shape ${shapeOf(expected)} (one magnitude per slice of v along dim), got ${g instanceof tf.Tensor ? (g.isDisposed ? 'a disposed tensor' : `${g.dtype} ${shapeOf(g.shape)}`) : describeValue(g)}`,
     );
   return tf.tidy(() => {
     const broadcast = v.shape.map((size, a) => (a === axis ? size : 1));

@@ -5,6 +5,7 @@ import { Optimizer, type SavedOptimizerState } from '../optimizer/optimizer.js';
 import { checkOptions } from '../options.js';
 import { flatten, type ParamTree } from '../tree.js';
 import { handlerFor } from './handlers.js';
+import { runRestoreHooks } from './restore-hooks.js';
 
 /** What a checkpoint holds, for `saveCheckpoint` and `loadCheckpoint`. @example `{ module: model, optimizer: opt, metadata: { epoch: 3 } }` */
 export interface CheckpointContents {
@@ -147,7 +148,8 @@ function pair(kind: string, wanted: Map<string, tf.Variable>, saved: readonly st
  * Restores a checkpoint written by `saveCheckpoint` into the given variables and optimizer, in
  * place, after checking all of it: every path, shape and dtype must match (a checkpoint of another
  * model is a StateError naming the first path that differs), and the optimizer state is validated as
- * `loadState` does. All-or-nothing: on any error nothing changes.
+ * `loadState` does. All-or-nothing: on any error nothing changes. Modules that mirror a buffer on the
+ * host (dropout's mask counter) re-read it (`onRestore`), so training continues exactly.
  *
  * @throws StateError naming the first mismatch; HyperParameterError for bad arguments.
  * @example
@@ -176,5 +178,6 @@ export async function loadCheckpoint(source: string | tf.io.IOHandler, into: Che
   } finally {
     tf.dispose(Object.values(values));
   }
+  await runRestoreHooks(buffers.values());
   return { metadata: manifest.metadata ?? {}, stepCount: manifest.optimizer?.stepCount ?? 0 };
 }
