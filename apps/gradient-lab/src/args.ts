@@ -1,6 +1,6 @@
 // The command line: `gradient-lab run|compare|help [--flag value …]`, parsed into a command object.
 // Every mistake is a UsageError whose message says what was wrong and lists what is valid.
-import { GradkitError } from '@gradkit/core';
+import { checkNumberOption, GradkitError, suggestOption } from '@gradkit/core';
 import {
   ACTIVATIONS,
   type ActivationFlag,
@@ -140,19 +140,6 @@ export const FLAGS = { run: RUN_FLAGS, compare: COMPARE_FLAGS } as const;
 
 const COMMANDS = ['run', 'compare', 'help'] as const;
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i] as number[];
-      const prev = d[i - 1] as number[];
-      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  return (d[a.length] as number[])[b.length] as number;
-}
-
 /** Other tools' spellings of the flags (PyTorch scripts, Keras), with the flag that means the same here. */
 const FLAG_ALIASES: Readonly<Record<string, string>> = {
   'learning-rate': 'lr',
@@ -176,7 +163,7 @@ const FLAG_ALIASES: Readonly<Record<string, string>> = {
   experiments: 'only',
 };
 
-/** ` (did you mean --x?)` for a flag: another tool's spelling, snake_case, or the closest within 2 edits. */
+/** ` (did you mean --x?)` for a flag: another tool's spelling, snake_case, or the closest (see `suggest`). */
 function suggestFlag(flag: string, valid: readonly string[]): string {
   const kebab = flag
     .replace(/_/g, '-')
@@ -188,18 +175,20 @@ function suggestFlag(flag: string, valid: readonly string[]): string {
   return suggest(kebab, valid, '--');
 }
 
-/** ` (did you mean 'x'?)` for the closest candidate within 2 edits, else ''. */
+/** ` (did you mean 'x'?)` for the closest candidate (core's `suggestOption`: within a few edits, or a prefix), else ''. */
 function suggest(word: string, candidates: readonly string[], prefix = ''): string {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const dist = distance(word.toLowerCase(), c.toLowerCase());
-    if (dist < bestDistance) {
-      best = c;
-      bestDistance = dist;
-    }
+  const s = suggestOption(word, candidates);
+  return s === undefined ? '' : ` (did you mean ${prefix}${s.key}?)`;
+}
+
+/** Whether float32 (the tensors' precision) holds `n` without overflowing or flushing to a subnormal: what core's checkNumberOption accepts. */
+function representable(n: number): boolean {
+  try {
+    checkNumberOption('value', n);
+    return true;
+  } catch {
+    return false;
   }
-  return best === undefined ? '' : ` (did you mean ${prefix}${best}?)`;
 }
 
 function parseValue(command: string, flag: string, spec: FlagSpec, raw: string): unknown {
@@ -249,6 +238,8 @@ function parseValue(command: string, flag: string, spec: FlagSpec, raw: string):
       if (spec.min !== undefined && (spec.kind === 'int' ? n < spec.min : n <= spec.min))
         throw new UsageError(name, `${name} must be ${what}${bound}, got ${raw}${spec.why ? `: ${spec.why}` : ''}`);
       if (flag === 'clip' && n < 0) throw new UsageError(name, `${name} must be a positive max norm, or 0 / none for no clipping, got ${raw}`);
+      if (spec.kind === 'number' && !representable(n))
+        throw new UsageError(name, `${name} must be representable in float32 (between 1.2e-38 and 3.4e38), got ${raw}`);
       return n;
     }
   }

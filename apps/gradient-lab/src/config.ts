@@ -1,7 +1,7 @@
 // What one experiment is: the network, its initialization, normalization, optimizer, schedule and
 // clipping. Shared by the command-line parser, the experiment matrix and the playground (through the
 // browser-safe entry `@gradkit/gradient-lab/model`): no Node imports here.
-import { checkOptions, HyperParameterError } from '@gradkit/core';
+import { checkNumberOption, checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
 import { optimizerNames } from '@gradkit/optimizers';
 
 /** Pixels per image (28 × 28), the length of a flattened sample: the network's input width. */
@@ -138,7 +138,7 @@ export function checkTrainingConfig(what: string, config: TrainingConfig | LabCo
   const c = checkOptions(what, config, [...TRAINING_KEYS, 'name'], { example: EXAMPLE, required: true }) as unknown as Record<string, unknown>;
   const fail = (key: string, expected: string): never => {
     const v = c[key];
-    throw new HyperParameterError(key, `${what}: ${key} must be ${expected}, got ${v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v))}`);
+    throw new HyperParameterError(key, `${what}: ${key} must be ${expected}, got ${v === undefined ? 'nothing' : describeValue(v)}`);
   };
   const oneOf = (key: string, values: readonly string[]) => {
     if (!values.includes(c[key] as string)) fail(key, `one of ${values.join(', ')}`);
@@ -158,8 +158,13 @@ export function checkTrainingConfig(what: string, config: TrainingConfig | LabCo
   ] as const)
     number(key, min, true);
   number('corruptEvery', 0, true, true);
-  number('clip', 0, false);
-  for (const key of ['initScale', 'lr']) if (!(typeof c[key] === 'number' && (c[key] as number) > 0 && Number.isFinite(c[key]))) fail(key, 'a positive number');
+  // A number float32 can hold (the weights and the learning rate are float32 on every backend).
+  for (const key of ['initScale', 'lr', 'clip'])
+    try {
+      checkNumberOption(key, c[key], { min: 0, minExclusive: key !== 'clip' });
+    } catch (e) {
+      throw new HyperParameterError(key, `${what}: ${(e as Error).message}`);
+    }
   oneOf('activation', ACTIVATIONS);
   oneOf('init', INITS);
   oneOf('norm', NORMS);

@@ -1,9 +1,9 @@
 // The experiment matrix of `gradient-lab compare`: the deep sigmoid baseline with the "standard"
 // initialization of Glorot & Bengio (2010), each remedy on its own, the combination He et al. (2015)
-// prescribe, and an exploding configuration without and with gradient clipping. Every entry states
-// what the literature expects and, from the measured result, writes a note where it agrees or differs
-// and why.
-import type { Verdict } from '@gradkit/diagnostics';
+// prescribe, and an exploding configuration without and with gradient clipping; with `--only`, the
+// remedy checks behind what @gradkit/diagnostics offers for each finding. Every entry states what
+// the literature expects and, from the measured result, writes a note where it agrees or differs and why.
+import type { FindingKind, Verdict } from '@gradkit/diagnostics';
 import { DEFAULT_CONFIG, type LabConfig } from './config.js';
 import { num, pct } from './table.js';
 import type { TrainResult } from './train.js';
@@ -30,6 +30,10 @@ export interface Expectation {
   readonly minAccuracy?: number;
   /** Test accuracy at most this (e.g. 0.2 for "stays near chance"). */
   readonly maxAccuracy?: number;
+  /** Finding kinds that at least one of the run's reports must have. */
+  readonly findings?: readonly FindingKind[];
+  /** Finding kinds that none of the run's reports may have. */
+  readonly noFindings?: readonly FindingKind[];
   /** The claim in words, with its source. */
   readonly claim: string;
 }
@@ -60,6 +64,28 @@ const CHANCE = 0.2;
 const TRAINS = 0.9;
 
 const ratioText = (r: TrainResult) => `first/last ‖g‖ ${num(r.firstLastRatio)}, first/last ‖∂L/∂h‖ ${num(r.tapRatio)}`;
+
+/** How many of the run's reports have a finding of `kind`. */
+export function reportsWith(r: Pick<TrainResult, 'reports'>, kind: FindingKind): number {
+  return r.reports.filter((report) => report.findings.some((f) => f.kind === kind)).length;
+}
+
+/** `largeUpdates in 3 of 8 reports`. */
+const seenIn = (r: TrainResult, kind: FindingKind) => `${kind} in ${reportsWith(r, kind)} of ${r.reports.length} reports`;
+
+/** The largest and the smallest update-to-weight ratio ‖u‖/‖θ‖ of a weight layer over the run's reports. */
+export function updateRatioRange(r: Pick<TrainResult, 'reports'>): { min: number; max: number } | undefined {
+  const ratios = r.reports.flatMap((report) =>
+    report.layers.filter((l) => l.isWeight && l.updateRatio !== undefined && Number.isFinite(l.updateRatio)).map((l) => l.updateRatio as number),
+  );
+  return ratios.length === 0 ? undefined : { min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+const ratioRange = (r: TrainResult) => {
+  const range = updateRatioRange(r);
+  return range ? `‖u‖/‖θ‖ from ${num(range.min)} to ${num(range.max)}` : 'no finite ‖u‖/‖θ‖';
+};
+const ending = (r: TrainResult) => (r.diverged ? `became NaN after ${r.stepsTaken} steps` : `ended at ${pct(r.testAccuracy)}`);
 
 /** The experiments, in table order. */
 export const EXPERIMENTS: readonly Experiment[] = [
@@ -316,6 +342,20 @@ export const EXPERIMENTS: readonly Experiment[] = [
       claim:
         'A remedy check: a smaller learning rate scales every step down, but the logits are already about 2^depth too large at step 0 and the gradients as large, so the first steps are still expected to overshoot. The diagnostics do not offer a lower learning rate for exploding gradients for this reason.',
     },
+    explain: (r) => {
+      const late = r.lossCurve.filter((p) => p.step >= 10).map((p) => p.loss);
+      const stuck = late.length > 0 && late.every((l) => Math.abs(l - Math.LN10) < 0.1);
+      const nanFrom = r.reports.find((report) => report.verdict === 'nonfinite')?.step;
+      return `At lr ${num(r.config.lr)} the first steps still overshoot (verdict ${r.initialVerdict ?? '–'} at step 0; ${seenIn(r, 'exploding')})${
+        nanFrom === undefined ? '' : `, and the reports from step ${nanFrom} on find NaN weights`
+      }; the run ${
+        r.diverged
+          ? `became NaN after ${r.stepsTaken} steps`
+          : stuck
+            ? 'never had a NaN loss but stayed at chance: loss ≈ ln 10 ≈ 2.3 from step 10 on'
+            : `ended at ${pct(r.testAccuracy)}`
+      } (${pct(r.testAccuracy)}).`;
+    },
   },
   {
     id: 'exploding-warmup',
@@ -328,6 +368,105 @@ export const EXPERIMENTS: readonly Experiment[] = [
       claim:
         'A remedy check: a warm-up (Goyal et al. 2017) starts from a small learning rate, which does not shrink gradients that are about 2^depth too large from the first step; the run is expected to diverge as without it.',
     },
+  },
+  {
+    id: 'large-lr',
+    title: 'ReLU + He, lr ×100',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', lr: BASE_LR * 100 },
+    expect: {
+      verdicts: ['exploding', 'nonfinite'],
+      maxAccuracy: CHANCE,
+      findings: ['largeUpdates'],
+      claim:
+        'A remedy check: the update of plain SGD is proportional to the learning rate, so at 100× the base rate the well-initialized ReLU net takes steps as large as its weights (‖u‖/‖θ‖ ≈ 1, where about 1e-3 is typical) and is expected to diverge, where ReLU + He init at the base rate trains.',
+    },
+    explain: (r) =>
+      `At learning rate ${num(r.config.lr)} the updates are ${ratioRange(r)} (${seenIn(r, 'largeUpdates')}) and the run ${ending(r)}; ReLU + He init, the same network at ${BASE_LR}, trains. For large updates with healthy gradients the diagnostics offer a lower learning rate.`,
+  },
+  {
+    id: 'large-lr-clip',
+    title: 'lr ×100 + clipByGlobalNorm(1)',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', lr: BASE_LR * 100, clip: 1 },
+    expect: {
+      verdicts: ['vanishing', 'exploding', 'nonfinite'],
+      maxAccuracy: CHANCE,
+      claim:
+        'A remedy check: clipping bounds ‖g‖, but each step is still the learning rate times a gradient of norm up to 1, far larger than the weights allow at 100× the base rate; clipping is therefore not offered for large updates.',
+    },
+    explain: (r) =>
+      `With the gradients clipped to norm 1, lr ${num(r.config.lr)} still gives ${ratioRange(r)}; the run ${ending(r)} (verdict ${r.verdict}, ${seenIn(r, 'deadUnits')}).`,
+  },
+  {
+    id: 'large-lr-warmup',
+    title: 'lr ×100, warm-up + cosine',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', lr: BASE_LR * 100, schedule: 'warmup-cosine' },
+    expect: {
+      verdicts: ['exploding', 'nonfinite'],
+      maxAccuracy: CHANCE,
+      claim:
+        'A remedy check: a warm-up (Goyal et al. 2017) only delays the large rate; once it reaches 100× the base rate the steps are as large as without it, so a warm-up is not offered for large updates.',
+    },
+    explain: (r) => `The warm-up keeps the first steps small, then the rate reaches ${num(r.config.lr)} and the run ${ending(r)} (${ratioRange(r)}).`,
+  },
+  {
+    id: 'tiny-lr',
+    title: 'ReLU + He, lr ÷10⁶',
+    byDefault: false,
+    changes: { activation: 'relu', init: 'he', lr: BASE_LR / 1e6 },
+    expect: {
+      verdicts: ['healthy'],
+      maxAccuracy: CHANCE,
+      findings: ['smallUpdates'],
+      claim:
+        'A remedy check: with healthy gradients and a learning rate a million times too small, every update is below 1e-7 of its weights, about what float32 can resolve, and the net is expected not to learn; at the base rate (ReLU + He init) it trains.',
+    },
+    explain: (r) =>
+      `The gradients are healthy (verdict ${r.verdict}) but the updates are ${ratioRange(r)} (${seenIn(r, 'smallUpdates')}), and the net ${ending(r)}; at lr ${BASE_LR} it trains. For small updates with healthy gradients the diagnostics offer a higher learning rate (with vanishing gradients, the vanishing remedies).`,
+  },
+  {
+    id: 'tanh-small',
+    title: 'tanh, N(0, 0.01²) init',
+    byDefault: false,
+    changes: { activation: 'tanh', init: 'small' },
+    expect: {
+      verdicts: ['vanishing'],
+      maxAccuracy: CHANCE,
+      findings: ['smallUpdates'],
+      claim:
+        'A remedy check: tanh has slope 1 at 0, so with weights of std 0.01 each layer scales the signal by √(n·Var(w)) = √(64·10⁻⁴) = 0.08 and ten layers make the gradient vanish; Glorot’s initialization (tanh + Glorot init) is expected to fix it, which is why it is offered for the tanh layers of a vanishing net.',
+    },
+    explain: (r) =>
+      `Weights of std 0.01 shrink the signal 0.08× per tanh layer: verdict ${r.verdict} (${ratioText(r)}, ${seenIn(r, 'smallUpdates')}), ${pct(r.testAccuracy)}; tanh + Glorot init (--only tanh-glorot) trains. (With the naive U(±1/√n) init, tanh is not vanishing at this depth: gradient-lab run --activation tanh.)`,
+  },
+  {
+    id: 'tanh-saturated',
+    title: 'tanh, He×2 init',
+    byDefault: false,
+    changes: { activation: 'tanh', init: 'he', initScale: 2 },
+    expect: {
+      verdicts: ['healthy'],
+      findings: ['saturation'],
+      claim:
+        'A remedy check: weights of variance 8/n give tanh pre-activations of std about 2√2, so most outputs sit near ±1 where tanh′ ≈ 0 (saturation, LeCun et al. 1998); tanh + Glorot init, ReLU + He init and BatchNorm are expected to keep them out of it.',
+    },
+    explain: (r) => `tanh with He×2 weights: ${seenIn(r, 'saturation')}, verdict ${r.verdict}, ${pct(r.testAccuracy)}.`,
+  },
+  {
+    id: 'tanh-saturated-batchnorm',
+    title: 'tanh, He×2 + BatchNorm',
+    byDefault: false,
+    changes: { activation: 'tanh', init: 'he', initScale: 2, norm: 'batch' },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      noFindings: ['saturation'],
+      claim:
+        'A remedy check: BatchNorm before each tanh gives its input zero mean and unit variance whatever the weights’ scale (Ioffe & Szegedy 2015, §3.3), so the units leave saturation; it is offered for saturated layers.',
+    },
+    explain: (r) => `With BatchNorm before each tanh: ${seenIn(r, 'saturation')}, verdict ${r.verdict}, ${pct(r.testAccuracy)}.`,
   },
   {
     id: 'corrupt',
@@ -368,7 +507,9 @@ export function agreesWith(expect: Expectation, r: TrainResult): boolean {
   return (
     expect.verdicts.includes(r.verdict) &&
     (expect.minAccuracy === undefined || r.testAccuracy >= expect.minAccuracy) &&
-    (expect.maxAccuracy === undefined || r.testAccuracy <= expect.maxAccuracy)
+    (expect.maxAccuracy === undefined || r.testAccuracy <= expect.maxAccuracy) &&
+    (expect.findings ?? []).every((kind) => reportsWith(r, kind) > 0) &&
+    (expect.noFindings ?? []).every((kind) => reportsWith(r, kind) === 0)
   );
 }
 

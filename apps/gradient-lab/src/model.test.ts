@@ -1,6 +1,7 @@
-import { flatten, HyperParameterError, Optimizer, UnknownOptionError } from '@gradkit/core';
+import { flatten, type GradientTransformation, HyperParameterError, Optimizer, UnknownOptionError } from '@gradkit/core';
 import { GradientMonitor } from '@gradkit/diagnostics';
 import { sgd } from '@gradkit/optimizers';
+import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type LabConfig } from './config.js';
@@ -153,13 +154,25 @@ describe('configurations are checked before anything is built', () => {
 });
 
 describe('trainStep', () => {
-  it('returns the loss before the step, steps the optimizer, and only when given a monitor reports with taps', async () => {
+  /** A 4-sample batch, a model of `changes`, its optimizer (`transform`, or the configuration's) and a monitor; `done` disposes them. */
+  function setup(changes: Partial<LabConfig>, transform?: GradientTransformation) {
     const x = tf.randomUniform([4, 784], 0, 1, 'float32', 6);
     const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
-    const model = buildModel(config({ seed: 2 }));
-    const optimizer = new Optimizer(model.params, sgd({ learningRate: 0.1 }));
+    const c = config({ seed: 2, ...changes });
+    const model = buildModel(c);
+    const optimizer = new Optimizer(model.params, transform ?? buildTransform(c));
     const monitor = new GradientMonitor();
     const loss = () => crossEntropy(y, model.apply(x, { training: true }));
+    const done = () => {
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    };
+    return { model, optimizer, monitor, loss, done };
+  }
+
+  it('returns the loss before the step, steps the optimizer, and only when given a monitor reports with taps', async () => {
+    const { model, optimizer, monitor, loss, done } = setup({}, sgd({ learningRate: 0.1 }));
     const before = loss();
     const first = flatten(model.params)[0]?.value as tf.Tensor;
     const w0 = Array.from(await first.data());
@@ -170,15 +183,31 @@ describe('trainStep', () => {
     await monitor.flush();
     expect(monitor.history.map((r) => r.step)).toEqual([7]);
     expect(monitor.history[0]?.activations?.length).toBeGreaterThan(0);
-    tf.dispose([x, y, before, observed, plain]);
-    optimizer.dispose();
-    model.dispose();
+    // the step's updates are observed: plain SGD adds −lr·g, so ‖u‖ = 0.1·‖g‖ for every layer, and ‖u‖/‖θ‖ = 0.1·‖g‖/‖θ‖
+    const layers = monitor.history[0]?.layers ?? [];
+    expect(layers.length).toBe(flatten(model.params).length);
+    for (const l of layers) {
+      expect(l.updateNorm).toBeCloseTo(0.1 * l.gradNorm, 6);
+      if (l.gradToParam !== undefined) expect(l.updateRatio).toBeCloseTo(0.1 * l.gradToParam, 5);
+    }
+    tf.dispose([before, observed, plain]);
+    done();
+  });
+
+  it('leaks nothing with a monitor once its reports are in (taps, the kept parameters and the updates are released)', async () => {
+    const { model, optimizer, monitor, loss, done } = setup({ activation: 'relu', init: 'he' });
+    tf.dispose(trainStep(loss, model.params, optimizer, monitor, 0)); // warm-up: optimizer state, kernels
+    await monitor.flush();
+    await expectNoLeaks(async () => {
+      for (let step = 1; step < 4; step++) tf.dispose(trainStep(loss, model.params, optimizer, monitor, step));
+      await monitor.flush();
+    });
+    expect(monitor.history.map((r) => r.step)).toEqual([0, 1, 2, 3]);
+    expect(monitor.history.every((r) => r.layers.filter((l) => l.isWeight).every((l) => (l.updateRatio as number) > 0))).toBe(true);
+    done();
   });
 
   it('a step that throws is not recorded by the monitor, and leaks nothing', async () => {
-    const x = tf.randomUniform([4, 784], 0, 1, 'float32', 6);
-    const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
-    const model = buildModel(config({ seed: 2 }));
     const failing = {
       name: 'failing',
       options: {},
@@ -187,35 +216,25 @@ describe('trainStep', () => {
         throw new Error('this step fails');
       },
     };
-    const optimizer = new Optimizer(model.params, failing);
-    const monitor = new GradientMonitor();
-    const loss = () => crossEntropy(y, model.apply(x, { training: true }));
+    const { model, optimizer, monitor, loss, done } = setup({}, failing);
     const before = tf.memory().numTensors;
     expect(() => trainStep(loss, model.params, optimizer, monitor, 0)).toThrow(/this step fails/);
     await monitor.flush();
     expect(monitor.history).toEqual([]);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    model.dispose();
+    done();
   });
 
   it('the monitor knows the chain: an exploding report of a clipped run does not say to clip', async () => {
-    const x = tf.randomUniform([4, 784], 0, 1, 'float32', 6);
-    const y = tf.oneHot(tf.tensor1d([0, 3, 5, 9], 'int32'), 10);
-    const c = config({ activation: 'relu', init: 'he', initScale: 2, depth: 10, width: 16, clip: 1 });
-    const model = buildModel(c);
-    const optimizer = new Optimizer(model.params, buildTransform(c));
-    const monitor = new GradientMonitor();
-    const value = trainStep(() => crossEntropy(y, model.apply(x, { training: true })), model.params, optimizer, monitor, 0);
+    const { model, optimizer, monitor, loss, done } = setup({ activation: 'relu', init: 'he', initScale: 2, depth: 10, width: 16, clip: 1 });
+    const value = trainStep(loss, model.params, optimizer, monitor, 0);
     await monitor.flush();
     const [report] = monitor.history;
     expect(report?.verdict).toBe('exploding');
     const remedies = report?.findings.flatMap((f) => f.toTry).join('\n');
     expect(remedies).toMatch(/variance-preserving initialization/);
     expect(remedies).not.toMatch(/clip/);
-    tf.dispose([x, y, value]);
-    optimizer.dispose();
-    model.dispose();
+    value.dispose();
+    done();
   });
 });

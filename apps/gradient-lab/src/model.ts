@@ -4,7 +4,20 @@
 // This module is the browser-safe entry `@gradkit/gradient-lab/model` (the playground trains with it,
 // so the same seed gives the same weights in both apps): with config.ts, it imports nothing from Node.
 import { applyIfFinite, clipByGlobalNorm } from '@gradkit/clipping';
-import { chain, type GradientTransformation, type Module, type Optimizer, type ParamTree, type Schedule, valueAndGrad, withTaps } from '@gradkit/core';
+import {
+  chain,
+  describeValue,
+  flatten,
+  type GradientTransformation,
+  HyperParameterError,
+  type Module,
+  map,
+  type Optimizer,
+  type ParamTree,
+  type Schedule,
+  valueAndGrad,
+  withTaps,
+} from '@gradkit/core';
 import type { ActivationKind, GradientMonitor } from '@gradkit/diagnostics';
 import { glorotUniform, heNormal, type Initializer, lecunNormal, normal, orthogonal, uniform } from '@gradkit/initializers';
 import { act, dense, residual, sequential } from '@gradkit/nn';
@@ -137,12 +150,16 @@ export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, Activati
 
 /**
  * One step of the lab's training loop (the CLI's and the playground's): the loss and its gradients,
- * then `optimizer.step`. Given a `monitor`, the gradients come with every layer's taps and the monitor
- * observes them, knowing the optimizer's transformation (so its findings do not offer what the chain
- * already does, such as clipping) and whether the step took effect (a step that throws is not
- * recorded); its failures surface in `monitor.flush()`. Returns the loss, for the caller to read and
- * dispose.
+ * then `optimizer.step`. Given a `monitor`, the gradients come with every layer's taps, the
+ * parameters' values before the step are kept (sharing their buffers where the backend can), and
+ * once the step has taken effect the monitor observes the gradients, the parameters, the taps and
+ * the step's updates (after minus before: the update-to-parameter ratios), knowing the optimizer's
+ * transformation (so its findings do not offer what the chain already does, such as clipping). A
+ * step that throws is not observed. The monitor's failures surface in `monitor.flush()`. Returns the
+ * loss, for the caller to read and dispose.
  *
+ * @throws HyperParameterError naming `monitor` (not a GradientMonitor) or `step` (not a whole number ≥ 0
+ *   while a monitor is given), before anything is computed; what `optimizer.step` throws.
  * @example
  * ```ts
  * const loss = trainStep(() => crossEntropy(y, model.apply(x, { training: true })), model.params, optimizer, monitor, step);
@@ -155,24 +172,27 @@ export function trainStep(
   monitor: GradientMonitor | undefined,
   step: number,
 ): tf.Scalar {
+  if (monitor !== undefined && typeof (monitor as { observe?: unknown } | null)?.observe !== 'function')
+    throw new HyperParameterError('monitor', `trainStep: monitor must be a GradientMonitor or undefined, got ${describeValue(monitor)}`);
+  if (monitor && !(typeof step === 'number' && Number.isSafeInteger(step) && step >= 0))
+    throw new HyperParameterError('step', `trainStep: step must be a whole number ≥ 0 (the monitor records it), got ${describeValue(step)}`);
   const {
     result: { value, grads },
     taps,
   } = monitor ? withTaps(valueAndGrad(loss))(params) : { result: valueAndGrad(loss)(params), taps: undefined };
-  let settle: (ok: boolean) => void = () => undefined;
-  const committed = new Promise<boolean>((resolve) => {
-    settle = resolve;
-  });
-  monitor?.observe({ grads, params, taps, step, transform: optimizer.transform, committed }).catch(() => undefined);
+  const before = monitor ? new Map(flatten(params).map(({ path, value: p }) => [path, tf.clone(p)])) : undefined;
+  let updates: ParamTree | undefined;
   try {
     optimizer.step(grads);
-    settle(true);
+    if (monitor && before) {
+      updates = map(params, (p, path) => tf.sub(p, before.get(path) as tf.Tensor));
+      monitor.observe({ grads, params, taps, updates, step, transform: optimizer.transform }).catch(() => undefined);
+    }
   } catch (e) {
-    settle(false);
     value.dispose();
     throw e;
   } finally {
-    tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer]);
+    tf.dispose([grads as tf.TensorContainer, taps as unknown as tf.TensorContainer, updates as tf.TensorContainer, [...(before?.values() ?? [])]]);
   }
   return value as tf.Scalar;
 }

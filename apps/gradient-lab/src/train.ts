@@ -1,5 +1,5 @@
 // Trains one configuration on the MNIST split with gradient monitoring, then evaluates it.
-import { checkOptions, Optimizer } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError, Optimizer, optionOr } from '@gradkit/core';
 import { GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
 import { batches } from '@gradkit/nn';
 import * as tf from '@tensorflow/tfjs-core';
@@ -110,18 +110,23 @@ function corrupt(x: tf.Tensor): tf.Tensor {
  * on the batches `corruptEvery` corrupts on purpose (their loss is NaN by construction; the monitor
  * does not observe them, and what the parameters do afterwards decides).
  *
- * @throws UnknownOptionError / HyperParameterError for a configuration or options it does not take.
+ * @throws UnknownOptionError / HyperParameterError for a configuration or options it does not take
+ *   (`reports` not a whole number ≥ 1, `onProgress` not a function), before anything is built.
  */
 export async function trainConfiguration(config: LabConfig, data: LabTensors, options: TrainOptions = {}): Promise<TrainResult> {
   checkTrainingConfig('trainConfiguration', config);
   checkOptions('trainConfiguration', options, ['reports', 'onProgress'], { example: '{ reports: 15, onProgress: (p) => … }' });
+  const reports = optionOr('reports', options.reports, 20);
+  if (typeof reports !== 'number' || !Number.isSafeInteger(reports) || reports < 1)
+    throw new HyperParameterError('reports', `trainConfiguration: reports must be a whole number ≥ 1, got ${describeValue(reports)}`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new HyperParameterError('onProgress', `trainConfiguration: onProgress must be a function (p) => void, got ${describeValue(options.onProgress)}`);
   const started = performance.now();
   const model = buildModel(config);
   const params = model.params;
   const optimizer = new Optimizer(params, buildTransform(config));
   const monitor = new GradientMonitor({ historyLimit: 10_000, activationKinds: tapKinds(model, data.train.x) });
-  const reportCount = Math.max(1, options.reports ?? 20);
-  const every = Math.max(1, Math.floor(config.steps / reportCount));
+  const every = Math.max(1, Math.floor(config.steps / reports));
   const readEvery = Math.max(1, Math.min(every, Math.floor(config.steps / 50)));
   const loader = batches({ x: data.train.x, y: data.train.y }, { batchSize: config.batch, seed: config.seed, dropLast: true });
   const lossCurve: { step: number; loss: number }[] = [];

@@ -1,17 +1,8 @@
 // Argument checks shared by the public functions (not part of the package's surface): callbacks,
 // whole numbers, and the report documents the renderers take.
-import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkOptions, describeValue, HyperParameterError, ValueError } from '@gradkit/core';
 import type { ReportCollection } from './json.js';
 import type { GradientReport } from './report.js';
-
-/** A short description of a value for error messages: `null`, `a string ("x")`, `an array`, `a Tensor` … */
-export function describeValue(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'function') return `the function ${x.name || '(anonymous)'}`;
-  if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'null-prototype object'}`;
-  return `a ${typeof x} (${typeof x === 'string' ? JSON.stringify(x) : String(x)})`;
-}
 
 /** Throws a HyperParameterError naming `field` unless `value` is absent or a function. */
 export function checkCallback(field: string, value: unknown, signature: string): void {
@@ -19,11 +10,14 @@ export function checkCallback(field: string, value: unknown, signature: string):
     throw new HyperParameterError(field, `${field} must be a function ${signature}, got ${describeValue(value)}`);
 }
 
-/** `value` (or `fallback` when it is undefined) checked as a whole number ≥ `min`; throws a HyperParameterError naming `field`. */
-export function wholeNumber(field: string, value: unknown, fallback: number, min: number, why: string): number {
+/** `value` (or `fallback` when it is undefined) checked as a whole number in [`min`, `max`]; throws a HyperParameterError naming `field`. */
+export function wholeNumber(field: string, value: unknown, fallback: number, min: number, why: string, max = Number.MAX_SAFE_INTEGER): number {
   const v = value === undefined ? fallback : value;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
-    throw new HyperParameterError(field, `${field} must be a whole number ≥ ${min} (${why}), got ${describeValue(value)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
+    throw new HyperParameterError(
+      field,
+      `${field} must be a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`} (${why}), got ${describeValue(value)}`,
+    );
   return v;
 }
 

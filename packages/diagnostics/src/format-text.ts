@@ -1,5 +1,5 @@
-import { checkOptions, HyperParameterError } from '@gradkit/core';
-import { checkReport, describeValue, wholeNumber } from './checks.js';
+import { checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
+import { checkReport, wholeNumber } from './checks.js';
 import { fmt, pct } from './format-number.js';
 import type { GradientReport } from './report.js';
 

@@ -1,6 +1,17 @@
-import { alignLeaves, checkHyper, checkOptions, flatten, HyperParameterError, type ParamTree, unflatten, ValueError, valueAndGrad } from '@gradkit/core';
+import {
+  alignLeaves,
+  checkHyper,
+  checkOptions,
+  describeValue,
+  flatten,
+  HyperParameterError,
+  type ParamTree,
+  unflatten,
+  ValueError,
+  valueAndGrad,
+} from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeValue, wholeNumber } from './checks.js';
+import { wholeNumber } from './checks.js';
 
 /**
  * Options of `gradCheck`.

@@ -1,5 +1,5 @@
-import { checkOptions, HyperParameterError } from '@gradkit/core';
-import { checkReportDocument, describeValue } from './checks.js';
+import { checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
+import { checkReportDocument } from './checks.js';
 import { fmt, pct } from './format-number.js';
 import type { ReportCollection, ReportConfig } from './json.js';
 import { reportTrends } from './monitor.js';

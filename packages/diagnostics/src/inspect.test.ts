@@ -134,11 +134,34 @@ describe('inspectGradients: rules and inputs', () => {
       ['smallUpdates', 'b'],
     ]);
     expect(r.findings[0]?.what).toMatch(/75\.0% of the units of relu1 are dead/);
-    expect(r.findings[1]?.toTry[0]).toMatch(/clipByGlobalNorm\(1\)/);
-    // neither a larger learning rate (lab: schedule) nor an adaptive optimizer (lab: adam, rmsprop) is offered for small steps
-    expect(r.findings[2]?.toTry.join('\n')).not.toMatch(/raise the learning rate|adam|rmsprop/i);
-    expect(r.findings[2]?.toTry[0]).toMatch(/heNormal initialization at scale 1 for the relu layers/);
+    // with healthy gradients, the step size is the learning rate's (gradient-lab: large-lr and tiny-lr against relu-he)
+    expect(r.findings[1]?.toTry).toEqual(['a lower learning rate: ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical']);
+    expect(r.findings[2]?.toTry).toEqual(['a higher learning rate: ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical']);
+    expect(r.findings[2]?.why).not.toMatch(/vanishing/);
     tf.dispose([params, grads, updates, dead] as unknown as tf.TensorContainer);
+  });
+
+  it('small updates of a vanishing net get the vanishing remedies, large ones of an exploding net the exploding remedies', async () => {
+    // first layer ‖g‖ = 4e-6 against the last's 4: vanishing (ratio 1e-6 < 1e-3); its update is 1e-9 of its weights
+    const params = { a: tf.ones([4, 4]), b: tf.ones([4, 4]) };
+    const vanishingGrads = { a: tf.fill([4, 4], 1e-6), b: tf.fill([4, 4], 1) };
+    const updates = { a: tf.fill([4, 4], 1e-9), b: tf.fill([4, 4], 1e-3) };
+    const v = await inspectGradients(vanishingGrads, { params, updates, activations: { '1.relu': tf.ones([2, 4]) } });
+    expect(v.verdict).toBe('vanishing');
+    const small = v.findings.find((f) => f.kind === 'smallUpdates');
+    expect(small?.toTry).toEqual(v.findings.find((f) => f.kind === 'vanishing')?.toTry);
+    expect(small?.toTry.join('\n')).not.toMatch(/learning rate|adam|rmsprop/i); // refuted by the lab: schedule, adam
+    expect(small?.why).toMatch(/Here they come with vanishing gradients/);
+    // a gradient norm of 4000 > explodingNorm, and updates as large as the weights
+    const explodingGrads = { a: tf.fill([4, 4], 1000), b: tf.fill([4, 4], 1000) };
+    const big = { a: tf.fill([4, 4], 1), b: tf.fill([4, 4], 1) };
+    const e = await inspectGradients(explodingGrads, { params, updates: big });
+    expect(e.verdict).toBe('exploding');
+    const large = e.findings.find((f) => f.kind === 'largeUpdates');
+    expect(large?.toTry).toEqual(e.findings.find((f) => f.kind === 'exploding')?.toTry);
+    expect(large?.toTry.join('\n')).not.toMatch(/learning rate/); // refuted by the lab: exploding-lr
+    expect(large?.why).toMatch(/Here they come with exploding gradients/);
+    tf.dispose([params, vanishingGrads, updates, explodingGrads, big] as unknown as tf.TensorContainer);
   });
 
   it('rejects trees that do not match, bad thresholds and bad kinds, naming what is wrong', async () => {
@@ -187,7 +210,10 @@ describe('inspectGradients: rules and inputs', () => {
     expect((e as Error).message).toMatch(/valid options: params, updates, activations, activationKinds, step, transform, vanishingRatio/);
     const kinds = await inspectGradients(g, { activations: { relu1: g.a }, activationKinds: { relu2: 'relu' } }).catch((err) => err);
     expect(kinds).toBeInstanceOf(UnknownOptionError);
-    expect((kinds as Error).message).toMatch(/activationKinds: unknown option 'relu2' \(did you mean 'relu1'\?\)/);
+    expect((kinds as Error).message).toMatch(
+      /activationKinds: no tap is named 'relu2', in this observation or an earlier one \(did you mean 'relu1'\?\); taps without a kind: relu1/,
+    );
+    expect((kinds as UnknownOptionError).field).toBe('relu2');
     tf.dispose(g.a);
   });
 

@@ -1,5 +1,5 @@
-import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
-import { checkReportDocument, describeValue, isReport } from './checks.js';
+import { checkOptions, describeValue, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkReportDocument, isReport } from './checks.js';
 import type { GradientReport } from './report.js';
 
 /**

@@ -57,6 +57,33 @@ describe('gradientCallback, hostile', () => {
       },
     },
     {
+      input: 'gradientCallback({ model, monitor, commitTimeout: 100 }) (ignored beside a monitor)',
+      names: 'commitTimeout',
+      run: () => gradientCallback(cases({ monitor: new GradientMonitor(), commitTimeout: 100 })),
+    },
+    {
+      input: 'gradientCallback({ model, onReport: null })',
+      names: 'onReport',
+      run: () => gradientCallback(bad(cases({ onReport: null }))),
+    },
+    ...(['first', 'last'] as const).map((where) => ({
+      input: `fit with a detached gradientCallback, ${where} beside earlyStopping`,
+      names: 'callback',
+      run: async (ctx: HostileContext) => {
+        const m = compiled();
+        const cb = gradientCallback({ model: m });
+        cb.detach();
+        await ctx.watch(...m.getWeights());
+        const [x, y] = [tf.ones([2, 2]), tf.ones([2, 1])];
+        const es = tfl.callbacks.earlyStopping({ monitor: 'loss' });
+        try {
+          await m.fit(x, y, { epochs: 2, verbose: 0, callbacks: where === 'first' ? [bad(cb), es] : [es, bad(cb)] });
+        } finally {
+          tf.dispose([x, y]);
+        }
+      },
+    })),
+    {
       input: "another model's fit with [tf.callbacks.earlyStopping(), cb]",
       names: 'callbacks',
       run: async (ctx: HostileContext) => {

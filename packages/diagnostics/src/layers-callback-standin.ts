@@ -8,7 +8,8 @@
 // gradientCallback]` calls methods a config does not have ("setParams is not a function"). A
 // gradientCallback is a config (so that alone, or with other configs, it costs nothing per batch),
 // and in a list that holds a tfjs-layers callback, the model's `fit` puts in its place a stand-in
-// built on that callback's BaseCallback prototype.
+// built on that callback's BaseCallback prototype. The model's `fit` and `fitDataset` are wrapped only
+// while one of its gradient callbacks is live (not detached, not garbage-collected).
 
 /** The methods tfjs-layers' CallbackList calls on a tf.Callback. */
 const BASE_METHODS = ['setParams', 'setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
@@ -31,8 +32,28 @@ interface Hooks {
 
 /** Each gradient callback → the model it was made for (whose `fit` may put a stand-in in its place). */
 const modelOf = new WeakMap<Hooks, object>();
-/** The models whose `fit` and `fitDataset` are wrapped (once per model, however many callbacks it gets). */
-const wrapped = new WeakSet<object>();
+
+/** A model whose `fit` and `fitDataset` are wrapped: the live callbacks' tokens, and how to unwrap. */
+interface Wrapping {
+  /** One token per live gradient callback of the model (a token, not the callback: it must stay collectable). */
+  readonly live: Set<object>;
+  /** Puts the model's own `fit` and `fitDataset` back (or deletes the wrappers, uncovering its class's). */
+  readonly unwrap: () => void;
+}
+
+/** The models whose `fit` and `fitDataset` are wrapped now. */
+const wrappings = new WeakMap<object, Wrapping>();
+
+/** A callback collected without `detach()` stops being live too. */
+const collected = new FinalizationRegistry<{ model: object; token: object }>(({ model, token }) => release(model, token));
+
+/** Ends the liveness of one callback of `model`; the last one unwraps the model. */
+function release(model: object, token: object): void {
+  const w = wrappings.get(model);
+  if (!w?.live.delete(token) || w.live.size > 0) return;
+  w.unwrap();
+  wrappings.delete(model);
+}
 
 /** `args` with each gradient callback made for `model` replaced by a tf.Callback stand-in when its `callbacks` list also holds a tfjs-layers callback; else `args` itself. */
 function withStandIns(args: unknown, model: object): unknown {
@@ -46,28 +67,54 @@ function withStandIns(args: unknown, model: object): unknown {
   return { ...(args as object), callbacks: callbacks.map((c) => (ours(c) ? standIn(c as Hooks) : c)) };
 }
 
-/**
- * Lets `model.fit` and `model.fitDataset` (on that instance, wrapped once per model) put a stand-in
- * tf.Callback in the place of `cb` in a `callbacks` list that holds a tfjs-layers callback. Nothing
- * is wrapped for a model without `fit` or one that cannot take the wrapper (a frozen object).
- */
-export function letFitTakeAsCallback(model: object, cb: Hooks): void {
-  modelOf.set(cb, model);
-  if (wrapped.has(model) || !Object.isExtensible(model)) return;
+/** Wraps `model`'s `fit` and `fitDataset` (own properties delegating to the current ones); returns how to undo it. */
+function wrap(model: object): () => void {
+  const undo: (() => void)[] = [];
   for (const [method, at] of [
     ['fit', 2],
     ['fitDataset', 1],
   ] as const) {
     const original = (model as Record<string, unknown>)[method];
     if (typeof original !== 'function') continue;
-    Object.defineProperty(model, method, {
-      configurable: true,
-      writable: true,
-      value(this: unknown, ...args: unknown[]) {
-        args[at] = withStandIns(args[at], model);
-        return original.apply(this, args);
-      },
+    const before = Object.getOwnPropertyDescriptor(model, method);
+    const wrapper = function (this: unknown, ...args: unknown[]) {
+      args[at] = withStandIns(args[at], model);
+      return original.apply(this, args);
+    };
+    Object.defineProperty(model, method, { configurable: true, writable: true, value: wrapper });
+    undo.push(() => {
+      if (Object.getOwnPropertyDescriptor(model, method)?.value !== wrapper) return; // replaced since: leave it
+      if (before) Object.defineProperty(model, method, before);
+      else delete (model as Record<string, unknown>)[method];
     });
   }
-  wrapped.add(model);
+  return () => {
+    for (const u of undo) u();
+  };
+}
+
+/**
+ * Lets `model.fit` and `model.fitDataset` put a stand-in tf.Callback in the place of `cb` in a
+ * `callbacks` list that holds a tfjs-layers callback, while `cb` is live: the first live callback of
+ * a model wraps them (own properties of the instance), and the returned function (idempotent), or
+ * `cb` being garbage-collected, ends `cb`'s liveness; when no callback of the model is live, the
+ * model's own properties are put back (the wrappers deleted when it had none), unless `fit` was
+ * replaced since. Nothing is wrapped for a model without `fit` or one that cannot take the wrapper
+ * (a frozen object).
+ */
+export function letFitTakeAsCallback(model: object, cb: Hooks): () => void {
+  modelOf.set(cb, model);
+  if (!Object.isExtensible(model)) return () => undefined;
+  let w = wrappings.get(model);
+  if (!w) {
+    w = { live: new Set(), unwrap: wrap(model) };
+    wrappings.set(model, w);
+  }
+  const token = {};
+  w.live.add(token);
+  collected.register(cb, { model, token }, token);
+  return () => {
+    collected.unregister(token);
+    release(model, token);
+  };
 }

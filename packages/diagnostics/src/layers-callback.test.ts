@@ -3,7 +3,7 @@ import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type GradientReport, gradientCallback } from './index.js';
+import { GradientMonitor, type GradientReport, gradientCallback } from './index.js';
 import { normals, seeded } from './test-support.js';
 
 // A real tfjs-layers model.fit: 3 dense layers with fixed initial weights, 12 samples, batch 4
@@ -150,13 +150,71 @@ describe('gradientCallback with tfjs-layers callbacks', () => {
 
   it("leaves the model's fit as it was for every other list", async () => {
     const m = model();
-    gradientCallback({ model: m });
+    const a = gradientCallback({ model: m });
     const fitOnce = m.fit;
-    gradientCallback({ model: m });
+    const b = gradientCallback({ model: m });
     expect(m.fit).toBe(fitOnce); // wrapped once, however many callbacks the model gets
     expect(Object.hasOwn(m, 'fit')).toBe(true);
     const history = await fit(m, [stopper()]); // the arguments reach tfjs-layers unchanged
     expect(history.epoch).toEqual([0, 1]);
+    for (const cb of [a, b]) cb.detach();
+    disposeModel(m);
+  });
+
+  it('gives the model its own fit and fitDataset back once every gradientCallback of it is detached', async () => {
+    const m = model();
+    const ownFit = m.fit;
+    expect(Object.hasOwn(m, 'fit')).toBe(false);
+    const a = gradientCallback({ model: m });
+    const b = gradientCallback({ model: m, every: 2 });
+    a.detach();
+    a.detach(); // idempotent
+    expect(Object.hasOwn(m, 'fit')).toBe(true); // b is still live: [es, b] must still work
+    const history = await m.fit(xs, ys, { epochs: 10, batchSize: 4, shuffle: false, verbose: 0, callbacks: [stopper(), b] });
+    expect(history.epoch).toEqual([0, 1]);
+    expect(b.monitor.history.map((r) => r.step)).toEqual([0, 2, 4]);
+    b.detach();
+    expect(Object.hasOwn(m, 'fit')).toBe(false);
+    expect(Object.hasOwn(m, 'fitDataset')).toBe(false);
+    expect(m.fit).toBe(ownFit);
+    // a detached callback is done: a fit that gets it throws before training, and a new one continues its history
+    await expect(fit(m, b)).rejects.toMatchObject({ name: 'StateError', path: 'callback' });
+    const c = gradientCallback({ model: m, monitor: b.monitor, every: 2 });
+    await fit(m, [c, stopper()]);
+    expect(b.monitor.history.map((r) => r.step)).toEqual([0, 2, 4, 0, 2, 4]);
+    c.detach();
+    expect(Object.hasOwn(m, 'fit')).toBe(false);
+    disposeModel(m);
+  });
+
+  it('puts back a fit the model had as its own property, and leaves alone one replaced since', () => {
+    const m = model();
+    const mine = function (this: unknown, ...args: unknown[]) {
+      return tfl.LayersModel.prototype.fit.apply(this, args as never);
+    };
+    Object.defineProperty(m, 'fit', { value: mine, writable: true, configurable: true, enumerable: false });
+    const cb = gradientCallback({ model: m });
+    expect(m.fit).not.toBe(mine);
+    cb.detach();
+    expect(m.fit).toBe(mine);
+    expect(Object.getOwnPropertyDescriptor(m, 'fit')?.enumerable).toBe(false);
+    const again = gradientCallback({ model: m });
+    const replaced = async () => ({}) as never;
+    m.fit = replaced; // the user's, after the wrapper: detach keeps it
+    again.detach();
+    expect(m.fit).toBe(replaced);
+    disposeModel(m);
+  });
+
+  it('takes onReport beside a given monitor (both are called), and monitor settings left undefined', async () => {
+    const m = model();
+    const seen: string[] = [];
+    const monitor = new GradientMonitor({ onReport: (r) => seen.push(`monitor ${r.step}`) });
+    const cb = gradientCallback({ model: m, monitor, every: 3, onReport: (r) => seen.push(`own ${r.step}`), historyLimit: undefined });
+    await fit(m, cb);
+    expect(seen).toEqual(['monitor 0', 'own 0', 'monitor 3', 'own 3']);
+    expect(() => gradientCallback({ model: m, monitor, explodingNorm: 10 })).toThrow(expect.objectContaining({ field: 'explodingNorm' }));
+    cb.detach();
     disposeModel(m);
   });
 

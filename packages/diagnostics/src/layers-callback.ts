@@ -1,8 +1,9 @@
-import { checkOptions, HyperParameterError, ValueError } from '@gradkit/core';
+import { HyperParameterError, StateError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkCallback, describeValue, wholeNumber } from './checks.js';
+import { wholeNumber } from './checks.js';
 import { letFitTakeAsCallback } from './layers-callback-standin.js';
-import { GradientMonitor, type GradientMonitorOptions, MONITOR_KEYS } from './monitor.js';
+import type { GradientMonitor } from './monitor.js';
+import { type RecorderOptions, recorderFor } from './recorder.js';
 import { share } from './stats.js';
 
 /** What `gradientCallback` needs of a tfjs-layers model: its compiled optimizer. @example `tf.sequential(…)` after `model.compile(…)` */
@@ -20,12 +21,16 @@ export interface ModelWithOptimizer {
  * gradientCallback({ model, every: 20, onReport: (r) => console.log(formatText(r)) });
  * ```
  */
-export interface GradientCallbackOptions extends GradientMonitorOptions {
+export interface GradientCallbackOptions extends RecorderOptions {
   /** The compiled tfjs-layers model being fitted (callbacks cannot see it otherwise). */
   readonly model: ModelWithOptimizer;
   /** Report every `every` optimizer steps (batches). Default 1. */
   readonly every?: number;
-  /** The monitor to record into (then set thresholds and `onReport` on it, not here); by default a new one built from these options. */
+  /**
+   * The monitor to record into (its history, trends and thresholds); by default a new one built from
+   * these options (then give no other monitor setting here: a threshold, `historyLimit`,
+   * `activationKinds` or `commitTimeout`). `onReport` is this callback's own either way.
+   */
   readonly monitor?: GradientMonitor;
   /** Called when a report cannot be made or `onReport` throws (default: `console.error`). Training is never interrupted. */
   readonly onError?: (error: unknown) => void;
@@ -47,44 +52,45 @@ export interface GradientCallbackOptions extends GradientMonitorOptions {
 export interface GradientCallback {
   /** The monitor the reports are recorded in (history, trends). */
   readonly monitor: GradientMonitor;
-  /** tfjs-layers hook: starts watching the model's optimizer. */
+  /**
+   * tfjs-layers hook: starts watching the model's optimizer.
+   *
+   * @throws ValueError naming `model` when it has no optimizer (not compiled); StateError naming
+   *   `callback` after `detach()`.
+   */
   onTrainBegin(logs?: unknown): void;
   /** tfjs-layers hook: stops watching and waits until every report of the fit was delivered. */
   onTrainEnd(logs?: unknown): Promise<void>;
   /**
    * What tfjs-layers calls on a tf.Callback. It throws: reaching it means tfjs-layers took this
    * callback itself for a tf.Callback, which happens only in the `fit` of a model other than
-   * `options.model` (whose `fit` passes a stand-in instead).
+   * `options.model` (whose `fit` passes a stand-in instead), or after `detach()`.
    *
-   * @throws ValueError naming `callbacks`.
+   * @throws ValueError naming `callbacks`; StateError naming `callback` after `detach()`.
    */
   setParams(params: unknown): void;
-  /** Stops watching now (use it when `fit` threw, since tfjs-layers then skips `onTrainEnd`). */
+  /**
+   * Ends this callback: stops watching the optimizer now (use it when `fit` threw, since tfjs-layers
+   * then skips `onTrainEnd`) and gives the model's `fit` and `fitDataset` back (see
+   * `gradientCallback`). A fit that is given the callback afterwards throws a StateError; to go on
+   * recording into the same history, make a new one: `gradientCallback({ model, monitor: cb.monitor })`.
+   * Idempotent.
+   */
   detach(): void;
   /** Resolves once every report scheduled so far has been delivered. */
   flush(): Promise<void>;
 }
 
 type ApplyGradients = tf.Optimizer['applyGradients'];
+
+const detachedError = () =>
+  new StateError(
+    'callback',
+    'this gradientCallback was detached (detach() gave the model its own fit back): make a new one, gradientCallback({ model, monitor: cb.monitor }) to go on recording into the same history',
+  );
 type VariableGradients = Parameters<ApplyGradients>[0];
 
-const OWN_KEYS = ['model', 'every', 'monitor', 'onError'] as const;
 const EXAMPLE = 'gradientCallback({ model, every: 20 })';
-
-/** The monitor: the one given (then no monitor options may be given beside it), or a new one from the monitor options. */
-function monitorOf(o: GradientCallbackOptions): GradientMonitor {
-  const own = Object.fromEntries(Object.entries(o).filter(([k]) => MONITOR_KEYS.includes(k))) as GradientMonitorOptions;
-  if (o.monitor === undefined) return new GradientMonitor(own);
-  if (!(o.monitor instanceof GradientMonitor))
-    throw new HyperParameterError('monitor', `monitor must be a GradientMonitor (new GradientMonitor({ … })), got ${describeValue(o.monitor)}`);
-  const clash = Object.keys(own)[0];
-  if (clash !== undefined)
-    throw new HyperParameterError(
-      clash,
-      `'${clash}' is an option of the monitor, and a monitor is given: set it on that monitor (new GradientMonitor({ ${clash} })), where it takes effect`,
-    );
-  return o.monitor;
-}
 
 /**
  * A tfjs-layers callback that gives `model.fit` users gradkit's gradient reports.
@@ -101,41 +107,48 @@ function monitorOf(o: GradientCallbackOptions): GradientMonitor {
  * Layers are named by variable name (e.g. `dense_Dense1/kernel`). Taps are not available here.
  *
  * With tfjs-layers' own callbacks: tfjs-layers takes a `callbacks` list as tf.Callbacks only when
- * its first entry is one, and otherwise treats every entry as a `{ onEpochEnd, … }` config. So that
- * `[cb, tf.callbacks.earlyStopping()]` and `[tf.callbacks.earlyStopping(), cb]` both work, this
- * function wraps `options.model`'s `fit` and `fitDataset` (on that instance, once however many
- * callbacks it makes for it; they behave as before): when a list holds a tfjs-layers callback, they
- * pass tfjs-layers, in `cb`'s place, a tf.Callback (built on that callback's base class, so gradkit
- * does not import tfjs-layers) that runs `cb`.
+ * its first entry is one, and otherwise treats every entry as a `{ onEpochEnd, … }` config; gradkit
+ * does not import tfjs-layers, so the callback cannot be a tf.Callback itself. So that
+ * `[cb, tf.callbacks.earlyStopping()]` and `[tf.callbacks.earlyStopping(), cb]` both work,
+ * `options.model`'s `fit` and `fitDataset` are replaced, on that instance, by wrappers that call the
+ * originals with the same arguments, except that in a `callbacks` list holding a tfjs-layers
+ * callback each gradient callback made for that model is replaced by a tf.Callback (built on that
+ * callback's base class) that runs it. The wrappers are own properties of the model, installed by
+ * the first gradient callback made for it; they are removed (the model's own `fit` and `fitDataset`,
+ * or its class's, are back as they were) once no gradient callback of the model is live: each one
+ * stops being live when `detach()` is called on it, or when it is garbage-collected. A model that
+ * cannot take properties (a frozen object) is left alone: then give the callback alone, or first among
+ * callback configs, or after the tfjs-layers callbacks of another gradient callback's model.
  *
  * No Keras/PyTorch equivalent in tfjs; it plays the role of a gradient-logging Keras callback.
  *
  * @throws HyperParameterError for a missing `model`, an unknown option (the valid names listed), a
- *   bad `every`, `onError` or threshold, or monitor options given beside a `monitor`.
+ *   bad `every`, `onReport`, `onError` or threshold, or monitor settings given beside a `monitor`.
  * @example
  * ```ts
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
  * const cb = gradientCallback({ model, every: 50, onReport: (r) => console.log(r.step, r.verdict) });
  * await model.fit(xs, ys, { epochs: 5, callbacks: [cb, tf.callbacks.earlyStopping({ monitor: 'loss' })] });
  * writeFileSync('report.html', toHTML(cb.monitor.history));
+ * cb.detach(); // done with it: the model's fit is its own again
  * ```
  */
 export function gradientCallback(options: GradientCallbackOptions): GradientCallback {
   if (typeof (options as { fit?: unknown } | null)?.fit === 'function')
     throw new HyperParameterError('model', `gradientCallback takes an options object holding the model, not the model itself: ${EXAMPLE}`);
-  const o = checkOptions('gradientCallback', options, [...OWN_KEYS, ...MONITOR_KEYS], { example: EXAMPLE, required: true });
+  const recorder = recorderFor('gradientCallback', options, ['model', 'every'], { example: EXAMPLE, required: true });
+  const o = recorder.options as Partial<GradientCallbackOptions>;
   if (!o.model || typeof o.model !== 'object')
     throw new HyperParameterError(
       'model',
       'gradientCallback needs { model }: tfjs-layers callbacks do not see the model or its gradients, so pass the model being fitted',
     );
   const every = wholeNumber('every', o.every, 1, 1, 'report every that many optimizer steps');
-  checkCallback('onError', o.onError, '(error) => void');
-  const monitor = monitorOf(o);
-  const onError = o.onError ?? ((e: unknown) => console.error('gradientCallback:', e));
+  const { monitor, onError } = recorder;
   const model = o.model;
   let watched: { optimizer: tf.Optimizer; own: ApplyGradients | undefined } | null = null;
   let iteration = 0;
+  let detached = false;
 
   const observe = (optimizer: tf.Optimizer, inner: ApplyGradients, variableGradients: VariableGradients, step: number) => {
     const list = Array.isArray(variableGradients)
@@ -155,7 +168,7 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
         const names = list.map((g) => g.name);
         const params = known ? Object.fromEntries(names.map((n, i) => [n, variables[i] as tf.Variable])) : undefined;
         const updateTree = Object.fromEntries(names.map((n, i) => [n, updates[i] as tf.Tensor]));
-        monitor.observe({ grads, ...(params ? { params, updates: updateTree } : {}), step }).catch(onError);
+        recorder.observe({ grads, ...(params ? { params, updates: updateTree } : {}), step });
       } catch (e) {
         onError(e); // a report that cannot be made never stops training
       }
@@ -164,7 +177,7 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
     }
   };
 
-  const detach = () => {
+  const unwatch = () => {
     if (!watched) return;
     const target = watched.optimizer as unknown as Record<string, unknown>;
     if (watched.own) target.applyGradients = watched.own;
@@ -177,10 +190,11 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
   const cb: GradientCallback = {
     monitor,
     onTrainBegin() {
+      if (detached) throw detachedError();
       const optimizer = model.optimizer;
       if (!optimizer || typeof optimizer.applyGradients !== 'function')
         throw new ValueError('model', 'gradientCallback: the model has no optimizer yet; call model.compile({ optimizer, loss }) before fit');
-      detach();
+      unwatch();
       const own = Object.hasOwn(optimizer, 'applyGradients') ? optimizer.applyGradients : undefined;
       const inner = optimizer.applyGradients;
       watched = { optimizer, own };
@@ -191,18 +205,24 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
       };
     },
     async onTrainEnd() {
-      detach();
-      await monitor.flush();
+      unwatch();
+      await recorder.flush();
     },
     setParams() {
+      if (detached) throw detachedError();
       throw new ValueError(
         'callbacks',
         'tfjs-layers took this gradientCallback for a tf.Callback: it was passed, after a tfjs-layers callback, to the fit of a model other than the one given as { model }. Pass it to the fit of that model, whose fit lets it stand in as a tf.Callback',
       );
     },
-    detach,
-    flush: () => monitor.flush(),
+    detach() {
+      unwatch();
+      if (detached) return;
+      detached = true;
+      release();
+    },
+    flush: () => recorder.flush(),
   };
-  letFitTakeAsCallback(model, cb);
+  const release = letFitTakeAsCallback(model, cb);
   return cb;
 }

@@ -1,14 +1,4 @@
-import {
-  applyUpdates,
-  chain,
-  type GradientTransformation,
-  HyperParameterError,
-  map,
-  Optimizer,
-  registerFusedKernel,
-  TreeMismatchError,
-  unregisterFusedKernel,
-} from '@gradkit/core';
+import { applyUpdates, chain, type GradientTransformation, map, Optimizer, registerFusedKernel, TreeMismatchError, unregisterFusedKernel } from '@gradkit/core';
 import { sgd } from '@gradkit/optimizers';
 import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -154,6 +144,18 @@ describe('monitorGradients', () => {
     expect(mon.name).toBe('monitorGradients');
   });
 
+  it('beside a given monitor, takes its own onReport (both are called) and settings left undefined', async () => {
+    const seen: string[] = [];
+    const monitor = new GradientMonitor({ onReport: (r) => seen.push(`monitor ${r.step}`) });
+    const mon = monitorGradients({ monitor, onReport: (r) => seen.push(`own ${r.step}`), historyLimit: undefined, explodingNorm: undefined });
+    const g = { w: tf.tensor1d([3, 4]) };
+    for (const count of [0, 1]) tf.dispose(mon.update(g, { count }).updates as tf.TensorContainer);
+    await mon.flush();
+    expect(seen).toEqual(['monitor 0', 'own 0', 'monitor 1', 'own 1']);
+    expect(() => monitorGradients({ monitor, commitTimeout: 5 })).toThrow(expect.objectContaining({ field: 'commitTimeout' }));
+    disposeAll(g);
+  });
+
   it('bad options get a HyperParameterError naming the field', () => {
     for (const [opts, field] of [
       [{ every: 0 }, 'every'],
@@ -162,16 +164,8 @@ describe('monitorGradients', () => {
       [{ onError: 'x' }, 'onError'],
       [{ explodingNorm: -1 }, 'explodingNorm'],
       [{ historyLimit: -2 }, 'historyLimit'],
-    ] as const) {
-      let error: unknown;
-      try {
-        monitorGradients(opts as never);
-      } catch (e) {
-        error = e;
-      }
-      expect(error, field).toBeInstanceOf(HyperParameterError);
-      expect((error as HyperParameterError).field).toBe(field);
-    }
+    ] as const)
+      expect(() => monitorGradients(opts as never), field).toThrow(expect.objectContaining({ name: 'HyperParameterError', field }));
   });
 
   it('works on the functional path with applyUpdates', async () => {
@@ -267,16 +261,6 @@ describe('monitorGradients: only steps that took effect are reported', () => {
     } finally {
       unregisterFusedKernel('GradkitTestFailingStep', backendName);
     }
-  });
-
-  it('a GradientMonitor observed with committed: the default step number is not used up by a failed step', async () => {
-    const monitor = new GradientMonitor();
-    const g = { w: tf.tensor1d([1]) };
-    expect(await monitor.observe({ grads: g, committed: Promise.resolve(false) })).toBeUndefined();
-    const report = await monitor.observe({ grads: g });
-    expect(report.step).toBe(0);
-    expect(monitor.history.map((r) => r.step)).toEqual([0]);
-    disposeAll(g);
   });
 });
 

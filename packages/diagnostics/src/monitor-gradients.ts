@@ -1,4 +1,5 @@
 import {
+  describeValue,
   type GradientTransformation,
   type GradTree,
   map,
@@ -9,9 +10,9 @@ import {
   type UpdateExtras,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkCallback, describeValue, wholeNumber } from './checks.js';
-import { type GradientMonitor, type GradientMonitorOptions, monitorFor } from './monitor.js';
-import type { GradientReport } from './report.js';
+import { wholeNumber } from './checks.js';
+import type { GradientMonitor } from './monitor.js';
+import { type RecorderOptions, recorderFor } from './recorder.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
 
 /**
@@ -23,10 +24,14 @@ import type { DiagnosticsThresholds } from './thresholds.js';
  * monitorGradients({ every: 10, onReport: (r) => console.log(formatText(r)), explodingNorm: 100 });
  * ```
  */
-export interface MonitorGradientsOptions extends GradientMonitorOptions {
+export interface MonitorGradientsOptions extends RecorderOptions {
   /** Report every `every` steps (steps 0, every, 2·every …). Default 1. */
   readonly every?: number;
-  /** The monitor to record into (its history, trends and thresholds); by default a new one built from these options (then give no threshold, `historyLimit` or `activationKinds` here). */
+  /**
+   * The monitor to record into (its history, trends and thresholds); by default a new one built from
+   * these options (then give no other monitor setting here: a threshold, `historyLimit`,
+   * `activationKinds` or `commitTimeout`). `onReport` is this transformation's own either way.
+   */
   readonly monitor?: GradientMonitor;
   /** Called when reading statistics back or `onReport` fails (default: `console.error`). Training is never interrupted. */
   readonly onError?: (error: unknown) => void;
@@ -96,17 +101,9 @@ export interface MonitorGradientsTransformation extends GradientTransformation<M
  */
 export function monitorGradients(options: MonitorGradientsOptions = {}): MonitorGradientsTransformation {
   const example = 'monitorGradients({ every: 10, onReport: (r) => console.log(r.verdict) })';
-  const monitor = monitorFor('monitorGradients', options, ['every', 'onError'], example);
-  const o = options ?? {};
-  const every = wholeNumber('every', o.every, 1, 1, 'report every that many steps');
-  checkCallback('onReport', o.onReport, '(report) => void');
-  checkCallback('onError', o.onError, '(error) => void');
-  const onError = o.onError ?? ((e: unknown) => console.error('monitorGradients:', e));
-  const onReport = o.onReport;
-  const deliver = (report: GradientReport | undefined) => {
-    if (report) onReport?.(report);
-  };
-  let delivered: Promise<unknown> = Promise.resolve();
+  const recorder = recorderFor('monitorGradients', options, ['every'], { example });
+  const every = wholeNumber('every', recorder.options.every, 1, 1, 'report every that many steps');
+  const monitor = recorder.monitor;
   return {
     name: 'monitorGradients',
     options: { ...monitor.thresholds, every },
@@ -114,10 +111,7 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
     // keeps its fused kernel for the rest of the chain.
     observer: true,
     monitor,
-    flush: async () => {
-      await monitor.flush();
-      await delivered;
-    },
+    flush: () => recorder.flush(),
     init: (): MonitorGradientsState => ({ count: 0 }),
     update(grads: GradTree, state: MonitorGradientsState, params?: ParamTree, extras?: UpdateExtras): TransformResult<MonitorGradientsState> {
       const count = (state as Partial<MonitorGradientsState> | null)?.count;
@@ -130,14 +124,13 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
       });
       if (count % every === 0) {
         const committed = extras?.committed;
-        const report = monitor.observe({
+        recorder.observe({
           grads,
           ...(params === undefined ? {} : { params }),
           step: count,
           ...(committed === undefined ? {} : { committed }),
           ...(extras?.transform === undefined ? {} : { transform: extras.transform }),
         });
-        delivered = Promise.all([delivered, report.then(deliver).catch(onError)]);
       }
       return { updates: map(updates, (g) => tf.clone(g)), state: { count: count + 1 } };
     },

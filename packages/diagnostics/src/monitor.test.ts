@@ -1,4 +1,4 @@
-import { HyperParameterError, TreeMismatchError } from '@gradkit/core';
+import { HyperParameterError, StateError, TreeMismatchError, UnknownOptionError } from '@gradkit/core';
 import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,105 @@ describe('GradientMonitor', () => {
       await monitor.flush();
     });
     expect(monitor.history.length).toBe(21);
+  });
+
+  it('numbers steps the same whether or not a failed step has been read back: a failed step keeps its number', async () => {
+    // An explicit step 5 that fails, then an implicit observation: always step 6, one more than the
+    // previous observation's. (Before, the number went back to 5 once the failure was read back, so
+    // an observation made before that took 6 and one made after took 5.)
+    const numbering = async (awaitBetween: boolean) => {
+      const monitor = new GradientMonitor();
+      const g = gradsOf(0.1);
+      const failed = monitor.observe({ grads: g, step: 5, committed: Promise.resolve(false) });
+      if (awaitBetween) expect(await failed).toBeUndefined();
+      const next = monitor.observe({ grads: g });
+      await monitor.flush();
+      tf.dispose(g as unknown as tf.TensorContainer);
+      expect(await failed).toBeUndefined();
+      return [(await next).step, monitor.history.map((r) => r.step)];
+    };
+    expect(await numbering(false)).toEqual([6, [6]]);
+    expect(await numbering(true)).toEqual([6, [6]]);
+  });
+
+  it('the un-awaited retry of a failed step is recorded under its number, once, in order', async () => {
+    const monitor = new GradientMonitor();
+    const g = gradsOf(0.1);
+    let fail: (ok: boolean) => void = () => undefined;
+    const first = monitor.observe({ grads: g, step: 0 });
+    // the step fails after the retry was observed: nothing was awaited in between
+    const failed = monitor.observe({ grads: g, step: 1, committed: new Promise<boolean>((resolve) => (fail = resolve)) });
+    const retry = monitor.observe({ grads: gradsOf(0.2), step: 1, committed: Promise.resolve(true) });
+    const after = monitor.observe({ grads: g });
+    fail(false);
+    await monitor.flush();
+    expect(await failed).toBeUndefined();
+    expect([(await first).step, (await retry)?.step, (await after).step]).toEqual([0, 1, 2]);
+    expect(monitor.history.map((r) => [r.step, r.globalNorm])).toEqual([
+      [0, expect.closeTo(4 * Math.SQRT2 * 0.1, 5)],
+      [1, expect.closeTo(4 * Math.SQRT2 * 0.2, 5)], // the retry's gradients, not the failed step's
+      [2, expect.closeTo(4 * Math.SQRT2 * 0.1, 5)],
+    ]);
+    tf.dispose(g as unknown as tf.TensorContainer);
+  });
+
+  it('with committed, the step must be given', () => {
+    const monitor = new GradientMonitor();
+    const g = gradsOf(0.1);
+    expect(() => monitor.observe({ grads: g, committed: Promise.resolve(true) })).toThrow(
+      expect.objectContaining({ name: 'HyperParameterError', field: 'step' }),
+    );
+    expect(monitor.pending).toBe(0);
+    tf.dispose(g as unknown as tf.TensorContainer);
+  });
+
+  it('a committed promise that never settles holds flush() for commitTimeout ms at most: its report is dropped with a StateError', async () => {
+    const monitor = new GradientMonitor({ commitTimeout: 50 });
+    const g = gradsOf(0.1);
+    const hung = monitor.observe({ grads: g, step: 0, committed: new Promise<boolean>(() => undefined) });
+    const next = monitor.observe({ grads: g, step: 1, committed: Promise.resolve(true) });
+    const started = performance.now();
+    await monitor.flush();
+    expect(performance.now() - started).toBeLessThan(5000);
+    const error = await hung.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).path).toBe('committed');
+    expect((error as Error).message).toMatch(/step 0 did not settle within 50 ms \(commitTimeout\)/);
+    expect((await next)?.step).toBe(1); // the next one is recorded, in order
+    expect(monitor.history.map((r) => r.step)).toEqual([1]);
+    expect(monitor.commitTimeout).toBe(50);
+    expect(new GradientMonitor().commitTimeout).toBe(10_000);
+    for (const bad of [0, 1.5, 2 ** 31, -1]) expect(() => new GradientMonitor({ commitTimeout: bad })).toThrow(HyperParameterError);
+    tf.dispose(g as unknown as tf.TensorContainer);
+  });
+
+  it('activationKinds by name: a varying set of taps never throws, a misspelt tap name does once its tap is observed', async () => {
+    const g = gradsOf(0.1);
+    const [a, b, c] = [tf.tensor2d([[1, 0]]), tf.tensor2d([[0.5, -0.5]]), tf.tensor2d([[2, 3]])];
+    const monitor = new GradientMonitor({ activationKinds: { a: 'relu', b: 'tanh' } });
+    // b appears late, then disappears again; c has no kind (inferred)
+    const sets: Record<string, tf.Tensor>[] = [{ a }, { a, b }, { a }, { a, c }, { c }];
+    for (const taps of sets) await monitor.observe({ grads: g, taps });
+    expect(monitor.history.map((r) => r.activations.map((t) => `${t.name}:${t.kind}`).join(' '))).toEqual([
+      'a:relu',
+      'a:relu b:tanh',
+      'a:relu',
+      'a:relu c:linear',
+      'c:linear',
+    ]);
+    // a misspelt name goes unnoticed while every tap has a kind, and throws once its tap is observed
+    const typo = new GradientMonitor({ activationKinds: { a: 'relu', bb: 'tanh' } });
+    await typo.observe({ grads: g, taps: { a } });
+    let error: unknown;
+    try {
+      typo.observe({ grads: g, taps: { a, b } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnknownOptionError);
+    expect(error).toMatchObject({ field: 'bb', suggestion: 'b' });
+    expect(typo.history).toHaveLength(1);
+    tf.dispose([a, b, c, g] as unknown as tf.TensorContainer);
   });
 
   it('reportTrends fills NaN where a layer is missing from a report', () => {

@@ -1,5 +1,5 @@
-import { checkOptions, HyperParameterError } from '@gradkit/core';
-import { checkCallback, checkReports, describeValue, wholeNumber } from './checks.js';
+import { checkOptions, describeValue, HyperParameterError, StateError } from '@gradkit/core';
+import { checkCallback, checkReports, wholeNumber } from './checks.js';
 import { fmt } from './format-number.js';
 import type { InspectOptions } from './inspect.js';
 import { type ActivationKinds, checkActivationKinds, finishObservation, launchObservation, type ObservationInput } from './observe.js';
@@ -19,18 +19,34 @@ import { type DiagnosticsThresholds, resolveThresholds, THRESHOLD_KEYS } from '.
 export interface GradientMonitorOptions extends Partial<DiagnosticsThresholds> {
   /** Reports kept in `history` (oldest dropped first). Default 1000. */
   readonly historyLimit?: number;
-  /** How to read tapped activations (default `'auto'`). */
+  /**
+   * How to read tapped activations (default `'auto'`): one kind for every tap, or kinds by tap name.
+   * The set of taps may vary from one observation to the next; a name that is not a tap of the
+   * observation, nor of an earlier one, while that observation has taps this object gives no kind,
+   * is taken for a misspelling of one of them (UnknownOptionError).
+   */
   readonly activationKinds?: ActivationKinds;
   /** Called with every report, in observation order, once its statistics are read back. */
   readonly onReport?: (report: GradientReport) => void;
+  /**
+   * Milliseconds an observation's `committed` promise may take to settle, from `observe` on. Default
+   * 10000. One that has not settled by then is treated as a failed step: its report is not recorded,
+   * and its `observe` promise rejects with a StateError naming `committed` (so `flush()` never waits
+   * longer than this for it).
+   */
+  readonly commitTimeout?: number;
 }
 
-/** The keys `GradientMonitor`'s options take: every threshold, `historyLimit`, `activationKinds`, `onReport`. */
-export const MONITOR_KEYS: readonly string[] = ['historyLimit', 'activationKinds', 'onReport', ...THRESHOLD_KEYS];
+/** The keys `GradientMonitor`'s options take: every threshold, `historyLimit`, `activationKinds`, `onReport`, `commitTimeout`. */
+export const MONITOR_KEYS: readonly string[] = ['historyLimit', 'activationKinds', 'onReport', 'commitTimeout', ...THRESHOLD_KEYS];
+
+/** The longest `commitTimeout` (setTimeout's limit: 2³¹ − 1 ms, about 24.8 days). */
+const MAX_TIMEOUT = 2 ** 31 - 1;
 
 /**
  * What `GradientMonitor.observe` looks at: `inspectGradients`'s inputs, with `taps` as another name
- * for `activations`. `step` defaults to one more than the previous observation's (0 first).
+ * for `activations`. `step` defaults to one more than the previous observation's (0 first), whatever
+ * became of that one; with `committed`, `step` must be given.
  *
  * @example
  * ```ts
@@ -45,8 +61,10 @@ export interface MonitorObservation extends Pick<InspectOptions, 'params' | 'upd
   /**
    * Whether the training step these gradients belong to took effect: resolves true once it did,
    * false when it failed (the `committed` promise an `Optimizer` passes to `update` in
-   * `UpdateExtras`). A report whose step failed is neither recorded in `history` nor passed to
-   * `onReport`. Absent: the step counts as taken.
+   * `UpdateExtras`). A report whose step failed (false, a rejection, or no answer within the
+   * monitor's `commitTimeout`) is neither recorded in `history` nor passed to `onReport`. Absent:
+   * the step counts as taken. Requires `step`: a failed step is retried under the same number,
+   * which only the caller knows (an `Optimizer`'s step count does not advance on a failure).
    */
   readonly committed?: Promise<boolean>;
 }
@@ -191,25 +209,30 @@ export class GradientMonitor {
   readonly thresholds: DiagnosticsThresholds;
   /** Reports kept in `history`. */
   readonly historyLimit: number;
+  /** Milliseconds an observation's `committed` promise may take to settle (see `GradientMonitorOptions.commitTimeout`). */
+  readonly commitTimeout: number;
   private readonly activationKinds: ActivationKinds | undefined;
   private readonly onReport: ((report: GradientReport) => void) | undefined;
   private readonly reports: GradientReport[] = [];
+  /** Every tap name observed so far (an `activationKinds` name among them is never a typo). */
+  private readonly seenTaps = new Set<string>();
   private tail: Promise<unknown> = Promise.resolve();
   private nextStep = 0;
   private pendingCount = 0;
 
   /**
-   * @param options - thresholds (see `DiagnosticsThresholds`), `historyLimit`, `activationKinds`, `onReport`.
+   * @param options - thresholds (see `DiagnosticsThresholds`), `historyLimit`, `activationKinds`, `onReport`, `commitTimeout`.
    * @throws UnknownOptionError for an option it does not take (a mistyped threshold: "did you mean");
-   *   HyperParameterError naming a threshold out of range, a bad `historyLimit` or `activationKinds`,
-   *   or an `onReport` that is not a function.
+   *   HyperParameterError naming a threshold out of range, a bad `historyLimit`, `commitTimeout` or
+   *   `activationKinds`, or an `onReport` that is not a function.
    */
   constructor(options: GradientMonitorOptions = {}) {
     const o = checkOptions('GradientMonitor', options, MONITOR_KEYS, { example: 'new GradientMonitor({ historyLimit: 500, explodingNorm: 100 })' });
     this.thresholds = resolveThresholds(o);
     this.historyLimit = wholeNumber('historyLimit', o.historyLimit, 1000, 1, 'the reports kept in history');
+    this.commitTimeout = wholeNumber('commitTimeout', o.commitTimeout, 10_000, 1, "milliseconds a step's committed promise may take to settle", MAX_TIMEOUT);
     checkCallback('onReport', o.onReport, '(report) => void');
-    checkActivationKinds(o.activationKinds, undefined);
+    checkActivationKinds(o.activationKinds);
     this.activationKinds = o.activationKinds;
     this.onReport = o.onReport;
   }
@@ -235,13 +258,18 @@ export class GradientMonitor {
    * tensors as soon as this returns.
    *
    * @throws TreeMismatchError / ValueError (synchronously) for inputs that do not fit, as
-   *   `inspectGradients`; UnknownOptionError for a key it does not take.
+   *   `inspectGradients`; UnknownOptionError for a key it does not take, or an `activationKinds` name
+   *   that looks like a misspelt tap name (see `GradientMonitorOptions.activationKinds`).
    */
   observe(input: MonitorObservation & { readonly committed?: undefined }): Promise<GradientReport>;
   /**
-   * With `committed`: the promise resolves with the recorded report once the step is committed, or
-   * with `undefined` when `committed` resolved false (or rejected): the step failed, and its report
-   * is neither recorded nor passed to `onReport`.
+   * With `committed` (and `step`): the promise resolves with the recorded report once the step is
+   * committed, or with `undefined` when `committed` resolved false (or rejected): the step failed,
+   * and its report is neither recorded nor passed to `onReport`. When `committed` has not settled
+   * within `commitTimeout` ms, the report is dropped as well and the promise rejects with a
+   * StateError naming `committed`.
+   *
+   * @throws HyperParameterError naming `step` when it is missing, `committed` when it is not a promise.
    */
   observe(input: MonitorObservation): Promise<GradientReport | undefined>;
   observe(input: MonitorObservation): Promise<GradientReport | undefined> {
@@ -251,6 +279,11 @@ export class GradientMonitor {
     const committed = o.committed;
     if (committed !== undefined && typeof (committed as { then?: unknown } | null)?.then !== 'function')
       throw new HyperParameterError('committed', `committed must be a Promise<boolean> (UpdateExtras.committed), got ${describeValue(committed)}`);
+    if (committed !== undefined && o.step === undefined)
+      throw new HyperParameterError(
+        'step',
+        'observe({ committed }) needs the step as well: a failed step is retried under the same number, e.g. monitor.observe({ grads, step: state.count, committed })',
+      );
     const step = o.step === undefined ? this.nextStep : o.step;
     const activations = o.activations ?? o.taps;
     const launched = launchObservation(
@@ -264,25 +297,16 @@ export class GradientMonitor {
         step,
       },
       this.thresholds,
+      this.seenTaps,
     );
+    for (const t of launched.meta.taps) this.seenTaps.add(t.name);
     this.nextStep = step + 1;
     this.pendingCount++;
     const read = finishObservation(launched);
     read.catch(() => undefined); // handled below, in order; this only keeps Node from calling it unhandled early
-    const took =
-      committed === undefined
-        ? true
-        : committed.then(
-            (ok) => ok === true,
-            () => false,
-          );
-    const done = this.tail
-      .then(() => read)
-      .then(async (report) => {
-        if (await took) return this.record(report, launched.meta.inChain);
-        if (this.nextStep === step + 1) this.nextStep = step; // the step did not happen: the next one has its number
-        return undefined;
-      });
+    const took = committed === undefined ? true : settledWithin(committed, this.commitTimeout, step);
+    if (took !== true) took.catch(() => undefined); // likewise
+    const done = this.tail.then(() => read).then(async (report) => ((await took) ? this.record(report, launched.meta.inChain) : undefined));
     const settle = () => {
       this.pendingCount--;
     };
@@ -291,7 +315,10 @@ export class GradientMonitor {
     return done;
   }
 
-  /** Waits until every observation made so far is recorded (or failed). */
+  /**
+   * Waits until every observation made so far is recorded, dropped (its step failed) or failed. An
+   * observation whose `committed` promise never settles holds it for at most `commitTimeout` ms.
+   */
   async flush(): Promise<void> {
     let tail: Promise<unknown>;
     do {
@@ -326,29 +353,28 @@ export class GradientMonitor {
 }
 
 /**
- * The monitor of a function that records into one (`monitorGradients`, `gradientCallback`): checks
- * `options` against the monitor's keys plus `ownKeys` (unknown keys are an UnknownOptionError naming
- * `what`), then returns `options.monitor` or a new `GradientMonitor` built from the monitor settings
- * among `options`. `onReport` is left to the caller (it delivers reports itself). With a `monitor`
- * given, monitor settings (thresholds, `historyLimit`, `activationKinds`) are an error: they would be
- * ignored, since the monitor has its own.
+ * Whether a step was committed: true when `committed` resolves true; false when it resolves
+ * anything else or rejects; a StateError naming `committed` when it has not settled within `ms`.
  */
-export function monitorFor(
-  what: string,
-  options: GradientMonitorOptions & { readonly monitor?: unknown },
-  ownKeys: readonly string[],
-  example: string,
-): GradientMonitor {
-  const o = checkOptions(what, options, [...MONITOR_KEYS, 'monitor', ...ownKeys], { example }) as Record<string, unknown>;
-  const settings = MONITOR_KEYS.filter((k) => k !== 'onReport' && o[k] !== undefined);
-  if (o.monitor === undefined) return new GradientMonitor(Object.fromEntries(settings.map((k) => [k, o[k]])) as GradientMonitorOptions);
-  if (!(o.monitor instanceof GradientMonitor))
-    throw new HyperParameterError('monitor', `monitor must be a GradientMonitor (new GradientMonitor({ … })), got ${describeValue(o.monitor)}`);
-  const [first] = settings;
-  if (first !== undefined)
-    throw new HyperParameterError(
-      first,
-      `${what}: ${first} is a setting of the monitor, and the monitor you passed has its own: create it with new GradientMonitor({ ${first}: … }), or drop monitor`,
+function settledWithin(committed: Promise<boolean>, ms: number, step: number): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new StateError(
+            'committed',
+            `the committed promise of step ${step} did not settle within ${ms} ms (commitTimeout): its report is dropped. Resolve it with true once the step took effect, false when it failed`,
+          ),
+        ),
+      ms,
     );
-  return o.monitor;
+    const answer = (ok: boolean) => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    committed.then(
+      (ok) => answer(ok === true),
+      () => answer(false),
+    );
+  });
 }

@@ -4,18 +4,20 @@ import {
   alignLeaves,
   checkOptions,
   checkSameTensorType,
+  describeValue,
   flatten,
   type GradientTransformation,
   type GradTree,
   HyperParameterError,
   type ParamTree,
+  suggestOption,
   type TapRecord,
   TreeMismatchError,
-  unknownOption,
+  UnknownOptionError,
   ValueError,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeValue } from './checks.js';
+
 import { chainNames } from './remedies.js';
 import type { ActivationKind, ActivationReport, GradientReport, LayerReport } from './report.js';
 import { diagnose } from './rules.js';
@@ -113,19 +115,32 @@ function kindFor(kinds: ActivationKinds | undefined, name: string): ActivationKi
 }
 
 /**
- * Checks `activationKinds`: one kind, or an object whose every key names a tap of `tapNames` (when
- * there are taps: a name that matches none is a typo, and its kind would be ignored).
+ * Checks `activationKinds`: one kind, or an object of tap names to kinds. Given the taps of an
+ * observation (`tapNames`) and the tap names seen in earlier ones (`seen`), a name that is none of
+ * them, while some of `tapNames` get no kind from the object, is taken for a misspelling of one of
+ * those (its kind would be ignored): an UnknownOptionError naming it, suggesting the closest. A name
+ * of a tap that is absent from this observation but was seen before, or any name when every tap has
+ * a kind, is fine: the set of taps may vary from one observation to the next.
  */
-export function checkActivationKinds(kinds: unknown, tapNames: readonly string[] | undefined): void {
+export function checkActivationKinds(kinds: unknown, tapNames: readonly string[] = [], seen: ReadonlySet<string> = new Set()): void {
   if (kinds === undefined || typeof kinds === 'string') {
     kindFor(kinds as ActivationKinds | undefined, '');
     return;
   }
   const byName = plainObject('activationKinds', kinds, `one of ${KINDS.join(', ')}, or an object of tap names to kinds`);
-  for (const name of Object.keys(byName)) {
-    kindFor(byName as ActivationKinds, name);
-    if (tapNames !== undefined && tapNames.length > 0 && !tapNames.includes(name)) throw unknownOption('activationKinds', name, tapNames);
-  }
+  const names = Object.keys(byName);
+  for (const name of names) kindFor(byName as ActivationKinds, name);
+  const unnamed = tapNames.filter((t) => !Object.hasOwn(byName, t));
+  if (unnamed.length === 0) return;
+  const typo = names.find((name) => !tapNames.includes(name) && !seen.has(name));
+  if (typo === undefined) return;
+  const s = suggestOption(typo, unnamed);
+  throw new UnknownOptionError(
+    typo,
+    `activationKinds: no tap is named '${typo}', in this observation or an earlier one${s ? ` (did you mean '${s.key}'?)` : ''}; taps without a kind: ${unnamed.join(', ')}`,
+    tapNames,
+    s?.key,
+  );
 }
 
 /** The taps as (name, activation, gradient?), validated. */
@@ -148,9 +163,10 @@ function tapEntries(activations: unknown): { name: string; activation: tf.Tensor
  * Validates the input and queues every statistic on the device (synchronously: the caller may
  * dispose its tensors as soon as this returns). Nothing is read back here. Trees are paired by key:
  * the layers follow the parameters' order when they are given (else the gradients'), and the
- * gradients and updates are matched to them path by path, whatever their own key order.
+ * gradients and updates are matched to them path by path, whatever their own key order. `seenTaps`: the
+ * tap names of earlier observations (a monitor's), for the `activationKinds` check.
  */
-export function launchObservation(input: ObservationInput, thresholds: DiagnosticsThresholds): Launched {
+export function launchObservation(input: ObservationInput, thresholds: DiagnosticsThresholds, seenTaps?: ReadonlySet<string>): Launched {
   if (input === null || typeof input !== 'object') throw new ValueError('grads', 'pass the gradients: inspectGradients(grads, { params })');
   const { grads, params, updates, activationKinds } = input;
   checkTree('grads', grads);
@@ -185,6 +201,7 @@ export function launchObservation(input: ObservationInput, thresholds: Diagnosti
   checkActivationKinds(
     activationKinds,
     taps.map((t) => t.name),
+    seenTaps,
   );
   const inChain = input.transform === undefined ? [] : chainNames(input.transform);
   const requests: StatsRequest[] = [

@@ -55,7 +55,17 @@ describe('remediesFor', () => {
     ]);
     expect(heads(r.nonfinite)).toEqual(['guard the step', 'clip the gradients', 'a variance-preserving initialization at scale 1']);
     // refuted by the lab: adam, rmsprop (vanishing), schedule (a larger rate), exploding-lr and exploding-warmup (a lower rate)
-    for (const list of Object.values(r)) expect(list.join('\n')).not.toMatch(/adam|rmsprop|adaptive|learning rate|warm/i);
+    for (const list of [r.vanishing, r.exploding, r.nonfinite, r.deadUnits, r.saturation])
+      expect(list.join('\n')).not.toMatch(/adam|rmsprop|adaptive|learning rate|warm/i);
+    // the update sizes alone (healthy gradients): the learning rate (large-lr, tiny-lr); not clipping or a warm-up (large-lr-clip, large-lr-warmup)
+    expect(heads(r.largeUpdates)).toEqual(['a lower learning rate']);
+    expect(heads(r.smallUpdates)).toEqual(['a higher learning rate']);
+    // saturation: relu + He (relu-he), tanh + Glorot (tanh-glorot), BatchNorm (tanh-saturated-batchnorm)
+    expect(heads(r.saturation)).toEqual([
+      'relu activations with heNormal initialization',
+      'tanh instead of sigmoid, with glorotUniform initialization',
+      'add BatchNorm between each dense layer and its activation',
+    ]);
   });
 
   it('the guard is valid code that says what it does', () => {

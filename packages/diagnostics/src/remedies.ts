@@ -1,10 +1,16 @@
 // What the findings suggest. Every remedy offered is one that apps/gradient-lab confirms on real
-// MNIST digits (depth 10 × 64, 500 steps): the comment beside each names the experiments
-// (`gradient-lab compare --only <id>`, see apps/gradient-lab/README.md) where the problem appears
-// and where the remedy fixes it. Remedies the lab refutes are not offered:
+// MNIST digits (depth 10 × 64, 500 steps of 128, seed 1, wasm): the comment beside each names the
+// experiments (`gradient-lab compare --only <id>`, see apps/gradient-lab/README.md) where the
+// problem appears and where the remedy fixes it. Remedies the lab refutes are not offered:
 // - an adaptive optimizer for vanishing gradients: `adam` and `rmsprop` stay vanishing (11.3%);
-// - a larger or scheduled learning rate for small steps: `schedule` (one-cycle peaking at 10×) stays vanishing;
-// - a lower learning rate or a warm-up for exploding gradients: `exploding-lr` (lr ÷10) still diverges;
+//   `adam` even loses the smallUpdates finding (it divides by √v̂ + ε) and still learns nothing;
+// - a larger or scheduled learning rate for small steps of a vanishing net: `schedule` (one-cycle
+//   peaking at 10×) stays vanishing, with smallUpdates in every report (11.3%);
+// - a lower learning rate or a warm-up for exploding gradients: `exploding-lr` (lr ÷10) stays
+//   exploding, stuck at chance (NaN weights from step 3; loss 2.3 from step 10 on; 11.3%), and
+//   `exploding-warmup` turns NaN after 10 steps (10.0%);
+// - clipping or a warm-up for large updates: `large-lr-clip` learns nothing (9.9%, dead units) and
+//   `large-lr-warmup` turns NaN after 20 steps (10.0%);
 // - Glorot initialization for sigmoid layers: `glorot` stays vanishing (it is for tanh: `tanh-glorot`);
 // - LayerNorm alone for vanishing gradients: `layernorm` stays vanishing (with residual blocks it trains: `residual`).
 // A remedy the report can see in place (a normalization or residual tap, the chain's clipping or
@@ -16,27 +22,37 @@ import type { ActivationReport, GradientReport, LayerReport } from './report.js'
 const CLIP = 'clip the gradients: chain(clipByGlobalNorm(1), yourOptimizer) (@gradkit/clipping) bounds every step';
 // `exploding-batchnorm` (91.9%) and `exploding-layernorm` (91.5%) train where `exploding` diverges.
 const NORM_ANY = 'add BatchNorm or LayerNorm between each dense layer and its activation (@gradkit/normalization)';
-// `batchnorm` (92.0%) and `batchnorm-same-lr` (91.4%) train where `baseline` stays vanishing; LayerNorm alone does not (`layernorm`).
+// Vanishing: `batchnorm` (92.0%) and `batchnorm-same-lr` (91.4%) train where `baseline` stays vanishing; LayerNorm alone does not (`layernorm`).
+// Dead units: `relu-batchnorm` (93.4%) has none where `relu` has dead units in 23 of 24 reports.
+// Saturation: `tanh-saturated-batchnorm` (91.6%) has none where `tanh-saturated` saturates in 19 of 24 reports.
 const BATCH_NORM = 'add BatchNorm between each dense layer and its activation (@gradkit/normalization)';
 // `residual` (91.1%) trains where `baseline` stays vanishing.
 const RESIDUAL =
   'residual blocks with LayerNorm, x + act(dense(layerNorm(x))) (residual from @gradkit/nn, LayerNorm from @gradkit/normalization): the gradient gets a short path to the input';
-// `relu-he` (91.7%) trains where `baseline` (sigmoid) and `relu` (relu with the naive init) stay vanishing.
+// `relu-he` (91.7%, no finding) trains where `baseline` (sigmoid) and `relu` (relu with the naive init) stay vanishing,
+// and where `tanh-saturated` saturates.
 const HE_RELU = 'relu activations with heNormal initialization (@gradkit/activations, @gradkit/initializers)';
-// `relu` (naive U(±1/√n) init) stays vanishing, with dead units; `relu-he` trains and has none; `exploding` (He×2) diverges.
+// `relu` (naive U(±1/√n) init) stays vanishing, with dead units in 23 of 24 reports; `relu-he` trains and has none; `exploding` (He×2) diverges.
 const HE_FOR_RELU =
   'heNormal initialization at scale 1 for the relu layers (@gradkit/initializers): Var(w) = 2/fanIn keeps the signal at the same scale from layer to layer (U(±1/√n) shrinks it ×0.41 per layer, He×2 doubles it)';
 // `exploding` (He×2) diverges where `relu-he` (He×1) trains; `tanh-glorot` trains with Glorot's variance-preserving init.
 const INIT_SCALE =
   'a variance-preserving initialization at scale 1: heNormal for relu layers, glorotUniform for tanh (@gradkit/initializers); larger weights multiply the signal at every layer';
-// `tanh-glorot` (92.5%) trains where `baseline` and `glorot` (sigmoid with Glorot init) stay vanishing.
+// `tanh-glorot` (92.5%, no finding) trains where `baseline` and `glorot` (sigmoid with Glorot init) stay vanishing.
 const TANH_GLOROT =
   'tanh instead of sigmoid, with glorotUniform initialization (@gradkit/activations, @gradkit/initializers): Glorot with sigmoid stays vanishing';
-// `tanh-glorot` (92.5%): tanh trains with Glorot's initialization.
+// `tanh-glorot` (92.5%, no finding) trains where `tanh-small` (tanh, N(0, 0.01²)) stays vanishing (11.3%) and where
+// `tanh-saturated` (tanh, He×2) saturates in 19 of 24 reports (83.9%).
 const GLOROT_FOR_TANH = 'glorotUniform initialization for the tanh layers (@gradkit/initializers)';
-// `corrupt-guard` trains where `corrupt` (a NaN pixel in every 50th batch) ends with NaN parameters.
+// `corrupt-guard` trains (91.0%) where `corrupt` (a NaN pixel in every 40th batch) has NaN parameters from step 40 on.
 const GUARD =
   'guard the step: applyIfFinite(yourOptimizer) (@gradkit/clipping) skips a step whose gradients hold NaN or ±Infinity (parameters and state unchanged; after 5 such steps in a row it applies the update anyway: maxConsecutiveErrors)';
+// `large-lr` (ReLU + He at lr ×100) has largeUpdates at steps 0–2 (‖u‖/‖θ‖ up to 1.0) and is NaN by step 10 (10.0%);
+// `relu-he`, the same at lr 0.05, has ratios of about 1e-3 to 2e-2 and trains (91.7%).
+const LOWER_LR = 'a lower learning rate: ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical';
+// `tiny-lr` (ReLU + He at lr ÷10⁶) has smallUpdates in every report (ratios at most 4.1e-8) and stays below chance (7.6%);
+// `relu-he`, the same at lr 0.05, trains (91.7%).
+const RAISE_LR = 'a higher learning rate: ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical';
 
 /** The names of every transformation in `transform`: a chain's parts, wrappers' inner ones and `partition`'s groups, recursively. */
 export function chainNames(transform: GradientTransformation): string[] {
@@ -92,6 +108,7 @@ export interface Remedies {
   readonly deadUnits: readonly string[];
   readonly saturation: readonly string[];
   readonly largeUpdates: readonly string[];
+  /** Small updates while the gradients flow (in a vanishing report, the vanishing remedies are offered instead). */
   readonly smallUpdates: readonly string[];
 }
 
@@ -113,8 +130,8 @@ export function remediesFor(layers: readonly LayerReport[], activations: readonl
     vanishing,
     deadUnits: [c.relu ? HE_FOR_RELU : HE_RELU, ...batchNorm],
     saturation: [HE_RELU, ...(c.sigmoid ? [TANH_GLOROT] : [GLOROT_FOR_TANH]), ...batchNorm],
-    largeUpdates: [...clip, INIT_SCALE, ...normAny],
-    smallUpdates: vanishing,
+    largeUpdates: [LOWER_LR],
+    smallUpdates: [RAISE_LR],
   };
 }
 

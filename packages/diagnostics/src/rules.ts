@@ -162,7 +162,13 @@ function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthP
   return out;
 }
 
-function warningFindings(input: DiagnoseInput, remedies: Remedies): Finding[] {
+/**
+ * The warnings: dead units, saturation, update-to-parameter ratios. Updates that are too large or
+ * too small are a symptom when the report has exploding (or non-finite) or vanishing gradients: then
+ * they get that finding's remedies (a lower learning rate does not stop exploding gradients, nor do
+ * larger steps make a vanishing net learn: gradient-lab's `exploding-lr`, `schedule` and `adam`).
+ */
+function warningFindings(input: DiagnoseInput, remedies: Remedies, errors: readonly Finding[]): Finding[] {
   const { layers, activations, thresholds: th } = input;
   const out: Finding[] = [];
   const dead = activations.filter((a) => a.deadFraction > th.deadUnitFraction);
@@ -191,6 +197,8 @@ function warningFindings(input: DiagnoseInput, remedies: Remedies): Finding[] {
   }
   const ratios = layers.filter((l) => l.isWeight && l.updateRatio !== undefined && Number.isFinite(l.updateRatio));
   const large = ratios.filter((l) => (l.updateRatio as number) > th.maxUpdateRatio);
+  const cause = (['nonfinite', 'exploding'] as const).find((kind) => errors.some((f) => f.kind === kind));
+  const vanishing = errors.some((f) => f.kind === 'vanishing');
   if (large.length > 0) {
     const worst = large.reduce((a, b) => ((b.updateRatio as number) > (a.updateRatio as number) ? b : a));
     out.push({
@@ -198,8 +206,10 @@ function warningFindings(input: DiagnoseInput, remedies: Remedies): Finding[] {
       severity: 'warning',
       what: `the update of ${worst.name} is ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), above maxUpdateRatio = ${fmt(th.maxUpdateRatio)}; layers affected: ${list(large.map((l) => l.name))}`,
       where: worst.name,
-      why: 'a step that changes the weights by more than a few percent rewrites what the layer learned; training becomes unstable (a ratio near 1e-3 is typical).',
-      toTry: remedies.largeUpdates,
+      why: `a step that changes the weights by more than a few percent rewrites what the layer learned; training becomes unstable (a ratio near 1e-3 is typical).${
+        cause === undefined ? '' : ` Here they come with ${cause} gradients, which a lower learning rate does not cure: see that finding.`
+      }`,
+      toTry: cause === undefined ? remedies.largeUpdates : remedies[cause],
     });
   }
   const small = ratios.filter((l) => (l.updateRatio as number) < th.minUpdateRatio);
@@ -210,8 +220,12 @@ function warningFindings(input: DiagnoseInput, remedies: Remedies): Finding[] {
       severity: 'warning',
       what: `the update of ${worst.name} is only ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), below minUpdateRatio = ${fmt(th.minUpdateRatio)}; layers affected: ${list(small.map((l) => l.name))}`,
       where: worst.name,
-      why: 'float32 resolves about 6e-8 of a value: updates this small are rounded away and the layer does not learn.',
-      toTry: remedies.smallUpdates,
+      why: `float32 resolves about 6e-8 of a value: updates this small are rounded away and the layer does not learn.${
+        vanishing
+          ? ' Here they come with vanishing gradients: larger steps (a higher or scheduled learning rate, an adaptive optimizer) do not make these layers learn; see that finding.'
+          : ''
+      }`,
+      toTry: vanishing ? remedies.vanishing : remedies.smallUpdates,
     });
   }
   return out;
@@ -255,11 +269,11 @@ export function diagnose(input: DiagnoseInput): GradientReport {
   const remedies = remediesFor(input.layers, input.activations, input.inChain ?? []);
   const nonfinite = nonFiniteFindings(input.layers, input.activations, remedies);
   // With non-finite values the norms are NaN/Infinity and the depth rules say nothing useful.
-  const findings = sortFindings([
+  const errors = [
     ...nonfinite,
     ...(nonfinite.length > 0 ? [] : [...explodingFindings(input, depth, tapDepth, remedies), ...vanishingFindings(input, depth, tapDepth, remedies)]),
-    ...warningFindings(input, remedies),
-  ]);
+  ];
+  const findings = sortFindings([...errors, ...warningFindings(input, remedies, errors)]);
   return {
     format: 'gradkit-gradient-report',
     version: 1,
