@@ -63,7 +63,7 @@ export {
 export type { ApplyOptions, Module } from './module.js';
 export { type FusedKernelArgs, type FusedKernelConfig, findFusedKernel, registerFusedKernel, unregisterFusedKernel } from './optimizer/fused.js';
 export { Optimizer, type OptimizerOptions, type SavedOptimizerState, type StepExtras, type StepPath } from './optimizer/optimizer.js';
-export type { SavedTensor } from './optimizer/state-codec.js';
+export { decodeSavedTensor, encodeSavedTensor, type SavedTensor } from './optimizer/state-codec.js';
 export { type CheckOptionsSettings, checkOptions, describeValue, optionOr, suggestOption, unknownOption } from './options.js';
 export { type PartitionLabels, type PartitionState, partition } from './partition.js';
 export { randomSeed, resolveSeed, Xoshiro128 } from './random.js';

@@ -1,6 +1,6 @@
 // The optimizer weights of a TransformOptimizer as tfjs writes them (`model.save(…, { includeOptimizer:
 // true })`): named tensors, converted from and to the runner's saved state.
-import { type SavedOptimizerState, type SavedTensor, StateError } from '@gradkit/core';
+import { decodeSavedTensor, encodeSavedTensor, type SavedOptimizerState, type SavedTensor, StateError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The iteration count, first, as every tfjs optimizer writes it. */
@@ -16,31 +16,6 @@ export interface NamedTensor {
   readonly tensor: tf.Tensor;
 }
 
-const ARRAYS = { float32: Float32Array, int32: Int32Array, bool: Uint8Array } as const;
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** A saved tensor as a tensor (its bytes, exactly). */
-function tensorOf(path: string, saved: SavedTensor): tf.Tensor {
-  const bytes = Uint8Array.from(atob(saved.data), (c) => c.charCodeAt(0));
-  const Ctor = ARRAYS[saved.dtype];
-  if (!Ctor) throw new StateError(path, `cannot write a ${saved.dtype} state tensor`);
-  const values = new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
-  return tf.tensor(saved.dtype === 'bool' ? Array.from(values) : values, [...saved.shape], saved.dtype);
-}
-
-/** A tensor read back (asynchronously: WebGPU cannot read synchronously) as a saved tensor. */
-async function savedOf(name: string, t: tf.Tensor): Promise<SavedTensor> {
-  const dtype = t.dtype as SavedTensor['dtype'];
-  if (!(dtype in ARRAYS)) throw new StateError(name, `optimizer weight '${name}' is ${t.dtype}; state tensors are float32, int32 or bool`);
-  const typed = new ARRAYS[dtype]((await t.data()) as ArrayLike<number>);
-  return { shape: [...t.shape], dtype, data: toBase64(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)) };
-}
-
 /**
  * The named tensors for tfjs: `iter` (int32 scalar), then, once there is state, `gradkit:meta` (a
  * string scalar: the saved state's JSON without its tensors) and one `gradkit:state:<path>` tensor
@@ -53,7 +28,7 @@ export function weightsOf(iterations: number, saved: SavedOptimizerState | null)
   const tensors: NamedTensor[] = [];
   try {
     for (const [path, leaf] of Object.entries(saved.state)) {
-      if (typeof leaf !== 'number') tensors.push({ name: STATE + path, tensor: tensorOf(path, leaf) });
+      if (typeof leaf !== 'number') tensors.push({ name: STATE + path, tensor: decodeSavedTensor(path, leaf).tensor });
       else if (Number.isFinite(leaf)) numbers[path] = leaf;
       else throw new StateError(path, `state '${path}' is ${leaf}, which JSON cannot hold: this state cannot be saved`);
     }
@@ -104,7 +79,7 @@ export async function readWeights(weights: unknown): Promise<ReadWeights> {
     if (!name.startsWith(STATE)) continue;
     const path = name.slice(STATE.length);
     if (Object.hasOwn(state, path)) throw new StateError(path, `state '${path}' is both a number in '${META}' and the tensor '${name}'`);
-    state[path] = await savedOf(name, t);
+    state[path] = await encodeSavedTensor(t, name);
   }
   return { iterations, saved: { ...meta, state } };
 }

@@ -6,7 +6,7 @@ import type { GradientTransformation, StateLeaf, StateTree } from '../transform.
 import { flatten, type Tree } from '../tree.js';
 import { checkCount } from './guards.js';
 import { partNodes } from './parts.js';
-import { checkLoadedValues, decodeTensor, encodeTensor, type SavedTensor, stateRuleOf } from './state-codec.js';
+import { checkLoadedValues, decodeSavedTensor, encodeSavedTensor, type SavedTensor, stateRuleOf } from './state-codec.js';
 
 /** The JSON-serializable state returned by `Optimizer.saveState`. @example `JSON.stringify(await opt.saveState())` */
 export interface SavedOptimizerState {
@@ -51,7 +51,7 @@ export function writeState(p: Persisted): Promise<SavedOptimizerState> {
   return (async () => {
     try {
       const state: Record<string, number | SavedTensor> = {};
-      for (const { path, value } of entries) state[path] = typeof value === 'number' ? value : await encodeTensor(value);
+      for (const { path, value } of entries) state[path] = typeof value === 'number' ? value : await encodeSavedTensor(value, path);
       return { ...header, state };
     } finally {
       for (const { value } of entries) if (typeof value !== 'number') value.dispose();
@@ -107,7 +107,7 @@ export function readState(p: Persisted, saved: SavedOptimizerState): { values: S
         if (/(^|\.)count$/.test(path)) checkCount(path, leaf);
         return leaf;
       }
-      const { tensor, values: host } = decodeTensor(path, leaf, value);
+      const { tensor, values: host } = decodeSavedTensor(path, leaf, value);
       created.push(tensor);
       checkLoadedValues(path, host, value.dtype, rule);
       return tensor;

@@ -20,38 +20,55 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Reads a tensor (asynchronously, so it works on WebGPU) into a SavedTensor. */
-export async function encodeTensor(t: tf.Tensor): Promise<SavedTensor> {
+/**
+ * A tensor as a `SavedTensor` (its bytes in base64, exact), read back asynchronously so it works on
+ * WebGPU. `name` names it in the error for a dtype that cannot be saved.
+ *
+ * @throws StateError naming `name` for a string or complex tensor.
+ * @example
+ * ```ts
+ * const saved = await encodeSavedTensor(t); // { shape: [2], dtype: 'float32', data: 'AACAPwAAAEA=' }
+ * ```
+ */
+export async function encodeSavedTensor(t: tf.Tensor, name = ''): Promise<SavedTensor> {
   const dtype = t.dtype as SavedTensor['dtype'];
-  if (!(dtype in ARRAYS)) throw new StateError('', `cannot save a ${t.dtype} tensor in optimizer state`);
+  if (!Object.hasOwn(ARRAYS, dtype))
+    throw new StateError(name, `cannot save the ${t.dtype} tensor${name ? ` '${name}'` : ''}: saved tensors are float32, int32 or bool`);
   const values = await t.data();
   const typed = new ARRAYS[dtype](values as ArrayLike<number>);
   return { shape: [...t.shape], dtype, data: toBase64(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)) };
 }
 
-/** Checks a SavedTensor against the expected shape and dtype and turns it into a tensor (and its host values, for checks). */
-export function decodeTensor(path: string, saved: unknown, like: tf.Tensor): { tensor: tf.Tensor; values: ArrayLike<number> } {
+/**
+ * A `SavedTensor` as a tensor (and its host values, for checks), with its bytes checked against its
+ * shape and, when `like` is given, its shape and dtype against `like`'s.
+ *
+ * @throws StateError naming `path` for anything that is not such a saved tensor.
+ * @example
+ * ```ts
+ * const { tensor } = decodeSavedTensor('mu.w', saved, param);
+ * ```
+ */
+export function decodeSavedTensor(path: string, saved: unknown, like?: tf.Tensor): { tensor: tf.Tensor; values: ArrayLike<number> } {
   const s = saved as Partial<SavedTensor> | null;
-  if (!s || typeof s !== 'object' || typeof s.data !== 'string' || !Array.isArray(s.shape)) {
+  if (!s || typeof s !== 'object' || typeof s.data !== 'string' || !Array.isArray(s.shape) || !s.shape.every((d) => Number.isInteger(d) && d >= 0))
     throw new StateError(path, `saved state at '${path}' is not a saved tensor ({ shape, dtype, data })`);
-  }
-  if (s.dtype !== like.dtype || !s.shape.every((d) => Number.isInteger(d)) || !tf.util.arraysEqual([...s.shape], like.shape)) {
-    throw new StateError(
-      path,
-      `saved state at '${path}' is ${s.dtype}[${s.shape.join(', ')}] but this optimizer needs ${like.dtype}[${like.shape.join(', ')}]`,
-    );
-  }
+  if (!Object.hasOwn(ARRAYS, s.dtype as string)) throw new StateError(path, `saved state at '${path}' has dtype ${String(s.dtype)}: float32, int32 or bool`);
+  const dtype = s.dtype as SavedTensor['dtype'];
+  if (like && (dtype !== like.dtype || !tf.util.arraysEqual([...s.shape], like.shape)))
+    throw new StateError(path, `saved state at '${path}' is ${dtype}[${s.shape.join(', ')}] but this optimizer needs ${like.dtype}[${like.shape.join(', ')}]`);
   let bytes: Uint8Array;
   try {
     bytes = Uint8Array.from(atob(s.data), (c) => c.charCodeAt(0));
   } catch {
     throw new StateError(path, `saved state at '${path}' has data that is not base64`);
   }
-  const Ctor = ARRAYS[s.dtype];
-  if (bytes.byteLength !== like.size * Ctor.BYTES_PER_ELEMENT)
-    throw new StateError(path, `saved state at '${path}' has ${bytes.byteLength} bytes, expected ${like.size * Ctor.BYTES_PER_ELEMENT}`);
-  const values = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, like.size);
-  return { tensor: tf.tensor(s.dtype === 'bool' ? Array.from(values) : values, like.shape, like.dtype), values };
+  const Ctor = ARRAYS[dtype];
+  const size = tf.util.sizeFromShape([...s.shape]);
+  if (bytes.byteLength !== size * Ctor.BYTES_PER_ELEMENT)
+    throw new StateError(path, `saved state at '${path}' has ${bytes.byteLength} bytes, expected ${size * Ctor.BYTES_PER_ELEMENT}`);
+  const values = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, size);
+  return { tensor: tf.tensor(dtype === 'bool' ? Array.from(values) : values, [...s.shape], dtype), values };
 }
 
 /** What the values of a state leaf may be when loaded: see `GradientTransformation.stateChecks` (`'measured'` leaves may also be missing). */
