@@ -144,6 +144,11 @@ export class Optimizer<P extends ParamTree = ParamTree> {
       throw new ValueError('loss', 'extras.loss must be a live scalar tensor');
     const { leaves: gradLeaves, sameOrder } = this.checkGrads(grads);
     this.checkLive([...gradLeaves, ...(ex.loss ? [ex.loss] : [])]);
+    this.applyStep(grads, gradLeaves, sameOrder, ex);
+  }
+
+  /** One step from gradients already checked against the parameters, with everything live. */
+  private applyStep(grads: GradTree, gradLeaves: tf.Tensor[], sameOrder: boolean, ex: StepExtras): void {
     const aligned = sameOrder ? grads : unflatten(this.params, gradLeaves);
     let commit!: (ok: boolean) => void;
     const committed = new Promise<boolean>((resolve) => {
@@ -182,7 +187,8 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     this.assertAlive();
     if (typeof loss !== 'function')
       throw new ValueError('loss', `minimize takes the loss function (params) => scalar tensor, got ${loss === null ? 'null' : typeof loss}`);
-    if (this.variables().some((v) => !v.isDisposed && !onActiveBackend(v))) await this.moveToActiveBackend();
+    // After a backend switch, move the data first (the loss would read WebGPU data synchronously).
+    if (tf.backend() !== this.home && this.variables().some((v) => !v.isDisposed && !onActiveBackend(v))) await this.moveToActiveBackend();
     this.checkLive([]);
     const { value, grads, connected } = valueAndGradConnected(loss)(this.params);
     try {
@@ -191,7 +197,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
           'loss',
           "the loss does not depend on any of the optimizer's parameters: compute it from the params the function is given (p => …), not from variables captured elsewhere",
         );
-      this.step(grads, { loss: value });
+      // The gradients are ours, in the parameters' structure, order and shapes, on the active backend;
+      // only what the loss function may have done (disposed a parameter) is checked again.
+      this.checkLive([]);
+      this.applyStep(grads, leaves(grads), true, { loss: value });
     } catch (e) {
       value.dispose();
       throw e;
