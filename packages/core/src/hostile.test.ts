@@ -10,6 +10,7 @@ import { valueAndGrad } from './autograd.js';
 import { useBackend } from './backend/use-backend.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
 import { registerTransformation, scheduleFromConfig, transformationFromConfig } from './config.js';
+import { setFastPaths } from './fast-paths/registry.js';
 import { heavyBall } from './fixtures/heavy-ball.js';
 import { checkHyper, defineHyperParams } from './hyper.js';
 import { registerFusedKernel } from './optimizer/fused.js';
@@ -227,6 +228,10 @@ describe('core, hostile inputs', () => {
     // backends, checkpoints
     { input: "useBackend('webgl')", names: 'webgl', run: () => useBackend('webgl' as never) },
     { input: "useBackend('cpu', { wasm_paths: '/x' })", names: 'wasm_paths', run: () => useBackend('cpu', { wasm_paths: '/x' } as never) },
+    { input: "useBackend('cpu', { fastPaths: 'off' })", names: 'fastPaths', run: () => useBackend('cpu', { fastPaths: 'off' } as never) },
+    { input: "useBackend('cpu', { fast_paths: false })", names: 'fast_paths', run: () => useBackend('cpu', { fast_paths: false } as never) },
+    { input: 'setFastPaths(0)', names: 'fastPaths', run: () => setFastPaths(0 as never) },
+    { input: 'setFastPaths()', names: 'fastPaths', run: () => setFastPaths(undefined as never) },
     onOptimizer('saveCheckpoint(dir, { params, optimiser })', 'optimiser', (t) => saveCheckpoint('/tmp/x', { params: t.params, optimiser: t.opt } as never)),
     onOptimizer('saveCheckpoint(42, { params })', 'destination', (t) => saveCheckpoint(42 as never, { params: t.params })),
     onOptimizer('saveCheckpoint(dir, { params: tensors, not variables })', 'params.w', () => saveCheckpoint('/tmp/x', { params: { w: tf.scalar(1) } })),

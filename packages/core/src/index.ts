@@ -23,6 +23,7 @@ export {
   withConfig,
 } from './config.js';
 export * from './errors.js';
+export { type FastPath, fastPaths, fastPathsEnabled, setFastPaths } from './fast-paths/index.js';
 export {
   checkHyper,
   checkNumberOption,

@@ -2,10 +2,12 @@
 // Each must get a typed GradkitError naming the option, field or tree path, before anything changed.
 import { chain, Optimizer } from '@gradkit/core';
 import { adam, sgd } from '@gradkit/optimizers';
-import { hostileCases } from '@gradkit/testing';
+import { type HostileCase, hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe } from 'vitest';
 import {
+  formatProfile,
   formatText,
   fromJSON,
   GradientMonitor,
@@ -13,10 +15,13 @@ import {
   gradCheck,
   inspectGradients,
   monitorGradients,
+  type ProfileTarget,
+  profileStep,
   reportTrends,
   toHTML,
   toJSON,
 } from './index.js';
+import { SAMPLE_PROFILE } from './profile/sample-profile.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
 
 const g = { w: tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]), b: tf.tensor1d([0.1, -0.1]) };
@@ -56,10 +61,37 @@ const report: GradientReport = {
 const square = (x: { x: tf.Tensor }) => tf.sum(tf.square(x.x));
 const bad = <T>(x: unknown) => x as T;
 
+// profileStep: a gradkit optimizer, tfjs-layers models (compiled or not) and a batch for them.
+const profiled = () => {
+  const w = variable();
+  const opt = new Optimizer({ w }, sgd({ learningRate: 0.1 }));
+  later.push(opt);
+  return { w, opt };
+};
+const wLoss = (q: { w: tf.Tensor }) => tf.sum(tf.square(q.w));
+const batch = { x: tf.zeros([4, 2]), y: tf.zeros([4, 1]), x3: tf.zeros([4, 3]), y3: tf.zeros([3, 1]) };
+const layersModel = (compiled: boolean) => {
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+  if (compiled) m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  later.push(m);
+  return m;
+};
+/** profileStep on a fresh model (compiled or not) with this batch; the model's weights must not change. */
+const modelCase = (input: string, names: string, compiled: boolean, x: tf.Tensor, y: tf.Tensor): HostileCase => ({
+  input,
+  names,
+  run: async (ctx) => {
+    const m = layersModel(compiled);
+    await ctx.watch(...m.getWeights());
+    await profileStep({ model: m, x, y });
+  },
+});
+type EngineBackend = { backendName: string | null; backendInstance: unknown; state: { profiling: boolean } };
+
 describe('diagnostics, hostile inputs', () => {
   afterAll(() => {
     for (const x of later.reverse()) x.dispose();
-    tf.dispose([g, p, h, other] as unknown as tf.TensorContainer);
+    tf.dispose([g, p, h, other, batch] as unknown as tf.TensorContainer);
   });
 
   hostileCases([
@@ -231,6 +263,167 @@ describe('diagnostics, hostile inputs', () => {
         ),
     },
     { input: 'gradCheck(x => x.x (a vector), x)', names: 'loss', run: () => gradCheck((x: { x: tf.Tensor }) => tf.mul(x.x, 2), { x: p.b }) },
+    // profileStep: the target
+    { input: 'profileStep(null)', names: 'target', run: () => profileStep(bad<ProfileTarget>(null)) },
+    { input: 'profileStep(opt) (the optimizer, not { optimizer, loss })', names: 'target', run: () => profileStep(bad<ProfileTarget>(profiled().opt)) },
+    { input: 'profileStep(model) (the model, not { model, x, y })', names: 'target', run: () => profileStep(bad<ProfileTarget>(layersModel(true))) },
+    {
+      input: 'profileStep({ optimizer, loss, lr: 0.1 })',
+      names: 'lr',
+      run: () => profileStep(bad<ProfileTarget>({ optimizer: profiled().opt, loss: wLoss, lr: 0.1 })),
+    },
+    { input: 'profileStep({ optimiser, loss })', names: 'optimiser', run: () => profileStep(bad<ProfileTarget>({ optimiser: profiled().opt, loss: wLoss })) },
+    {
+      input: 'profileStep({ optimizer, loss, params }) (params belong to a loss target)',
+      names: 'params',
+      run: () => {
+        const { w, opt } = profiled();
+        return profileStep(bad<ProfileTarget>({ optimizer: opt, loss: wLoss, params: [w] }));
+      },
+    },
+    {
+      input: "profileStep({ model, x, y, loss: 'mse' }) (the compiled loss is the model's)",
+      names: 'loss',
+      run: () => profileStep(bad<ProfileTarget>({ model: layersModel(true), x: batch.x, y: batch.y, loss: 'mse' })),
+    },
+    {
+      input: 'profileStep({ optimizer: tf.train.adam(), loss })',
+      names: 'optimizer',
+      run: () => profileStep(bad<ProfileTarget>({ optimizer: tf.train.adam(), loss: wLoss })),
+    },
+    { input: "profileStep({ optimizer, loss: 'mse' })", names: 'loss', run: () => profileStep(bad<ProfileTarget>({ optimizer: profiled().opt, loss: 'mse' })) },
+    { input: 'profileStep({ optimizer }) (no loss)', names: 'loss', run: () => profileStep(bad<ProfileTarget>({ optimizer: profiled().opt })) },
+    ...(
+      [
+        ['(p) => p.w (a vector)', (q: { w: tf.Tensor }) => tf.mul(q.w, 1)],
+        ['() => 3 (a number)', () => 3],
+        ['(p) => tf.scalar(1) (not from the parameters)', () => tf.scalar(1)],
+      ] as const
+    ).map(([what, loss]) => ({
+      input: `profileStep({ optimizer, loss: ${what} })`,
+      names: 'loss',
+      run: async (ctx: { watch(...t: (tf.Tensor | Optimizer)[]): Promise<void> }) => {
+        const { opt } = profiled();
+        await ctx.watch(opt);
+        await profileStep({ optimizer: opt, loss: bad<typeof wLoss>(loss) }, { warmup: 1, steps: 1, timedSteps: 1 });
+      },
+    })),
+    {
+      input: 'profileStep({ loss, params: w }) (not an array)',
+      names: 'params',
+      run: () => profileStep(bad<ProfileTarget>({ loss: () => tf.sum(batch.x), params: variable() })),
+    },
+    {
+      input: 'profileStep({ loss, params: [tensor] })',
+      names: 'params.0',
+      run: () => profileStep(bad<ProfileTarget>({ loss: () => tf.sum(batch.x), params: [batch.x] })),
+    },
+    { input: 'profileStep({ loss, params: [] })', names: 'params', run: () => profileStep({ loss: () => tf.sum(batch.x), params: [] }) },
+    {
+      input: 'profileStep({ loss: () => w · 2 (a vector), params: [w] })',
+      names: 'loss',
+      run: () => {
+        const w = variable();
+        return profileStep({ loss: () => tf.mul(w, 2), params: [w] });
+      },
+    },
+    {
+      input: 'profileStep({ loss: () => tf.scalar(1) (not from w), params: [w] })',
+      names: 'loss',
+      run: () => profileStep({ loss: () => tf.scalar(1), params: [variable()] }),
+    },
+    modelCase('profileStep({ model: not compiled, x, y })', 'model', false, batch.x, batch.y),
+    { input: 'profileStep({ model: {}, x, y })', names: 'model', run: () => profileStep(bad<ProfileTarget>({ model: {}, x: batch.x, y: batch.y })) },
+    {
+      input: 'profileStep({ model, x: [1, 2], y })',
+      names: 'x.0',
+      run: () => profileStep(bad<ProfileTarget>({ model: layersModel(true), x: [1, 2], y: batch.y })),
+    },
+    { input: 'profileStep({ model, x: disposed, y })', names: 'x', run: () => profileStep({ model: layersModel(true), x: disposed, y: batch.y }) },
+    { input: 'profileStep({ model, x, y: [] })', names: 'y', run: () => profileStep({ model: layersModel(true), x: batch.x, y: [] }) },
+    modelCase('profileStep({ model, x: [4, 3] for a [null, 2] input, y })', 'x', true, batch.x3, batch.y),
+    modelCase('profileStep({ model, x: 4 examples, y: 3 examples })', 'y', true, batch.x, batch.y3),
+    // profileStep: options, the backend
+    ...([0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, '5', null] as const).map((steps) => ({
+      input: `profileStep(target, { steps: ${typeof steps === 'string' ? `'${steps}'` : String(steps)} })`,
+      names: 'steps',
+      run: async (ctx: { watch(...t: (tf.Tensor | Optimizer)[]): Promise<void> }) => {
+        const { opt } = profiled();
+        await ctx.watch(opt);
+        await profileStep({ optimizer: opt, loss: wLoss }, bad({ steps }));
+      },
+    })),
+    { input: 'profileStep(target, { warmup: -1 })', names: 'warmup', run: () => profileStep({ optimizer: profiled().opt, loss: wLoss }, { warmup: -1 }) },
+    {
+      input: 'profileStep(target, { timedSteps: 0 })',
+      names: 'timedSteps',
+      run: () => profileStep({ optimizer: profiled().opt, loss: wLoss }, { timedSteps: 0 }),
+    },
+    {
+      input: 'profileStep(target, { iterations: 10 })',
+      names: 'iterations',
+      run: () => profileStep({ optimizer: profiled().opt, loss: wLoss }, bad({ iterations: 10 })),
+    },
+    {
+      input: 'profileStep(target, { warmup_steps: 1 })',
+      names: 'warmup_steps',
+      run: () => profileStep({ optimizer: profiled().opt, loss: wLoss }, bad({ warmup_steps: 1 })),
+    },
+    { input: 'profileStep(target, 5)', names: 'options', run: () => profileStep({ optimizer: profiled().opt, loss: wLoss }, bad(5)) },
+    { input: 'profileStep(target, null)', names: 'options', run: () => profileStep({ optimizer: profiled().opt, loss: wLoss }, bad(null)) },
+    {
+      input: 'profileStep(target) before any backend was set up',
+      names: 'useBackend',
+      run: async (ctx) => {
+        const { opt } = profiled();
+        await ctx.watch(opt);
+        const engine = tf.engine() as unknown as EngineBackend;
+        const saved = { name: engine.backendName, instance: engine.backendInstance };
+        engine.backendName = null;
+        engine.backendInstance = null;
+        try {
+          await profileStep({ optimizer: opt, loss: wLoss });
+        } finally {
+          engine.backendName = saved.name;
+          engine.backendInstance = saved.instance;
+        }
+      },
+    },
+    {
+      input: 'tf.profile(() => profileStep(target))',
+      names: 'profile',
+      run: async (ctx) => {
+        const { opt } = profiled();
+        await ctx.watch(opt);
+        try {
+          await tf.profile(() => profileStep({ optimizer: opt, loss: wLoss }) as never);
+        } finally {
+          (tf.engine() as unknown as EngineBackend).state.profiling = false;
+        }
+      },
+    },
+    {
+      input: 'profileStep(target) while another profileStep runs',
+      names: 'profile',
+      run: async (ctx) => {
+        const [first, second] = [profiled(), profiled()];
+        await ctx.watch(second.opt);
+        const running = profileStep({ optimizer: first.opt, loss: wLoss }, { warmup: 0, steps: 1, timedSteps: 1 });
+        try {
+          await profileStep({ optimizer: second.opt, loss: wLoss });
+        } finally {
+          await running;
+        }
+      },
+    },
+    // formatProfile
+    { input: 'formatProfile(null)', names: 'profile', run: () => formatProfile(bad(null)) },
+    { input: 'formatProfile(gradientReport)', names: 'profile', run: () => formatProfile(bad(report)) },
+    { input: 'formatProfile(profile without kernels)', names: 'profile', run: () => formatProfile(bad({ ...SAMPLE_PROFILE, kernels: undefined })) },
+    { input: 'formatProfile(profile, { top: 0 })', names: 'top', run: () => formatProfile(SAMPLE_PROFILE, { top: 0 }) },
+    { input: 'formatProfile(profile, { top: 2.5 })', names: 'top', run: () => formatProfile(SAMPLE_PROFILE, { top: 2.5 }) },
+    { input: 'formatProfile(profile, { top: null })', names: 'top', run: () => formatProfile(SAMPLE_PROFILE, bad({ top: null })) },
+    { input: 'formatProfile(profile, { limit: 5 })', names: 'limit', run: () => formatProfile(SAMPLE_PROFILE, bad({ limit: 5 })) },
     // renderers and documents
     { input: 'formatText({})', names: 'report', run: () => formatText(bad({})) },
     { input: 'formatText(report, { width: 80 })', names: 'width', run: () => formatText(report, bad({ width: 80 })) },

@@ -13,5 +13,20 @@ export {
   type ResolvedMonitorGradientsOptions,
 } from './monitor-gradients.js';
 export type { ActivationKinds, ActivationsInput } from './observe.js';
+export { type FormatProfileOptions, formatProfile } from './profile/format-profile.js';
+export { profileStep } from './profile/profile-step.js';
+export type {
+  KernelRow,
+  KernelTiming,
+  LayersModelTarget,
+  LossTarget,
+  OptimizerTarget,
+  PhaseTotals,
+  ProfileStepOptions,
+  ProfileTarget,
+  StepPhase,
+  StepProfile,
+  TrainableModel,
+} from './profile/types.js';
 export type { ActivationKind, ActivationReport, Finding, FindingKind, GradientReport, LayerReport, Verdict } from './report.js';
 export { DEFAULT_THRESHOLDS, type DiagnosticsThresholds } from './thresholds.js';

@@ -2,6 +2,7 @@ import { currentBackend } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendError } from '../errors.js';
+import { fastPaths, fastPathsEnabled } from '../fast-paths/registry.js';
 import { AUTO_ORDER, isBackendName } from './names.js';
 import { useBackend } from './use-backend.js';
 
@@ -75,5 +76,16 @@ describe('useBackend', () => {
   it('knows its backend names', () => {
     expect(['cpu', 'wasm', 'webgpu'].every(isBackendName)).toBe(true);
     expect(isBackendName('webgl')).toBe(false);
+  });
+
+  it('turns the training fast paths off and on, installs those of the backend it starts, and leaves the setting alone when not asked', async () => {
+    await useBackend(currentBackend(), { fastPaths: false });
+    expect(fastPathsEnabled()).toBe(false);
+    await useBackend(currentBackend());
+    expect(fastPathsEnabled()).toBe(false);
+    await useBackend(currentBackend(), { fastPaths: true });
+    expect(fastPathsEnabled()).toBe(true);
+    const own = fastPaths().filter((p) => p.backend === currentBackend());
+    for (const p of own) expect(p.installed).toBe(true);
   });
 });

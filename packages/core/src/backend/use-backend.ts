@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, HyperParameterError } from '../errors.js';
+import { installFastPaths, setFastPaths } from '../fast-paths/index.js';
 import { checkOptions } from '../options.js';
 import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './names.js';
 import { importByName, installNodeWebGpu } from './node-webgpu.js';
@@ -45,6 +46,13 @@ export interface UseBackendOptions {
    * loader the package is imported by name (Node, import maps), unless the app already imported it.
    */
   readonly load?: Partial<Record<BackendName, () => Promise<unknown>>>;
+  /**
+   * Whether gradkit's training fast paths run (kernels that replace slow tfjs ones while training,
+   * e.g. wasm's transposed matmuls in every dense layer's gradient; `fastPaths()` lists them). They
+   * are installed for the backend that starts and are on unless turned off, here or with
+   * `setFastPaths(false)`; absent leaves the current setting. They apply to tfjs-layers models too.
+   */
+  readonly fastPaths?: boolean;
 }
 
 const loaded = new Map<BackendName, Promise<Record<string, unknown>>>();
@@ -149,6 +157,8 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
     if (name === 'webgpu' && !tf.findBackendFactory('webgpu')) registerWebGpu(mod);
   }
   await activate(name);
+  installFastPaths(name);
+  if (options.fastPaths !== undefined) setFastPaths(options.fastPaths);
   const wasm = name === 'wasm';
   const info: BackendInfo = {
     name,
@@ -179,11 +189,15 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
  * ```
  */
 export async function useBackend(choice: BackendChoice = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
-  checkOptions('useBackend', options, ['wasmPaths', 'allowSoftwareWebGpu', 'load'], { example: "useBackend('auto', { allowSoftwareWebGpu: true })" });
+  checkOptions('useBackend', options, ['wasmPaths', 'allowSoftwareWebGpu', 'load', 'fastPaths'], {
+    example: "useBackend('auto', { allowSoftwareWebGpu: true })",
+  });
   if (options.wasmPaths !== undefined && typeof options.wasmPaths !== 'string')
     throw new HyperParameterError('wasmPaths', 'wasmPaths must be a string: the URL prefix of the tfjs-backend-wasm .wasm files');
   if (options.allowSoftwareWebGpu !== undefined && typeof options.allowSoftwareWebGpu !== 'boolean')
     throw new HyperParameterError('allowSoftwareWebGpu', 'allowSoftwareWebGpu must be true or false');
+  if (options.fastPaths !== undefined && typeof options.fastPaths !== 'boolean')
+    throw new HyperParameterError('fastPaths', "fastPaths must be true (gradkit's training fast paths, the default) or false (tfjs's own kernels)");
   const order: readonly unknown[] = choice === 'auto' ? AUTO_ORDER : Array.isArray(choice) ? choice : [choice];
   for (const name of order) {
     if (!isBackendName(name)) {
