@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wholeNumber } from './checks.js';
 import type { GradientMonitor } from './monitor.js';
 import { type RecorderOptions, recorderFor } from './recorder.js';
+import { alias } from './stats.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
 
 /**
@@ -132,7 +133,7 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
           ...(extras?.transform === undefined ? {} : { transform: extras.transform }),
         });
       }
-      return { updates: map(updates, (g) => tf.clone(g)), state: { count: count + 1 } };
+      return { updates: map(updates, alias), state: { count: count + 1 } };
     },
   };
 }

@@ -269,7 +269,8 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
     globalSq += sumSq;
     const mean = size === 0 ? 0 : sum / size;
     const gradNorm = Math.sqrt(sumSq);
-    const layer: LayerReport = {
+    // Built in place (no spreads: this runs for every layer at every monitored step), keys in this order.
+    const layer: Mutable<LayerReport> = {
       name,
       shape,
       size,
@@ -283,10 +284,13 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
     };
     if (!meta.hasParams) return layer;
     const paramNorm = norm(paramRows[i]);
-    const withParams = { ...layer, paramNorm, ...optional('gradToParam', ratio(gradNorm, paramNorm)) };
-    if (!meta.hasUpdates) return withParams;
+    layer.paramNorm = paramNorm;
+    setDefined(layer, 'gradToParam', ratio(gradNorm, paramNorm));
+    if (!meta.hasUpdates) return layer;
     const updateNorm = norm(updateRows[i]);
-    return { ...withParams, updateNorm, ...optional('updateRatio', ratio(updateNorm, paramNorm)) };
+    layer.updateNorm = updateNorm;
+    setDefined(layer, 'updateRatio', ratio(updateNorm, paramNorm));
+    return layer;
   });
   let gradIndex = 0;
   const activations: ActivationReport[] = meta.taps.map(({ name, shape, hasGrad, kind }, i) => {
@@ -324,9 +328,11 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
   });
 }
 
-/** `{ [key]: value }` when value is defined, else `{}` (so JSON round trips keep the same keys). */
-export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Sets `o[key]` when `value` is defined, else leaves the key out (so JSON round trips keep the same keys). */
+function setDefined<T, K extends keyof T>(o: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) o[key] = value;
 }
 
 /** Reads a launched observation back (one `await data()`) and builds its report. */

@@ -1,9 +1,10 @@
 // The one-pass statistics engine (not part of the public surface).
 //
-// cpu and wasm: one registered kernel (kernels/register.ts) computes every tensor's statistics in one
-// loop over the backend's own typed arrays: one kernel launch per observation, exact counts.
+// cpu, wasm and webgpu: one registered kernel (kernels/register.ts) computes every tensor's statistics
+// in one pass over the backend's own data (WebAssembly SIMD on cpu and wasm, a compute pass on webgpu):
+// one kernel launch per observation, exact counts, a row per tensor in request order.
 //
-// Elsewhere (WebGPU), and as the reference: tf ops. Tensors of the same shape are stacked into one
+// Elsewhere, and as the reference: tf ops. Tensors of the same shape are stacked into one
 // [k, n] matrix per group and reduced together, so the number of kernels launched grows with the
 // number of distinct shapes (a handful per network), not with the number of layers. Only arithmetic
 // ops and reductions run on the common path (comparisons with a bool output are several times
@@ -71,20 +72,29 @@ export interface PendingStats {
 type EngineInternals = {
   state?: { tensorInfo?: Map<object, { backend: tf.KernelBackend }> };
   makeTensorFromDataId?: (dataId: object, shape: number[], dtype: tf.DataType, backend: tf.KernelBackend) => tf.Tensor;
+  isTapeOn?: () => boolean;
 };
 
 /**
- * A new tensor object sharing `t`'s buffer (its reference count goes up; nothing is copied), kept
- * out of any tidy scope. tf.clone does the same on cpu and webgpu, but copies on wasm.
+ * A new tensor object sharing `t`'s buffer (its reference count goes up; nothing is copied), tracked
+ * by the current tidy scope like any new tensor. tf.clone does the same on cpu and webgpu, but copies
+ * on wasm (its Identity kernel copies); tf.clone is the fallback where the engine's internals differ,
+ * and while a gradient tape records (tf.clone passes gradients through; an alias would not).
  */
-export function share(t: tf.Tensor): tf.Tensor {
+export function alias(t: tf.Tensor): tf.Tensor {
   const engine = tf.engine() as unknown as EngineInternals;
   const backend = engine.state?.tensorInfo?.get(t.dataId)?.backend;
-  if (backend && typeof backend.incRef === 'function' && typeof engine.makeTensorFromDataId === 'function') {
+  const taping = typeof engine.isTapeOn !== 'function' || engine.isTapeOn();
+  if (!taping && backend && typeof backend.incRef === 'function' && typeof engine.makeTensorFromDataId === 'function') {
     backend.incRef(t.dataId);
-    return tf.keep(engine.makeTensorFromDataId(t.dataId, [...t.shape], t.dtype, backend));
+    return engine.makeTensorFromDataId(t.dataId, [...t.shape], t.dtype, backend);
   }
-  return tf.keep(tf.clone(t));
+  return tf.clone(t);
+}
+
+/** `alias(t)`, kept out of any tidy scope. */
+export function share(t: tf.Tensor): tf.Tensor {
+  return tf.keep(alias(t));
 }
 
 const f32 = (t: tf.Tensor) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
@@ -131,36 +141,42 @@ export function activationLayout(shape: readonly number[]): [number, number] {
  * reference nor disposed: they may be disposed as soon as this returns.
  */
 export function launchStats(requests: readonly StatsRequest[], saturationMargin: number): PendingStats {
-  const groups = new Map<string, Group>();
   const empty = new Map<number, StatsRow>();
+  const kept = new Map<number, tf.Tensor>();
+  const live: number[] = [];
   requests.forEach(({ tensor, profile }, i) => {
-    if (tensor.size === 0) {
-      empty.set(i, Object.fromEntries(COLUMNS[profile].map((c) => [c, 0])));
-      return;
-    }
-    // Only tensors of the same shape are stacked: no per-tensor work beyond the stack's copy.
+    if (tensor.size === 0) empty.set(i, Object.fromEntries(COLUMNS[profile].map((c) => [c, 0])));
+    else live.push(i);
+  });
+  const count = requests.length;
+  if (live.length === 0) return { mode: 'kernel', tensor: null, groups: [], count, empty, kept };
+  const request = (i: number) => requests[i] as StatsRequest;
+  if (kernelApplies(requests)) {
+    // One kernel launch over the requests in their order (a row each); it reads the inputs
+    // synchronously, so nothing needs to be kept.
+    const inputs: Record<string, tf.Tensor> = {};
+    for (const [k, i] of live.entries()) inputs[`t${k}`] = request(i).tensor;
+    const attrs: StatsKernelAttrs = { profiles: live.map((i) => request(i).profile), margin: saturationMargin };
+    const tensor = tf.engine().runKernel(STATS_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const groups = live.map((i) => ({ profile: request(i).profile, indices: [i], size: request(i).tensor.size }));
+    return { mode: 'kernel', tensor: tf.keep(tensor), groups, count, empty, kept };
+  }
+  // Only tensors of the same shape are stacked: no per-tensor work beyond the stack's copy.
+  const byShape = new Map<string, Group>();
+  for (const i of live) {
+    const { tensor, profile } = request(i);
     const key = `${profile}:${tensor.dtype}:${tensor.shape.join('x')}`;
-    let g = groups.get(key);
+    let g = byShape.get(key);
     if (!g) {
       g = { profile, indices: [], size: tensor.size };
-      groups.set(key, g);
+      byShape.set(key, g);
     }
     g.indices.push(i);
-  });
-  const list = [...groups.values()];
-  const kept = new Map<number, tf.Tensor>();
-  if (list.length === 0) return { mode: 'kernel', tensor: null, groups: [], count: requests.length, empty, kept };
-  if (kernelApplies(requests)) {
-    // One kernel launch; it reads the inputs synchronously, so nothing needs to be kept.
-    const order = list.flatMap((g) => g.indices);
-    const inputs = Object.fromEntries(order.map((i, k) => [`t${k}`, (requests[i] as StatsRequest).tensor]));
-    const attrs: StatsKernelAttrs = { profiles: order.map((i) => (requests[i] as StatsRequest).profile), margin: saturationMargin };
-    const tensor = tf.engine().runKernel(STATS_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return { mode: 'kernel', tensor: tf.keep(tensor), groups: list, count: requests.length, empty, kept };
   }
+  const list = [...byShape.values()];
   const tensor = tf.tidy(() => {
     const parts = list.map(({ profile, indices, size }) => {
-      const ts = indices.map((i) => (requests[i] as StatsRequest).tensor);
+      const ts = indices.map((i) => request(i).tensor);
       const stacked = f32(ts.length === 1 ? (ts[0] as tf.Tensor) : tf.stack(ts));
       if (profile === 'activation') {
         const [rows, units] = activationLayout((ts[0] as tf.Tensor).shape);
@@ -173,9 +189,9 @@ export function launchStats(requests: readonly StatsRequest[], saturationMargin:
   });
   for (const { profile, indices } of list) {
     if (profile === 'norm') continue;
-    for (const i of indices) kept.set(i, share((requests[i] as StatsRequest).tensor));
+    for (const i of indices) kept.set(i, share(request(i).tensor));
   }
-  return { mode: 'ops', tensor: tf.keep(tensor), groups: list, count: requests.length, empty, kept };
+  return { mode: 'ops', tensor: tf.keep(tensor), groups: list, count, empty, kept };
 }
 
 /** Whether the cpu/wasm statistics kernel is registered for the active backend and holds every input. */
@@ -236,7 +252,7 @@ export async function readStats(pending: PendingStats): Promise<StatsRow[]> {
           if (profile === 'full') row.maxAbs = Math.max(row.max as number, -(row.min as number));
           if (![row.sumSq, row.sum, row.max, row.min].every((v) => Number.isFinite(v))) suspicious.push(i);
         }
-        rows[i] = tidyRow(row, profile);
+        rows[i] = pending.mode === 'kernel' ? row : tidyRow(row, profile); // the kernel wrote COLUMNS already
       }
     }
     if (suspicious.length > 0) {

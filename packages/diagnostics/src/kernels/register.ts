@@ -1,11 +1,13 @@
-// The statistics kernel for the cpu and wasm backends: one registered tfjs kernel that computes the
-// statistics of every requested tensor in one loop over the backend's own typed array (no copies,
-// one kernel launch per observation) and returns them as one float32 tensor. On wasm the loop is
-// WebAssembly SIMD over tfjs's heap (wasm/stats.wat); on webgpu, one compute pass over every tensor
-// (webgpu/stats.ts). Registered at module load, for backend names only: no backend package is
-// imported.
+// The statistics kernel: one registered tfjs kernel that computes the statistics of every requested
+// tensor in one pass over the backend's own data (one kernel launch per observation) and returns them
+// as one float32 tensor. On cpu and wasm the pass is WebAssembly SIMD (wasm/stats.wat): on wasm over
+// tfjs's heap, where the tensors lie; on cpu over chunks copied into a small memory (cpu/stats.ts);
+// the JavaScript loop (stats-loop.ts) serves int32 tensors and engines without WebAssembly. On webgpu,
+// one compute pass over every tensor (webgpu/stats.ts). Registered at module load, for backend names
+// only: no backend package is imported.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../stats.js';
+import { cpuStats } from './cpu/stats.js';
 import { statsLoop } from './stats-loop.js';
 import { wasmStats } from './wasm/stats.js';
 import { webgpuStatsKernel } from './webgpu/stats.js';
@@ -56,6 +58,7 @@ const backends: Record<string, tf.KernelFunc> = {
   cpu: kernelFunc(
     (b, t) => (b as CpuBackend).data.get(t.dataId).values,
     (b, values) => (b as CpuBackend).makeTensorInfo([values.length], 'float32', values),
+    cpuStats,
   ),
   wasm: kernelFunc(
     (b, t) => (b as WasmBackend).typedArrayFromHeap(t),

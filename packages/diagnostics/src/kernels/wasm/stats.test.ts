@@ -3,37 +3,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../stats.js';
 import { statsLoop } from '../stats-loop.js';
-import { instantiateStats, statsOf, wasmStats } from './stats.js';
+import { expectSameRow, values } from '../test-support.js';
+import { instantiateStats, statsOf, statsOfRuns, wasmStats } from './stats.js';
 
 // stats.wat on memories of its own (every build: SIMD, scalar, shared) against stats-loop.ts, the
 // JavaScript definition of the statistics: counts, max and min exactly, sums within float64 rounding
 // of another summation order. Then, on the wasm backend, on tensors in tfjs's heap.
 
-/** Values with zeros, −0, NaN and ±∞ at positions in the SIMD body and in the tail. */
-function values(n: number, seed: number): Float32Array {
-  const x = Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 3);
-  const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.005, 0.995, -0.995];
-  for (const [k, v] of special.entries()) {
-    const at = (seed * 7 + k * 13) % Math.max(n, 1);
-    if (n > 8) x[at] = v;
-  }
-  if (n > 2) x[n - 1] = seed % 2 ? Number.NaN : 0; // the scalar tail too
-  return x;
-}
-
 const PROFILES: readonly Profile[] = ['norm', 'full', 'activation'];
-const SHAPES = [[0], [1], [3], [4], [5, 7], [33, 4], [4099]];
 
-/** Exact for counts, max and min (Object.is, so −0 ≠ +0); sums within 1e-12 relative (float64, other order). */
-function expectSameRow(actual: number[], expected: number[], what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (const [i, e] of expected.entries()) {
-    const a = actual[i] as number;
-    const isSum = i < 2; // sumSq and sum lead every profile's row
-    if (isSum && Number.isFinite(e)) expect(Math.abs(a - e), `${what}[${i}]: ${a} vs ${e}`).toBeLessThanOrEqual(1e-12 * Math.abs(e) + 1e-12);
-    else expect(a, `${what}[${i}]`).toBe(e);
-  }
+/** `rows` × `units` ReLU outputs, the units where `dead(j)` holds never > 0 (0, −0, or `fill` in one row). */
+function relu(rows: number, units: number, dead: (j: number) => boolean, fill = 0): Float32Array {
+  return Float32Array.from({ length: rows * units }, (_, i) => {
+    const [row, j] = [Math.floor(i / units), i % units];
+    if (dead(j)) return row === 1 ? fill : row % 2 ? -0 : 0;
+    return Math.max(0, Math.sin(i * 1.7 + j));
+  });
 }
+const SHAPES = [[0], [1], [3], [4], [5, 7], [33, 4], [4099]];
 
 describe.skipIf(currentBackend() !== 'wasm')('stats.wat on memories of its own', () => {
   for (const variant of ['simd', 'scalar', 'simdShared', 'scalarShared'] as const) {
@@ -53,6 +40,102 @@ describe.skipIf(currentBackend() !== 'wasm')('stats.wat on memories of its own',
             `${variant} ${profile} [${shape}]`,
           );
         }
+      }
+    });
+  }
+
+  // Finite tensors take full's one pass (max and min by pmax/pmin over every element); a NaN or ±∞
+  // anywhere sends the run to the exact pass. Each alone, in the SIMD body and in the tail, and
+  // tensors passed as several runs (the totals add up, as the cpu backend's chunks need).
+  const finite = (n: number, seed: number, sign = 0) =>
+    values(n, seed).map((v, i) => {
+      const f = Number.isFinite(v) ? v : i % 2 ? 0 : -0;
+      return sign === 0 ? f : sign * Math.abs(f) + sign * 0.25;
+    });
+  const cases: [string, Float32Array, number[]][] = [];
+  for (const n of [4, 7, 132, 4099]) {
+    const shape = n === 132 ? [33, 4] : [n];
+    cases.push([`finite [${shape}]`, finite(n, n), shape]);
+    for (const special of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+      for (const at of n > 4 ? [1, n - 1] : [1]) {
+        const x = finite(n, n);
+        x[at] = special;
+        cases.push([`${special} at ${at} of [${shape}]`, x, shape]);
+      }
+  }
+  cases.push(['all negative', finite(4099, 2, -1), [4099]], ['all positive', finite(4099, 3, 1), [4099]]);
+  /** Cut points: a run of one, an empty run, runs that start and end off the SIMD width. */
+  const splits = (n: number) => [0, 1, 1, Math.floor(n / 3) + 1, Math.floor(n / 3) + 6, n].filter((k) => k <= n).sort((a, b) => a - b);
+
+  for (const variant of ['simd', 'scalar'] as const) {
+    it(`${variant}: one pass for finite tensors, the exact pass for NaN and ±∞, in one run or several`, () => {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const m = instantiateStats(memory, variant);
+      for (const [what, x, shape] of cases) {
+        const view = new Float32Array(memory.buffer, 16, x.length);
+        view.set(x);
+        const cuts = splits(x.length);
+        const runs = (pass: (offset: number, count: number) => void) => {
+          for (let k = 1; k < cuts.length; k++) pass(16 + 4 * (cuts[k - 1] as number), (cuts[k] as number) - (cuts[k - 1] as number));
+        };
+        for (const profile of PROFILES) {
+          const expected = statsLoop(x, profile, shape, 0.01);
+          expectSameRow(
+            statsOf(m, 16, x.length, profile, shape, 0.01, () => view),
+            expected,
+            `${variant} ${profile} ${what}`,
+          );
+          expectSameRow(
+            statsOfRuns(m, runs, x.length, profile, shape, 0.01, () => view),
+            expected,
+            `${variant} ${profile} ${what}, runs ${cuts}`,
+          );
+        }
+      }
+    });
+  }
+
+  // Active units flagged by the module in scratch after the data (as wasmStats and the cpu chunks do):
+  // dead units (never > 0, NaN included), unit counts off the SIMD width, and runs of whole rows.
+  const activations: [string, Float32Array, number[]][] = [
+    ...SHAPES.map((shape, seed): [string, Float32Array, number[]] => [
+      `[${shape}]`,
+      values(
+        shape.reduce((a, b) => a * b, 1),
+        seed + 1,
+      ),
+      shape,
+    ]),
+    ['dead units [64, 256]', relu(64, 256, (j) => j % 3 === 0), [64, 256]],
+    ['dead units, NaN in one row [9, 7]', relu(9, 7, (j) => j === 2 || j === 6, Number.NaN), [9, 7]],
+    ['one unit [5, 1]', relu(5, 1, () => false), [5, 1]],
+    ['a dead scalar', Float32Array.of(-1), []],
+  ];
+  for (const variant of ['simd', 'scalar', 'simdShared', 'scalarShared'] as const) {
+    it(`${variant}: active units counted in the module, in one run or in runs of whole rows`, () => {
+      const memory = variant.endsWith('Shared') ? new WebAssembly.Memory({ initial: 4, maximum: 16, shared: true }) : new WebAssembly.Memory({ initial: 4 });
+      const m = instantiateStats(memory, variant);
+      for (const [what, x, shape] of activations) {
+        const view = new Float32Array(memory.buffer, 16, x.length);
+        view.set(x);
+        const flags = 16 + 4 * x.length + 4; // unaligned too
+        const expected = statsLoop(x, 'activation', shape, 0.01);
+        expectSameRow(
+          statsOf(m, 16, x.length, 'activation', shape, 0.01, () => view, flags),
+          expected,
+          `${variant} ${what}`,
+        );
+        const units = shape.length === 0 ? 1 : (shape[shape.length - 1] as number);
+        const rows = units === 0 ? 0 : x.length / units;
+        const cuts = [0, Math.min(1, rows), Math.min(1, rows), Math.floor(rows / 2), rows].sort((a, b) => a - b).map((r) => r * units);
+        const runs = (pass: (offset: number, count: number) => void) => {
+          for (let k = 1; k < cuts.length; k++) pass(16 + 4 * (cuts[k - 1] as number), (cuts[k] as number) - (cuts[k - 1] as number));
+        };
+        expectSameRow(
+          statsOfRuns(m, runs, x.length, 'activation', shape, 0.01, () => view, flags),
+          expected,
+          `${variant} ${what}, rows ${cuts}`,
+        );
       }
     });
   }
