@@ -14,9 +14,16 @@ const unbuilt = Object.keys(manifest.dependencies).filter(
 if (unbuilt.length > 0)
   throw new Error(`${unbuilt.join(', ')} not built: run 'pnpm build' (or 'pnpm --filter playground... build') from the repository root first`);
 
+// Cross-origin isolation (COOP + COEP): the page may then use SharedArrayBuffer, and tfjs runs its
+// threaded wasm build (docs/guides/threads.md). Every resource of the page is same-origin, so
+// `require-corp` blocks nothing. tests/playground/run.mjs serves the build with the same headers.
+const crossOriginIsolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 // Relative base: the built site works from any folder (a static server, a sub-path, tests' temp dir).
 export default defineConfig({
   base: './',
+  server: { headers: crossOriginIsolation },
+  preview: { headers: crossOriginIsolation },
   plugins: [playgroundAssets()],
   // The worker imports the backends lazily (one chunk each), which needs ES-module workers.
   worker: { format: 'es' },

@@ -7,13 +7,12 @@
 // playwright-core; no browser is ever downloaded), and checks every number against hand-worked values.
 // Without a WebGPU adapter the webgpu page is skipped with the reason, except under CI (as in `npm test`: failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
 import { CHROMIUM, closeAll, failureLine, launchChromium, originOf, REQUIRE_WEBGPU, serve } from '../support/chromium.mjs';
+import { buildSite } from './site.mjs';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'];
 // Each backend's page, plus wasm once more from a cross-origin-isolated server: there tfjs loads its
@@ -121,18 +120,9 @@ let server;
 let isolatedServer;
 const out = await mkdtemp(join(tmpdir(), 'gradkit-browser-'));
 try {
-  // 1. One production build of the app, into a temp dir (Vite's cache too: nothing is written to the repo).
+  // 1. One production build of the app, into a temp dir, with tfjs's .wasm binaries.
   let t0 = performance.now();
-  await build({
-    root: join(here, 'app'),
-    configFile: false,
-    logLevel: 'warn',
-    cacheDir: join(out, '.vite'),
-    build: { outDir: join(out, 'site'), emptyOutDir: true, reportCompressedSize: false },
-  });
-  // tfjs's .wasm binaries, served where app/main.js points useBackend's `wasmPaths`.
-  const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-  for (const f of (await readdir(wasmDist)).filter((n) => n.endsWith('.wasm'))) await cp(join(wasmDist, f), join(out, 'site', 'tfjs-wasm', f));
+  await buildSite(join(here, 'app'), out);
   console.log(`browser: vite build ${ms(t0)}`);
 
   // 2. Serve it and open one page per backend, all at once, in one headless Chromium.

@@ -5,13 +5,14 @@
 // Builds the app once with its own Vite config (the built @gradkit packages, the MNIST asset, tfjs's
 // .wasm files) into a temp dir, serves it on 127.0.0.1 and drives Debian's Chromium headless through
 // playwright-core (no browser is ever downloaded; WebGPU runs on Chromium's SwiftShader here).
+// The site is served with the headers of the app's `vite preview` (COOP/COEP: cross-origin isolated).
 // For each backend: load the page, train 50 steps of the vanishing configuration (sigmoid, naive init,
-// depth 10), check the verdict, the findings and that every chart drew, screenshot; then press the
-// finding's "apply this fix" (→ ReLU + He init), which trains the healthy configuration: check the
-// controls changed, the verdict, the charts, screenshot. Then, on cpu, bad input: a configuration too
-// big for memory, a backend that fails while training, and a run whose loss becomes NaN must each
-// show a message and leave a working page; and while a long run trains the page keeps rendering
-// frames, and Stop stops it.
+// depth 10), check that the page is isolated and wasm ran tfjs's threaded build, the verdict, the
+// findings and that every chart drew, screenshot; then press the finding's "apply this fix" (→ ReLU +
+// He init), which trains the healthy configuration: check the controls changed, the verdict, the
+// charts, screenshot. Then, on cpu, bad input: a configuration too big for memory, a backend that
+// fails while training, and a run whose loss becomes NaN must each show a message and leave a working
+// page; and while a long run trains the page keeps rendering frames, and Stop stops it.
 // Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI (as in `npm test`: failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
+import { build, loadConfigFromFile } from 'vite';
 import { CHROMIUM, CHROMIUM_ARGS, closeAll, failureLine, launchChromium, originOf, REQUIRE_WEBGPU, serve } from '../support/chromium.mjs';
 
 const { values: flags } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,wasm,webgpu' }, screenshots: { type: 'string' } } });
@@ -128,6 +129,10 @@ async function backendRuns(browser, origin, backend) {
     let s = await settled(page, 1);
     expect(s.state === 'done', `vanishing run ended '${s.state}': ${s.status} ${s.message}`);
     expect(s.ranOn === backend, `asked for ${backend}, trained on ${s.ranOn}: ${s.backendStatus}`);
+    // Served cross-origin isolated (as vite dev/preview serve it), wasm runs tfjs's threaded build.
+    const isolated = await page.evaluate(() => globalThis.crossOriginIsolated === true);
+    expect(isolated, 'the page is not cross-origin isolated: the server sends no COOP/COEP headers');
+    if (backend === 'wasm') expect(/threads|threaded build/.test(s.backendStatus), `wasm did not run its threaded build: ${s.backendStatus}`);
     expect(s.verdict === 'vanishing' && s.final === 'true', `vanishing run: verdict '${s.verdict}' (final ${s.final}); ${s.detail}`);
     expect(s.findings.includes('vanishing'), `vanishing run: no vanishing finding (findings: ${s.findings.join(', ')})`);
     const fix = s.fixes.find((f) => /ReLU \+ He init/.test(f));
@@ -251,7 +256,13 @@ try {
   });
   console.log(`playground: vite build ${secs(t0)}`);
   await mkdir(shots, { recursive: true });
-  server = await serve(join(out, 'site'));
+  // Served as `vite preview` serves it: with the headers of the app's config (cross-origin isolation).
+  const { config } = await loadConfigFromFile({ command: 'serve', mode: 'production', isPreview: true }, join(app, 'vite.config.ts'), app, 'warn');
+  server = await serve(join(out, 'site'), config.preview?.headers ?? {});
+  // `vite dev` must send them too (this test serves the build, as `vite preview` does).
+  const dev = Object.fromEntries(Object.entries(config.server?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  if (dev['cross-origin-opener-policy'] !== 'same-origin' || dev['cross-origin-embedder-policy'] !== 'require-corp')
+    throw new Error(`apps/playground/vite.config.ts: vite dev sends no COOP/COEP headers (server.headers ${JSON.stringify(config.server?.headers)})`);
   const origin = originOf(server);
   t0 = performance.now();
   browser = await launchChromium();

@@ -1,6 +1,6 @@
 // The bench's command lines: every flag parsed, every unknown one rejected with the closest valid one.
 import { describe, expect, it } from 'vitest';
-import { didYouMean, parseBackendFlags, parseMainFlags, parseOnly } from './args.js';
+import { didYouMean, parseBackendFlags, parseMainFlags, parseOnly, parseProfileFlags } from './args.js';
 
 describe('bench command lines', () => {
   it('main.js reads every flag, as --flag value and --flag=value', () => {
@@ -54,5 +54,31 @@ describe('bench command lines', () => {
     expect(didYouMean('--read_me', ['--readme'])).toBe(' (did you mean --readme?)');
     expect(didYouMean('throughput', ['optimizer', 'e2e', 'overhead'])).toBe('');
     expect(parseOnly(' e2e , overhead')).toEqual(['e2e', 'overhead']);
+  });
+
+  it('the profile command reads its flags, with defaults', () => {
+    expect(parseProfileFlags([])).toEqual({ backend: 'wasm', model: 'mlp', fastPaths: [true], libraries: ['gradkit', 'tfjs-layers'], top: 12 });
+    expect(parseProfileFlags(['--backend', 'cpu', '--model=wide', '--fast-paths', 'both', '--library', 'tfjs-layers', '--top', '5', '--out', 'o'])).toEqual({
+      backend: 'cpu',
+      model: 'wide',
+      fastPaths: [true, false],
+      libraries: ['tfjs-layers'],
+      top: 5,
+      out: 'o',
+    });
+    expect(parseProfileFlags(['--fast-paths', 'off']).fastPaths).toEqual([false]);
+    for (const [argv, message] of [
+      [['--backend', 'wsam'], /--backend takes one of cpu, wasm, webgpu; got 'wsam' \(did you mean wasm\?\)/],
+      [['--model', 'wdie'], /--model takes one of mlp, wide; got 'wdie' \(did you mean wide\?\)/],
+      [['--fast-paths', 'true'], /--fast-paths takes one of on, off, both; got 'true'/],
+      [['--library', 'tfjs'], /--library takes a comma-separated list of gradkit, tfjs-layers; got 'tfjs'/],
+      [['--top', '0'], /--top takes a whole number ≥ 1/],
+      [['--top', '2.5'], /--top takes a whole number ≥ 1/],
+      [['--fastpaths', 'on'], /unknown argument '--fastpaths' \(did you mean --fast-paths\?\)/],
+      [['wasm'], /unknown argument 'wasm' \(usage: main\.js profile/],
+      [['--backends', 'wasm'], /unknown argument '--backends' \(did you mean --backend\?\)/],
+    ] as const) {
+      expect(() => parseProfileFlags(argv), argv.join(' ')).toThrow(message);
+    }
   });
 });

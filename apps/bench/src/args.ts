@@ -2,7 +2,7 @@
 // Every mistake is an Error whose message says what was wrong, lists what is valid and suggests the closest.
 
 /** The benchmarks a run can be limited to with `--only`. */
-export const BENCHMARKS = ['optimizer', 'e2e', 'overhead'] as const;
+export const BENCHMARKS = ['optimizer', 'e2e', 'overhead', 'peer', 'profiles'] as const;
 /** One of `BENCHMARKS`. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -87,7 +87,7 @@ export interface MainFlags {
 const MAIN: FlagSet = {
   valued: ['--backends', '--only', '--out'],
   bare: ['--quick', '--readme'],
-  usage: 'main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead] [--readme] [--out dir]',
+  usage: 'main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--readme] [--out dir], or main.js profile [options]',
 };
 
 /** Parses main.js's arguments; throws an Error naming the flag (with a suggestion) for anything else. */
@@ -119,7 +119,7 @@ export interface BackendFlags {
 const BACKEND: FlagSet = {
   valued: ['--only', '--out', '--command'],
   bare: ['--quick'],
-  usage: 'run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead] [--out dir] [--command text]',
+  usage: 'run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir] [--command text]',
 };
 
 /** Parses run-backend.js's arguments; throws an Error naming the argument (with a suggestion) for anything else. */
@@ -152,4 +152,55 @@ export function parseBackendFlags(argv: readonly string[]): BackendFlags {
     ...(out === undefined ? {} : { out }),
     ...(command === undefined ? {} : { command }),
   };
+}
+
+/** The nets of the peer benchmark and of `profile` (their layers are in peer.ts). */
+export const PEER_MODEL_NAMES = ['mlp', 'wide'] as const;
+/** The libraries `profile` can profile. */
+export const PROFILE_LIBRARY_NAMES = ['gradkit', 'tfjs-layers'] as const;
+
+/** What `node dist/main.js profile …` (or `run-profile.js …`) was asked for; `out` is undefined when not given. */
+export interface ProfileFlags {
+  readonly backend: (typeof BENCH_BACKENDS)[number];
+  readonly model: (typeof PEER_MODEL_NAMES)[number];
+  /** The fast-path settings to profile, in order. */
+  readonly fastPaths: readonly boolean[];
+  readonly libraries: readonly (typeof PROFILE_LIBRARY_NAMES)[number][];
+  /** Kernels listed per profile, slowest first. */
+  readonly top: number;
+  readonly out?: string;
+}
+
+const PROFILE: FlagSet = {
+  valued: ['--backend', '--model', '--fast-paths', '--library', '--top', '--out'],
+  bare: [],
+  usage: 'main.js profile [--backend cpu|wasm|webgpu] [--model mlp|wide] [--fast-paths on|off|both] [--library gradkit,tfjs-layers] [--top n] [--out dir]',
+};
+
+/** One of `valid`, or an Error naming `flag` with the closest valid value. */
+function oneOf<T extends string>(flag: string, v: string, valid: readonly T[]): T {
+  if ((valid as readonly string[]).includes(v)) return v as T;
+  throw new Error(`${flag} takes one of ${valid.join(', ')}; got '${v}'${didYouMean(v, valid)} (usage: ${PROFILE.usage})`);
+}
+
+/** Parses the profile command's arguments (defaults: wasm, mlp, fast paths on, both libraries, top 12). */
+export function parseProfileFlags(argv: readonly string[]): ProfileFlags {
+  let backend: ProfileFlags['backend'] = 'wasm';
+  let model: ProfileFlags['model'] = 'mlp';
+  let fastPaths: boolean[] = [true];
+  let libraries: ProfileFlags['libraries'] = [...PROFILE_LIBRARY_NAMES];
+  let top = 12;
+  let out: string | undefined;
+  walk(argv, PROFILE, (flag, value) => {
+    const v = value as string;
+    if (flag === '--backend') backend = oneOf(flag, v, BENCH_BACKENDS);
+    else if (flag === '--model') model = oneOf(flag, v, PEER_MODEL_NAMES);
+    else if (flag === '--fast-paths') fastPaths = { on: [true], off: [false], both: [true, false] }[oneOf(flag, v, ['on', 'off', 'both'] as const)];
+    else if (flag === '--library') libraries = parseList(flag, v, PROFILE_LIBRARY_NAMES);
+    else if (flag === '--top') {
+      top = Number(v);
+      if (!Number.isInteger(top) || top < 1) throw new Error(`--top takes a whole number ≥ 1 (kernels listed per profile); got '${v}'`);
+    } else out = v;
+  });
+  return { backend, model, fastPaths, libraries, top, ...(out === undefined ? {} : { out }) };
 }

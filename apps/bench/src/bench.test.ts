@@ -210,7 +210,7 @@ describe(`benchmarks on ${currentBackend()}`, () => {
     const result = (backend: string): BackendResult => ({
       format: FORMAT,
       backend,
-      backendInfo: { name: 'cpu', simd: false, threads: false, fallbacks: [], described: `${backend} described` },
+      backendInfo: { name: 'cpu', simd: false, threads: false, threadCount: 1, fallbacks: [], described: `${backend} described` },
       machine,
       command: 'test',
       source: { commit: '0123456789abcdef', changed: ['packages/core'] },
@@ -220,6 +220,8 @@ describe(`benchmarks on ${currentBackend()}`, () => {
       overhead: [overhead],
       optimizerStep,
       endToEnd,
+      peer: [],
+      profiles: [],
       notes: [`a note for ${backend}`],
     });
     const results = [result('cpu'), result('webgpu')];
@@ -238,7 +240,7 @@ describe(`benchmarks on ${currentBackend()}`, () => {
       'commit 0123456789ab plus uncommitted changes in packages/core',
       '| sgd | 4 (1) |',
       '| clipByGlobalNorm → adam | 4 (1) |',
-      '## Targets (issue 6)',
+      '## Targets (issues 6 and 13)',
       '| cpu | adam ≥ 30× faster than tf.train.adam (≥ 1M parameters) | not run | not measured |',
       '## End to end: a training step, gradkit vs tfjs-layers',
       '| webgpu | exactly one queue submit per gradkit step, on a fused path',
@@ -281,7 +283,7 @@ describe('targets', () => {
       variants: { 'gradkit step': { samplesPerSecond: 2 }, 'model.fit': { samplesPerSecond: 1 } },
     }) as unknown as EndToEndResult;
   const result = (backend: string, rows: OptimizerRow[], endToEnd: EndToEndResult | null) =>
-    ({ backend, optimizerStep: { rows }, endToEnd, overhead: [] }) as unknown as BackendResult;
+    ({ backend, optimizerStep: { rows }, endToEnd, overhead: [], peer: [] }) as unknown as BackendResult;
 
   it('checks every size ≥ 1M of adam, the floor, the submits and end to end, per backend', () => {
     const checks = targetChecks([
@@ -298,12 +300,15 @@ describe('targets', () => {
       'wasm: adam ≥ 3× faster than tf.train.adam → true',
       'wasm: adam within 2.5× of the copy floor → true',
       'wasm: end to end: gradkit at least as fast as tfjs-layers model.fit → true',
+      "wasm: peer, MLP: gradkit's training step at least as fast as jax-js's jitted step → null",
+      'wasm: peer, MLP: gradkit ≥ 4× faster than tfjs-layers without gradkit → null',
+      "wasm: peer, MLP: tfjs-layers trainOnBatch ≥ 3× faster with gradkit's fast paths than without → null",
       'webgpu: adam ≥ 3× faster than tf.train.adam → true',
       'webgpu: exactly one queue submit per gradkit step, on a fused path → false',
       'webgpu: end to end: gradkit at least as fast as tfjs-layers model.fit → null',
     ]);
     expect(checks[0]?.measured).toBe('1M: 31× (10.0 vs 310 ms, fused:GradkitAdam); 10M: 30× (10.0 vs 299 ms, fused:GradkitAdam)');
-    expect(checks[7]?.measured).toBe('1 of 3 cases; others: momentum 100k: 2 (fused:GradkitAdam), sgd 100k: 1 (reference)');
+    expect(checks[10]?.measured).toBe('1 of 3 cases; others: momentum 100k: 2 (fused:GradkitAdam), sgd 100k: 1 (reference)');
   });
 
   it('a step WebGPU rejected fails its targets and gets a note', () => {
@@ -322,6 +327,9 @@ describe('targets', () => {
       ['not run', null],
       ['not run', null],
       ['not run', null],
+      ['not run', null],
+      ['not run', null],
+      ['not run', null],
     ]);
   });
 });
@@ -330,6 +338,7 @@ describe('command line', () => {
   it('--only takes a comma-separated list of benchmarks', () => {
     expect(parseOnly('optimizer')).toEqual(['optimizer']);
     expect(parseOnly('optimizer, e2e')).toEqual(['optimizer', 'e2e']);
-    expect(() => parseOnly('optimizer,bogus')).toThrow(/optimizer, e2e, overhead/);
+    expect(parseOnly('peer,profiles')).toEqual(['peer', 'profiles']);
+    expect(() => parseOnly('optimizer,bogus')).toThrow(/optimizer, e2e, overhead, peer, profiles/);
   });
 });

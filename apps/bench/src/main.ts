@@ -2,14 +2,16 @@
 // per process, and one backend's allocations never disturb another's timings), then writes
 // results/README.md from the result files and prints it.
 //
-//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead] [--out dir]
+//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir]
 //   node dist/main.js --readme [--out dir]    (only rewrites README.md from the result files)
+//   node dist/main.js profile [--backend wasm] [--model mlp|wide] [--fast-paths on|off|both] [--library …] [--top n] [--out dir]
+//                                             (profiles one training step, in a process of its own: run-profile.ts)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_BACKENDS, type BenchmarkName, parseMainFlags } from './args.js';
+import { BENCH_BACKENDS, type BenchmarkName, parseMainFlags, parseProfileFlags } from './args.js';
 import { type BackendResult, FORMAT, readme } from './report.js';
 
 interface MainArgs {
@@ -27,9 +29,22 @@ function parseArgs(argv: readonly string[], appDir: string): MainArgs {
   return { ...flags, out: out ?? (scratch ? join(tmpdir(), 'gradkit-bench-partial') : join(appDir, 'results')) };
 }
 
+/** `main.js profile …`: checks the flags here, then profiles in a child process (tfjs is never loaded in this one). */
+function profile(argv: readonly string[], here: string): number {
+  try {
+    parseProfileFlags(argv);
+  } catch (e) {
+    console.error(`bench profile: ${(e as Error).message}`);
+    return 2;
+  }
+  const child = spawnSync(process.execPath, [join(here, 'run-profile.js'), ...argv], { stdio: 'inherit', cwd: join(here, '..') });
+  return child.status ?? 1;
+}
+
 function main(): number {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const appDir = join(here, '..');
+  if (process.argv[2] === 'profile') return profile(process.argv.slice(3), here);
   let args: MainArgs;
   try {
     args = parseArgs(process.argv.slice(2), appDir);

@@ -1,8 +1,10 @@
-// What a full run measures on each backend, sized so that `pnpm bench` takes about 15 minutes on a
+// What a full run measures on each backend, sized so that `pnpm bench` takes about 20 minutes on a
 // 2-core machine (WebGPU there runs on SwiftShader, a software renderer, hence its smaller plan).
 import type { EndToEndOptions } from './e2e.js';
 import { LAYOUTS, type Layout, type OptimizerStepOptions, type SamplingOptions } from './optimizer-step.js';
 import type { OverheadOptions } from './overhead.js';
+import type { PeerOptions } from './peer.js';
+import type { ProfilesOptions } from './profile.js';
 
 /** One backend's benchmarks. */
 export interface Plan {
@@ -11,6 +13,10 @@ export interface Plan {
   readonly optimizerStep: OptimizerStepOptions;
   /** The end-to-end training step (null: not run). */
   readonly endToEnd: EndToEndOptions | null;
+  /** The peer benchmark, one entry per net. */
+  readonly peer: readonly PeerOptions[];
+  /** The profiles of the MLP's training step (null: not run). */
+  readonly profiles: ProfilesOptions | null;
   /** Said in the results (what was left out and why). */
   readonly notes: readonly string[];
 }
@@ -37,7 +43,11 @@ export function fullPlan(backend: string): Plan {
       },
       // A step of the lab's net takes about a second on SwiftShader: 2 steps per sample, one warm-up sample.
       endToEnd: { batchesPerSample: 2, warmup: 1, rounds: { maxRounds: 8, minRounds: 3, budgetMs: 20_000 } },
+      // A step of the MLP takes 0.5 s (jax-js) to 2.5 s (tfjs-layers) on SwiftShader.
+      peer: [{ model: 'mlp', stepsPerSample: 1, warmup: 1, checkSteps: [1, 5, 10], rounds: { maxRounds: 6, minRounds: 3, budgetMs: 25_000 } }],
+      profiles: { settings: { warmup: 1, steps: 2, timedSteps: 3 } },
       notes: [
+        'Peer on WebGPU (SwiftShader, a software renderer: its times show relative cost only, not what a GPU does): jax-js runs on its own webgpu device, on the same Dawn adapter. Only the MLP, its losses compared at steps 1, 5 and 10, one step per sample: the wide net takes 3 s (jax-js) to 17 s (gradkit, tfjs-layers) per step there (measured once), which would add about 5 minutes to the run.',
         'WebGPU runs on SwiftShader (a software renderer on the CPU): a training step of the 20-layer net takes seconds, so its overhead is timed over a few steps only, without the taps variant; it has no overhead target.',
         'Sizes stop at 1M parameters on WebGPU (SwiftShader): at 10M one adam step takes about 5 s on either side there (measured once: gradkit 4.97 s on the reference path, tf.train.adam 4.64 s, the buffer-copy floor 18 ms), so the 10M rows would add about 5 minutes to the run.',
       ],
@@ -57,7 +67,24 @@ export function fullPlan(backend: string): Plan {
       caseBudgetMs: 4000,
     },
     endToEnd: { batchesPerSample: 8, warmup: 2, rounds: { maxRounds: 15, minRounds: 6, budgetMs: cpu ? 30_000 : 15_000 } },
-    notes: ['10M parameters: one warm-up step and the median of 5 single-step samples per variant (a step takes up to seconds there).'],
+    peer: cpu
+      ? [
+          { model: 'mlp', stepsPerSample: 1, warmup: 1, rounds: { maxRounds: 10, minRounds: 5, budgetMs: 15_000 } },
+          { model: 'wide', stepsPerSample: 1, warmup: 1, checkSteps: [1, 5], rounds: { maxRounds: 3, minRounds: 3, budgetMs: 0 } },
+        ]
+      : [
+          { model: 'mlp', stepsPerSample: 4, warmup: 2, rounds: { maxRounds: 15, minRounds: 8, budgetMs: 20_000 } },
+          { model: 'wide', stepsPerSample: 1, warmup: 1, checkSteps: [1, 5, 10], rounds: { maxRounds: 8, minRounds: 5, budgetMs: 30_000 } },
+        ],
+    profiles: cpu ? { settings: { warmup: 1, steps: 3, timedSteps: 5 } } : {},
+    notes: [
+      '10M parameters: one warm-up step and the median of 5 single-step samples per variant (a step takes up to seconds there).',
+      ...(cpu
+        ? [
+            "Peer on cpu: jax-js runs on its wasm device (its cpu device is a debugging interpreter). The wide net's step takes about 3 s in tfjs's cpu kernels, so there its losses are compared at steps 1 and 5 only and 3 single-step samples are timed per variant.",
+          ]
+        : ['Peer, wide net: one step per sample and the losses compared at steps 1, 5 and 10 (a step without fast paths takes about 2 s on wasm).']),
+    ],
   };
 }
 
@@ -78,6 +105,8 @@ export function quickPlan(): Plan {
       maxStepsPerSample: 2,
     },
     endToEnd: { depth: 2, width: 16, batch: 8, batchesPerSample: 2, warmup: 1, rounds },
+    peer: [{ sizes: [6, 5, 3], batch: 4, batches: 2, stepsPerSample: 1, warmup: 1, checkSteps: [1, 2], rounds }],
+    profiles: { sizes: [6, 5, 3], batch: 4, settings: { warmup: 1, steps: 1, timedSteps: 1 } },
     notes: ['--quick: tiny sizes, one or two samples: checks the command, measures nothing.'],
   };
 }

@@ -1,13 +1,19 @@
 // The result file of one backend's run, and the markdown tables made from the result files.
 import type { BackendInfo } from '@gradkit/core';
 import type { EndToEndResult } from './e2e.js';
+import { count, ms, pct, share, spread, table, times } from './format.js';
 import type { MachineInfo, SourceInfo } from './machine.js';
 import type { OptimizerRow, OptimizerStepResult, StepOptimizer } from './optimizer-step.js';
 import type { OverheadResult } from './overhead.js';
+import type { PeerResult } from './peer.js';
+import type { BenchProfile } from './profile.js';
+import { lossTable, type PeerTargets, peerChecks, peerMethod, peerTable, profileBlocks, profileSummaryTable } from './report-peer.js';
 import type { Summary } from './timing.js';
 
+export { count, ms, pct, share, spread, table, times };
+
 /** The `format` of result files; changed whenever their shape changes. */
-export const FORMAT = 'gradkit-bench/3';
+export const FORMAT = 'gradkit-bench/4';
 
 /** `apps/bench/results/<backend>.json`. */
 export interface BackendResult {
@@ -32,54 +38,16 @@ export interface BackendResult {
   readonly optimizerStep: OptimizerStepResult;
   /** The end-to-end training step (null: not run). */
   readonly endToEnd: EndToEndResult | null;
+  /** The peer benchmark (gradkit, tfjs-layers, jax-js), one entry per net (empty: not run). */
+  readonly peer: readonly PeerResult[];
+  /** Profiles of the MLP's training step, gradkit and tfjs-layers, fast paths on and off (empty: not run). */
+  readonly profiles: readonly BenchProfile[];
   /** What was left out and why (sizes skipped for time, …). */
   readonly notes: readonly string[];
 }
 
 /** The overhead target of issue 5 (fraction of a training step). */
 export const OVERHEAD_TARGET = 0.05;
-
-/** A number of milliseconds with 3 significant digits (at least 2 decimals below 1). */
-export function ms(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v >= 100) return v.toFixed(0);
-  if (v >= 10) return v.toFixed(1);
-  if (v >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
-/** `median (p10–p90)` in ms. */
-export function spread(s: Summary): string {
-  return `${ms(s.median)} (${ms(s.p10)}–${ms(s.p90)})`;
-}
-
-/** A signed percentage with one decimal. */
-export function pct(v: number, digits = 1): string {
-  return `${v >= 0 ? '+' : ''}${(v * 100).toFixed(digits)}%`;
-}
-
-/** A fraction of a step, e.g. `4.6% of a step`. */
-export function share(v: number): string {
-  return `${(v * 100).toFixed(1)}% of a step`;
-}
-
-/** A ratio such as `12.3×`. */
-export function times(v: number): string {
-  return `${v >= 10 ? v.toFixed(0) : v.toFixed(v >= 1 ? 1 : 2)}×`;
-}
-
-/** 1k, 100k, 1.0M … */
-export function count(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(n % 1e6 === 0 ? 0 : 2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(n % 1e3 === 0 ? 0 : 1)}k`;
-  return String(n);
-}
-
-/** A markdown table. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 /** The monitoring-overhead table over several backends' results. */
 export function overheadTable(results: readonly BackendResult[]): string {
@@ -293,15 +261,16 @@ export interface TargetCheck {
   readonly pass: boolean | null;
 }
 
-/** Issue 6's targets per backend: speedup over tf.train.adam and ratio to the copy floor (at ≥ 1M parameters). */
-export const TARGETS: Readonly<Record<string, { readonly speedup: number; readonly floor?: number; readonly oneSubmit?: boolean; readonly endToEnd: number }>> =
-  {
-    cpu: { speedup: 30, floor: 2.5, endToEnd: 1.3 },
-    wasm: { speedup: 3, floor: 2.5, endToEnd: 1 },
-    webgpu: { speedup: 3, oneSubmit: true, endToEnd: 1 },
-  };
+/** Issue 6's targets per backend (speedup over tf.train.adam, ratio to the copy floor at ≥ 1M parameters, end to end), and issue 13's peer targets on wasm. */
+export const TARGETS: Readonly<
+  Record<string, { readonly speedup: number; readonly floor?: number; readonly oneSubmit?: boolean; readonly endToEnd: number; readonly peer?: PeerTargets }>
+> = {
+  cpu: { speedup: 30, floor: 2.5, endToEnd: 1.3 },
+  wasm: { speedup: 3, floor: 2.5, endToEnd: 1, peer: { overJax: 1, overLayers: 4, layersFastPaths: 3 } },
+  webgpu: { speedup: 3, oneSubmit: true, endToEnd: 1 },
+};
 
-/** The targets of issue 6 checked against one or more backends' results. */
+/** The targets of issues 6 and 13 checked against one or more backends' results. */
 export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const r of results) {
@@ -352,6 +321,7 @@ export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
         : 'not run',
       pass: e ? e.speedupOverFit >= t.endToEnd : null,
     });
+    if (t.peer) checks.push(...peerChecks(r.backend, r.peer, t.peer));
   }
   return checks;
 }
@@ -395,7 +365,13 @@ const E2E_METHOD = (e: EndToEndResult) =>
   `One training step of the gradient lab's MLP, ${e.config.inputs} → ${e.config.depth} × [dense ${e.config.width} → ReLU] → dense ${e.config.classes} (He-normal kernels, zero biases; ${count(e.config.params)} parameters in ${e.config.tensors} tensors), softmax cross-entropy on the logits (\`tf.losses.softmaxCrossEntropy\` on both sides), adam with learning rate 1e-3, minibatch ${e.config.batch} of MNIST-shaped inputs. gradkit builds it from \`@gradkit/nn\` (\`dense\`, \`act('relu')\`, \`sequential\`) and \`@gradkit/initializers\`' \`heNormal\` and trains it with \`Optimizer\` + \`adam\`; tfjs-layers builds \`tf.sequential\` of \`tf.layers.dense\` (\`heNormal\`, which truncates) compiled with \`tf.train.adam\`. Each sample is ${e.config.batchesPerSample} steps over the same ${e.config.batchesPerSample} minibatches (sliced inside the timed region on both sides); the variants alternate in a rotating order after a warm-up, each with its own net. **gradkit step** is what a gradkit user writes, \`valueAndGrad(loss)(net.params)\` then \`opt.step(grads)\`, with no readback per step (the sample ends with one one-element readback); **model.fit** is one \`model.fit(x, y, { batchSize, epochs: 1, shuffle: false })\` over the sample's minibatches (the target's comparison). **gradkit minimize** (\`await opt.minimize(loss)\`) and **trainOnBatch** (\`await model.trainOnBatch(xb, yb)\`) both read the loss back every step. ms per step, samples (images) per second at the median in parentheses.`;
 
 const TARGETS_TEXT =
-  "Issue 6's targets, on this 2-core machine, medians of the same run, 1M+ parameters: cpu ≥ 30× faster than `tf.train.adam` and within 2.5× of the copy floor; wasm ≥ 3× and within 2.5× of the floor; WebGPU (SwiftShader) ≥ 3× and exactly one queue submit per step; end to end, gradkit's training step at least as fast as tfjs-layers `model.fit` on every backend and ≥ 1.3× on cpu. The optimizer targets are checked on the adam rows at 1M and 10M parameters, the submit count on every gradkit row.";
+  "Issue 6's targets, on this 2-core machine, medians of the same run, 1M+ parameters: cpu ≥ 30× faster than `tf.train.adam` and within 2.5× of the copy floor; wasm ≥ 3× and within 2.5× of the floor; WebGPU (SwiftShader) ≥ 3× and exactly one queue submit per step; end to end, gradkit's training step at least as fast as tfjs-layers `model.fit` on every backend and ≥ 1.3× on cpu. The optimizer targets are checked on the adam rows at 1M and 10M parameters, the submit count on every gradkit row. Issue 13's, on wasm, ratios of the same run on the peer benchmark's MLP (784-256-256-10, batch 128): gradkit's training step at least as fast as jax-js's jitted step and ≥ 4× faster than tfjs-layers without gradkit, and tfjs-layers' `trainOnBatch` ≥ 3× faster with gradkit's fast paths than without; cpu and webgpu report the same table without targets.";
+
+const WEBGPU_RELATIVE =
+  "WebGPU here is SwiftShader, a software renderer on the CPU: its times show the relative cost of the libraries' GPU work (dispatches, submits, readbacks and software shaders), not what a GPU would do.";
+
+const PROFILES_TEXT =
+  "One training step of the peer benchmark's MLP profiled with `profileStep` from @gradkit/diagnostics (the bench's command: `pnpm bench profile --backend wasm --fast-paths both`): gradkit's `Optimizer.minimize` and tfjs-layers' `trainOnBatch`, with gradkit's training fast paths on and off, each on a fresh copy of the net. ms/step is a plain step's wall-clock time (the loss read back); the phases and kernels are per-step kernel times of the profiled steps (on WebGPU, see each profile's notes for how kernel time was measured there).";
 
 const overheadMethod = (taps: number) =>
   `One training step of the same net (forward, backward, optimizer step, the loss read back, as \`await optimizer.minimize(loss)\`) without monitoring (**plain**), with \`monitorGradients({ every: 1, onReport })\` first in the chain (a step counts until its report was delivered: \`await monitor.flush()\`), and with the gradient lab's pattern (\`withTaps(valueAndGrad(loss))\`, \`GradientMonitor.observe({ grads, params, taps })\` beside a plain \`step\`: dead units, saturation and ∂L/∂h of all ${taps} tapped layer outputs). When the plain step runs a fused kernel, **reference** is the same step with \`{ fused: false }\`: what monitoring would cost if it made the optimizer give up its fused kernel. The path each step took is shown in brackets. The variants alternate step by step in a rotating order, each on its own copy of the net (same seeds), after a warm-up; "overhead" is median(monitored) ÷ median(plain) − 1, "paired" the median over rounds of the per-round ratio.`;
@@ -420,7 +396,7 @@ export function readme(results: readonly BackendResult[], failures: readonly str
     machineSection(results),
     ...failures.map((f) => `- ${f}`),
     '',
-    '## Targets (issue 6)',
+    '## Targets (issues 6 and 13)',
     '',
     TARGETS_TEXT,
     '',
@@ -446,6 +422,33 @@ export function readme(results: readonly BackendResult[], failures: readonly str
     }
   }
   if (e2e) parts.push('## End to end: a training step, gradkit vs tfjs-layers', '', E2E_METHOD(e2e), '', endToEndTable(results), '');
+  const withPeer = results.filter((r) => r.peer.length > 0);
+  const peer = withPeer[0]?.peer[0];
+  if (peer)
+    parts.push(
+      '## The peer: gradkit vs tfjs-layers vs jax-js (issue 13)',
+      '',
+      peerMethod(peer),
+      '',
+      peerTable(withPeer),
+      '',
+      ...(withPeer.some((r) => r.backend === 'webgpu') ? [WEBGPU_RELATIVE, ''] : []),
+      'The losses of the fresh runs at the checked steps (every variant from the same initial weights):',
+      '',
+      lossTable(withPeer),
+      '',
+    );
+  const withProfiles = results.filter((r) => r.profiles.length > 0);
+  if (withProfiles.length > 0)
+    parts.push(
+      "## Where a training step's time goes: profiles (issue 13)",
+      '',
+      PROFILES_TEXT,
+      '',
+      profileSummaryTable(withProfiles),
+      '',
+      ...profileBlocks(withProfiles),
+    );
   if (withOverhead.length > 0)
     parts.push(
       '## Monitoring overhead (issue 5: ≤ 5% of a training step on cpu and wasm)',

@@ -1,4 +1,4 @@
-// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead] [--out dir]`.
+// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir]`.
 // Starts the backend with useBackend, runs its plan, writes <out>/<backend>.json and prints its tables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -10,7 +10,9 @@ import { benchEndToEnd, type EndToEndResult } from './e2e.js';
 import { describeBackend, machineInfo, sourceInfo } from './machine.js';
 import { benchOptimizerStep } from './optimizer-step.js';
 import { benchMonitoringOverhead, type OverheadResult } from './overhead.js';
+import { benchPeer, type PeerResult } from './peer.js';
 import { fullPlan, quickPlan } from './plan.js';
+import { type BenchProfile, benchProfiles } from './profile.js';
 import {
   type BackendResult,
   endToEndTable,
@@ -25,6 +27,7 @@ import {
   targetTable,
   times,
 } from './report.js';
+import { lossTable, netLabel, peerTable, profileSummaryTable } from './report-peer.js';
 
 /** Parsed command line of a backend run. */
 export interface BackendArgs {
@@ -36,7 +39,7 @@ export interface BackendArgs {
   readonly command: string;
 }
 
-/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
+/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
 export function parseBackendArgs(argv: readonly string[], defaultOut: string): BackendArgs {
   const { out, command, ...flags } = parseBackendFlags(argv);
   return { ...flags, out: out ?? defaultOut, command: command ?? 'node dist/run-backend.js' };
@@ -56,6 +59,8 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     overhead: runs('overhead') ? full.overhead : [],
     optimizerStep: runs('optimizer') ? full.optimizerStep : { ...full.optimizerStep, layouts: [] },
     endToEnd: runs('e2e') ? full.endToEnd : null,
+    peer: runs('peer') ? full.peer : [],
+    profiles: runs('profiles') ? full.profiles : null,
   };
   const t0 = performance.now();
 
@@ -87,6 +92,24 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     );
   }
 
+  const peer: PeerResult[] = [];
+  for (const o of plan.peer) {
+    log(`[${args.backend}] peer: gradkit vs tfjs-layers vs jax-js, ${o.model ?? 'custom'} …`);
+    const r = await benchPeer(o);
+    peer.push(r);
+    const v = r.variants;
+    const at = (name: keyof typeof v) => (v[name] ? `${ms(v[name].median)} ms` : 'n/a');
+    log(
+      `[${args.backend}]   ${netLabel(r)}: gradkit ${at('gradkit')} (fast paths off ${at('gradkit, fast paths off')}), tfjs-layers ${at('tfjs-layers')} (+ gradkit ${at('tfjs-layers + gradkit')}), jax-js ${at('jax-js')}${r.unavailable['jax-js'] ? ` (${r.unavailable['jax-js']})` : ''}; losses agree to ${Math.max(...r.lossCheck.spread).toExponential(1)}`,
+    );
+  }
+
+  let profiles: BenchProfile[] = [];
+  if (plan.profiles) {
+    log(`[${args.backend}] profiles of the MLP's training step …`);
+    profiles = await benchProfiles(plan.profiles);
+  }
+
   const result: BackendResult = {
     format: FORMAT,
     backend: args.backend,
@@ -100,6 +123,8 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     overhead,
     optimizerStep,
     endToEnd,
+    peer,
+    profiles,
     notes: plan.notes,
   };
   mkdirSync(args.out, { recursive: true });
@@ -109,6 +134,8 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
   if (overhead.length > 0) log(`${overheadTable([result])}\n\n${profileTable([result])}\n`);
   if (optimizerStep.rows.length > 0) log(`${optimizerTable(optimizerStep.rows)}\n\n${floorTable(optimizerStep.rows)}\n`);
   if (endToEnd) log(`${endToEndTable([result])}\n`);
+  if (peer.length > 0) log(`${peerTable([result])}\n\n${lossTable([result])}\n`);
+  if (profiles.length > 0) log(`${profileSummaryTable([result])}\n`);
   log(`${targetTable([result])}\n`);
   log(`[${args.backend}] wrote ${file} (${result.seconds.toFixed(0)} s)`);
   return result;

@@ -15,7 +15,7 @@ import { EXIT, type LabIO, main } from './main.js';
 const backend = currentBackend() as BackendName;
 const here =
   (backendInfo: Partial<BackendInfo> = {}) =>
-  async (): Promise<BackendInfo> => ({ name: backend, simd: false, threads: false, fallbacks: [], ...backendInfo });
+  async (): Promise<BackendInfo> => ({ name: backend, simd: false, threads: false, threadCount: 1, fallbacks: [], ...backendInfo });
 
 /** An IO that records what the CLI writes; `useBackend` keeps the test's backend unless replaced. */
 function capture(overrides: Partial<LabIO> = {}) {

@@ -171,6 +171,13 @@ function shortReason(reason: string): string {
   return cut.length > 300 ? `${cut.slice(0, 297)}…` : cut;
 }
 
+/** How the wasm backend computes: tfjs's threaded build uses half the logical cores, at most 8. */
+function wasmThreads(threadedBuild: boolean, threadCount: number): string {
+  if (!threadedBuild) return '1 thread: the page is not cross-origin isolated';
+  if (threadCount > 1) return `${threadCount} threads`;
+  return `threaded build on 1 thread: tfjs uses half of the ${navigator.hardwareConcurrency} logical cores`;
+}
+
 // ---- status and messages -------------------------------------------------------------------------
 
 function setState(next: State, text: string): void {
@@ -346,7 +353,7 @@ function handle(m: WorkerMessage): void {
       const el = $('backend-status');
       el.dataset.backend = m.info.name;
       el.dataset.asked = r.asked;
-      const extra = m.info.name === 'wasm' ? ` (SIMD ${m.info.simd ? 'on' : 'off'}, ${m.info.threads ? 'threads' : '1 thread'})` : '';
+      const extra = m.info.name === 'wasm' ? ` (SIMD ${m.info.simd ? 'on' : 'off'}, ${wasmThreads(m.info.threads, m.threadCount)})` : '';
       const adapter = m.info.adapter ? ` (${[m.info.adapter.vendor, m.info.adapter.architecture, m.info.adapter.description].filter(Boolean).join(' ')})` : '';
       el.textContent = `Training on ${LABELS[m.info.name]}${extra}${adapter}.`;
       if (m.info.fallbacks.length) {

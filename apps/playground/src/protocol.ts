@@ -22,7 +22,12 @@ export type FailureKind = 'backend' | 'memory' | 'data' | 'config' | 'training';
 /** Worker → page. */
 export type WorkerMessage =
   | { readonly type: 'status'; readonly text: string }
-  | { readonly type: 'backend'; readonly info: BackendInfo }
+  | {
+      readonly type: 'backend';
+      readonly info: BackendInfo;
+      /** Threads tfjs's wasm backend computes on (its `getThreadsCount()`; 1 on other backends). */
+      readonly threadCount: number;
+    }
   | {
       readonly type: 'progress';
       readonly step: number;

@@ -172,16 +172,19 @@ async function run(msg: StartMessage): Promise<void> {
   }
   const digits = cachedDigits.digits;
   try {
+    const wasm = () => import('@tensorflow/tfjs-backend-wasm');
     const info = await useBackend(msg.backends, {
       wasmPaths: new URL('tfjs-wasm/', msg.base).href,
       load: {
         cpu: () => import('@tensorflow/tfjs-backend-cpu'),
-        wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+        wasm,
         webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
       },
     });
     backendName = info.name;
-    post({ type: 'backend', info });
+    // Cross-origin isolated, tfjs runs its threaded build on half the logical cores (1 on 2 cores).
+    const threadCount = info.name === 'wasm' ? (await wasm()).getThreadsCount() : 1;
+    post({ type: 'backend', info, threadCount });
     // WebGPU reports some failures (device lost, out of memory) as events rather than exceptions.
     type GpuError = { constructor: { name: string }; message: string };
     const device = (

@@ -17,13 +17,14 @@ const TOTALS = /^(\w+: )?\d+ passed, \d+ failed(, \d+ skipped)?$/;
 describe('summarize', () => {
   it('prints one row per backend and the totals alone on the last line', () => {
     const { lines, ok, problems } = summarize([
-      row('cpu', { info: { name: 'cpu', simd: false, threads: false, fallbacks: [] } }),
-      row('wasm', { passed: 9, failed: 1, info: { name: 'wasm', simd: true, threads: false, fallbacks: [] } }),
+      row('cpu', { info: { name: 'cpu', simd: false, threads: false, threadCount: 1, fallbacks: [] } }),
+      row('wasm', { passed: 9, failed: 1, info: { name: 'wasm', simd: true, threads: false, threadCount: 1, fallbacks: [] } }),
       row('webgpu', {
         info: {
           name: 'webgpu',
           simd: false,
           threads: false,
+          threadCount: 1,
           fallbacks: [],
           adapter: { vendor: 'google', architecture: 'swiftshader', device: 'd', description: 'SwiftShader driver 5.0.0' },
         },
@@ -65,17 +66,18 @@ describe('summarize', () => {
 
 describe('describeBackend', () => {
   it('names SIMD and threads for wasm and the adapter for webgpu', () => {
-    expect(describeBackend({ name: 'wasm', simd: false, threads: true, fallbacks: [] })).toBe('wasm, SIMD off, threads on');
+    expect(describeBackend({ name: 'wasm', simd: false, threads: true, threadCount: 2, fallbacks: [] })).toBe('wasm, SIMD off, threads on');
     expect(
       describeBackend({
         name: 'webgpu',
         simd: false,
         threads: false,
+        threadCount: 1,
         fallbacks: [],
         adapter: { vendor: '', architecture: '', device: 'dev', description: '' },
       }),
     ).toBe('webgpu, adapter "dev"');
-    expect(describeBackend({ name: 'webgpu', simd: false, threads: false, fallbacks: [] })).toBe('webgpu, adapter unknown');
+    expect(describeBackend({ name: 'webgpu', simd: false, threads: false, threadCount: 1, fallbacks: [] })).toBe('webgpu, adapter unknown');
   });
 });
 

@@ -36,7 +36,7 @@ export interface Summary {
  * One line describing the backend that started, for example `wasm, SIMD on, threads off` or
  * `webgpu, adapter "SwiftShader driver 5.0.0" (google swiftshader)`.
  *
- * @example `describeBackend({ name: 'cpu', simd: false, threads: false, fallbacks: [] }) // 'cpu'`
+ * @example `describeBackend({ name: 'cpu', simd: false, threads: false, threadCount: 1, fallbacks: [] }) // 'cpu'`
  */
 export function describeBackend(info: BackendInfo): string {
   if (info.name === 'wasm') return `wasm, SIMD ${info.simd ? 'on' : 'off'}, threads ${info.threads ? 'on' : 'off'}`;

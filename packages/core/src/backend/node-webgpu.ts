@@ -12,7 +12,8 @@ export const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/
 type Gpu = { requestAdapter(options?: object): Promise<unknown | null> };
 type WebGpuModule = { create(flags: string[]): Gpu; globals: Record<string, unknown> };
 
-const isNode = () => typeof process !== 'undefined' && process.versions?.node != null;
+/** True in Node (not in a browser or a worker). */
+export const isNode = (): boolean => typeof process !== 'undefined' && process.versions?.node != null;
 
 /**
  * Makes `navigator.gpu` exist in Node, from the `webgpu` package, falling back to SwiftShader when

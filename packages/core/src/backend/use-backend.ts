@@ -3,7 +3,8 @@ import { BackendError, HyperParameterError } from '../errors.js';
 import { installFastPaths, setFastPaths } from '../fast-paths/index.js';
 import { checkOptions } from '../options.js';
 import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, isBackendName } from './names.js';
-import { importByName, installNodeWebGpu } from './node-webgpu.js';
+import { importByName, installNodeWebGpu, isNode } from './node-webgpu.js';
+import { MAX_WASM_THREADS, prepareNodeWasmThreads } from './wasm-threads-node.js';
 
 /**
  * What `useBackend` started, and why it skipped the backends it skipped.
@@ -21,6 +22,8 @@ export interface BackendInfo {
   readonly simd: boolean;
   /** Whether the wasm backend runs its multi-threaded build (always false for cpu and webgpu). */
   readonly threads: boolean;
+  /** The threads the wasm backend computes on (tfjs's `getThreadsCount()`; 1 for cpu and webgpu). */
+  readonly threadCount: number;
   /** The WebGPU adapter's vendor, architecture, device and description, when `name` is `'webgpu'`. */
   readonly adapter?: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string };
   /** The backends tried before `name`, each with the reason it could not be used. */
@@ -53,6 +56,15 @@ export interface UseBackendOptions {
    * `setFastPaths(false)`; absent leaves the current setting. They apply to tfjs-layers models too.
    */
   readonly fastPaths?: boolean;
+  /**
+   * The wasm backend's threads (1 to 8). In a browser the threaded build needs a cross-origin isolated
+   * page (see the threads guide) and tfjs uses at most half the logical cores: this can only lower
+   * that. In Node, where tfjs never runs threaded, a number turns on gradkit's threaded start of
+   * tfjs-backend-wasm 4.22 (worker_threads): it pays for large matmuls (512² about 1.9× on 2 cores)
+   * and little for small nets, and it slows down when other processes compete for the cores, so the
+   * default stays one thread. Set it before the wasm backend first starts in the process.
+   */
+  readonly threads?: number;
 }
 
 const loaded = new Map<BackendName, Promise<Record<string, unknown>>>();
@@ -134,6 +146,25 @@ async function softwareAdapter(): Promise<string | null> {
   return null;
 }
 
+/** Before the wasm backend starts: the Node threaded start, or tfjs's own thread count in a browser. */
+async function prepareWasmThreads(threads: number, options: UseBackendOptions): Promise<void> {
+  if (isNode()) {
+    const why = await prepareNodeWasmThreads({ threads });
+    if (why) throw new BackendError('wasm', why);
+    return;
+  }
+  if (threads > 1 && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated)
+    throw new BackendError('wasm', 'threads need a cross-origin isolated page: serve it with the COOP/COEP headers (see the threads guide)');
+  const mod = await importBackend('wasm', options);
+  (mod.setThreadsCount as (n: number) => void)(threads);
+}
+
+/** The active wasm backend's thread count (its module's `getThreadsCount`; 1 where it has none). */
+function wasmThreadCount(): number {
+  const tfjs = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
+  return tfjs?.getThreadsCount?.() ?? 1;
+}
+
 /** Loads, registers and activates one backend; throws a BackendError that says why it cannot. */
 async function start(name: BackendName, options: UseBackendOptions, auto: boolean): Promise<BackendInfo> {
   if (name === 'webgpu') {
@@ -156,6 +187,7 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
     if (name === 'wasm' && options.wasmPaths) (mod.setWasmPaths as (p: string) => void)(options.wasmPaths);
     if (name === 'webgpu' && !tf.findBackendFactory('webgpu')) registerWebGpu(mod);
   }
+  if (name === 'wasm' && options.threads !== undefined) await prepareWasmThreads(options.threads, options);
   await activate(name);
   installFastPaths(name);
   if (options.fastPaths !== undefined) setFastPaths(options.fastPaths);
@@ -164,6 +196,7 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
     name,
     simd: wasm && Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
     threads: wasm && Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+    threadCount: wasm ? wasmThreadCount() : 1,
     fallbacks: [],
   };
   if (name !== 'webgpu') return info;
@@ -189,13 +222,16 @@ async function start(name: BackendName, options: UseBackendOptions, auto: boolea
  * ```
  */
 export async function useBackend(choice: BackendChoice = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
-  checkOptions('useBackend', options, ['wasmPaths', 'allowSoftwareWebGpu', 'load', 'fastPaths'], {
+  checkOptions('useBackend', options, ['wasmPaths', 'allowSoftwareWebGpu', 'load', 'fastPaths', 'threads'], {
     example: "useBackend('auto', { allowSoftwareWebGpu: true })",
   });
   if (options.wasmPaths !== undefined && typeof options.wasmPaths !== 'string')
     throw new HyperParameterError('wasmPaths', 'wasmPaths must be a string: the URL prefix of the tfjs-backend-wasm .wasm files');
   if (options.allowSoftwareWebGpu !== undefined && typeof options.allowSoftwareWebGpu !== 'boolean')
     throw new HyperParameterError('allowSoftwareWebGpu', 'allowSoftwareWebGpu must be true or false');
+  const threads = options.threads;
+  if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS))
+    throw new HyperParameterError('threads', `threads must be a whole number from 1 to ${MAX_WASM_THREADS}, got ${String(threads)}`);
   if (options.fastPaths !== undefined && typeof options.fastPaths !== 'boolean')
     throw new HyperParameterError('fastPaths', "fastPaths must be true (gradkit's training fast paths, the default) or false (tfjs's own kernels)");
   const order: readonly unknown[] = choice === 'auto' ? AUTO_ORDER : Array.isArray(choice) ? choice : [choice];
