@@ -196,6 +196,23 @@ function multiply(p: Product, av: Float32Array, bv: Float32Array, bias?: Float32
   return out ?? one;
 }
 
+/**
+ * The product of float32 `a` and `b` (their values `av`, `bv`) computed by cpu-matmul.wat, with its
+ * shape, or undefined where tfjs's kernel must answer. The wasm backend's fast path uses it too.
+ */
+export function moduleMatMul(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  av: Float32Array,
+  bv: Float32Array,
+): { shape: number[]; values: Float32Array } | undefined {
+  const p = productOf(a, b, transposeA, transposeB);
+  const values = p && multiply(p, av, bv);
+  return values ? { shape: (p as Product).outShape, values } : undefined;
+}
+
 /** A matmul kernel (`BatchMatMul`) for the cpu backend that runs cpu-matmul.wat, else `original`. */
 export function cpuBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {

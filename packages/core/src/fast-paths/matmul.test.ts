@@ -4,6 +4,7 @@
 import { currentBackend, expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cpuMatMulRuns } from './cpu-matmul.js';
 import { product, values } from './matmul-reference.js';
 import { fastPaths, fastPathsEnabled, setFastPaths } from './registry.js';
 
@@ -16,6 +17,16 @@ describe('matmul fast paths', () => {
     expect(wasm.map((p) => p.kernelName).sort()).toEqual(['BatchMatMul', '_FusedMatMul']);
     // Installed once the wasm backend started in this process (always so in the wasm project).
     if (currentBackend() === 'wasm') for (const p of wasm) expect(p.installed).toBe(true);
+  });
+
+  it('on the single-threaded wasm backend, BatchMatMul runs the SIMD module on the heap, not XNNPACK', async () => {
+    const a = tf.tensor2d(values(6, 12), [3, 2]);
+    const b = tf.tensor2d(values(8, 13), [4, 2]);
+    const before = cpuMatMulRuns();
+    const got = tf.matMul(a, b, false, true);
+    await expectClose(await got.data(), product(values(6, 12), [3, 2], values(8, 13), [4, 2], false, true));
+    expect(cpuMatMulRuns() - before).toBe(currentBackend() === 'wasm' || currentBackend() === 'cpu' ? 1 : 0);
+    tf.dispose([a, b, got]);
   });
 
   const [m, k, n] = [5, 7, 3];
