@@ -92,7 +92,7 @@ function homeFor(bytes: number): Home | undefined {
 }
 
 /** A matmul as tfjs-cpu's BatchMatMul reads it: [batch, m, k] · [batch, k, n] → outShape. */
-interface Product {
+export interface Product {
   readonly m: number;
   readonly k: number;
   readonly n: number;
@@ -112,7 +112,7 @@ const size = (shape: readonly number[]) => shape.reduce((s, d) => s * d, 1);
  * broadcast it does not compute (it pairs batch i of the larger with i mod the smaller's, which is
  * the broadcast only when the sizes are equal or one is 1; an empty batch is an empty product).
  */
-function productOf(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): Product | undefined {
+export function productOf(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): Product | undefined {
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra < 2 || rb < 2) return undefined;
@@ -144,11 +144,12 @@ const up = (x: number, q: number) => Math.ceil(x / q) * q;
 
 /**
  * The product's values (with `bias`, a row of n added, and relu/relu6 when `flags` say so: bit 0
- * bias, 1 relu, 2 relu6), or undefined when the module cannot run it now.
+ * bias, 1 relu, 2 relu6), written into `into` (batch·m·n floats; a new array when absent), or
+ * undefined when the module cannot run it now (nothing written).
  */
-function multiply(p: Product, av: Float32Array, bv: Float32Array, bias?: Float32Array, flags = 0): Float32Array | undefined {
+export function multiply(p: Product, av: Float32Array, bv: Float32Array, bias?: Float32Array, flags = 0, into?: Float32Array): Float32Array | undefined {
   const { m, k, n, batch } = p;
-  if (batch * m * n === 0) return new Float32Array(0);
+  if (batch * m * n === 0) return into ?? new Float32Array(0);
   const [mp, np] = [up(m, 4), up(n, 8)];
   // Byte offsets: A and B as given, their panels, the padded product, the bias row.
   let bytes = 0;
@@ -167,9 +168,7 @@ function multiply(p: Product, av: Float32Array, bv: Float32Array, bias?: Float32
   if (!h) return undefined;
   const heap = new Float32Array(h.memory.buffer);
   if (bias) heap.set(bias, biasAt / 4);
-  // One product: a copy of the memory's (no zero-filling); a batch: a set per product.
-  const out = batch > 1 ? new Float32Array(batch * m * n) : undefined;
-  let one: Float32Array | undefined;
+  const out = into ?? new Float32Array(batch * m * n);
   let [lastA, lastB] = [-1, -1];
   for (let i = 0; i < batch; i++) {
     const [ia, ib] = [i % p.batchA, i % p.batchB];
@@ -187,30 +186,11 @@ function multiply(p: Product, av: Float32Array, bv: Float32Array, bias?: Float32
     }
     h.w.gemm(aPack, bPack, c, mp / 4, np / 8, k, np * 4);
     h.w.finish(c, m, n, np * 4, biasAt, flags);
-    const result = heap.subarray(c / 4, c / 4 + m * n);
-    if (out) out.set(result, i * m * n);
-    else one = result.slice();
+    out.set(heap.subarray(c / 4, c / 4 + m * n), i * m * n);
   }
   if (h.memory.buffer.byteLength > KEEP_BYTES) home = undefined;
   runs++;
-  return out ?? one;
-}
-
-/**
- * The product of float32 `a` and `b` (their values `av`, `bv`) computed by cpu-matmul.wat, with its
- * shape, or undefined where tfjs's kernel must answer. The wasm backend's fast path uses it too.
- */
-export function moduleMatMul(
-  a: tf.TensorInfo,
-  b: tf.TensorInfo,
-  transposeA: boolean,
-  transposeB: boolean,
-  av: Float32Array,
-  bv: Float32Array,
-): { shape: number[]; values: Float32Array } | undefined {
-  const p = productOf(a, b, transposeA, transposeB);
-  const values = p && multiply(p, av, bv);
-  return values ? { shape: (p as Product).outShape, values } : undefined;
+  return out;
 }
 
 /** A matmul kernel (`BatchMatMul`) for the cpu backend that runs cpu-matmul.wat, else `original`. */

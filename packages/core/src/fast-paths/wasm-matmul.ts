@@ -5,14 +5,14 @@
 // there. Transposing explicitly first (an O(n²) copy) and running the untransposed XNNPACK kernel
 // gives the same products, summed in XNNPACK's order.
 import * as tf from '@tensorflow/tfjs-core';
-import { moduleMatMul } from './cpu-matmul.js';
+import { multiply, productOf } from './cpu-matmul.js';
 import { defineFastPath } from './registry.js';
 
 /** What the kernels use of tfjs-backend-wasm 4.22's BackendWasm (duck-typed: DESIGN §1). */
 type Backend = {
   disposeData(dataId: tf.DataId): boolean | undefined;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   readonly wasm: { readonly tfjs: { getThreadsCount?: () => number } };
 };
 
@@ -65,8 +65,13 @@ function viaModule(original: tf.KernelFunc): tf.KernelFunc {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || (backend.wasm.tfjs.getThreadsCount?.() ?? 1) > 1) return xnn(args);
-    const out = moduleMatMul(a, b, transposeA, transposeB, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b));
-    return out ? backend.makeOutput(out.shape, 'float32', undefined, out.values) : xnn(args);
+    const p = productOf(a, b, transposeA, transposeB);
+    if (!p) return xnn(args);
+    // The output first: allocating may grow the heap, which detaches earlier views of it.
+    const out = backend.makeOutput(p.outShape, 'float32');
+    if (multiply(p, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), undefined, 0, backend.typedArrayFromHeap(out))) return out;
+    backend.disposeData(out.dataId);
+    return xnn(args);
   };
 }
 
