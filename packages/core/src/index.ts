@@ -41,6 +41,7 @@ export {
   type WasmBuilds,
   type WasmVariant,
   wasmKernelCache,
+  wasmScratch,
   wasmSimdSupported,
 } from './kernels/wasm.js';
 export {

@@ -139,3 +139,50 @@ export function wasmKernelCache<K>(
     }
   };
 }
+
+/**
+ * A scratch WebAssembly memory of at least `bytes` with kernels instantiated against it, made on the
+ * first call, for cpu-backend kernels that copy their data into it chunk by chunk. Synchronous
+ * instantiation first; where the engine forbids it (Chrome's main thread, for larger modules) the
+ * result is null until the asynchronous instantiation is done (callers loop in JavaScript meanwhile),
+ * and null for good where WebAssembly cannot run at all.
+ *
+ * @example
+ * ```ts
+ * const scratch = wasmScratch(1 << 20, instantiateKernels, instantiateKernelsAsync);
+ * const s = scratch(); // { kernels, heap } or null
+ * if (s) s.heap.set(chunk, 0);
+ * ```
+ */
+export function wasmScratch<K>(
+  bytes: number,
+  instantiate: (memory: WebAssembly.Memory) => K,
+  instantiateAsync: (memory: WebAssembly.Memory) => Promise<K>,
+): () => { readonly kernels: K; readonly heap: Float32Array } | null {
+  let scratch: { readonly kernels: K; readonly heap: Float32Array } | Promise<unknown> | null | undefined;
+  return () => {
+    if (scratch === undefined) {
+      let memory: WebAssembly.Memory;
+      try {
+        memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+      } catch {
+        scratch = null; // no WebAssembly at all
+        return null;
+      }
+      const of = (kernels: K) => ({ kernels, heap: new Float32Array(memory.buffer) });
+      try {
+        scratch = of(instantiate(memory));
+      } catch {
+        scratch = instantiateAsync(memory).then(
+          (kernels) => {
+            scratch = of(kernels);
+          },
+          () => {
+            scratch = null;
+          },
+        );
+      }
+    }
+    return scratch instanceof Promise ? null : scratch;
+  };
+}

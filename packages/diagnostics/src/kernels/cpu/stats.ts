@@ -4,7 +4,7 @@
 // active-unit flags follow it). About 20×
 // faster than the JavaScript loop (stats-loop.ts) that serves where WebAssembly cannot run (and for
 // int32 tensors): the copy is a memcpy, the passes are SIMD.
-import { chooseWasmVariant } from '@gradkit/core';
+import { chooseWasmVariant, wasmScratch } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Profile } from '../../stats.js';
 import { instantiateStats, type StatsModule, statsOfRuns, unitsOf } from '../wasm/stats.js';
@@ -15,42 +15,12 @@ const CHUNK = 32768;
 /** Units an activation may have for its active units to be counted in WebAssembly (flags after the chunk). */
 const FLAGS = 32768;
 
-interface Scratch {
-  readonly m: StatsModule;
-  /** The whole memory: a chunk is copied to its start, the flags follow it. */
-  readonly heap: Float32Array;
-}
-
-/** The scratch module; a pending asynchronous instantiation; null where WebAssembly cannot run it. */
-let scratch: Scratch | Promise<unknown> | null | undefined;
-
 /** The scratch memory and its module, or null while or where they cannot run (the caller then loops in JavaScript). */
-function ready(): Scratch | null {
-  if (scratch === undefined) {
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: Math.ceil(((CHUNK + FLAGS) * 4) / 65536) });
-    } catch {
-      scratch = null; // no WebAssembly at all
-      return null;
-    }
-    const scratchOf = (m: StatsModule): Scratch => ({ m, heap: new Float32Array(memory.buffer) });
-    try {
-      scratch = scratchOf(instantiateStats(memory));
-    } catch {
-      // An engine that forbids synchronous compilation: JavaScript until the module is ready.
-      scratch = WebAssembly.instantiate(statsWat[chooseWasmVariant(memory, statsWat)], { env: { memory } }).then(
-        ({ instance }) => {
-          scratch = scratchOf(instance.exports as unknown as StatsModule);
-        },
-        () => {
-          scratch = null;
-        },
-      );
-    }
-  }
-  return scratch instanceof Promise ? null : scratch;
-}
+const ready = wasmScratch((CHUNK + FLAGS) * 4, instantiateStats, (memory) =>
+  WebAssembly.instantiate(statsWat[chooseWasmVariant(memory, statsWat)], { env: { memory } }).then(
+    ({ instance }) => instance.exports as unknown as StatsModule,
+  ),
+);
 
 /**
  * The statistics of a float32 array, in `COLUMNS[profile]` order, computed by stats.wat on chunks
@@ -76,7 +46,7 @@ export function chunkedStats(values: Float32Array, profile: Profile, shape: read
       pass(0, part.length);
     }
   };
-  return statsOfRuns(s.m, runs, n, profile, shape, margin, () => values, rowsFit ? CHUNK * 4 : undefined);
+  return statsOfRuns(s.kernels, runs, n, profile, shape, margin, () => values, rowsFit ? CHUNK * 4 : undefined);
 }
 
 /** What the statistics need of tfjs's MathBackendCPU. */

@@ -3,9 +3,10 @@
 // the backend's Float32Arrays are copied chunk by chunk into a small memory of our own (a few arrays
 // of 128 KiB, which stay in the core's L2 cache; small tensors packed side by side), updated there by
 // the same SIMD modules, and copied back.
+import { wasmScratch } from '@gradkit/core';
 import type { Clip } from '../f32-rules.js';
 import type { FusedPlan } from '../plan.js';
-import { instantiateKernels, instantiateKernelsAsync, type WasmKernels } from '../wasm/modules.js';
+import { instantiateKernels, instantiateKernelsAsync } from '../wasm/modules.js';
 import { flatUpdate } from './flat-update.js';
 
 /** Elements per array per chunk: 128 KiB, five arrays in a 1 MiB L2 (measured: 16K and 64K elements are slower). */
@@ -13,43 +14,11 @@ const CHUNK = 32768;
 /** θ, g and up to three slots (Adam with AMSGrad, centered RMSprop with momentum). */
 const ARRAYS = 5;
 
-interface Scratch {
-  readonly k: WasmKernels;
-  readonly heap: Float32Array;
-}
-
-let scratch: Scratch | Promise<unknown> | null | undefined;
 /** (parameter, first element, offset in the chunk) of every piece packed into the current chunk. */
 const pieces: number[] = [];
 
-const scratchOf = (k: WasmKernels): Scratch => ({ k, heap: new Float32Array(k.memory.buffer) });
-
 /** The scratch memory and its modules; null where WebAssembly cannot run them (then the caller loops in JavaScript). */
-function ready(): Scratch | null {
-  if (scratch === undefined) {
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: Math.ceil((ARRAYS * CHUNK * 4) / 65536) });
-    } catch {
-      scratch = null; // no WebAssembly at all
-      return null;
-    }
-    try {
-      scratch = scratchOf(instantiateKernels(memory));
-    } catch {
-      // An engine that forbids synchronous compilation: JavaScript until the modules are ready.
-      scratch = instantiateKernelsAsync(memory).then(
-        (k) => {
-          scratch = scratchOf(k);
-        },
-        () => {
-          scratch = null;
-        },
-      );
-    }
-  }
-  return scratch instanceof Promise ? null : scratch;
-}
+const ready = wasmScratch(ARRAYS * CHUNK * 4, instantiateKernels, instantiateKernelsAsync);
 
 /**
  * The read pass of a clipped or guarded step through norm.wat, each gradient copied chunk by chunk
@@ -65,7 +34,7 @@ function ready(): Scratch | null {
 export function normInChunks(grads: readonly Float32Array[]): { total: number; finite: boolean } | null {
   const s = ready();
   if (!s) return null;
-  const norm = s.k.norm;
+  const norm = s.kernels.norm;
   norm.reset();
   let total = 0;
   for (const g of grads) {
@@ -98,7 +67,7 @@ export function updateInChunks(plan: FusedPlan, params: Float32Array[], grads: F
   let filled = 0;
   pieces.length = 0;
   const flush = () => {
-    flatUpdate(s.k, plan, filled, 0, CHUNK * 4, slotAt, clip);
+    flatUpdate(s.kernels, plan, filled, 0, CHUNK * 4, slotAt, clip);
     for (let q = 0; q < pieces.length; q += 3) {
       const [i, from, at] = [pieces[q] as number, pieces[q + 1] as number, pieces[q + 2] as number];
       const theta = params[i] as Float32Array;
