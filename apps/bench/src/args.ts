@@ -2,7 +2,7 @@
 // Every mistake is an Error whose message says what was wrong, lists what is valid and suggests the closest.
 
 /** The benchmarks a run can be limited to with `--only`. */
-export const BENCHMARKS = ['optimizer', 'e2e', 'overhead', 'peer', 'profiles'] as const;
+export const BENCHMARKS = ['optimizer', 'e2e', 'overhead', 'peer', 'profiles', 'arch'] as const;
 /** One of `BENCHMARKS`. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -87,7 +87,8 @@ export interface MainFlags {
 const MAIN: FlagSet = {
   valued: ['--backends', '--only', '--out'],
   bare: ['--quick', '--readme'],
-  usage: 'main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--readme] [--out dir], or main.js profile [options]',
+  usage:
+    'main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--readme] [--out dir], or main.js profile [options]',
 };
 
 /** Parses main.js's arguments; throws an Error naming the flag (with a suggestion) for anything else. */
@@ -119,7 +120,7 @@ export interface BackendFlags {
 const BACKEND: FlagSet = {
   valued: ['--only', '--out', '--command'],
   bare: ['--quick'],
-  usage: 'run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir] [--command text]',
+  usage: 'run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir] [--command text]',
 };
 
 /** Parses run-backend.js's arguments; throws an Error naming the argument (with a suggestion) for anything else. */

@@ -240,7 +240,7 @@ describe(`benchmarks on ${currentBackend()}`, () => {
       'commit 0123456789ab plus uncommitted changes in packages/core',
       '| sgd | 4 (1) |',
       '| clipByGlobalNorm → adam | 4 (1) |',
-      '## Targets (issues 6 and 13)',
+      '## Targets (issues 6, 13 and 14)',
       '| cpu | adam ≥ 30× faster than tf.train.adam (≥ 1M parameters) | not run | not measured |',
       '## End to end: a training step, gradkit vs tfjs-layers',
       '| webgpu | exactly one queue submit per gradkit step, on a fused path',
@@ -339,6 +339,8 @@ describe('command line', () => {
     expect(parseOnly('optimizer')).toEqual(['optimizer']);
     expect(parseOnly('optimizer, e2e')).toEqual(['optimizer', 'e2e']);
     expect(parseOnly('peer,profiles')).toEqual(['peer', 'profiles']);
-    expect(() => parseOnly('optimizer,bogus')).toThrow(/optimizer, e2e, overhead, peer, profiles/);
+    expect(parseOnly('arch')).toEqual(['arch']);
+    expect(() => parseOnly('archs')).toThrow(/\(did you mean arch\?\)/);
+    expect(() => parseOnly('optimizer,bogus')).toThrow(/optimizer, e2e, overhead, peer, profiles, arch/);
   });
 });

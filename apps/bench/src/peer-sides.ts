@@ -60,6 +60,17 @@ export function gradkitSide(data: PeerData, hyper: AdamHyper): GradkitSide {
   };
 }
 
+/** `await model.trainOnBatch` on minibatch k, the loss as a number. */
+export function trainOnBatchStep(
+  model: tfl.LayersModel,
+  data: { readonly xs: readonly tf.Tensor[]; readonly ys: readonly tf.Tensor[] },
+): (k: number) => Promise<number> {
+  return async (k) => {
+    const loss = await model.trainOnBatch(data.xs[k] as tf.Tensor, data.ys[k] as tf.Tensor);
+    return Array.isArray(loss) ? (loss[0] as number) : loss;
+  };
+}
+
 /** tfjs-layers as its users write it: `tf.sequential` of dense layers, `tf.train.adam`, `await trainOnBatch`. */
 export function layersSide(data: PeerData, hyper: AdamHyper): LayersSide {
   const n = data.weights.length;
@@ -74,10 +85,7 @@ export function layersSide(data: PeerData, hyper: AdamHyper): LayersSide {
   tf.dispose(initial);
   return {
     model,
-    step: async (k) => {
-      const loss = await model.trainOnBatch(data.xs[k] as tf.Tensor, data.ys[k] as tf.Tensor);
-      return Array.isArray(loss) ? (loss[0] as number) : loss;
-    },
+    step: trainOnBatchStep(model, data),
     dispose() {
       model.dispose();
       optimizer.dispose();

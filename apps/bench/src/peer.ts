@@ -9,7 +9,7 @@ import { peerData } from './peer-data.js';
 import { JAX_VERSION, startJax } from './peer-jax.js';
 import { PEER_VARIANTS, type PeerVariant, VARIANT_FAST_PATHS } from './peer-names.js';
 import { gradkitSide, layersSide, type PeerSide } from './peer-sides.js';
-import { interleave, type RoundOptions, type Summary, summarize } from './timing.js';
+import { type RoundOptions, ratioOf, type Summary, timeSteps } from './timing.js';
 
 /** The networks of the peer benchmark: layer widths (input first) and minibatch size. */
 export const PEER_MODELS = {
@@ -46,40 +46,47 @@ export type PeerAdam = typeof PEER_ADAM & { readonly learningRate: number };
  */
 export const PEER_TOLERANCE = 1e-4;
 
-/** Options of `benchPeer`. */
-export interface PeerOptions {
+/** How a benchmark of training steps runs (the peer's and the architectures'); each benchmark has its own defaults. */
+export interface TrainingRunOptions {
+  /** Adam's learning rate. */
+  readonly learningRate?: number;
+  /** Distinct minibatches, cycled through. */
+  readonly batches?: number;
+  /** Training steps per timed sample. */
+  readonly stepsPerSample?: number;
+  /** Untimed samples of every variant after the loss check. */
+  readonly warmup?: number;
+  /** Rounds of interleaved samples, one of every variant per round, in a rotating order. */
+  readonly rounds?: RoundOptions;
+  /** Steps (1-based) of the fresh run at which the losses are compared. */
+  readonly checkSteps?: readonly number[];
+  /** Relative tolerance of the loss check. */
+  readonly tolerance?: number;
+  /** Seed of the initial weights and the minibatches (default 1). */
+  readonly seed?: number;
+}
+
+/**
+ * Options of `benchPeer`; the defaults: the model's learning rate, 8 minibatches, 4 steps per sample,
+ * 2 warm-up samples, losses compared at steps 1, 5 and 20 within `PEER_TOLERANCE`.
+ */
+export interface PeerOptions extends TrainingRunOptions {
   /** The network (default `'mlp'`); `sizes` and `batch` override it (the result's `model` is then `'custom'`). */
   readonly model?: PeerModel;
   /** Layer widths, input first (at least two). */
   readonly sizes?: readonly number[];
   /** Samples per minibatch. */
   readonly batch?: number;
-  /** Adam's learning rate (default the model's). */
-  readonly learningRate?: number;
-  /** Distinct minibatches, cycled through (default 8). */
-  readonly batches?: number;
-  /** Training steps per timed sample (default 4). */
-  readonly stepsPerSample?: number;
-  /** Untimed samples of every variant after the loss check (default 2). */
-  readonly warmup?: number;
-  /** Rounds of interleaved samples, one of every variant per round, in a rotating order. */
-  readonly rounds?: RoundOptions;
-  /** Steps (1-based) of the fresh run at which the losses are compared (default 1, 5, 20). */
-  readonly checkSteps?: readonly number[];
-  /** Relative tolerance of the loss check (default `PEER_TOLERANCE`). */
-  readonly tolerance?: number;
   /** Run jax-js (default true). */
   readonly jax?: boolean;
-  /** Seed of the initial weights and the minibatches (default 1). */
-  readonly seed?: number;
 }
 
 /** The losses of a fresh run of every variant at the checked steps, and how far apart they are. */
-export interface LossCheck {
+export interface LossCheck<V extends string = PeerVariant> {
   /** The checked steps (1-based). */
   readonly steps: readonly number[];
   /** Each variant's loss at those steps. */
-  readonly losses: Readonly<Partial<Record<PeerVariant, readonly number[]>>>;
+  readonly losses: Readonly<Partial<Record<V, readonly number[]>>>;
   /** (max − min) ÷ min over the variants, per checked step. */
   readonly spread: readonly number[];
   readonly tolerance: number;
@@ -131,7 +138,11 @@ export interface PeerResult {
 const DEFAULT_ROUNDS: RoundOptions = { maxRounds: 15, minRounds: 6, budgetMs: 20_000 };
 
 /** (max − min) ÷ min of each checked step's losses over the variants, and whether all are within `tolerance`. */
-export function checkLosses(steps: readonly number[], losses: Partial<Record<PeerVariant, readonly number[]>>, tolerance: number): LossCheck {
+export function checkLosses<V extends string = PeerVariant>(
+  steps: readonly number[],
+  losses: Partial<Record<V, readonly number[]>>,
+  tolerance: number,
+): LossCheck<V> {
   const rows = Object.values(losses) as (readonly number[])[];
   const spread = steps.map((_, i) => {
     const at = rows.map((r) => r[i] as number);
@@ -142,17 +153,10 @@ export function checkLosses(steps: readonly number[], losses: Partial<Record<Pee
 }
 
 /** The check as a sentence for an error: which step is off, by how much, and every variant's losses. */
-export function describeMismatch(check: LossCheck): string {
+export function describeMismatch(check: LossCheck<string>): string {
   const bad = check.steps.filter((_, i) => !((check.spread[i] as number) <= check.tolerance));
-  const losses = Object.entries(check.losses).map(([name, l]) => `${name} ${l.map((v) => v.toPrecision(8)).join(', ')}`);
+  const losses = Object.entries(check.losses).map(([name, l]) => `${name} ${(l ?? []).map((v) => v.toPrecision(8)).join(', ')}`);
   return `the libraries do not train the same way: at step ${bad.join(', ')} their losses differ by ${bad.map((s) => check.spread[check.steps.indexOf(s)]?.toExponential(1)).join(', ')} relative (tolerance ${check.tolerance.toExponential(0)}); losses at steps ${check.steps.join(', ')}: ${losses.join('; ')}`;
-}
-
-/** The ratio a ÷ b of two variants' medians, or null when one is absent. */
-function ratio(v: Partial<Record<PeerVariant, Summary>>, a: PeerVariant, b: PeerVariant): number | null {
-  const x = v[a]?.median;
-  const y = v[b]?.median;
-  return x === undefined || y === undefined ? null : x / y;
 }
 
 /**
@@ -216,17 +220,7 @@ export async function benchPeer(options: PeerOptions = {}): Promise<PeerResult> 
     const lossCheck = checkLosses(checkSteps, losses, tolerance);
     if (!lossCheck.pass) throw new Error(`peer ${model}: ${describeMismatch(lossCheck)}`);
 
-    const variants = present.map((v) => ({
-      name: v,
-      run: async () => {
-        const t0 = performance.now();
-        for (let s = 0; s < k; s++) await step(v);
-        return (performance.now() - t0) / k;
-      },
-    }));
-    for (let i = 0; i < (options.warmup ?? 2); i++) for (const v of variants) await v.run();
-    const samples = await interleave(variants, options.rounds ?? DEFAULT_ROUNDS);
-    const timed = Object.fromEntries(present.map((v) => [v, summarize(samples[v] as number[])])) as Partial<Record<PeerVariant, Summary>>;
+    const timed = await timeSteps(present, step, k, options.warmup ?? 2, options.rounds ?? DEFAULT_ROUNDS);
     return {
       model,
       config: { sizes: [...sizes], batch, params: data.params, tensors: 2 * data.weights.length, batches, stepsPerSample: k, seed, adam: hyper },
@@ -236,10 +230,10 @@ export async function benchPeer(options: PeerOptions = {}): Promise<PeerResult> 
       jaxVersion: JAX_VERSION,
       gradkitPath: gradkit.optimizer.lastStepPath,
       ratios: {
-        gradkitOverJax: ratio(timed, 'jax-js', 'gradkit'),
-        gradkitOverLayers: ratio(timed, 'tfjs-layers', 'gradkit'),
-        layersFastPaths: ratio(timed, 'tfjs-layers', 'tfjs-layers + gradkit'),
-        gradkitFastPaths: ratio(timed, 'gradkit, fast paths off', 'gradkit'),
+        gradkitOverJax: ratioOf(timed, 'jax-js', 'gradkit'),
+        gradkitOverLayers: ratioOf(timed, 'tfjs-layers', 'gradkit'),
+        layersFastPaths: ratioOf(timed, 'tfjs-layers', 'tfjs-layers + gradkit'),
+        gradkitFastPaths: ratioOf(timed, 'gradkit, fast paths off', 'gradkit'),
       },
       lossCheck,
     };

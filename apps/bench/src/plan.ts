@@ -1,5 +1,7 @@
 // What a full run measures on each backend, sized so that `pnpm bench` takes about 20 minutes on a
 // 2-core machine (WebGPU there runs on SwiftShader, a software renderer, hence its smaller plan).
+import type { ArchOptions } from './arch.js';
+import { ARCH_MODELS } from './arch-names.js';
 import type { EndToEndOptions } from './e2e.js';
 import { LAYOUTS, type Layout, type OptimizerStepOptions, type SamplingOptions } from './optimizer-step.js';
 import type { OverheadOptions } from './overhead.js';
@@ -17,6 +19,8 @@ export interface Plan {
   readonly peer: readonly PeerOptions[];
   /** The profiles of the MLP's training step (null: not run). */
   readonly profiles: ProfilesOptions | null;
+  /** The architecture benchmark, one entry per net. */
+  readonly arch: readonly ArchOptions[];
   /** Said in the results (what was left out and why). */
   readonly notes: readonly string[];
 }
@@ -46,9 +50,12 @@ export function fullPlan(backend: string): Plan {
       // A step of the MLP takes 0.5 s (jax-js) to 2.5 s (tfjs-layers) on SwiftShader.
       peer: [{ model: 'mlp', stepsPerSample: 1, warmup: 1, checkSteps: [1, 5, 10], rounds: { maxRounds: 6, minRounds: 3, budgetMs: 25_000 } }],
       profiles: { settings: { warmup: 1, steps: 2, timedSteps: 3 } },
+      // A step takes seconds on SwiftShader: the checked steps are the warm-up, then 2 single-step samples.
+      arch: ARCH_MODELS.map((model) => ({ model, warmup: 0, rounds: { maxRounds: 2, minRounds: 2, budgetMs: 0 } })),
       notes: [
         'Peer on WebGPU (SwiftShader, a software renderer: its times show relative cost only, not what a GPU does): jax-js runs on its own webgpu device, on the same Dawn adapter. Only the MLP, its losses compared at steps 1, 5 and 10, one step per sample: the wide net takes 3 s (jax-js) to 17 s (gradkit, tfjs-layers) per step there (measured once), which would add about 5 minutes to the run.',
         'WebGPU runs on SwiftShader (a software renderer on the CPU): a training step of the 20-layer net takes seconds, so its overhead is timed over a few steps only, without the taps variant; it has no overhead target.',
+        'Architectures on WebGPU (SwiftShader): a step takes seconds there, so the checked steps are the only warm-up and each variant is timed over 2 single-step samples; gradkit installs no fast path or kernel on WebGPU, so "tfjs-layers + gradkit" would be tfjs-layers alone again and is not run.',
         'Sizes stop at 1M parameters on WebGPU (SwiftShader): at 10M one adam step takes about 5 s on either side there (measured once: gradkit 4.97 s on the reference path, tf.train.adam 4.64 s, the buffer-copy floor 18 ms), so the 10M rows would add about 5 minutes to the run.',
       ],
     };
@@ -77,16 +84,30 @@ export function fullPlan(backend: string): Plan {
           { model: 'wide', stepsPerSample: 1, warmup: 1, checkSteps: [1, 5, 10], rounds: { maxRounds: 8, minRounds: 5, budgetMs: 30_000 } },
         ],
     profiles: cpu ? { settings: { warmup: 1, steps: 3, timedSteps: 5 } } : {},
+    arch: ARCH_MODELS.map((model) => {
+      // tfjs-layers alone takes 8–30 s per conv step on cpu (its Conv2DBackpropFilter): no warm-up beyond the checked steps, 3 rounds.
+      const slow = cpu && model === 'conv';
+      return { model, warmup: slow ? 0 : 1, rounds: { maxRounds: 10, minRounds: slow ? 3 : 5, budgetMs: slow ? 0 : 20_000 } };
+    }),
     notes: [
       '10M parameters: one warm-up step and the median of 5 single-step samples per variant (a step takes up to seconds there).',
       ...(cpu
         ? [
             "Peer on cpu: jax-js runs on its wasm device (its cpu device is a debugging interpreter). The wide net's step takes about 3 s in tfjs's cpu kernels, so there its losses are compared at steps 1 and 5 only and 3 single-step samples are timed per variant.",
+            "Architectures, conv net on cpu: tfjs-layers alone takes 8–30 s per step there (tfjs-backend-cpu's Conv2DBackpropFilter), so every variant is timed over exactly 3 single-step samples after the checked steps, with no further warm-up.",
           ]
         : ['Peer, wide net: one step per sample and the losses compared at steps 1, 5 and 10 (a step without fast paths takes about 2 s on wasm).']),
     ],
   };
 }
+
+/** Tiny nets of every architecture (a step takes milliseconds), for `--quick` and the tests. */
+export const QUICK_ARCH: readonly ArchOptions[] = [
+  { model: 'conv', sizes: { batch: 2, filters: [2, 3, 3], dense: 4, classes: 3 } },
+  { model: 'lstm', sizes: { batch: 2, time: 3, features: 2, hidden: 3 } },
+  { model: 'gru', sizes: { batch: 2, time: 3, features: 2, hidden: 3 } },
+  { model: 'transformer', sizes: { batch: 2, tokens: 3, dim: 4, heads: 2, ffn: 5, layers: 1, classes: 3 } },
+];
 
 /** A tiny plan that runs every benchmark once or twice, for checking the command itself. */
 export function quickPlan(): Plan {
@@ -107,6 +128,7 @@ export function quickPlan(): Plan {
     endToEnd: { depth: 2, width: 16, batch: 8, batchesPerSample: 2, warmup: 1, rounds },
     peer: [{ sizes: [6, 5, 3], batch: 4, batches: 2, stepsPerSample: 1, warmup: 1, checkSteps: [1, 2], rounds }],
     profiles: { sizes: [6, 5, 3], batch: 4, settings: { warmup: 1, steps: 1, timedSteps: 1 } },
+    arch: QUICK_ARCH.map((o) => ({ ...o, batches: 2, warmup: 0, rounds })),
     notes: ['--quick: tiny sizes, one or two samples: checks the command, measures nothing.'],
   };
 }

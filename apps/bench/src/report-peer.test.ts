@@ -1,6 +1,7 @@
 // The peer's and the profiles' tables, targets and README sections, on made-up results.
 import type { StepProfile } from '@gradkit/diagnostics';
 import { describe, expect, it } from 'vitest';
+import { madeUpResult } from './made-up-result.js';
 import type { PeerResult } from './peer.js';
 import type { PeerVariant } from './peer-names.js';
 import type { BenchProfile } from './profile.js';
@@ -166,22 +167,7 @@ describe('peer and profile tables', () => {
   });
 
   it('the README has the peer and profile sections, the loss table and the WebGPU caveat', () => {
-    const base = (name: string, peers: PeerResult[], profiles: BenchProfile[]) =>
-      ({
-        ...backend(name, peers, profiles),
-        format: 'gradkit-bench/4',
-        backendInfo: { name, simd: true, threads: false, fallbacks: [], described: `${name} described` },
-        machine: { os: 'Linux', cpu: 'Made-up CPU', cores: 2, memoryGiB: 8, node: 'v20', tfjs: '4.22.0', loadAverageAtStart: 0 },
-        command: 'test',
-        source: { commit: 'abc', changed: [] },
-        startedAt: new Date(0).toISOString(),
-        seconds: 1,
-        loadAverageAtEnd: 0,
-        overhead: [],
-        optimizerStep: { rows: [] },
-        endToEnd: null,
-        notes: [],
-      }) as unknown as BackendResult;
+    const base = (name: string, peers: PeerResult[], profiles: BenchProfile[]) => madeUpResult(name, { peer: peers, profiles });
     const text = readme([base('wasm', [peer(full)], [profile('gradkit', true)]), base('webgpu', [peer(full)], [])]);
     for (const part of [
       '## The peer: gradkit vs tfjs-layers vs jax-js (issue 13)',

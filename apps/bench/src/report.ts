@@ -1,5 +1,6 @@
 // The result file of one backend's run, and the markdown tables made from the result files.
 import type { BackendInfo } from '@gradkit/core';
+import type { ArchResult } from './arch.js';
 import type { EndToEndResult } from './e2e.js';
 import { count, ms, pct, share, spread, table, times } from './format.js';
 import type { MachineInfo, SourceInfo } from './machine.js';
@@ -7,6 +8,7 @@ import type { OptimizerRow, OptimizerStepResult, StepOptimizer } from './optimiz
 import type { OverheadResult } from './overhead.js';
 import type { PeerResult } from './peer.js';
 import type { BenchProfile } from './profile.js';
+import { archChecks, archLossTable, archMemoryTable, archMethod, archTable } from './report-arch.js';
 import { lossTable, type PeerTargets, peerChecks, peerMethod, peerTable, profileBlocks, profileSummaryTable } from './report-peer.js';
 import type { Summary } from './timing.js';
 
@@ -42,6 +44,8 @@ export interface BackendResult {
   readonly peer: readonly PeerResult[];
   /** Profiles of the MLP's training step, gradkit and tfjs-layers, fast paths on and off (empty: not run). */
   readonly profiles: readonly BenchProfile[];
+  /** The architecture benchmark (issue 14), one entry per net (empty: not run; absent in files written before it). */
+  readonly arch?: readonly ArchResult[];
   /** What was left out and why (sizes skipped for time, …). */
   readonly notes: readonly string[];
 }
@@ -270,7 +274,7 @@ export const TARGETS: Readonly<
   webgpu: { speedup: 3, oneSubmit: true, endToEnd: 1 },
 };
 
-/** The targets of issues 6 and 13 checked against one or more backends' results. */
+/** The targets of issues 6, 13 and 14 checked against one or more backends' results. */
 export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const r of results) {
@@ -322,6 +326,7 @@ export function targetChecks(results: readonly BackendResult[]): TargetCheck[] {
       pass: e ? e.speedupOverFit >= t.endToEnd : null,
     });
     if (t.peer) checks.push(...peerChecks(r.backend, r.peer, t.peer));
+    checks.push(...archChecks(r.backend, r.arch));
   }
   return checks;
 }
@@ -365,7 +370,7 @@ const E2E_METHOD = (e: EndToEndResult) =>
   `One training step of the gradient lab's MLP, ${e.config.inputs} → ${e.config.depth} × [dense ${e.config.width} → ReLU] → dense ${e.config.classes} (He-normal kernels, zero biases; ${count(e.config.params)} parameters in ${e.config.tensors} tensors), softmax cross-entropy on the logits (\`tf.losses.softmaxCrossEntropy\` on both sides), adam with learning rate 1e-3, minibatch ${e.config.batch} of MNIST-shaped inputs. gradkit builds it from \`@gradkit/nn\` (\`dense\`, \`act('relu')\`, \`sequential\`) and \`@gradkit/initializers\`' \`heNormal\` and trains it with \`Optimizer\` + \`adam\`; tfjs-layers builds \`tf.sequential\` of \`tf.layers.dense\` (\`heNormal\`, which truncates) compiled with \`tf.train.adam\`. Each sample is ${e.config.batchesPerSample} steps over the same ${e.config.batchesPerSample} minibatches (sliced inside the timed region on both sides); the variants alternate in a rotating order after a warm-up, each with its own net. **gradkit step** is what a gradkit user writes, \`valueAndGrad(loss)(net.params)\` then \`opt.step(grads)\`, with no readback per step (the sample ends with one one-element readback); **model.fit** is one \`model.fit(x, y, { batchSize, epochs: 1, shuffle: false })\` over the sample's minibatches (the target's comparison). **gradkit minimize** (\`await opt.minimize(loss)\`) and **trainOnBatch** (\`await model.trainOnBatch(xb, yb)\`) both read the loss back every step. ms per step, samples (images) per second at the median in parentheses.`;
 
 const TARGETS_TEXT =
-  "Issue 6's targets, on this 2-core machine, medians of the same run, 1M+ parameters: cpu ≥ 30× faster than `tf.train.adam` and within 2.5× of the copy floor; wasm ≥ 3× and within 2.5× of the floor; WebGPU (SwiftShader) ≥ 3× and exactly one queue submit per step; end to end, gradkit's training step at least as fast as tfjs-layers `model.fit` on every backend and ≥ 1.3× on cpu. The optimizer targets are checked on the adam rows at 1M and 10M parameters, the submit count on every gradkit row. Issue 13's, on wasm, ratios of the same run on the peer benchmark's MLP (784-256-256-10, batch 128): gradkit's training step at least as fast as jax-js's jitted step and ≥ 4× faster than tfjs-layers without gradkit, and tfjs-layers' `trainOnBatch` ≥ 3× faster with gradkit's fast paths than without; cpu and webgpu report the same table without targets.";
+  "Issue 6's targets, on this 2-core machine, medians of the same run, 1M+ parameters: cpu ≥ 30× faster than `tf.train.adam` and within 2.5× of the copy floor; wasm ≥ 3× and within 2.5× of the floor; WebGPU (SwiftShader) ≥ 3× and exactly one queue submit per step; end to end, gradkit's training step at least as fast as tfjs-layers `model.fit` on every backend and ≥ 1.3× on cpu. The optimizer targets are checked on the adam rows at 1M and 10M parameters, the submit count on every gradkit row. Issue 13's, on wasm, ratios of the same run on the peer benchmark's MLP (784-256-256-10, batch 128): gradkit's training step at least as fast as jax-js's jitted step and ≥ 4× faster than tfjs-layers without gradkit, and tfjs-layers' `trainOnBatch` ≥ 3× faster with gradkit's fast paths than without; cpu and webgpu report the same table without targets. Issue 14's, on every backend: gradkit's training step of each architecture (conv net, LSTM, GRU, transformer) at least as fast as tfjs-layers' `trainOnBatch` without gradkit (where tfjs-layers alone cannot train the net, with gradkit's kernels).";
 
 const WEBGPU_RELATIVE =
   "WebGPU here is SwiftShader, a software renderer on the CPU: its times show the relative cost of the libraries' GPU work (dispatches, submits, readbacks and software shaders), not what a GPU would do.";
@@ -396,7 +401,7 @@ export function readme(results: readonly BackendResult[], failures: readonly str
     machineSection(results),
     ...failures.map((f) => `- ${f}`),
     '',
-    '## Targets (issues 6 and 13)',
+    '## Targets (issues 6, 13 and 14)',
     '',
     TARGETS_TEXT,
     '',
@@ -436,6 +441,26 @@ export function readme(results: readonly BackendResult[], failures: readonly str
       'The losses of the fresh runs at the checked steps (every variant from the same initial weights):',
       '',
       lossTable(withPeer),
+      '',
+    );
+  const withArch = results.filter((r) => (r.arch?.length ?? 0) > 0);
+  const arch = withArch[0]?.arch?.[0];
+  if (arch)
+    parts.push(
+      '## Architectures: conv net, LSTM, GRU, transformer, gradkit vs tfjs-layers (issue 14)',
+      '',
+      archMethod(arch),
+      '',
+      archTable(withArch),
+      '',
+      ...(withArch.some((r) => r.backend === 'webgpu') ? [WEBGPU_RELATIVE, ''] : []),
+      'Peak tensor memory of one training step (MiB beyond the tensors alive before it) and, in parentheses, tensors the step left behind:',
+      '',
+      archMemoryTable(withArch),
+      '',
+      "The losses of the fresh runs at the checked steps (the tfjs-layers models start from gradkit's initial weights):",
+      '',
+      archLossTable(withArch),
       '',
     );
   const withProfiles = results.filter((r) => r.profiles.length > 0);

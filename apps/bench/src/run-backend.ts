@@ -1,10 +1,11 @@
-// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir]`.
+// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir]`.
 // Starts the backend with useBackend, runs its plan, writes <out>/<backend>.json and prints its tables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BackendName, useBackend } from '@gradkit/core';
+import { type ArchResult, benchArch } from './arch.js';
 import { type BenchmarkName, parseBackendFlags } from './args.js';
 import { benchEndToEnd, type EndToEndResult } from './e2e.js';
 import { describeBackend, machineInfo, sourceInfo } from './machine.js';
@@ -27,6 +28,7 @@ import {
   targetTable,
   times,
 } from './report.js';
+import { archLossTable, archMemoryTable, archTable } from './report-arch.js';
 import { lossTable, netLabel, peerTable, profileSummaryTable } from './report-peer.js';
 
 /** Parsed command line of a backend run. */
@@ -39,7 +41,7 @@ export interface BackendArgs {
   readonly command: string;
 }
 
-/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead,peer,profiles] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
+/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
 export function parseBackendArgs(argv: readonly string[], defaultOut: string): BackendArgs {
   const { out, command, ...flags } = parseBackendFlags(argv);
   return { ...flags, out: out ?? defaultOut, command: command ?? 'node dist/run-backend.js' };
@@ -61,6 +63,7 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     endToEnd: runs('e2e') ? full.endToEnd : null,
     peer: runs('peer') ? full.peer : [],
     profiles: runs('profiles') ? full.profiles : null,
+    arch: runs('arch') ? full.arch : [],
   };
   const t0 = performance.now();
 
@@ -110,6 +113,15 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     profiles = await benchProfiles(plan.profiles);
   }
 
+  const arch: ArchResult[] = [];
+  for (const o of plan.arch) {
+    log(`[${args.backend}] arch: gradkit vs tfjs-layers, ${o.model} …`);
+    const r = await benchArch(o);
+    arch.push(r);
+    const at = (v: keyof typeof r.variants) => (r.variants[v] ? `${ms(r.variants[v].median)} ms` : `n/a (${r.unavailable[v] ?? 'not run'})`);
+    log(`[${args.backend}]   ${r.label}: gradkit ${at('gradkit')}, tfjs-layers ${at('tfjs-layers')} (+ gradkit ${at('tfjs-layers + gradkit')})`);
+  }
+
   const result: BackendResult = {
     format: FORMAT,
     backend: args.backend,
@@ -125,6 +137,7 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     endToEnd,
     peer,
     profiles,
+    arch,
     notes: plan.notes,
   };
   mkdirSync(args.out, { recursive: true });
@@ -136,6 +149,7 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
   if (endToEnd) log(`${endToEndTable([result])}\n`);
   if (peer.length > 0) log(`${peerTable([result])}\n\n${lossTable([result])}\n`);
   if (profiles.length > 0) log(`${profileSummaryTable([result])}\n`);
+  if (arch.length > 0) log(`${archTable([result])}\n\n${archMemoryTable([result])}\n\n${archLossTable([result])}\n`);
   log(`${targetTable([result])}\n`);
   log(`[${args.backend}] wrote ${file} (${result.seconds.toFixed(0)} s)`);
   return result;

@@ -32,6 +32,13 @@ export function summarize(values: readonly number[]): Summary {
   return { median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9), samples: sorted.length };
 }
 
+/** The ratio a ÷ b of two variants' medians, or null when one is absent. */
+export function ratioOf<V extends string>(variants: Partial<Record<V, Summary>>, a: V, b: V): number | null {
+  const x = variants[a]?.median;
+  const y = variants[b]?.median;
+  return x === undefined || y === undefined ? null : x / y;
+}
+
 /** The median of `values`. */
 export function median(values: readonly number[]): number {
   return summarize(values).median;
@@ -70,6 +77,30 @@ export async function interleave(variants: readonly Variant[], options: RoundOpt
     }
   }
   return samples;
+}
+
+/**
+ * Times `present` variants of a training step: `warmup` untimed samples of each, then `interleave`d
+ * rounds; a sample is `k` calls of `step(v)` back to back, its value ms per step.
+ */
+export async function timeSteps<V extends string>(
+  present: readonly V[],
+  step: (v: V) => Promise<unknown>,
+  k: number,
+  warmup: number,
+  rounds: RoundOptions,
+): Promise<Partial<Record<V, Summary>>> {
+  const variants = present.map((v) => ({
+    name: v,
+    run: async () => {
+      const t0 = performance.now();
+      for (let s = 0; s < k; s++) await step(v);
+      return (performance.now() - t0) / k;
+    },
+  }));
+  for (let i = 0; i < warmup; i++) for (const v of variants) await v.run();
+  const samples = await interleave(variants, rounds);
+  return Object.fromEntries(present.map((v) => [v, summarize(samples[v] as number[])])) as Partial<Record<V, Summary>>;
 }
 
 /** The median over rounds of a/b − 1: variant a's cost over b's, paired round by round. */

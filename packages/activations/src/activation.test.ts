@@ -8,12 +8,14 @@ import { gelu } from './gelu.js';
 import { hardSigmoid } from './hard-sigmoid.js';
 import { hardSwish } from './hard-swish.js';
 import { leakyRelu } from './leaky-relu.js';
+import { logSoftmax } from './log-softmax.js';
 import { mish } from './mish.js';
 import { relu } from './relu.js';
 import { relu6 } from './relu6.js';
 import { selu } from './selu.js';
 import { sigmoid } from './sigmoid.js';
 import { silu } from './silu.js';
+import { softmax } from './softmax.js';
 import { softplus } from './softplus.js';
 import { softsign } from './softsign.js';
 import { swish } from './swish.js';
@@ -39,6 +41,8 @@ const DIRECT: Record<string, (x: tf.Tensor) => tf.Tensor> = {
   tanh,
   relu6,
   softsign,
+  softmax: (x) => softmax(x, -1),
+  logSoftmax: (x) => logSoftmax(x, -1),
 };
 
 describe('activation(name)', () => {

@@ -6,23 +6,26 @@ import { hardSigmoid } from './hard-sigmoid.js';
 import { hardSwish } from './hard-swish.js';
 import { lookupName } from './internal.js';
 import { leakyRelu } from './leaky-relu.js';
+import { logSoftmax } from './log-softmax.js';
 import { mish } from './mish.js';
 import { relu } from './relu.js';
 import { relu6 } from './relu6.js';
 import { selu } from './selu.js';
 import { sigmoid } from './sigmoid.js';
 import { silu } from './silu.js';
+import { softmax } from './softmax.js';
 import { softplus } from './softplus.js';
 import { softsign } from './softsign.js';
 import { swish } from './swish.js';
 import { tanh } from './tanh.js';
 
-/** An elementwise activation: a float tensor in, a tensor of the same shape out. @example `const f: ActivationFn = (x) => relu(x);` */
+/** An activation: a float tensor in, a tensor of the same shape out (elementwise, or over the last axis for softmax and logSoftmax). @example `const f: ActivationFn = (x) => relu(x);` */
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
 /**
  * The names `activation` knows: the camelCase function names of this package (with their default
- * parameters), `'geluTanh'` for `gelu(x, { approximate: 'tanh' })`, and `'linear'` (the identity).
+ * parameters), `'geluTanh'` for `gelu(x, { approximate: 'tanh' })`, `'linear'` (the identity), and
+ * `'softmax'` / `'logSoftmax'` over the last axis (for output layers, as Keras's `activation: 'softmax'`).
  * PyTorch's spellings are accepted too: see `ACTIVATION_ALIASES`.
  *
  * @example `const name: ActivationName = 'leakyRelu';`
@@ -45,7 +48,9 @@ export type ActivationName =
   | 'sigmoid'
   | 'tanh'
   | 'relu6'
-  | 'softsign';
+  | 'softsign'
+  | 'softmax'
+  | 'logSoftmax';
 
 const ACTIVATIONS: Record<ActivationName, ActivationFn> = {
   linear: (x: tf.Tensor) => tf.clone(x),
@@ -66,6 +71,8 @@ const ACTIVATIONS: Record<ActivationName, ActivationFn> = {
   tanh,
   relu6,
   softsign,
+  softmax: (x: tf.Tensor) => softmax(x),
+  logSoftmax: (x: tf.Tensor) => logSoftmax(x),
 };
 
 /**
@@ -83,6 +90,8 @@ export const ACTIVATION_ALIASES: Readonly<Record<string, ActivationName>> = {
   hardswish: 'hardSwish',
   hard_swish: 'hardSwish',
   gelu_tanh: 'geluTanh',
+  log_softmax: 'logSoftmax',
+  logsoftmax: 'logSoftmax',
 };
 
 /** Every name `activation` accepts: the canonical names, in the order of `ActivationName`. @example `ACTIVATION_NAMES.includes('mish') // true` */
@@ -90,7 +99,9 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = Object.keys(ACTIVATIO
 
 /**
  * Looks an activation up by name and returns it as `(x) => tensor` with its default parameters
- * (leakyRelu α = 0.01, elu/celu α = 1, softplus β = 1 and threshold 20, swish β = 1, gelu exact).
+ * (leakyRelu α = 0.01, elu/celu α = 1, softplus β = 1 and threshold 20, swish β = 1, gelu exact;
+ * softmax and logSoftmax over the last axis: for an output layer whose output is a probability, not
+ * before `softmaxCrossEntropy`, which takes logits).
  * For other parameters write the function yourself: `(x) => leakyRelu(x, 0.2)`. `prelu` is not here:
  * its slope is a tensor you own.
  *

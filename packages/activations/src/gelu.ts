@@ -1,6 +1,6 @@
 import { checkOptions, describeValue, HyperParameterError, optionOr } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { elementwise, sigmoidPair } from './internal.js';
+import { elementwise, onFloat, sigmoidPair } from './internal.js';
 
 /** Options of `gelu`. @example `{ approximate: 'tanh' }` */
 export interface GeluOptions {
@@ -36,12 +36,26 @@ function normalCdf(x: tf.Tensor): tf.Tensor {
   return tf.where(tf.greaterEqual(x, 0), tf.sub(1, half), half);
 }
 
-const exact = elementwise(
-  'gelu',
-  (x) => tf.mul(x, normalCdf(x)),
-  // PyTorch's GeluBackward: Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π) (x² capped: exp(−5000) is 0 already).
-  (x) => tf.add(normalCdf(x), tf.mul(x, tf.mul(tf.exp(tf.mul(tf.minimum(tf.square(x), 1e4), -0.5)), INV_SQRT_2PI))),
-);
+/**
+ * x·Φ(x), with PyTorch's GeluBackward Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π) (x² capped: exp(−5000)
+ * is 0 already). Φ is saved from the forward pass rather than computed again in the backward: it is
+ * the costly part (the erfc fit), and a transformer's FFN runs it on every hidden unit.
+ */
+const exactOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  const cdf = normalCdf(x);
+  (args[1] as tf.GradSaveFunc)([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], [saved, phi]: tf.Tensor[]) => {
+      const xs = saved as tf.Tensor;
+      const density = tf.mul(tf.exp(tf.mul(tf.minimum(tf.square(xs), 1e4), -0.5)), INV_SQRT_2PI);
+      return tf.mul(dy as tf.Tensor, tf.add(phi as tf.Tensor, tf.mul(xs, density)));
+    },
+  };
+});
+
+const exact = onFloat('gelu', exactOp);
 
 /** u = √(2/π)(x + 0.044715x³) on x clipped to ±100, where tanh(u) is ±1 in float32 long before. */
 const inner = (x: tf.Tensor) => {

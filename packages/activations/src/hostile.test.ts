@@ -3,7 +3,7 @@
 import { hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe } from 'vitest';
-import { activation, celu, elu, gain, gelu, leakyRelu, prelu, relu, softplus, swish } from './index.js';
+import { activation, celu, elu, gain, gelu, leakyRelu, logSoftmax, prelu, relu, softmax, softplus, swish } from './index.js';
 
 const x = () => tf.tensor1d([-1, 0, 2]);
 /** Runs `f` inside tf.tidy, so the tensors a rejected call made are released. */
@@ -54,4 +54,22 @@ describe('activations, hostile', () =>
     { input: 'elu(x, null)', names: 'alpha', run: tidy(() => elu(x(), null as never)) },
     { input: "gain('leakyRelu', null)", names: 'param', run: () => gain('leakyRelu', null as never) },
     { input: "swish(x, '1')", names: 'beta', run: tidy(() => swish(x(), '1' as never)) },
+    // softmax and logSoftmax: the axis, and PyTorch's / Keras's ways of passing it.
+    { input: 'softmax(x, 1) (x of rank 1)', names: 'axis', run: tidy(() => softmax(x(), 1)) },
+    { input: 'softmax(x2d, -3)', names: 'axis', run: tidy(() => softmax(tf.zeros([2, 3]), -3)) },
+    { input: 'softmax(x, { dim: -1 }) (PyTorch keyword as an object)', names: 'axis', run: tidy(() => softmax(x(), { dim: -1 } as never)) },
+    { input: "softmax(x, '-1')", names: 'axis', run: tidy(() => softmax(x(), '-1' as never)) },
+    { input: 'softmax(x, 0.5)', names: 'axis', run: tidy(() => softmax(x(), 0.5)) },
+    { input: 'softmax(x, null)', names: 'axis', run: tidy(() => softmax(x(), null as never)) },
+    { input: 'softmax(x, [0, 1]) (several axes)', names: 'axis', run: tidy(() => softmax(tf.zeros([2, 3]), [0, 1] as never)) },
+    { input: 'softmax(tf.scalar(1))', names: 'x', run: tidy(() => softmax(tf.scalar(1))) },
+    { input: 'softmax([1, 2, 3]) (a JS array)', names: 'x', run: tidy(() => softmax([1, 2, 3] as never)) },
+    { input: "softmax(tf.tensor(['a']))", names: 'x', run: tidy(() => softmax(tf.tensor(['a']))) },
+    { input: 'logSoftmax(x, NaN)', names: 'axis', run: tidy(() => logSoftmax(x(), Number.NaN)) },
+    { input: 'logSoftmax(x, Infinity)', names: 'axis', run: tidy(() => logSoftmax(x(), Number.POSITIVE_INFINITY)) },
+    { input: 'logSoftmax(x, { axis: 0 })', names: 'axis', run: tidy(() => logSoftmax(x(), { axis: 0 } as never)) },
+    { input: 'logSoftmax(undefined)', names: 'x', run: tidy(() => logSoftmax(undefined as never)) },
+    { input: 'logSoftmax(tf.scalar(0))', names: 'x', run: tidy(() => logSoftmax(tf.scalar(0))) },
+    { input: "activation('Softmax')", names: 'name', run: () => activation('Softmax') },
+    { input: "activation('log-softmax')", names: 'name', run: () => activation('log-softmax') },
   ]));

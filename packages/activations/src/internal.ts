@@ -41,6 +41,11 @@ export function elementwise(fn: string, forward: (x: tf.Tensor) => tf.Tensor, de
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.mul(dy as tf.Tensor, derivative(saved[0] as tf.Tensor)),
     };
   });
+  return onFloat(fn, op);
+}
+
+/** `op` applied to x cast to float32 where it is an integer tensor (the cast released after). */
+export function onFloat(fn: string, op: (x: tf.Tensor) => tf.Tensor): (x: tf.Tensor) => tf.Tensor {
   return (x: tf.Tensor) => {
     const input = asFloat(x, fn);
     if (input === x) return op(x);

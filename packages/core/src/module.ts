@@ -5,6 +5,16 @@ import type { ParamTree } from './tree.js';
 export interface ApplyOptions {
   /** Training behaviour (batch statistics, dropout) or inference; default: the module's mode (`training`). */
   readonly training?: boolean;
+  /**
+   * The initial hidden state of a recurrent module (`simpleRnn`, `gru`: `[batch, hidden]`; `lstm`:
+   * `[h0, c0]`, each `[batch, hidden]`); default zeros. Only for a recurrent module applied directly.
+   */
+  readonly initialState?: tf.Tensor | readonly tf.Tensor[];
+  /**
+   * Which keys an attention module must ignore: `[batch, time]` bool or 0/1, true (1) where the token
+   * is padding (PyTorch's `key_padding_mask`). Containers pass it on to every attention module inside.
+   */
+  readonly keyPaddingMask?: tf.Tensor;
 }
 
 /**

@@ -60,6 +60,18 @@ describe('batches', () => {
     tf.dispose(data);
   });
 
+  it('an epoch begins when its iterator is made: closed unread, it still moves the shuffle on, and gathers nothing (fit skips epochs so)', async () => {
+    const data = makeData();
+    const [skipped, run] = [batches(data, { batchSize: 4, seed: 3 }), batches(data, { batchSize: 4, seed: 3 })];
+    const before = tf.memory().numTensors;
+    skipped[Symbol.iterator]().return?.(undefined);
+    expect(tf.memory().numTensors).toBe(before);
+    await epoch(run);
+    expect(skipped.epoch).toBe(1);
+    expect(skipped.peekOrder()).toEqual(run.peekOrder()); // the second epoch's order on both
+    tf.dispose(data);
+  });
+
   it('gives the same epochs on every backend (hard-coded for seed 7)', async () => {
     // Produced independently of the TS code by a short Python 3 script transcribing Vigna's reference C code
     // (splitmix64.c from x = 7 seeds the four state words, low word first; then xoshiro128starstar.c), with

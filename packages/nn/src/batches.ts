@@ -40,7 +40,7 @@ export interface Batches<D extends Dataset> extends Iterable<D> {
   readonly dropLast: boolean;
   /** The seed the shuffles started from. */
   readonly seed: number;
-  /** Epochs started so far (iterations begun). */
+  /** Epochs started so far (iterators made: `for … of` makes one per epoch). */
   readonly epoch: number;
   /** The sample indices of the next epoch, without starting it (a copy; what the next iteration will use). */
   peekOrder(): number[];
@@ -84,10 +84,15 @@ class BatchIterator<D extends Dataset> implements Batches<D> {
     return this.shuffle ? this.random.shuffle(order) : order;
   }
 
-  *[Symbol.iterator](): Iterator<D> {
+  /** Starts an epoch: draws its order now (so an iterator closed unread still moves the shuffle on), then yields its batches. */
+  [Symbol.iterator](): Iterator<D> {
     const order = this.nextOrder ?? this.drawOrder();
     this.nextOrder = null;
     this.epochs++;
+    return this.epochBatches(order);
+  }
+
+  private *epochBatches(order: readonly number[]): Generator<D> {
     const { batchSize, numSamples, data } = this;
     for (let b = 0; b < this.length; b++) {
       const start = b * batchSize;

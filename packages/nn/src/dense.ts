@@ -1,10 +1,10 @@
 import type { Module } from '@gradkit/core';
-import { checkOptions, HyperParameterError, optionOr, resolveSeed, ValueError } from '@gradkit/core';
-import { glorotUniform, type Initializer, zeros } from '@gradkit/initializers';
+import { checkOptions, ValueError } from '@gradkit/core';
+import type { Initializer } from '@gradkit/initializers';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActivationSpec, resolveActivation } from './internal/activation.js';
-import { BaseModule, booleanOption, checkCount, checkName } from './internal/base.js';
-import { makeVariable } from './internal/initialize.js';
+import type { ActivationSpec } from './internal/activation.js';
+import { BaseModule, booleanOption, checkCount, checkFloatInput, checkName } from './internal/base.js';
+import { kernelAndBias, optionalActivation } from './internal/initialize.js';
 
 /** Options of `dense`. @example `{ inFeatures: 784, outFeatures: 128, activation: 'relu', seed: 1 }` */
 export interface DenseOptions {
@@ -69,35 +69,8 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
     this.outFeatures = checkCount('outFeatures', options.outFeatures, 'the size of the output features');
     this.useBias = booleanOption('useBias', options.useBias, true);
     this.name = checkName(options.name, 'dense');
-    const kernelInitializer = optionOr('kernelInitializer', options.kernelInitializer, undefined);
-    if (options.seed !== undefined && kernelInitializer !== undefined)
-      throw new HyperParameterError(
-        'seed',
-        'dense: seed seeds the default kernel initializer and would be ignored with kernelInitializer; seed the initializer instead, e.g. kernelInitializer: heNormal({ seed: 1 })',
-      );
-    if (options.activation === undefined) {
-      this.phi = null;
-      this.activation = 'linear';
-    } else {
-      const { fn, name } = resolveActivation(options.activation, 'activation');
-      this.phi = fn;
-      this.activation = name;
-    }
-    const kernelInit = kernelInitializer === undefined ? glorotUniform({ seed: resolveSeed(options.seed, 'dense') }) : kernelInitializer;
-    const biasInit = optionOr('biasInitializer', options.biasInitializer, zeros());
-    if (!this.useBias && options.biasInitializer !== undefined)
-      throw new HyperParameterError('biasInitializer', 'dense: biasInitializer would be ignored with useBias: false; drop one of them');
-    const kernel = makeVariable('kernelInitializer', kernelInit, [this.inFeatures, this.outFeatures]);
-    if (this.useBias) {
-      let bias: tf.Variable;
-      try {
-        bias = makeVariable('biasInitializer', biasInit, [this.outFeatures]);
-      } catch (e) {
-        kernel.dispose();
-        throw e;
-      }
-      this.params = { kernel, bias } as P;
-    } else this.params = { kernel } as P;
+    ({ fn: this.phi, name: this.activation } = optionalActivation(options.activation));
+    this.params = kernelAndBias('dense', options, this.useBias, [this.inFeatures, this.outFeatures], [this.outFeatures]) as P;
   }
 
   protected forward(x: tf.Tensor): tf.Tensor {
@@ -107,17 +80,13 @@ class DenseModule<P extends DenseParams | DenseParamsNoBias> extends BaseModule<
         'x',
         `${this.name}: the input's last axis must have inFeatures = ${inFeatures} elements, got shape [${x.shape.join(', ')}] (features are the last axis)`,
       );
-    if (x.dtype !== 'float32') throw new ValueError('x', `${this.name}: the input must be float32, got ${x.dtype} (cast it with tf.cast(x, 'float32'))`);
+    checkFloatInput(this.name, x);
     const { kernel, bias } = this.params as Partial<DenseParams>;
     const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inFeatures]) as tf.Tensor2D);
     let y: tf.Tensor = tf.matMul(flat, kernel as tf.Variable);
     if (bias) y = tf.add(y, bias);
     if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
     return this.phi ? this.phi(y) : y;
-  }
-
-  protected override disposeOwn(): void {
-    for (const v of Object.values(this.params)) (v as tf.Variable).dispose();
   }
 }
 

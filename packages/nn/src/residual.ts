@@ -36,6 +36,8 @@ export interface Residual<P extends ParamTree = ParamTree> extends Module<P> {
 
 class ResidualModule<P extends ParamTree> extends BaseModule<P> implements Residual<P> {
   readonly name: string;
+  protected override readonly applyKeys: readonly string[];
+  protected override readonly passesOptions = true;
   readonly params: P;
   override readonly buffers: ParamTree;
   readonly inner: Module;
@@ -57,6 +59,7 @@ class ResidualModule<P extends ParamTree> extends BaseModule<P> implements Resid
     };
     this.params = gather((m) => m.params) as unknown as P;
     this.buffers = gather((m) => m.buffers ?? {});
+    this.applyKeys = BaseModule.passedKeys(this.children());
   }
 
   protected forward(x: tf.Tensor, _training: boolean, options: ApplyOptions): tf.Tensor {
@@ -76,6 +79,9 @@ class ResidualModule<P extends ParamTree> extends BaseModule<P> implements Resid
   protected override children(): readonly Module[] {
     return this.projection ? [this.inner, this.projection] : [this.inner];
   }
+
+  /** The children own every parameter. */
+  protected override disposeOwn(): void {}
 }
 
 /**

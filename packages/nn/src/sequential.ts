@@ -25,6 +25,8 @@ export interface Sequential<M extends readonly Module[] = readonly Module[]> ext
 
 class SequentialModule<M extends readonly Module[]> extends BaseModule<SequentialParams<M>> implements Sequential<M> {
   readonly name = 'sequential';
+  protected override readonly applyKeys: readonly string[];
+  protected override readonly passesOptions = true;
   readonly params: SequentialParams<M>;
   override readonly buffers: readonly ParamTree[];
   readonly layers: M;
@@ -48,6 +50,7 @@ class SequentialModule<M extends readonly Module[]> extends BaseModule<Sequentia
     this.layers = Object.freeze([...layers]) as unknown as M;
     this.params = Object.freeze(layers.map((m) => m.params)) as unknown as SequentialParams<M>;
     this.buffers = Object.freeze(layers.map((m) => m.buffers ?? {}));
+    this.applyKeys = BaseModule.passedKeys(this.layers);
   }
 
   protected forward(x: tf.Tensor, _training: boolean, options: ApplyOptions): tf.Tensor {
@@ -61,6 +64,9 @@ class SequentialModule<M extends readonly Module[]> extends BaseModule<Sequentia
   protected override children(): readonly Module[] {
     return this.layers;
   }
+
+  /** The children own every parameter. */
+  protected override disposeOwn(): void {}
 }
 
 /**
