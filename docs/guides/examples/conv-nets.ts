@@ -1,6 +1,6 @@
 import { Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
 import { heNormal } from '@gradkit/initializers';
-import { type Conv2d, conv2d, dense, embedding, flatten, globalAvgPool2d, maxPool2d, residual, sequential } from '@gradkit/nn';
+import { type Conv2d, conv2d, dense, embedding, flatten, globalAvgPool2d, maxPool2d, residual, sequential, softmaxCrossEntropy } from '@gradkit/nn';
 import { adam } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -23,7 +23,7 @@ export function makeConvNet(seed: number) {
 export async function train(net: ReturnType<typeof makeConvNet>, images: tf.Tensor4D, labels: tf.Tensor2D, steps: number): Promise<number[]> {
   // #region train
   const opt = new Optimizer(net.params, adam({ learningRate: 1e-3 }));
-  const loss = () => tf.losses.softmaxCrossEntropy(labels, net.apply(images)) as tf.Scalar;
+  const loss = () => softmaxCrossEntropy(net.apply(images), labels);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) losses.push(await opt.minimize(loss));
   opt.dispose();
@@ -34,7 +34,7 @@ export async function train(net: ReturnType<typeof makeConvNet>, images: tf.Tens
 /** The gradient norm at every layer's output, input to output (what diagnostics read from the taps). */
 export async function layerGradients(net: ReturnType<typeof makeConvNet>, images: tf.Tensor4D, labels: tf.Tensor2D): Promise<Record<string, number>> {
   // #region taps
-  const loss = () => tf.losses.softmaxCrossEntropy(labels, net.apply(images)) as tf.Scalar;
+  const loss = () => softmaxCrossEntropy(net.apply(images), labels);
   const { result, taps } = withTaps(valueAndGrad<typeof net.params>(loss))(net.params);
   const norms: Record<string, number> = {};
   for (const [name, t] of Object.entries(taps)) norms[name] = t.grad ? ((await tf.norm(t.grad).data())[0] ?? 0) : 0; // '0.conv2d', '1.maxPool2d', …

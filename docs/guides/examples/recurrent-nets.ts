@@ -1,6 +1,6 @@
 import { Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
 import { identity } from '@gradkit/initializers';
-import { dense, type Lstm, lstm, sequential, simpleRnn } from '@gradkit/nn';
+import { dense, type Lstm, lstm, sequential, simpleRnn, softmaxCrossEntropy } from '@gradkit/nn';
 import { adam } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -19,7 +19,7 @@ export function makeClassifier(seed: number) {
 export async function train(net: ReturnType<typeof makeClassifier>, x: tf.Tensor3D, labels: tf.Tensor2D, steps: number): Promise<number[]> {
   // #region train
   const opt = new Optimizer(net.params, adam({ learningRate: 1e-2 }));
-  const loss = () => tf.losses.softmaxCrossEntropy(labels, net.apply(x)) as tf.Scalar;
+  const loss = () => softmaxCrossEntropy(net.apply(x), labels);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) losses.push(await opt.minimize(loss));
   opt.dispose();
@@ -30,7 +30,7 @@ export async function train(net: ReturnType<typeof makeClassifier>, x: tf.Tensor
 /** ‖∂L/∂hₜ‖ for every step t of the classifier's LSTM, first step first. */
 export async function gradientThroughTime(net: ReturnType<typeof makeClassifier>, x: tf.Tensor3D, labels: tf.Tensor2D): Promise<number[]> {
   // #region taps
-  const loss = () => tf.losses.softmaxCrossEntropy(labels, net.apply(x)) as tf.Scalar;
+  const loss = () => softmaxCrossEntropy(net.apply(x), labels);
   const { result, taps } = withTaps(valueAndGrad<typeof net.params>(loss))(net.params);
   const perStep: number[] = [];
   for (let t = 0; t < x.shape[1]; t++) {
