@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { HyperParameterError } from '../errors.js';
 import { checkOptions } from '../options.js';
-import { importByName } from './node-webgpu.js';
+import { importByName, isNode } from './node-webgpu.js';
 
 /** tfjs's pthread pool: 8 workers created up front, the most threads its backend uses. */
 export const MAX_WASM_THREADS = 8;
@@ -44,8 +44,6 @@ type State = { threads: number; original: Factory; started: boolean };
 // One state per process, shared by every copy of gradkit (an ESM and a CJS build, two versions).
 const STATE = Symbol.for('gradkit.nodeWasmThreads');
 const registry = globalThis as { [STATE]?: State };
-
-const isNode = () => typeof process !== 'undefined' && process.versions?.node != null;
 
 /**
  * Makes the next start of tfjs's wasm backend in this Node process run its threaded SIMD build on

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The typed arrays the kernels read and write. */
 export type Values = Float32Array | Int32Array;
 
-/** What the kernels use of tfjs-backend-cpu 4.22's MathBackendCPU (duck-typed: DESIGN §1). */
-interface CpuBackend {
+/** What the kernels use of tfjs-backend-cpu 4.22's MathBackendCPU (duck-typed: DESIGN §1). @internal */
+export interface CpuBackend {
   readonly data: { get(dataId: tf.DataId): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Values): tf.TensorInfo;
 }
@@ -28,7 +28,8 @@ export interface ArrayKernel {
   compute(args: Parameters<tf.KernelFunc>[0], inputs: Readonly<Record<string, Values>>, out: Values): boolean;
 }
 
-const isValues = (v: unknown): v is Values => v instanceof Float32Array || v instanceof Int32Array;
+/** Whether `v` is an array the kernels read (tfjs-cpu holds other dtypes in other arrays). @internal */
+export const isValues = (v: unknown): v is Values => v instanceof Float32Array || v instanceof Int32Array;
 const zeros = (dtype: 'float32' | 'int32', size: number): Values => (dtype === 'int32' ? new Int32Array(size) : new Float32Array(size));
 
 /** The kernel as a cpu fast path: tfjs's `original` runs for any input not in a Float32Array/Int32Array and for what the kernel declines. @internal */

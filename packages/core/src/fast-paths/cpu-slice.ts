@@ -4,7 +4,7 @@
 // slices per step, forward and backward), so a 100-step LSTM's trainOnBatch spent 4.2 of 5.2 s in
 // SplitV once its matmuls had fast paths. Here each run along the last axis is one typed-array copy.
 import * as tf from '@tensorflow/tfjs-core';
-import { type ArrayKernel, cpuArrayKernel, type Values } from './array-kernel.js';
+import { type ArrayKernel, type CpuBackend, cpuArrayKernel, isValues, type Values } from './array-kernel.js';
 import { defineFastPath } from './registry.js';
 
 /** x[begin … begin + size) of x (`shape`, row-major), copied run by run along the last axis into `out`. @internal */
@@ -44,12 +44,6 @@ const slice: ArrayKernel = {
   },
 };
 
-/** What the kernels use of tfjs-backend-cpu 4.22's MathBackendCPU (duck-typed: DESIGN §1). */
-interface CpuBackend {
-  readonly data: { get(dataId: tf.DataId): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Values): tf.TensorInfo;
-}
-
 /** The cpu Slice fast path. @internal */
 export const cpuSlice = cpuArrayKernel(slice);
 
@@ -59,7 +53,7 @@ export function cpuSplitV(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as unknown as CpuBackend;
     const x = args.inputs.x as tf.TensorInfo;
     const values = backend.data.get(x.dataId).values;
-    if (!(values instanceof Float32Array || values instanceof Int32Array) || (x.dtype !== 'float32' && x.dtype !== 'int32')) return original(args);
+    if (!isValues(values) || (x.dtype !== 'float32' && x.dtype !== 'int32')) return original(args);
     const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number | number[] };
     const $axis = tf.util.parseAxisParam(axis, x.shape)[0] as number;
     const begin = new Array<number>(x.shape.length).fill(0);

@@ -1,6 +1,6 @@
 import { checkOptions, describeValue, HyperParameterError, optionOr, saveCheckpoint } from '@gradkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { booleanOption } from '../internal/base.js';
+import { booleanOption, checkCount } from '../internal/base.js';
 import type { EpochLogs, FitCallback, FitRun } from './callbacks.js';
 import { checkMonitoredKey, improves, type MonitorMode, monitored } from './monitored.js';
 
@@ -53,8 +53,7 @@ export function checkpoint(options: CheckpointOptions): FitCallback {
       'destination',
       `destination must be a path or URL ('./ckpt/epoch-{epoch}') or a function (epoch, logs) => destination, got ${describeValue(destination)}`,
     );
-  const every = optionOr('every', o.every, 1);
-  if (!Number.isInteger(every) || every < 1) throw new HyperParameterError('every', `every must be a positive integer (epochs), got ${describeValue(every)}`);
+  const every = checkCount('every', optionOr('every', o.every, 1), 'epochs');
   const bestOnly = booleanOption('saveBestOnly', o.saveBestOnly, false);
   if (!bestOnly && (o.monitor !== undefined || o.mode !== undefined))
     throw new HyperParameterError(o.monitor !== undefined ? 'monitor' : 'mode', 'checkpoint: monitor and mode choose the best epoch, for saveBestOnly: true');

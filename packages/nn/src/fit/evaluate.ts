@@ -17,27 +17,37 @@ export async function evaluate(
   batchSize: number,
 ): Promise<Record<string, number>> {
   const names = ['loss', ...metrics.map((m) => m.name)];
-  const sums = names.map(() => 0);
-  let samples = 0;
+  const perBatch: tf.Tensor[] = [];
+  const sizes: number[] = [];
   const loader = batches({ x: data.x, y: data.y }, { batchSize: Math.min(batchSize, data.x.shape[0] as number), shuffle: false });
-  for (const batch of loader) {
-    let values: tf.Tensor;
-    try {
-      values = tf.tidy(() => {
-        const p = model.apply(batch.x);
-        const l = tf.reshape(tf.cast(scalarLoss(loss(p, batch.y)), 'float32'), [1]);
-        return metrics.length > 0 ? tf.concat([l, metricVector(metrics, p, batch.y)]) : l;
-      });
-    } finally {
-      tf.dispose(batch);
+  try {
+    for (const batch of loader) {
+      try {
+        perBatch.push(
+          tf.tidy(() => {
+            const p = model.apply(batch.x);
+            const l = tf.reshape(tf.cast(scalarLoss(loss(p, batch.y)), 'float32'), [1]);
+            return metrics.length > 0 ? tf.concat([l, metricVector(metrics, p, batch.y)]) : l;
+          }),
+        );
+        sizes.push(batch.x.shape[0] as number);
+      } finally {
+        tf.dispose(batch);
+      }
     }
-    const n = batch.x.shape[0] as number;
-    const data = await values.data();
-    values.dispose();
-    data.forEach((v, i) => {
-      sums[i] = (sums[i] as number) + v * n;
+    if (perBatch.length === 0) return Object.fromEntries(names.map((name) => [name, Number.NaN]));
+    // One read for every batch's values (a readback waits for the device: once per evaluation, not per batch).
+    const all = tf.concat(perBatch);
+    const values = await all.data();
+    all.dispose();
+    const sums = names.map(() => 0);
+    let samples = 0;
+    sizes.forEach((n, b) => {
+      for (let i = 0; i < names.length; i++) sums[i] = (sums[i] as number) + (values[b * names.length + i] as number) * n;
+      samples += n;
     });
-    samples += n;
+    return Object.fromEntries(names.map((name, i) => [name, (sums[i] as number) / samples]));
+  } finally {
+    tf.dispose(perBatch);
   }
-  return Object.fromEntries(names.map((name, i) => [name, (sums[i] as number) / samples]));
 }

@@ -14,7 +14,7 @@ import {
   ValueError,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { booleanOption } from '../internal/base.js';
+import { booleanOption, checkCount } from '../internal/base.js';
 import { checkCallbacks, type FitCallback } from './callbacks.js';
 import { type Metric, type NamedMetric, resolveMetrics } from './metrics.js';
 
@@ -157,12 +157,6 @@ export interface CheckedFit {
   readonly monitorEvery: number;
 }
 
-const positiveInteger = (field: string, v: unknown, what: string): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
-    throw new HyperParameterError(field, `${field} must be a positive integer (${what}), got ${describeValue(v)}`);
-  return v;
-};
-
 /** `{ x, y }` of live tensors with as many samples; `field` names it in errors. */
 function checkData(field: string, data: unknown): FitData {
   if (data === null || typeof data !== 'object' || data instanceof tf.Tensor || Array.isArray(data))
@@ -223,7 +217,7 @@ export function checkFit(options: FitOptions): CheckedFit {
   const optimizer = checkOptimizer(o.optimizer, model);
   const data = checkData('data', o.data);
   if (o.epochs === undefined) throw new HyperParameterError('epochs', `fit needs epochs: ${EXAMPLE}`);
-  const epochs = positiveInteger('epochs', o.epochs, 'the epoch to stop before');
+  const epochs = checkCount('epochs', o.epochs, 'the epoch to stop before');
   const initialEpoch = o.initialEpoch ?? 0;
   if (o.initialEpoch === null || !Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
     throw new HyperParameterError(
@@ -231,7 +225,7 @@ export function checkFit(options: FitOptions): CheckedFit {
       `initialEpoch must be an integer in [0, epochs − 1] = [0, ${epochs - 1}], got ${describeValue(o.initialEpoch)}`,
     );
   if (o.batchSize === undefined) throw new HyperParameterError('batchSize', `fit needs batchSize: ${EXAMPLE}`);
-  const batchSize = positiveInteger('batchSize', o.batchSize, 'samples per step');
+  const batchSize = checkCount('batchSize', o.batchSize, 'samples per step');
   if (o.validation !== undefined && o.validationSplit !== undefined)
     throw new HyperParameterError('validationSplit', 'give validation data or a validationSplit, not both');
   const validation = optionOr('validation', o.validation, undefined) === undefined ? null : checkData('validation', o.validation);
@@ -269,7 +263,7 @@ export function checkFit(options: FitOptions): CheckedFit {
       `monitor must have observe and flush (a GradientMonitor of @gradkit/diagnostics), got ${describeValue(o.monitor)}`,
     );
   if (o.monitorEvery !== undefined && monitor === null) throw new HyperParameterError('monitorEvery', 'monitorEvery needs a monitor');
-  const monitorEvery = o.monitorEvery === undefined ? 1 : positiveInteger('monitorEvery', o.monitorEvery, 'steps between observations');
+  const monitorEvery = o.monitorEvery === undefined ? 1 : checkCount('monitorEvery', o.monitorEvery, 'steps between observations');
   return {
     model,
     loss: o.loss,
