@@ -30,6 +30,11 @@ export function times(v: number): string {
   return `${v >= 10 ? v.toFixed(0) : v.toFixed(v >= 1 ? 1 : 2)}×`;
 }
 
+/** A ratio with two decimals below 10 (`1.53×`, `94×`), or `–` when there is none. */
+export function ratioText(v: number | null): string {
+  return v === null ? '–' : `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}×`;
+}
+
 /** 1k, 100k, 1.0M … */
 export function count(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(n % 1e6 === 0 ? 0 : 2)}M`;

@@ -4,14 +4,13 @@
 import { fastPathsEnabled, setFastPaths } from '@gradkit/core';
 import { formatProfile, type ProfileStepOptions, profileStep, type StepProfile } from '@gradkit/diagnostics';
 import type * as tf from '@tensorflow/tfjs-core';
+import { PROFILE_LIBRARY_NAMES } from './args.js';
 import { PEER_ADAM, PEER_MODELS, type PeerModel } from './peer.js';
 import { peerData } from './peer-data.js';
 import { gradkitSide, layersSide } from './peer-sides.js';
 
-/** The libraries whose step is profiled. */
-export const PROFILE_LIBRARIES = ['gradkit', 'tfjs-layers'] as const;
-/** One of `PROFILE_LIBRARIES`. */
-export type ProfileLibrary = (typeof PROFILE_LIBRARIES)[number];
+/** One of the libraries whose step is profiled (`PROFILE_LIBRARY_NAMES`). */
+export type ProfileLibrary = (typeof PROFILE_LIBRARY_NAMES)[number];
 
 /** Options of `benchProfiles`. */
 export interface ProfilesOptions {
@@ -58,7 +57,7 @@ export async function benchProfiles(options: ProfilesOptions = {}): Promise<Benc
   const out: BenchProfile[] = [];
   try {
     for (const fast of options.fastPaths ?? [true, false])
-      for (const library of options.libraries ?? PROFILE_LIBRARIES) {
+      for (const library of options.libraries ?? PROFILE_LIBRARY_NAMES) {
         setFastPaths(fast);
         const profile =
           library === 'gradkit'

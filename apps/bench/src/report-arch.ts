@@ -2,7 +2,7 @@
 // Type-only imports of the benchmark: main.ts loads this file and never loads tfjs.
 import type { ArchResult } from './arch.js';
 import { ARCH_VARIANTS, type ArchVariant } from './arch-names.js';
-import { count, ms, spread, table } from './format.js';
+import { count, ms, ratioText, spread, table } from './format.js';
 import type { TargetCheck } from './report.js';
 import { inCell } from './report-peer.js';
 
@@ -20,7 +20,6 @@ const HEADINGS: Readonly<Record<ArchVariant, string>> = {
 };
 
 /** A ratio as `1.10×`, or `–`. */
-const ratioText = (v: number | null) => (v === null ? '–' : `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}×`);
 
 /** Bytes as MiB with 3 significant digits. */
 export function mib(bytes: number): string {

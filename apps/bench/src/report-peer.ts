@@ -1,6 +1,6 @@
 // The peer benchmark's and the profiles' tables and text (issue 13), from the result files. Type-only
 // imports of the benchmarks: main.ts loads this file and never loads tfjs or jax-js.
-import { count, ms, spread, table } from './format.js';
+import { count, ms, ratioText, spread, table } from './format.js';
 import type { PeerResult } from './peer.js';
 import { PEER_VARIANTS, type PeerVariant } from './peer-names.js';
 import type { BenchProfile } from './profile.js';
@@ -38,7 +38,6 @@ export function lossAgreement(p: PeerResult): string {
 export const inCell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
 
 /** A ratio as `1.10×`, or `–`. */
-const ratioText = (v: number | null) => (v === null ? '–' : `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}×`);
 
 /** The peer table over several backends' results: ms per step of every variant, the ratios, the loss check. */
 export function peerTable(results: readonly PeerBackend[]): string {
