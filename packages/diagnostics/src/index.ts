@@ -28,5 +28,15 @@ export type {
   StepProfile,
   TrainableModel,
 } from './profile/types.js';
-export type { ActivationKind, ActivationReport, Finding, FindingKind, GradientReport, LayerReport, Verdict } from './report.js';
+export type {
+  ActivationKind,
+  ActivationReport,
+  AttentionStats,
+  Finding,
+  FindingKind,
+  GradientReport,
+  LayerReport,
+  TemporalProfile,
+  Verdict,
+} from './report.js';
 export { DEFAULT_THRESHOLDS, type DiagnosticsThresholds } from './thresholds.js';

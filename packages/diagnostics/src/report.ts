@@ -102,15 +102,30 @@ export interface ActivationReport {
 }
 
 /**
- * The kind of a finding. `vanishing`, `exploding`, `nonfinite` and `growingNorm` (a trend) decide the
- * verdict; the others are warnings that do not change it.
+ * The kind of a finding. These decide the verdict: `nonfinite`; `exploding`, `growingNorm` (a trend),
+ * `explodingActivations` (the forward signal), `explodingThroughTime` (a recurrent layer's ‖∂L/∂hₜ‖
+ * growing towards the first steps) and `attentionLogitGrowth` make it `exploding`; `vanishing` and
+ * `vanishingThroughTime` make it `vanishing`. The others are warnings that do not change it.
  *
  * @example
  * ```ts
  * report.findings.filter((f) => f.kind === 'deadUnits');
  * ```
  */
-export type FindingKind = 'nonfinite' | 'exploding' | 'growingNorm' | 'vanishing' | 'deadUnits' | 'saturation' | 'largeUpdates' | 'smallUpdates';
+export type FindingKind =
+  | 'nonfinite'
+  | 'exploding'
+  | 'growingNorm'
+  | 'explodingActivations'
+  | 'explodingThroughTime'
+  | 'attentionLogitGrowth'
+  | 'vanishing'
+  | 'vanishingThroughTime'
+  | 'deadUnits'
+  | 'saturation'
+  | 'largeUpdates'
+  | 'smallUpdates'
+  | 'lossSpike';
 
 /**
  * One thing the diagnostics noticed: what was seen (with the numbers), where (tree paths or tap
@@ -175,4 +190,56 @@ export interface GradientReport {
   readonly thresholds: DiagnosticsThresholds;
   /** The tfjs backend the statistics were computed on. */
   readonly backend: string;
+  /** The training loss at this step, when the observation gave it. */
+  readonly loss?: number;
+  /** Per recurrent layer, the gradient flow through time (from its step taps `<layer>.t<k>`); absent without step taps. */
+  readonly temporal?: readonly TemporalProfile[];
+  /** Per attention layer, the entropy and logit scale of its attention (from its taps `<layer>.probs`, `<layer>.logits`); absent without them. */
+  readonly attention?: readonly AttentionStats[];
+}
+
+/**
+ * The gradient flow through time of one recurrent layer: ‖∂L/∂hₜ‖ at each tapped step t, from the
+ * step taps `<layer>.t<k>` that `simpleRnn`, `lstm` and `gru` record (the total gradient reaching
+ * hₜ, through the output at t and through every later step).
+ *
+ * @example
+ * ```ts
+ * for (const p of report.temporal ?? []) console.log(p.layer, p.firstLastRatio, p.decayPerStep);
+ * ```
+ */
+export interface TemporalProfile {
+  /** The layer's tap prefix, e.g. `0.lstm`. */
+  readonly layer: string;
+  /** The time steps t, ascending. */
+  readonly steps: readonly number[];
+  /** ‖∂L/∂hₜ‖₂ at each of `steps`. */
+  readonly gradNorm: readonly number[];
+  /** ‖∂L/∂h_first‖/‖∂L/∂h_last‖ (undefined when the last is 0 or a norm is not finite). */
+  readonly firstLastRatio?: number;
+  /** The geometric mean factor per step going back in time, ratio^(1/(T−1)): below 1 decays, above 1 grows. */
+  readonly decayPerStep?: number;
+}
+
+/**
+ * The attention of one attention layer at one step: how spread its weights are and how large the
+ * pre-softmax logits grew (attention-logit growth precedes the loss divergence of large
+ * transformers: Dehghani et al. 2023; Wortsman et al. 2023).
+ *
+ * @example
+ * ```ts
+ * for (const a of report.attention ?? []) console.log(a.layer, a.entropy / a.maxEntropy, a.logitMaxAbs);
+ * ```
+ */
+export interface AttentionStats {
+  /** The layer's tap prefix, e.g. `1.attention`. */
+  readonly layer: string;
+  /** Mean over batch, heads and query positions of −Σ p log p, in nats (from the `.probs` tap). */
+  readonly entropy?: number;
+  /** log(number of keys), the entropy of uniform attention. */
+  readonly maxEntropy?: number;
+  /** max |logit| of the scaled pre-softmax scores (from the `.logits` tap). */
+  readonly logitMaxAbs?: number;
+  /** Standard deviation of the scaled pre-softmax scores. */
+  readonly logitStd?: number;
 }

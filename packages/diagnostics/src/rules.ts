@@ -1,8 +1,12 @@
 // The diagnosis rules (see DiagnosticsThresholds for the documented version): a verdict and findings
 // from per-layer and per-activation statistics. Pure host code over plain numbers.
+
+import { attentionFindings, attentionStats } from './attention.js';
 import { fmt, pct } from './format-number.js';
 import { type Remedies, remediesFor } from './remedies.js';
-import type { ActivationReport, Finding, GradientReport, LayerReport, Verdict } from './report.js';
+import type { ActivationReport, Finding, FindingKind, GradientReport, LayerReport, Verdict } from './report.js';
+import { isDepthTap } from './tap-names.js';
+import { temporalFindings, temporalProfiles } from './temporal.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
 
 /** The inputs of `diagnose`: everything of a report except the verdict and findings. */
@@ -239,7 +243,7 @@ interface TapDepth {
 
 /** ‖∂L/∂h_first‖/‖∂L/∂h_last‖ over the taps that recorded a gradient (undefined with fewer than two, or a zero/non-finite last). */
 export function tapDepthProfile(activations: readonly ActivationReport[]): TapDepth | undefined {
-  const withGrad = activations.filter((a) => a.gradNorm !== undefined);
+  const withGrad = activations.filter((a) => a.gradNorm !== undefined && isDepthTap(a.name));
   if (withGrad.length < 2) return undefined;
   const first = withGrad[0] as ActivationReport;
   const last = withGrad[withGrad.length - 1] as ActivationReport;
@@ -248,18 +252,23 @@ export function tapDepthProfile(activations: readonly ActivationReport[]): TapDe
   return { first, last, ratio: a / b };
 }
 
+/** The finding kinds that make the verdict `exploding`. */
+export const EXPLODING_KINDS: readonly FindingKind[] = ['exploding', 'growingNorm', 'explodingActivations', 'explodingThroughTime', 'attentionLogitGrowth'];
+/** The finding kinds that make the verdict `vanishing`. */
+export const VANISHING_KINDS: readonly FindingKind[] = ['vanishing', 'vanishingThroughTime'];
+
 /** The verdict implied by a list of findings (first by precedence: nonfinite, exploding/growingNorm, vanishing). */
 export function verdictOf(findings: readonly Finding[]): Verdict {
   if (findings.some((f) => f.kind === 'nonfinite')) return 'nonfinite';
-  if (findings.some((f) => f.kind === 'exploding' || f.kind === 'growingNorm')) return 'exploding';
-  if (findings.some((f) => f.kind === 'vanishing')) return 'vanishing';
+  if (findings.some((f) => EXPLODING_KINDS.includes(f.kind))) return 'exploding';
+  if (findings.some((f) => VANISHING_KINDS.includes(f.kind))) return 'vanishing';
   return 'healthy';
 }
 
 /** Orders findings: errors by verdict precedence first, then warnings. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  const rank: Record<string, number> = { nonfinite: 0, exploding: 1, growingNorm: 1, vanishing: 2 };
-  return [...findings].sort((a, b) => (rank[a.kind] ?? 3) - (rank[b.kind] ?? 3));
+  const rank = (f: Finding) => (f.kind === 'nonfinite' ? 0 : EXPLODING_KINDS.includes(f.kind) ? 1 : VANISHING_KINDS.includes(f.kind) ? 2 : 3);
+  return [...findings].sort((a, b) => rank(a) - rank(b));
 }
 
 /** Applies every rule: the report with its verdict and findings. */
@@ -267,11 +276,20 @@ export function diagnose(input: DiagnoseInput): GradientReport {
   const depth = depthProfile(input.layers);
   const tapDepth = tapDepthProfile(input.activations);
   const remedies = remediesFor(input.layers, input.activations, input.inChain ?? []);
+  const temporal = temporalProfiles(input);
+  const attention = attentionStats(input);
   const nonfinite = nonFiniteFindings(input.layers, input.activations, remedies);
   // With non-finite values the norms are NaN/Infinity and the depth rules say nothing useful.
   const errors = [
     ...nonfinite,
-    ...(nonfinite.length > 0 ? [] : [...explodingFindings(input, depth, tapDepth, remedies), ...vanishingFindings(input, depth, tapDepth, remedies)]),
+    ...(nonfinite.length > 0
+      ? []
+      : [
+          ...explodingFindings(input, depth, tapDepth, remedies),
+          ...vanishingFindings(input, depth, tapDepth, remedies),
+          ...temporalFindings(input, temporal, remedies),
+          ...attentionFindings(input, attention, remedies),
+        ]),
   ];
   const findings = sortFindings([...errors, ...warningFindings(input, remedies, errors)]);
   return {
@@ -286,5 +304,7 @@ export function diagnose(input: DiagnoseInput): GradientReport {
     findings,
     thresholds: input.thresholds,
     backend: input.backend,
+    ...(temporal === undefined ? {} : { temporal }),
+    ...(attention === undefined ? {} : { attention }),
   };
 }
