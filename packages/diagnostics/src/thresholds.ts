@@ -49,6 +49,18 @@ export interface DiagnosticsThresholds {
   readonly trendFactor: number;
   /** Monitor trend: number of consecutive growing report-to-report steps that make `exploding`. Default 3. */
   readonly trendReports: number;
+  /** Vanishing through time when a recurrent layer's ‖∂L/∂h_first‖ < timeVanishingRatio · ‖∂L/∂h_last‖ (its step taps). Default 1e-3. */
+  readonly timeVanishingRatio: number;
+  /** Exploding through time when a recurrent layer's ‖∂L/∂h_first‖ > timeExplodingRatio · ‖∂L/∂h_last‖. Default 1e3. */
+  readonly timeExplodingRatio: number;
+  /** Attention-logit growth when an attention layer's max |scaled pre-softmax logit| exceeds this. Default 50. */
+  readonly attentionLogitMax: number;
+  /** Exploding activations when the standard deviation of a tapped layer's output exceeds this multiple of the first tapped layer's. Default 100. */
+  readonly activationGrowth: number;
+  /** Monitor: a loss or global-gradient-norm spike when its z-score against the running mean and deviation of the previous reports exceeds this. Default 6. */
+  readonly spikeZ: number;
+  /** Monitor: the number of previous reports the running mean and deviation of the spike rule use (and need before it fires). Default 20. */
+  readonly spikeWindow: number;
 }
 
 /**
@@ -71,6 +83,12 @@ export const DEFAULT_THRESHOLDS: Readonly<DiagnosticsThresholds> = Object.freeze
   minUpdateRatio: 1e-7,
   trendFactor: 2,
   trendReports: 3,
+  timeVanishingRatio: 1e-3,
+  timeExplodingRatio: 1e3,
+  attentionLogitMax: 50,
+  activationGrowth: 100,
+  spikeZ: 6,
+  spikeWindow: 20,
 });
 
 const POSITIVE: HyperRange = { min: 0, minExclusive: true };
@@ -86,6 +104,12 @@ const RANGES: Record<keyof DiagnosticsThresholds, HyperRange> = {
   minUpdateRatio: { min: 0 },
   trendFactor: { min: 1, minExclusive: true },
   trendReports: { min: 1 },
+  timeVanishingRatio: { min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  timeExplodingRatio: { min: 1, minExclusive: true },
+  attentionLogitMax: POSITIVE,
+  activationGrowth: { min: 1, minExclusive: true },
+  spikeZ: POSITIVE,
+  spikeWindow: { min: 2 },
 };
 
 /** The threshold names: every options object that takes thresholds accepts these keys. */
@@ -106,6 +130,7 @@ export function resolveThresholds(options: Partial<DiagnosticsThresholds> = {}):
     checkHyper(key, value, RANGES[key]);
     out[key] = value;
   }
-  if (!Number.isInteger(out.trendReports)) throw new HyperParameterError('trendReports', `trendReports must be a whole number, got ${out.trendReports}`);
+  for (const key of ['trendReports', 'spikeWindow'] as const)
+    if (!Number.isInteger(out[key])) throw new HyperParameterError(key, `${key} must be a whole number, got ${out[key]}`);
   return out as unknown as DiagnosticsThresholds;
 }
