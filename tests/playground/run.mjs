@@ -13,6 +13,13 @@
 // charts, screenshot. Then, on cpu, bad input: a configuration too big for memory, a backend that
 // fails while training, and a run whose loss becomes NaN must each show a message and leave a working
 // page; and while a long run trains the page keeps rendering frames, and Stop stops it.
+// The other tasks, on every backend: the adding problem (tanh RNN), the deep plain conv net and the
+// Post-LN transformer, each a few steps at test sizes: its charts must draw (the heat map of ‖∂L/∂hₜ‖
+// with finite cells, the attention entropy line), a finding must offer its task's fix, and pressing
+// it must change the task's control and train again; screenshots `<backend>-<preset>.png` and
+// `<backend>-<preset>-fixed.png`. On cpu, their bad input: a sequence too long for memory, a value
+// out of range and a link setting that does not apply to the task each show a message and leave a
+// working page.
 // Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI (as in `npm test`: failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -26,7 +33,7 @@ import { CHROMIUM, CHROMIUM_ARGS, closeAll, failureLine, launchChromium, originO
 const { values: flags } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,wasm,webgpu' }, screenshots: { type: 'string' } } });
 const BACKENDS = flags.backends.split(',').filter(Boolean);
 const RUN_TIMEOUT_MS = 120_000; // one 50-step run; SwiftShader compiles WebGPU shaders on the CPU
-const TOTAL_TIMEOUT_MS = 420_000;
+const TOTAL_TIMEOUT_MS = 540_000;
 // Small enough for SwiftShader on 2 cores, deep enough to vanish: the gradient lab's depth 10.
 const TEST_CONFIG = { depth: 10, width: 32, batch: 32, steps: 50, seed: 1 };
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,20 +75,21 @@ async function settled(page, runId) {
     message: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent,
     findings: [...document.querySelectorAll('#findings > li')].map((li) => li.dataset.kind ?? ''),
     fixes: [...document.querySelectorAll('#findings button.fix')].map((b) => b.textContent),
+    fixKinds: [...document.querySelectorAll('#findings button.fix')].map((b) => b.dataset.kind ?? ''),
   }));
 }
 
-/** For each chart: the count of drawn points/bars and of colored (data, not axis or text) pixels. */
+/** For each chart shown: the count of drawn points/bars/cells and of colored (data, not axis or text) pixels. */
 function charts(page) {
   return page.evaluate(() =>
-    [...document.querySelectorAll('#charts canvas')].map((c) => {
+    [...document.querySelectorAll('#charts figure:not([hidden]) canvas')].map((c) => {
       const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
       let colored = 0;
       for (let i = 0; i < data.length; i += 4) {
         const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
         if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
       }
-      return { id: c.id, drawn: Number(c.dataset.drawn ?? 0), colored };
+      return { id: c.id, drawn: Number(c.dataset.drawn ?? 0), cells: Number(c.dataset.cells ?? 0), nonfinite: Number(c.dataset.nonfinite ?? 0), colored };
     }),
   );
 }
@@ -100,13 +108,13 @@ async function screenshot(page, name) {
 
 const url = (origin, params) => `${origin}/?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
 
-/** Opens the page on `backend` with the baseline preset and the test's sizes; returns the page and its errors. */
-async function open(browser, origin, backend, extra = {}) {
+/** Opens the page on `backend` with the baseline preset and the test's sizes (or `base`); returns the page and its errors. */
+async function open(browser, origin, backend, extra = {}, base = { preset: 'baseline', ...TEST_CONFIG }) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(url(origin, { backend, preset: 'baseline', ...TEST_CONFIG, ...extra }), { timeout: 30_000 });
+  await page.goto(url(origin, { backend, ...base, ...extra }), { timeout: 30_000 });
   await page.waitForSelector('#backends[data-ready="true"]', { timeout: 30_000 });
   return { page, errors };
 }
@@ -161,6 +169,124 @@ async function backendRuns(browser, origin, backend) {
   } finally {
     await page.close().catch(() => {});
   }
+}
+
+/**
+ * The other tasks at test sizes (seconds per run even on SwiftShader), each with the chart it adds, the
+ * finding kinds whose fix it must offer, and the control that fix changes. At rate 0.3 a tanh RNN
+ * saturates after its first step and its ‖∂L/∂hₜ‖ vanishes through time (T = 16); a 16-layer plain
+ * conv net vanishes at once; the Post-LN transformer at rate 1 grows its attention logits from the
+ * second step (the fix is Pre-LN). A few steps each: SwiftShader runs WebGPU on the CPU.
+ */
+const TASK_TESTS = [
+  {
+    preset: 'adding-tanh',
+    sizes: { seqLength: 16, width: 8, steps: 3, batch: 8, lr: 0.3 },
+    chart: 'chart-temporal',
+    kinds: ['vanishingThroughTime', 'vanishing', 'saturation', 'explodingThroughTime', 'nonfinite'],
+    fixed: (c) => c.cell === 'lstm' || c.clip === '1',
+  },
+  {
+    preset: 'cnn-plain',
+    sizes: { depth: 16, width: 4, steps: 2, batch: 4 },
+    chart: undefined,
+    kinds: ['vanishing', 'deadUnits', 'saturation', 'smallUpdates', 'exploding', 'explodingActivations', 'growingNorm', 'largeUpdates'],
+    fixed: (c) => c.norm === 'batch' || c.clip === '1',
+  },
+  {
+    preset: 'transformer-post-ln',
+    sizes: { depth: 1, width: 8, seqLength: 4, steps: 3, batch: 8, lr: 1 },
+    chart: 'chart-attention',
+    kinds: ['attentionLogitGrowth', 'lossSpike', 'largeUpdates', 'exploding', 'growingNorm', 'nonfinite', 'vanishing'],
+    fixed: (c) => c.blockNorm === 'pre',
+  },
+];
+
+/** The task presets on one backend: train, check the charts and the fix, apply it, train again. */
+async function taskRuns(browser, origin, backend) {
+  const lines = [];
+  for (const t of TASK_TESTS) {
+    const t0 = performance.now();
+    const { page, errors } = await open(browser, origin, backend, { preset: t.preset, ...t.sizes }, {});
+    try {
+      await page.click('#train');
+      let s = await settled(page, 1);
+      expect(s.state === 'done' && s.ranOn === backend, `${t.preset}: run ended '${s.state}' on ${s.ranOn}: ${s.status} ${s.message}`);
+      let drawn = await charts(page);
+      for (const c of drawn) expect(c.drawn > 0 && c.colored > 40, `${t.preset}: ${c.id} did not draw (${c.drawn} points/cells, ${c.colored} colored pixels)`);
+      const own = drawn.find((c) => c.id === t.chart);
+      if (t.chart) expect(own, `${t.preset}: the ${t.chart} chart is not shown`);
+      // A cell per report and time step, every one finite; positive but where the vanished gradient
+      // underflows float32 (‖∂L/∂h₀‖ of the saturated RNN is about 1e-9 of the last step's: 0 on WebGPU).
+      if (t.chart === 'chart-temporal')
+        expect(
+          own.cells > 0 && own.nonfinite === 0 && own.drawn >= own.cells / 2,
+          `${t.preset}: heat map of ${own.cells} cells, ${own.drawn} finite and positive, ${own.nonfinite} not finite`,
+        );
+      const kind = t.kinds.find((k) => s.findings.includes(k) && s.fixKinds.includes(k));
+      expect(kind, `${t.preset}: no "apply this fix" for ${t.kinds.join('/')} (findings: ${s.findings.join(', ') || 'none'}; verdict ${s.verdict})`);
+      const shot = await screenshot(page, `${backend}-${t.preset}`);
+      const label = await page.textContent(`#findings button.fix[data-kind="${kind}"]`);
+      await page.click(`#findings button.fix[data-kind="${kind}"]`);
+      const controls = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#controls [name]')].map((e) => [e.name, e.value])));
+      expect(t.fixed(controls), `${t.preset}: "${label}" left the controls at ${JSON.stringify(controls)}`);
+      s = await settled(page, 2);
+      expect(s.state === 'done' && s.ranOn === backend, `${t.preset} fixed: run ended '${s.state}': ${s.status} ${s.message}`);
+      drawn = await charts(page);
+      for (const c of drawn) expect(c.drawn > 0, `${t.preset} fixed: ${c.id} did not draw`);
+      const fixedShot = await screenshot(page, `${backend}-${t.preset}-fixed`);
+      expect(errors.length === 0, `${t.preset}: page errors: ${errors.join(' | ')}`);
+      const chart = own ? `; ${t.chart.replace('chart-', '')} ${own.drawn}${t.chart === 'chart-temporal' ? ` of ${own.cells} cells > 0` : ' points'}` : '';
+      lines.push(`${t.preset}: ok, verdict ${s.verdict} after "${label}" (${kind})${chart}; ${secs(t0)} → ${shot}, ${fixedShot}`);
+    } finally {
+      await page.close().catch(() => {});
+    }
+  }
+  return lines;
+}
+
+/** The tasks' bad input: too long for memory, out of range, a setting that does not apply; each leaves a message and a page that trains. */
+async function taskBadInput(browser, origin, backend) {
+  const lines = [];
+  const { page, errors } = await open(browser, origin, backend, { preset: 'adding-tanh', seqLength: 2000, width: 4096, batch: 4096, steps: 3 }, {});
+  try {
+    await page.click('#train');
+    let s = await settled(page, 0);
+    expect(
+      s.state === 'refused' && /too big/.test(s.message) && /sequence length 500/.test(s.message),
+      `sequence too long: state '${s.state}', message '${s.message}'`,
+    );
+    lines.push(`sequence too long: ok, "${s.message.slice(0, 80)}…" → ${await screenshot(page, `${backend}-adding-too-long`)}`);
+    await page.fill('[name="seqLength"]', '1');
+    await page.click('#train');
+    s = await settled(page, 0);
+    expect(
+      s.state === 'refused' && /seqLength must be between 2 and 2000 \(got 1\)/.test(s.message),
+      `seqLength 1: state '${s.state}', message '${s.message}'`,
+    );
+    lines.push(`out of range: ok, "${s.message}"`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  expect(errors.length === 0, `bad sequence input: page errors: ${errors.join(' | ')}`);
+  // A link with a setting the adding task does not read: a warning naming it; the run trains without it.
+  const bad = await open(browser, origin, backend, { preset: 'adding-tanh', seqLength: 8, width: 4, batch: 4, steps: 3, residual: true, blockNorm: 'pre' }, {});
+  try {
+    const warning = await bad.page.textContent('#message');
+    expect(/'residual', 'blockNorm' do not apply to the adding task/.test(warning ?? ''), `inapplicable settings: message '${warning}'`);
+    const hidden = await bad.page.evaluate(() => document.querySelector('[name="residual"]').closest('label').hidden);
+    expect(hidden, 'the residual control is shown for the adding task');
+    const shot = await screenshot(bad.page, `${backend}-adding-inapplicable`);
+    await bad.page.click('#train');
+    const s = await settled(bad.page, 1);
+    expect(s.state === 'done', `after the warning the run ended '${s.state}': ${s.message}`);
+    expect(!/residual/.test(await bad.page.evaluate(() => location.search)), 'the ignored setting is still in the link');
+    lines.push(`inapplicable settings: ok, "${warning.slice(0, 90)}…", then trained → ${shot}`);
+    expect(bad.errors.length === 0, `inapplicable settings: page errors: ${bad.errors.join(' | ')}`);
+  } finally {
+    await bad.page.close().catch(() => {});
+  }
+  return lines;
 }
 
 /** Bad input on one backend: too big, a failing backend, NaN. Each must leave a message and a usable page. */
@@ -278,6 +404,9 @@ try {
         continue;
       }
       console.log(`playground ${backend}: ok (${secs(t0)})\n  ${r.lines.join('\n  ')}`);
+      t0 = performance.now();
+      const tasks = await taskRuns(browser, origin, backend);
+      console.log(`playground ${backend} tasks: ok (${secs(t0)})\n  ${tasks.join('\n  ')}`);
     } catch (e) {
       failed = true;
       console.log(`playground ${backend}: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
@@ -285,7 +414,7 @@ try {
   }
   t0 = performance.now();
   try {
-    const lines = await badInput(browser, origin, 'cpu');
+    const lines = [...(await badInput(browser, origin, 'cpu')), ...(await taskBadInput(browser, origin, 'cpu'))];
     lines.push(await fallback(origin));
     console.log(`playground bad input (cpu) and fallback: ok (${secs(t0)})\n  ${lines.join('\n  ')}`);
   } catch (e) {

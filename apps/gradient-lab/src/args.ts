@@ -17,6 +17,8 @@ import {
   type ScheduleFlag,
 } from './config.js';
 import { EXPERIMENTS, MATRIX_DEFAULTS } from './experiments.js';
+import { TASK_DEFINITIONS } from './tasks/index.js';
+import { type SizeFlag, TASKS, type TaskDefinition, type TaskName, type TaskSettings } from './tasks/task.js';
 
 /** A mistake on the command line; `flag` names the offending flag or argument. */
 export class UsageError extends GradkitError {
@@ -49,21 +51,27 @@ export interface RunCommand extends CommonOptions {
   readonly config: LabConfig;
 }
 
-/** `gradient-lab compare …`: the experiment matrix. */
+/** `gradient-lab compare …`: the experiment matrix (`--task mlp`) or another task's comparison. */
 export interface CompareCommand extends CommonOptions {
   /** Command name. */
   readonly kind: 'compare';
+  /** The task (`mlp`: the MNIST MLP matrix; see `TASKS`). */
+  readonly task: TaskName;
+  /** The task's size flags given (`--depth 12` of a task → `{ depth: 12 }`), by flag name without `--`; empty for `mlp`. */
+  readonly sizes: Readonly<Record<string, number>>;
+  /** The task's list flags given (`--lengths 50,100` → `{ lengths: [50, 100] }`); empty for `mlp`. */
+  readonly lists: Readonly<Record<string, readonly number[]>>;
   /** Steps per configuration. */
   readonly steps: number;
   /** Minibatch size. */
   readonly batch: number;
   /** Seed of every configuration. */
   readonly seed: number;
-  /** Hidden layers of every configuration. */
+  /** Hidden layers of every configuration (`mlp`). */
   readonly depth: number;
-  /** Units per hidden layer. */
+  /** Units per hidden layer (`mlp`). */
   readonly width: number;
-  /** Only these configurations of the matrix (by id), in matrix order; undefined: all. */
+  /** Only these configurations of the matrix, or runs of the task (by id), in their order; undefined: all. */
   readonly only: readonly string[] | undefined;
 }
 
@@ -81,13 +89,16 @@ export type Command = RunCommand | CompareCommand | HelpCommand;
 /** The defaults of `compare` (what `npm run demo` runs). */
 export const COMPARE_DEFAULTS = { ...MATRIX_DEFAULTS, backend: 'auto' as BackendFlag, out: './gradient-lab-report', reports: 15 };
 
-type Kind = 'int' | 'number' | 'enum' | 'bool' | 'string' | 'list';
+type Kind = 'int' | 'ints' | 'number' | 'enum' | 'bool' | 'string' | 'list';
 interface FlagSpec {
   readonly kind: Kind;
   readonly help: string;
   readonly values?: () => readonly string[];
   readonly min?: number;
   readonly why?: string;
+  /** Largest value (of every item of `ints`), with `maxWhy` saying why. */
+  readonly max?: number;
+  readonly maxWhy?: string;
   /** What a list's items are, for messages ('experiment'). */
   readonly item?: string;
 }
@@ -124,7 +135,14 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
   name: { kind: 'string', help: 'name of the configuration in the report' },
 };
 
+const TASK_FLAG: FlagSpec = {
+  kind: 'enum',
+  values: () => TASKS,
+  help: 'the comparison: mlp (default: the MNIST MLP matrix), adding (recurrent nets on the adding problem), cnn (deep conv nets), transformer',
+};
+
 const COMPARE_FLAGS: Record<string, FlagSpec> = {
+  task: TASK_FLAG,
   ...COMMON,
   ...SHAPE,
   only: {
@@ -135,8 +153,35 @@ const COMPARE_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
-/** The flags of each command with their help lines, for the usage text. */
+/** The flags of each command with their help lines, for the usage text (`compare`'s with `--task mlp`; see `taskFlags`). */
 export const FLAGS = { run: RUN_FLAGS, compare: COMPARE_FLAGS } as const;
+
+/** A task's size flag as a flag of the command line. */
+function sizeSpec(flag: SizeFlag): FlagSpec {
+  return { kind: flag.list ? 'ints' : 'int', min: flag.min, max: flag.max, help: flag.help, ...(flag.why ? { maxWhy: flag.why } : {}) };
+}
+
+/** The flags of `compare --task <task>` for a task other than `mlp`: the shared ones, then the task's size flags. */
+export function taskFlags(task: TaskDefinition): Record<string, FlagSpec> {
+  const shared: Record<string, FlagSpec> = {
+    task: TASK_FLAG,
+    backend: COMMON.backend as FlagSpec,
+    out: COMMON.out as FlagSpec,
+    steps: SHAPE.steps as FlagSpec,
+    batch: SHAPE.batch as FlagSpec,
+    seed: SHAPE.seed as FlagSpec,
+    only: { kind: 'list', item: 'run', help: `run only these runs of the task (comma-separated ids, e.g. ${task.runs(task.defaults)[0]?.id ?? 'id'})` },
+  };
+  return { ...shared, ...Object.fromEntries(Object.entries(task.sizeFlags).map(([flag, spec]) => [flag, sizeSpec(spec)])) };
+}
+
+/** The tasks (`mlp` included) whose `compare` takes `--flag`. */
+function tasksTaking(flag: string): TaskName[] {
+  return TASKS.filter((name) => {
+    const def = TASK_DEFINITIONS[name];
+    return name === 'mlp' ? flag in COMPARE_FLAGS : def !== undefined && flag in taskFlags(def);
+  });
+}
 
 const COMMANDS = ['run', 'compare', 'help'] as const;
 
@@ -228,6 +273,15 @@ function parseValue(command: string, flag: string, spec: FlagSpec, raw: string):
       if (['false', 'no', 'off', '0'].includes(v)) return false;
       throw new UsageError(name, `${name} '${raw}' is not valid: use ${name} alone, --no-${flag}, or ${name}=true|false`);
     }
+    case 'ints': {
+      const items = raw.split(',').map((s) => s.trim());
+      if (items.length === 0 || items.some((item) => item === ''))
+        throw new UsageError(name, `${name} needs a comma-separated list of whole numbers, e.g. ${name} 50,100, got '${raw}'`);
+      const values = items.map((item) => parseValue(command, flag, { ...spec, kind: 'int' }, item) as number);
+      const twice = values.find((v, i) => values.indexOf(v) !== i);
+      if (twice !== undefined) throw new UsageError(name, `${name} lists ${twice} twice: give each value once`);
+      return values;
+    }
     case 'int':
     case 'number': {
       if (flag === 'clip' && ['none', 'off', 'no'].includes(raw.toLowerCase())) return 0;
@@ -237,6 +291,8 @@ function parseValue(command: string, flag: string, spec: FlagSpec, raw: string):
       if (!Number.isFinite(n) || (spec.kind === 'int' && !Number.isSafeInteger(n))) throw new UsageError(name, `${name} must be ${what}${bound}, got '${raw}'`);
       if (spec.min !== undefined && (spec.kind === 'int' ? n < spec.min : n <= spec.min))
         throw new UsageError(name, `${name} must be ${what}${bound}, got ${raw}${spec.why ? `: ${spec.why}` : ''}`);
+      if (spec.max !== undefined && n > spec.max)
+        throw new UsageError(name, `${name} ${raw} is too large: at most ${spec.max}${spec.maxWhy ? ` (${spec.maxWhy})` : ''}; use ${name} ≤ ${spec.max}`);
       if (flag === 'clip' && n < 0) throw new UsageError(name, `${name} must be a positive max norm, or 0 / none for no clipping, got ${raw}`);
       if (spec.kind === 'number' && !representable(n))
         throw new UsageError(name, `${name} must be representable in float32 (between 1.2e-38 and 3.4e38), got ${raw}`);
@@ -246,7 +302,12 @@ function parseValue(command: string, flag: string, spec: FlagSpec, raw: string):
 }
 
 /** Parses `--flag value`, `--flag=value`, bare booleans and `--no-flag` against `specs`. */
-function parseFlags(command: string, args: readonly string[], specs: Record<string, FlagSpec>): Map<string, unknown> {
+function parseFlags(
+  command: string,
+  args: readonly string[],
+  specs: Record<string, FlagSpec>,
+  notHere?: (flag: string) => string | undefined,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const valid = Object.keys(specs);
   for (let i = 0; i < args.length; i++) {
@@ -262,6 +323,8 @@ function parseFlags(command: string, args: readonly string[], specs: Record<stri
       inline = 'false';
     }
     const spec = specs[flag];
+    const elsewhere = spec ? undefined : notHere?.(flag);
+    if (elsewhere !== undefined) throw new UsageError(`--${flag}`, elsewhere);
     if (!spec)
       throw new UsageError(
         `--${flag}`,
@@ -290,6 +353,138 @@ function parseFlags(command: string, args: readonly string[], specs: Record<stri
   return out;
 }
 
+/** The value of `--task` among `compare`'s arguments (`mlp` when absent); an unknown task is a UsageError listing them. */
+function taskOf(args: readonly string[]): TaskName {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const raw = arg === '--task' ? args[i + 1] : arg.startsWith('--task=') ? arg.slice('--task='.length) : undefined;
+    if (arg !== '--task' && raw === undefined) continue;
+    if (raw === undefined || (arg === '--task' && raw.startsWith('--'))) throw new UsageError('--task', `--task needs a value: one of ${TASKS.join(', ')}`);
+    const known = TASKS.find((t) => t === raw.toLowerCase());
+    if (known !== undefined) return known;
+    const closest = closestTask(raw);
+    throw new UsageError(
+      '--task',
+      `--task '${raw}' is not a task of 'compare'${closest ? ` (did you mean '${closest}'?)` : ''}: use one of ${TASKS.join(', ')}`,
+    );
+  }
+  return 'mlp';
+}
+
+/** What people call the tasks' subjects, with the task that covers it. */
+const TASK_ALIASES: Readonly<Record<string, TaskName>> = {
+  mnist: 'mlp',
+  dense: 'mlp',
+  rnn: 'adding',
+  lstm: 'adding',
+  gru: 'adding',
+  recurrent: 'adding',
+  sequence: 'adding',
+  conv: 'cnn',
+  convnet: 'cnn',
+  resnet: 'cnn',
+  attention: 'transformer',
+  encoder: 'transformer',
+};
+
+/** The task closest to `raw`: an alias, core's `suggestOption` (a few edits), else the longest shared prefix of 3 or more letters. */
+function closestTask(raw: string): TaskName | undefined {
+  const word = raw.toLowerCase();
+  const alias = TASK_ALIASES[word];
+  if (alias !== undefined) return alias;
+  const near = suggestOption(word, TASKS)?.key as TaskName | undefined;
+  if (near !== undefined) return near;
+  const shared = (t: string) => [...t].findIndex((c, i) => word[i] !== c);
+  const prefix = (t: string) => (shared(t) < 0 ? t.length : shared(t));
+  const best = [...TASKS].sort((x, y) => prefix(y) - prefix(x))[0] as TaskName;
+  return prefix(best) >= 3 ? best : undefined;
+}
+
+/** The settings of a task's runs: its defaults, changed by the flags of `cmd`. */
+export function taskSettings(task: TaskDefinition, cmd: Pick<CompareCommand, 'steps' | 'batch' | 'seed' | 'sizes' | 'lists'>): TaskSettings {
+  return {
+    steps: cmd.steps,
+    batch: cmd.batch,
+    seed: cmd.seed,
+    sizes: { ...task.defaults.sizes, ...cmd.sizes },
+    lists: { ...task.defaults.lists, ...cmd.lists },
+  };
+}
+
+/** `compare [--task t] …`: the flags of the task (an `mlp` flag with another task, or another task's flag, names both). */
+function parseCompare(rest: readonly string[]): CompareCommand {
+  const task = taskOf(rest);
+  const def = task === 'mlp' ? undefined : TASK_DEFINITIONS[task];
+  if (task !== 'mlp' && def === undefined) {
+    const available = TASKS.filter((t) => t === 'mlp' || TASK_DEFINITIONS[t] !== undefined);
+    throw new UsageError('--task', `--task ${task} is not available in this build: use one of ${available.join(', ')}`);
+  }
+  const specs = def === undefined ? COMPARE_FLAGS : taskFlags(def);
+  const notHere = (flag: string) => {
+    const takers = tasksTaking(flag);
+    if (takers.length === 0) return undefined;
+    return `--${flag} does not apply to --task ${task}: it is a flag of ${takers.map((t) => `--task ${t}`).join(', ')}; --task ${task} takes ${Object.keys(
+      specs,
+    )
+      .map((f) => `--${f}`)
+      .join(', ')}`;
+  };
+  const flags = parseFlags('compare', rest, specs, notHere);
+  const get = <T>(flag: string, fallback: T): T => (flags.has(flag) ? (flags.get(flag) as T) : fallback);
+  const only = get<string[] | undefined>('only', undefined);
+  const common = {
+    kind: 'compare' as const,
+    task,
+    backend: get('backend', COMPARE_DEFAULTS.backend),
+    out: get('out', COMPARE_DEFAULTS.out),
+    depth: get('depth', COMPARE_DEFAULTS.depth),
+    width: get('width', COMPARE_DEFAULTS.width),
+    samplesPerDigit: get<number | undefined>('samples-per-digit', undefined),
+    reports: get('reports', COMPARE_DEFAULTS.reports),
+    only,
+  };
+  if (def === undefined)
+    return {
+      ...common,
+      steps: get('steps', COMPARE_DEFAULTS.steps),
+      batch: get('batch', COMPARE_DEFAULTS.batch),
+      seed: get('seed', COMPARE_DEFAULTS.seed),
+      sizes: {},
+      lists: {},
+    };
+  const sizes: Record<string, number> = {};
+  const lists: Record<string, readonly number[]> = {};
+  for (const [flag, spec] of Object.entries(def.sizeFlags))
+    if (flags.has(flag)) {
+      if (spec.list) lists[flag] = flags.get(flag) as number[];
+      else sizes[flag] = flags.get(flag) as number;
+    }
+  const cmd: CompareCommand = {
+    ...common,
+    steps: get('steps', def.defaults.steps),
+    batch: get('batch', def.defaults.batch),
+    seed: get('seed', def.defaults.seed),
+    sizes,
+    lists,
+  };
+  if (only !== undefined) checkRunIds(def, taskSettings(def, cmd), only);
+  return cmd;
+}
+
+/** Every id of `--only` must be a run of the task with these settings (`lstm@200` needs `--lengths …,200`). */
+function checkRunIds(def: TaskDefinition, settings: TaskSettings, only: readonly string[]): void {
+  const ids = def.runs(settings).map((r) => r.id);
+  const unknown = only.find((id) => !ids.includes(id));
+  if (unknown === undefined) return;
+  const sizeHint = Object.entries(def.sizeFlags)
+    .map(([flag, spec]) => `--${flag} (${spec.help})`)
+    .join(', ');
+  throw new UsageError(
+    '--only',
+    `--only: '${unknown}' is not a run of --task ${def.name} with these settings${suggest(unknown, ids, "'").replace(/\?\)$/, "'?)")}: valid ids are ${ids.join(', ')}${sizeHint ? `; other sizes run with ${sizeHint}` : ''}`,
+  );
+}
+
 /**
  * Parses the arguments after the program name. No arguments, `help`, `--help` or `-h` ask for help.
  *
@@ -310,23 +505,9 @@ export function parseArgs(argv: readonly string[]): Command {
       `unknown command '${first}'${suggest(first, COMMANDS, "'").replace(/\?\)$/, "'?)")}: use one of ${COMMANDS.join(', ')} (gradient-lab help)`,
     );
   }
-  const flags = parseFlags(first, rest, FLAGS[first]);
+  if (first === 'compare') return parseCompare(rest);
+  const flags = parseFlags(first, rest, RUN_FLAGS);
   const get = <T>(flag: string, fallback: T): T => (flags.has(flag) ? (flags.get(flag) as T) : fallback);
-  if (first === 'compare') {
-    return {
-      kind: 'compare',
-      backend: get('backend', COMPARE_DEFAULTS.backend),
-      out: get('out', COMPARE_DEFAULTS.out),
-      samplesPerDigit: get<number | undefined>('samples-per-digit', undefined),
-      reports: get('reports', COMPARE_DEFAULTS.reports),
-      steps: get('steps', COMPARE_DEFAULTS.steps),
-      batch: get('batch', COMPARE_DEFAULTS.batch),
-      seed: get('seed', COMPARE_DEFAULTS.seed),
-      depth: get('depth', COMPARE_DEFAULTS.depth),
-      width: get('width', COMPARE_DEFAULTS.width),
-      only: get<string[] | undefined>('only', undefined),
-    };
-  }
   const d = DEFAULT_CONFIG;
   const config: LabConfig = {
     name: get('name', d.name),
@@ -371,10 +552,30 @@ export function usage(topic?: 'run' | 'compare'): string {
     `  defaults: --depth ${DEFAULT_CONFIG.depth} --width ${DEFAULT_CONFIG.width} --activation ${DEFAULT_CONFIG.activation} --init ${DEFAULT_CONFIG.init} --norm none --optimizer ${DEFAULT_CONFIG.optimizer} --lr ${DEFAULT_CONFIG.lr} --schedule constant --clip none --steps ${DEFAULT_CONFIG.steps} --batch ${DEFAULT_CONFIG.batch} --seed ${DEFAULT_CONFIG.seed} --backend auto`,
     ...describe(RUN_FLAGS),
   ];
+  const tasks = TASKS.flatMap((name) => {
+    const def = TASK_DEFINITIONS[name];
+    if (def === undefined) return [];
+    const d = def.defaults;
+    const sizes = Object.entries(def.sizeFlags).map(([flag, spec]) => ({ flag, spec: sizeSpec(spec) }));
+    return [
+      '',
+      `gradient-lab compare --task ${name} [flags]    ${def.title.replace(/^gradient-lab: /, '')}`,
+      `  defaults: --steps ${d.steps} --batch ${d.batch} --seed ${d.seed} --backend auto --out ${COMPARE_DEFAULTS.out}${def.measuredTime ? ` (${def.measuredTime})` : ''}`,
+      '  takes --backend --out --steps --batch --seed --only <run ids>, and',
+      ...sizes.map(({ flag, spec }) => `  --${flag} <${spec.kind === 'ints' ? 'a,b,…' : 'int'}>\n      ${spec.help} (${spec.min}–${spec.max})`),
+      `  run ids: ${def
+        .runs(d)
+        .map((r) => r.id)
+        .join(', ')}`,
+    ];
+  });
   const compare = [
-    'gradient-lab compare [flags]    run the experiment matrix (vanishing baseline, each remedy, exploding ± clipping) and write a report',
+    'gradient-lab compare [flags]    run a comparison (--task mlp|adding|cnn|transformer, default mlp) and write a report',
+    '',
+    'gradient-lab compare [--task mlp] [flags]    the MNIST MLP matrix (vanishing baseline, each remedy, exploding ± clipping)',
     `  defaults: --steps ${COMPARE_DEFAULTS.steps} --batch ${COMPARE_DEFAULTS.batch} --depth ${COMPARE_DEFAULTS.depth} --width ${COMPARE_DEFAULTS.width} --seed ${COMPARE_DEFAULTS.seed} --backend auto --out ${COMPARE_DEFAULTS.out}`,
     ...describe(COMPARE_FLAGS),
+    ...tasks,
   ];
   if (topic === 'run') return run.join('\n');
   if (topic === 'compare') return compare.join('\n');

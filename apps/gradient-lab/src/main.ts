@@ -1,71 +1,20 @@
 // The CLI's logic, with its outputs injected (so tests can run it in-process): parse, start the
 // backend, load MNIST, train, print, write the report. Returns the exit code; never throws.
-import { type BackendChoice, BackendError, type BackendInfo, HyperParameterError, useBackend } from '@gradkit/core';
+import { HyperParameterError } from '@gradkit/core';
 import { formatText, type GradientReport } from '@gradkit/diagnostics';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type CompareCommand, parseArgs, type RunCommand, UsageError, usage } from './args.js';
-import { type BackendFlag, describeConfig, type LabConfig } from './config.js';
+import { EXIT, Exit, type LabIO, startBackend, usageError } from './cli-io.js';
+import { describeConfig, type LabConfig } from './config.js';
 import { loadMnist, type MnistData, takePerDigit, toTensors } from './data.js';
 import { agreesWith, EXPERIMENTS, experimentConfig, selectExperiments } from './experiments.js';
-import { ProgressBar, type ProgressOutput } from './progress.js';
+import { ProgressBar } from './progress.js';
 import { formatTable, type ReportContext, type ReportEntry, upToRepresentative, writeReport } from './report.js';
 import { num, pct } from './table.js';
+import { compareTask, otherTasksHint } from './tasks/compare-task.js';
 import { type LabTensors, type TrainResult, trainConfiguration } from './train.js';
 
-/** Where the CLI writes, and what it may replace (for tests). */
-export interface LabIO {
-  /** Normal output (progress, tables, reports). */
-  readonly stdout: ProgressOutput;
-  /** Errors. */
-  readonly stderr: { write(text: string): void };
-  /** Starts a backend (default: core's `useBackend`). */
-  readonly useBackend?: (choice: BackendChoice) => Promise<BackendInfo>;
-  /** Loads the digits (default: `loadMnist()`). */
-  readonly loadData?: () => MnistData;
-  /** Print stack traces of unexpected errors too (default: when GRADIENT_LAB_DEBUG is set). */
-  readonly debug?: boolean;
-}
-
-/** Exit codes: 0 success, 1 a failure while running (backend, data, training), 2 a usage error. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
-
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-const firstLine = (s: string) => s.split('\n')[0] ?? s;
-
-function backendLine(info: BackendInfo): string {
-  const details = info.name === 'wasm' ? [info.simd ? 'SIMD' : 'no SIMD', info.threads ? 'threads' : '1 thread'] : [];
-  if (info.adapter) details.push(info.adapter.description || info.adapter.architecture || info.adapter.vendor);
-  return `${info.name}${details.filter(Boolean).length > 0 ? ` (${details.filter(Boolean).join(', ')})` : ''}`;
-}
-
-async function startBackend(choice: BackendFlag, io: LabIO): Promise<{ info: BackendInfo; line: string }> {
-  let info: BackendInfo;
-  try {
-    info = await (io.useBackend ?? useBackend)(choice);
-  } catch (e) {
-    if (!(e instanceof BackendError)) throw e;
-    io.stderr.write(`gradient-lab: backend '${e.backend || choice}' could not start: ${firstLine(e.message)}\n`);
-    if (choice !== 'auto')
-      io.stderr.write(
-        `  --backend ${choice} does not fall back to another backend: pick another one (cpu, wasm, webgpu) or --backend auto, which takes the first that starts.\n`,
-      );
-    throw new Exit(EXIT.failure);
-  }
-  const line = backendLine(info);
-  io.stdout.write(`backend: ${line}\n`);
-  for (const f of info.fallbacks) io.stdout.write(`  skipped ${f.name}: ${firstLine(f.reason)}\n`);
-  return { info, line: `${line}${info.fallbacks.length > 0 ? ` (skipped ${info.fallbacks.map((f) => f.name).join(', ')})` : ''}` };
-}
-
-function usageError(io: LabIO, message: string, topic?: 'run' | 'compare'): never {
-  io.stderr.write(`gradient-lab: ${message}\n  see: gradient-lab help${topic ? ` ${topic}` : ''}\n`);
-  throw new Exit(EXIT.usage);
-}
+export { EXIT, type LabIO } from './cli-io.js';
 
 /** Loads the digits (on the host), applies `--samples-per-digit` and checks the batch size: before any backend starts. */
 function prepareData(io: LabIO, samplesPerDigit: number | undefined, batch: number, topic: 'run' | 'compare') {
@@ -154,6 +103,7 @@ async function runCommand(cmd: RunCommand, io: LabIO): Promise<number> {
 }
 
 async function compareCommand(cmd: CompareCommand, io: LabIO, argv: readonly string[]): Promise<number> {
+  if (cmd.task !== 'mlp') return compareTask(cmd, io, argv);
   const started = performance.now();
   let experiments: ReturnType<typeof selectExperiments>;
   try {
@@ -205,6 +155,7 @@ async function compareCommand(cmd: CompareCommand, io: LabIO, argv: readonly str
       return EXIT.failure;
     }
     io.stdout.write(`\nreport written to:\n  ${paths.html}\n  ${paths.json}\n(${context.seconds.toFixed(1)} s in all)\n`);
+    io.stdout.write(otherTasksHint());
     return EXIT.ok;
   } finally {
     disposeData(tensors);

@@ -148,12 +148,19 @@ export function tapKinds(model: Module, x: tf.Tensor2D): Record<string, Activati
   return kinds;
 }
 
+/** The learning rate the optimizer's next step uses (the first `learningRate` among its parts' hyper-parameters), if any. */
+export function learningRateOf(optimizer: Optimizer<ParamTree>): number | undefined {
+  for (const part of Object.values(optimizer.hyperParams())) if (typeof part.learningRate === 'number') return part.learningRate;
+  return undefined;
+}
+
 /**
  * One step of the lab's training loop (the CLI's and the playground's): the loss and its gradients,
  * then `optimizer.step`. Given a `monitor`, the gradients come with every layer's taps, the
  * parameters' values before the step are kept (sharing their buffers where the backend can), and
  * once the step has taken effect the monitor observes the gradients, the parameters, the taps and
- * the step's updates (after minus before: the update-to-parameter ratios), knowing the optimizer's
+ * the step's updates (after minus before: the update-to-parameter ratios), the loss (`report.loss`, for
+ * the loss-spike rule) and the learning rate of the step (so a schedule's decay is not a finding), knowing the optimizer's
  * transformation (so its findings do not offer what the chain already does, such as clipping). A
  * step that throws is not observed. The monitor's failures surface in `monitor.flush()`. Returns the
  * loss, for the caller to read and dispose.
@@ -181,12 +188,21 @@ export function trainStep(
     taps,
   } = monitor ? withTaps(valueAndGrad(loss))(params) : { result: valueAndGrad(loss)(params), taps: undefined };
   const before = monitor ? new Map(flatten(params).map(({ path, value: p }) => [path, tf.clone(p)])) : undefined;
+  const learningRate = monitor ? learningRateOf(optimizer) : undefined;
   let updates: ParamTree | undefined;
   try {
     optimizer.step(grads);
     if (monitor && before) {
       updates = map(params, (p, path) => tf.sub(p, before.get(path) as tf.Tensor));
-      monitor.observe({ grads, params, taps, updates, step, transform: optimizer.transform }).catch(() => undefined);
+      // The loss as a promise of its value, read from a clone (the caller may dispose `value` before the read settles).
+      const held = tf.clone(value);
+      const loss = held
+        .data()
+        .then((d) => d[0] as number)
+        .finally(() => held.dispose());
+      monitor
+        .observe({ grads, params, taps, updates, step, transform: optimizer.transform, loss, ...(learningRate === undefined ? {} : { learningRate }) })
+        .catch(() => undefined);
     }
   } catch (e) {
     value.dispose();

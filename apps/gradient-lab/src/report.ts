@@ -6,6 +6,7 @@ import { type ReportCollection, toHTML, toJSON } from '@gradkit/diagnostics';
 import { describeConfig } from './config.js';
 import { num, pct, textTable } from './table.js';
 import type { TrainResult } from './train.js';
+import type { RunSummary } from './verdict.js';
 
 /** One run with its place in the report. */
 export interface ReportEntry {
@@ -38,7 +39,7 @@ export interface ReportContext {
 }
 
 /** The verdict cell: the run's verdict, with the verdict at step 0 when that differs. */
-export function verdictCell(r: TrainResult): string {
+export function verdictCell(r: RunSummary): string {
   const base = r.diverged && r.verdict !== 'nonfinite' ? `${r.verdict}, diverged` : r.verdict;
   return r.initialVerdict !== undefined && r.initialVerdict !== r.verdict ? `${base} (step 0: ${r.initialVerdict})` : base;
 }
@@ -94,7 +95,7 @@ function jsonRow({ id, title, expectation, result: r, agrees }: ReportEntry) {
  * A run's reports up to the last one whose verdict is the run's verdict: the diagnostics' page shows
  * the last report in detail, and for a run that diverged the reports after it hold only NaN.
  */
-export function upToRepresentative(r: TrainResult): TrainResult['reports'] {
+export function upToRepresentative(r: Pick<TrainResult, 'reports' | 'verdict'>): TrainResult['reports'] {
   let last = r.reports.length - 1;
   while (last > 0 && r.reports[last]?.verdict !== r.verdict) last--;
   return r.reports.slice(0, last + 1);
@@ -135,15 +136,16 @@ export function reportJson(entries: readonly ReportEntry[], context: ReportConte
     // The diagnostics' own JSON (non-finite numbers tagged as { $nonFinite: 'NaN' }), readable with fromJSON.
     diagnostics: JSON.parse(toJSON(collection(entries, context.title))) as unknown,
   };
-  return JSON.stringify(doc, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? { $nonFinite: String(value) } : value), 2);
+  return labJson(doc);
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** `s` with HTML's special characters escaped. */
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const PALETTE = ['#1d4ed8', '#c62828', '#2e7d32', '#ef8f00', '#6a1b9a', '#00838f', '#ad1457', '#5d4037', '#455a64', '#9e9d24', '#283593', '#d84315'];
 
-/** An inline SVG of every run's minibatch loss over steps (log scale). */
-export function lossChart(entries: readonly ReportEntry[]): string {
+/** An inline SVG of every run's minibatch loss over steps (log scale): the MLP matrix's entries or a task's. */
+export function lossChart(entries: readonly { readonly title: string; readonly result: Pick<TrainResult, 'lossCurve'> }[]): string {
   const W = 760;
   const H = 300;
   const m = { l: 56, r: 12, t: 28, b: 36 };
@@ -185,9 +187,7 @@ export function lossChart(entries: readonly ReportEntry[]): string {
 export function reportHtml(entries: readonly ReportEntry[], context: ReportContext): string {
   const page = toHTML(collection(entries, context.title), { title: context.title });
   const { header, rows } = tableRows(entries);
-  const table = `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+  const table = htmlTable(header, rows);
   const expectations = entries.filter((e) => e.expectation);
   const lab = [
     '<section class="lab">',
@@ -202,17 +202,39 @@ export function reportHtml(entries: readonly ReportEntry[], context: ReportConte
     '<h2>Every configuration</h2>',
     '</section>',
   ].join('\n');
-  const at = page.indexOf('</h1>');
-  return at < 0 ? page.replace('<body>', `<body>${lab}`) : `${page.slice(0, at + 5)}\n${lab}\n${page.slice(at + 5)}`;
+  return afterTitle(page, lab);
 }
 
-/** Writes report.html and report.json into `dir` (created if needed); returns their absolute paths. */
-export function writeReport(dir: string, entries: readonly ReportEntry[], context: ReportContext): { html: string; json: string } {
+/** An HTML table of text cells (escaped). */
+export function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** The diagnostics' `page` with the lab's `section` right after its title. */
+export function afterTitle(page: string, section: string): string {
+  const at = page.indexOf('</h1>');
+  return at < 0 ? page.replace('<body>', `<body>${section}`) : `${page.slice(0, at + 5)}\n${section}\n${page.slice(at + 5)}`;
+}
+
+/** Writes `report.html` and `report.json` into `dir` (created if needed); returns their absolute paths. */
+export function writeReportFiles(dir: string, files: { readonly html: string; readonly json: string }): { html: string; json: string } {
   const folder = resolve(dir);
   mkdirSync(folder, { recursive: true });
   const html = join(folder, 'report.html');
   const json = join(folder, 'report.json');
-  writeFileSync(html, reportHtml(entries, context));
-  writeFileSync(json, reportJson(entries, context));
+  writeFileSync(html, files.html);
+  writeFileSync(json, files.json);
   return { html, json };
+}
+
+/** Writes report.html and report.json into `dir` (created if needed); returns their absolute paths. */
+export function writeReport(dir: string, entries: readonly ReportEntry[], context: ReportContext): { html: string; json: string } {
+  return writeReportFiles(dir, { html: reportHtml(entries, context), json: reportJson(entries, context) });
+}
+
+/** `JSON.stringify` with non-finite numbers tagged as `{ $nonFinite: 'NaN' }` (JSON has no NaN or Infinity). */
+export function labJson(doc: unknown): string {
+  return JSON.stringify(doc, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? { $nonFinite: String(value) } : value), 2);
 }

@@ -4,6 +4,7 @@ import { GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
 import { batches } from '@gradkit/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTrainingConfig, type LabConfig } from './config.js';
+import { LossReader } from './loss-reader.js';
 import { buildModel, buildTransform, crossEntropy, tapKinds, trainStep } from './model.js';
 import { type RunSummary, summarize } from './verdict.js';
 
@@ -129,24 +130,15 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
   const every = Math.max(1, Math.floor(config.steps / reports));
   const readEvery = Math.max(1, Math.min(every, Math.floor(config.steps / 50)));
   const loader = batches({ x: data.train.x, y: data.train.y }, { batchSize: config.batch, seed: config.seed, dropLast: true });
-  const lossCurve: { step: number; loss: number }[] = [];
-  let pendingLosses: { step: number; loss: tf.Scalar }[] = [];
+  const losses = new LossReader();
   let step = 0;
   let diverged = false;
 
   const readLosses = async () => {
-    if (pendingLosses.length === 0) return;
-    const taken = pendingLosses;
-    pendingLosses = [];
-    const stacked = tf.stack(taken.map((l) => l.loss));
-    tf.dispose(taken.map((l) => l.loss));
-    const values = await stacked.data();
-    stacked.dispose();
-    taken.forEach(({ step: s }, i) => {
-      lossCurve.push({ step: s, loss: values[i] as number });
-      if (!isCorrupted(config, s) && !Number.isFinite(values[i] as number)) diverged = true;
-    });
-    options.onProgress?.({ step, steps: config.steps, loss: values[values.length - 1] as number });
+    const points = await losses.read();
+    if (points.length === 0) return;
+    for (const p of points) if (!isCorrupted(config, p.step) && !Number.isFinite(p.loss)) diverged = true;
+    options.onProgress?.({ step, steps: config.steps, loss: points[points.length - 1]?.loss as number });
   };
 
   try {
@@ -157,7 +149,7 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
         const x = corrupted ? corrupt(batch.x as tf.Tensor) : (batch.x as tf.Tensor);
         const loss = () => crossEntropy(batch.y as tf.Tensor, model.apply(x, { training: true }));
         const observe = !corrupted && (step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1);
-        pendingLosses.push({ step, loss: trainStep(loss, params, optimizer, observe ? monitor : undefined, step) });
+        losses.push(step, trainStep(loss, params, optimizer, observe ? monitor : undefined, step));
         tf.dispose(batch);
         if (corrupted) x.dispose();
         step++;
@@ -173,7 +165,7 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
     return {
       config,
       reports,
-      lossCurve,
+      lossCurve: losses.curve,
       trainLoss: train.loss,
       trainAccuracy: train.accuracy,
       testAccuracy: test.accuracy,
@@ -183,7 +175,7 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
       ...summarize(reports, { diverged }),
     };
   } finally {
-    tf.dispose(pendingLosses.map((l) => l.loss));
+    losses.dispose();
     optimizer.dispose();
     model.dispose();
   }

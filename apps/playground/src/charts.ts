@@ -1,5 +1,5 @@
-// Small canvas charts, no dependencies: lines over steps (linear or log scale) and bars per layer
-// (log scale). Each draws the whole chart from its data, sized to the canvas's CSS box.
+// Small canvas charts, no dependencies: lines over steps (linear or log scale), bars per layer
+// (log scale) and heat maps (log color scale, with a legend). Each draws the whole chart from its data, sized to the canvas's CSS box.
 
 /** One line of a line chart. */
 export interface Series {
@@ -11,6 +11,8 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[];
   /** Line width in CSS pixels (default 1.5). */
   readonly width?: number;
+  /** Dash pattern (canvas `setLineDash`), when dashed. */
+  readonly dash?: readonly number[];
 }
 
 /** One bar of a bar chart. */
@@ -129,6 +131,7 @@ export function drawLines(
     ctx.strokeStyle = s.color;
     ctx.fillStyle = s.color;
     ctx.lineWidth = s.width ?? 1.5;
+    ctx.setLineDash(s.dash ? [...s.dash] : []);
     ctx.beginPath();
     let pen = false;
     for (const [px, py] of s.points) {
@@ -150,6 +153,7 @@ export function drawLines(
     });
   }
   ctx.lineWidth = 1;
+  ctx.setLineDash([]);
   return drawn;
 }
 
@@ -214,4 +218,113 @@ export function niceStep(raw: number): number {
 export function layerColor(t: number): string {
   const hue = 220 - 220 * Math.min(1, Math.max(0, t));
   return `hsl(${hue.toFixed(0)} 70% 45%)`;
+}
+
+/** One panel of a heat map: rows (e.g. training steps) × columns (e.g. time steps t). */
+export interface HeatPanel {
+  /** Title drawn above the panel (e.g. the recurrent layer). */
+  readonly label: string;
+  /** Column keys, left to right (e.g. t = 0 … T−1). */
+  readonly columns: readonly number[];
+  /** Rows top to bottom: a key (e.g. the training step) and one value per column (NaN: missing). */
+  readonly rows: readonly { readonly key: number; readonly values: readonly number[] }[];
+}
+
+/** Stops of the heat map's color scale (viridis, from small to large). */
+const VIRIDIS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
+
+/** The color of `t` in [0, 1] on the viridis stops (linear between them). */
+export function heatColor(t: number): string {
+  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const [a, b] = [VIRIDIS[i] as string, VIRIDIS[i + 1] as string].map((c) => [1, 3, 5].map((k) => Number.parseInt(c.slice(k, k + 2), 16)));
+  const mix = (a as number[]).map((v, k) => Math.round(v + (((b as number[])[k] as number) - v) * (x - i)));
+  return `rgb(${mix.join(' ')})`;
+}
+
+/**
+ * Heat maps on a log10 color scale shared by the panels (stacked top to bottom), with a legend of the
+ * scale on the right. Zero values are drawn light grey, non-finite ones red. Returns the number of
+ * cells drawn with a finite positive value.
+ */
+export function drawHeatMap(
+  canvas: HTMLCanvasElement,
+  panels: readonly HeatPanel[],
+  options: { readonly xLabel?: string; readonly yLabel?: string; readonly empty?: string } = {},
+): number {
+  const { ctx, w, h } = prepare(canvas);
+  const values = panels.flatMap((p) => p.rows.flatMap((r) => r.values)).filter((v) => Number.isFinite(v) && v > 0);
+  if (values.length === 0) {
+    empty(ctx, w, h, options.empty ?? 'no report yet');
+    return 0;
+  }
+  let lo = Math.floor(Math.log10(Math.min(...values)));
+  let hi = Math.ceil(Math.log10(Math.max(...values)));
+  if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
+  const legend = 58;
+  const left = PAD.left;
+  const right = w - PAD.right - legend;
+  const gap = 16;
+  const panelH = (h - PAD.top - PAD.bottom - gap * panels.length) / panels.length;
+  let drawn = 0;
+  panels.forEach((p, k) => {
+    const top = PAD.top + gap + k * (panelH + gap);
+    ctx.fillStyle = TEXT;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(p.label, left, top - 2);
+    const cw = (right - left) / Math.max(1, p.columns.length);
+    const ch = panelH / Math.max(1, p.rows.length);
+    p.rows.forEach((row, r) => {
+      row.values.forEach((v, c) => {
+        ctx.fillStyle = !Number.isFinite(v) ? (Number.isNaN(v) ? BG : '#b42318') : v > 0 ? heatColor((Math.log10(v) - lo) / (hi - lo)) : GRID;
+        ctx.fillRect(left + c * cw, top + r * ch, Math.ceil(cw), Math.ceil(ch));
+        if (Number.isFinite(v) && v > 0) drawn++;
+      });
+    });
+    ctx.strokeStyle = AXIS;
+    ctx.strokeRect(left, top, right - left, panelH);
+    // Row keys (training steps) at the first and last rows, column keys at a few columns.
+    ctx.fillStyle = TEXT;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    const everyRow = Math.max(1, Math.ceil(p.rows.length / Math.max(1, Math.floor(panelH / 14))));
+    p.rows.forEach((row, r) => {
+      if (r % everyRow === 0 || r === p.rows.length - 1) ctx.fillText(tick(row.key), left - 4, top + (r + 0.5) * ch);
+    });
+    if (k === panels.length - 1) {
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      const everyCol = Math.max(1, Math.ceil(p.columns.length / Math.max(1, Math.floor((right - left) / 32))));
+      p.columns.forEach((t, c) => {
+        if (c % everyCol === 0 || c === p.columns.length - 1) ctx.fillText(tick(t), left + (c + 0.5) * cw, top + panelH + 4);
+      });
+    }
+  });
+  ctx.fillStyle = TEXT;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'alphabetic';
+  ctx.fillText(options.xLabel ?? 'time step t', (left + right) / 2, h - 6);
+  if (options.yLabel) {
+    ctx.save();
+    ctx.translate(12, (PAD.top + h - PAD.bottom) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(options.yLabel, 0, 0);
+    ctx.restore();
+  }
+  // Legend: the color scale from 10^lo (bottom) to 10^hi (top).
+  const lx = right + 14;
+  const [ly0, ly1] = [PAD.top + gap, h - PAD.bottom];
+  for (let y = ly0; y < ly1; y++) {
+    ctx.fillStyle = heatColor(1 - (y - ly0) / (ly1 - ly0));
+    ctx.fillRect(lx, y, 12, 1);
+  }
+  ctx.strokeStyle = AXIS;
+  ctx.strokeRect(lx, ly0, 12, ly1 - ly0);
+  ctx.fillStyle = TEXT;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  const step = Math.max(1, Math.ceil((hi - lo) / 5));
+  for (let e = lo; e <= hi; e += step) ctx.fillText(tick(10 ** e), lx + 16, ly1 - ((e - lo) / (hi - lo)) * (ly1 - ly0));
+  return drawn;
 }

@@ -4,27 +4,34 @@
 import type { BackendInfo } from '@gradkit/core';
 import type { Finding, GradientReport, Verdict } from '@gradkit/diagnostics';
 import { optimizerNames } from '@gradkit/optimizers';
-import { drawBars, drawLines, layerColor } from './charts.js';
+import { drawBars, drawHeatMap, drawLines, layerColor } from './charts.js';
 import {
   ACTIVATIONS,
   BACKENDS,
   type BackendName,
+  BLOCK_NORMS,
+  CELLS,
   DEFAULT_CONFIG,
   describeConfig,
   estimateBytes,
   formatBytes,
   INITS,
-  LIMITS,
   MEMORY_LIMIT_BYTES,
   NORMS,
   type PlaygroundConfig,
   PRESETS,
   parameterCount,
+  presetTask,
   SCHEDULES,
+  TASK_CONTROLS,
+  TASK_DEFAULTS,
+  TASKS,
+  type TaskName,
   validateConfig,
 } from './config.js';
-import { type Fix, fixFor } from './fixes.js';
+import { type Fix, fixFor, shrinkFixes } from './fixes.js';
 import type { StartMessage, WorkerMessage } from './protocol.js';
+import { configFromUrl, presetControls } from './url-config.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
@@ -79,7 +86,41 @@ function readControls(): PlaygroundConfig {
     steps: num('steps'),
     batch: num('batch'),
     seed: num('seed'),
+    task: get('task').value as TaskName,
+    cell: get('cell').value as PlaygroundConfig['cell'],
+    seqLength: num('seqLength'),
+    blockNorm: get('blockNorm').value as PlaygroundConfig['blockNorm'],
+    warmup: num('warmup'),
   };
+}
+
+/** What each task's held-out metric is (the accuracy chart's caption). */
+const METRICS: Record<TaskName, string> = {
+  mlp: 'Test accuracy',
+  cnn: 'Test accuracy',
+  adding: 'Held-out sequences predicted within 0.04 (the mean predictor: about 8%)',
+  transformer: 'Held-out digits reversed correctly (chance: 10%)',
+};
+
+/** The held-out metric in a few words (status line, verdict panel). */
+const SCORES: Record<TaskName, string> = {
+  mlp: 'test accuracy',
+  cnn: 'test accuracy',
+  adding: 'held-out sequences within 0.04',
+  transformer: 'held-out digits reversed',
+};
+
+/** Shows the controls and charts of `task`; hides the ones that do not apply to it. */
+function showTask(task: TaskName): void {
+  const reads: readonly string[] = TASK_CONTROLS[task] ?? TASK_CONTROLS.mlp;
+  for (const key of Object.keys(DEFAULT_CONFIG)) {
+    const label = (form.elements.namedItem(key) as HTMLElement | null)?.closest('label');
+    if (label) label.hidden = key !== 'task' && !reads.includes(key);
+  }
+  $('figure-temporal').hidden = task !== 'adding';
+  $('figure-attention').hidden = task !== 'transformer';
+  $('caption-accuracy').textContent = METRICS[task] ?? METRICS.mlp;
+  scheduleCharts();
 }
 
 /** Sets the controls from `patch`; outlines the ones that changed for a moment. */
@@ -247,13 +288,12 @@ function start(): void {
   const bytes = estimateBytes(config);
   if (bytes > MEMORY_LIMIT_BYTES) {
     setState('refused', 'not started: too big');
-    const smaller = Math.max(1, Math.floor(config.width / 4));
     showMessage(
       'error',
       `This configuration is too big for the browser's memory: ${parameterCount(config).toLocaleString('en')} parameters need about ${formatBytes(bytes)} ` +
         `to train (parameters, gradients, optimizer state, activations); the page allows up to ${formatBytes(MEMORY_LIMIT_BYTES)}. ` +
-        'Make the network narrower or shallower, or the batch smaller.',
-      [{ label: `Use width ${smaller}`, run: () => applyFix({ label: `width ${smaller}`, patch: { width: smaller } }) }],
+        `Make the network narrower or shallower${config.task === 'adding' || config.task === 'transformer' ? ', the sequences shorter' : ''}, or the batch smaller.`,
+      shrinkFixes(config).map((fix) => ({ label: `Use ${fix.label}`, run: () => applyFix(fix) })),
     );
     return;
   }
@@ -265,7 +305,8 @@ function start(): void {
   run = { id: ++runCount, config, asked, losses: [], accuracy: [], reports: [], step: 0, stepsPerSecond: 0, diverged: false };
   const params = new URLSearchParams(location.search);
   params.set('backend', asked);
-  for (const [k, v] of Object.entries(config)) params.set(k, String(v));
+  for (const k of Object.keys(DEFAULT_CONFIG)) params.delete(k);
+  for (const k of ['task', ...TASK_CONTROLS[config.task]] as (keyof PlaygroundConfig)[]) params.set(k, String(config[k]));
   params.delete('preset');
   history.replaceState(null, '', `?${params}`);
   $('backend-status').textContent = '';
@@ -324,11 +365,10 @@ function failRun(kind: string, text: string, step?: number, backend?: string): v
     run: () => trainOn(b),
   }));
   if (kind === 'memory') {
-    const width = Math.max(1, Math.floor((r?.config.width ?? 64) / 4));
     showMessage(
       'error',
       `Out of memory: ${on} could not hold this configuration${where} (${text}). The page still works: make the network narrower, shallower or the batch smaller.`,
-      [{ label: `Use width ${width}`, run: () => applyFix({ label: `width ${width}`, patch: { width } }) }, ...others],
+      [...shrinkFixes(r?.config ?? DEFAULT_CONFIG).map((fix) => ({ label: `Use ${fix.label}`, run: () => applyFix(fix) })), ...others],
     );
   } else if (kind === 'backend') {
     showMessage('error', `No backend could start: ${text}. The page still works: pick another backend.`, others);
@@ -396,7 +436,7 @@ function handle(m: WorkerMessage): void {
       $<HTMLProgressElement>('progress').value = 1;
       setState(
         'done',
-        `done: ${m.steps} steps in ${m.seconds.toFixed(1)} s${m.testAccuracy === undefined ? '' : ` · test accuracy ${(100 * m.testAccuracy).toFixed(1)}%`}`,
+        `done: ${m.steps} steps in ${m.seconds.toFixed(1)} s${m.testAccuracy === undefined ? '' : ` · ${SCORES[r.config.task]} ${(100 * m.testAccuracy).toFixed(1)}%`}`,
       );
       scheduleCharts();
       renderVerdict();
@@ -409,6 +449,7 @@ function handle(m: WorkerMessage): void {
 
 function applyFix(fix: Fix): void {
   writeControls(fix.patch, true);
+  if (fix.patch.task) showTask(fix.patch.task);
   start();
 }
 
@@ -442,7 +483,7 @@ function renderVerdict(): void {
       ]
         .map(([v, n]) => `${n} ${v}`)
         .join(', ')})${ratio === undefined ? '' : `; first/last weight-layer ‖g‖ ratio ${ratio.toPrecision(2)}`}${
-        r.testAccuracy === undefined ? '' : `; test accuracy ${(100 * r.testAccuracy).toFixed(1)}%`
+        r.testAccuracy === undefined ? '' : `; ${SCORES[r.config.task]} ${(100 * r.testAccuracy).toFixed(1)}%`
       }. ${describeConfig(r.config)}.`;
   const key = `${r?.id}:${report?.step}:${final}`;
   if (key === shownKey) return;
@@ -540,20 +581,52 @@ function renderCharts(): void {
       { xMax, log: true },
     ),
   );
+  if (!$('figure-temporal').hidden) mark('chart-temporal', drawTemporal(reports));
+  if (!$('figure-attention').hidden) mark('chart-attention', drawAttention(reports, xMax));
+}
+
+/** The heat map of ‖∂L/∂hₜ‖: one panel per recurrent layer, a row per report (training step), a column per t. */
+function drawTemporal(reports: readonly GradientReport[]): number {
+  const layers = [...new Set(reports.flatMap((rep) => (rep.temporal ?? []).map((p) => p.layer)))];
+  const panels = layers.map((layer) => {
+    const rows = reports.flatMap((rep) => {
+      const p = rep.temporal?.find((q) => q.layer === layer);
+      return p ? [{ key: rep.step ?? 0, steps: p.steps, values: p.gradNorm }] : [];
+    });
+    const columns = [...new Set(rows.flatMap((r) => r.steps))].sort((a, b) => a - b);
+    return {
+      label: `${layer}: ‖∂L/∂hₜ‖ (rows: training step)`,
+      columns,
+      rows: rows.map((r) => ({ key: r.key, values: columns.map((t) => r.values[r.steps.indexOf(t)] ?? Number.NaN) })),
+    };
+  });
+  const values = panels.flatMap((p) => p.rows.flatMap((r) => r.values));
+  $('chart-temporal').dataset.cells = String(values.length);
+  $('chart-temporal').dataset.nonfinite = String(values.filter((v) => !Number.isFinite(v)).length);
+  return drawHeatMap($('chart-temporal'), panels, {
+    xLabel: 'time step t (input side → output side)',
+    yLabel: 'training step',
+    empty: reports.length ? 'no step taps in the reports' : 'no report yet',
+  });
+}
+
+/** Attention entropy per layer over steps, each with its maximum (uniform attention) dashed. */
+function drawAttention(reports: readonly GradientReport[], xMax: number): number {
+  const layers = [...new Set(reports.flatMap((rep) => (rep.attention ?? []).map((a) => a.layer)))];
+  const series = layers.flatMap((layer, i) => {
+    const color = layerColor(layers.length > 1 ? i / (layers.length - 1) : 1);
+    const at = (pick: (a: NonNullable<GradientReport['attention']>[number]) => number | undefined) =>
+      reports.map((rep) => [rep.step ?? 0, pick(rep.attention?.find((a) => a.layer === layer) ?? { layer }) ?? Number.NaN] as [number, number]);
+    return [
+      { label: layer, color, width: 2, points: at((a) => a.entropy) },
+      { label: `${layer} max`, color, dash: [4, 3], width: 1, points: at((a) => a.maxEntropy) },
+    ];
+  });
+  const top = Math.max(0, ...series.flatMap((s) => s.points.map(([, v]) => v)).filter(Number.isFinite));
+  return drawLines($('chart-attention'), series, { xMax, yRange: [0, top > 0 ? top * 1.05 : 1] });
 }
 
 // ---- start-up ------------------------------------------------------------------------------------
-
-function configFromUrl(params: URLSearchParams): PlaygroundConfig {
-  const preset = PRESETS.find((p) => p.id === params.get('preset'));
-  const c: Record<string, unknown> = { ...DEFAULT_CONFIG, ...preset?.changes };
-  for (const key of Object.keys(DEFAULT_CONFIG)) {
-    const v = params.get(key);
-    if (v === null) continue;
-    c[key] = key in LIMITS ? Number(v) : key === 'residual' ? v === 'true' : v;
-  }
-  return c as unknown as PlaygroundConfig;
-}
 
 function init(): void {
   fillSelect('activation', ACTIVATIONS);
@@ -561,8 +634,14 @@ function init(): void {
   fillSelect('norm', NORMS);
   fillSelect('schedule', SCHEDULES);
   fillSelect('optimizer', OPTIMIZERS);
+  fillSelect('task', TASKS);
+  fillSelect('cell', CELLS);
+  fillSelect('blockNorm', BLOCK_NORMS);
   const params = new URLSearchParams(location.search);
-  writeControls(configFromUrl(params));
+  const fromUrl = configFromUrl(params);
+  writeControls(fromUrl.config);
+  showTask(fromUrl.config.task);
+  if (fromUrl.warnings.length) showMessage('warning', `The link's settings: ${fromUrl.warnings.join('; ')}.`);
   const asked = params.get('backend');
   let chosen: BackendName = BACKENDS.includes(asked as BackendName) ? (asked as BackendName) : 'wasm';
   renderBackendChoices(chosen);
@@ -576,17 +655,37 @@ function init(): void {
     },
     (e) => showMessage('warning', `Could not check which backends this browser supports: ${(e as Error).message}`),
   );
+  const TITLES: Record<TaskName, string> = {
+    mlp: 'MLP on MNIST (depth)',
+    adding: 'RNN on the adding problem (time)',
+    cnn: 'Deep conv net on MNIST (depth)',
+    transformer: 'Transformer reversing digits (attention)',
+  };
   $('presets').replaceChildren(
-    ...PRESETS.map((p) => {
-      const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.title, title: `expected: ${p.expect}` });
-      b.dataset.preset = p.id;
-      b.addEventListener('click', () => {
-        const keep = readControls();
-        writeControls({ ...DEFAULT_CONFIG, steps: keep.steps, batch: keep.batch, width: keep.width, depth: keep.depth, ...p.changes }, true);
-      });
-      return b;
+    ...TASKS.map((task) => {
+      const group = Object.assign(document.createElement('div'), { className: 'presets' });
+      group.dataset.task = task;
+      group.append(
+        Object.assign(document.createElement('div'), { className: 'task', textContent: TITLES[task] }),
+        ...PRESETS.filter((p) => presetTask(p) === task).map((p) => {
+          const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.title, title: `expected: ${p.expect}` });
+          b.dataset.preset = p.id;
+          b.addEventListener('click', () => {
+            writeControls(presetControls(p, readControls()), true);
+            showTask(task);
+          });
+          return b;
+        }),
+      );
+      return group;
     }),
   );
+  (form.elements.namedItem('task') as HTMLSelectElement).addEventListener('change', (e) => {
+    // A task has its own controls: the form resets to the task's defaults.
+    const task = (e.target as HTMLSelectElement).value as TaskName;
+    writeControls({ ...DEFAULT_CONFIG, ...TASK_DEFAULTS[task] }, true);
+    showTask(task);
+  });
   $('train').addEventListener('click', start);
   $('stop').addEventListener('click', stop);
   form.addEventListener('submit', (e) => {

@@ -1,16 +1,19 @@
 // The training worker: one per run (the page terminates it to stop). Starts the backend with
-// useBackend (falling back in the order the page gives), loads the digits, builds the configuration
-// as gradient-lab does, trains with minibatch steps while a GradientMonitor watches the gradients
-// (with taps: dead units, saturation, ∂L/∂h per layer), and posts losses, accuracies and reports to
-// the page. Every failure becomes an `error` message that says what happened.
+// useBackend (falling back in the order the page gives), loads the digits, builds the configuration's
+// task (the MLP as gradient-lab does; the adding, cnn and transformer tasks in training-task.ts),
+// trains with minibatch steps while a GradientMonitor watches the gradients (with taps: dead units,
+// saturation, ∂L/∂h per layer and per time step, attention), and posts losses, accuracies and reports
+// (with the temporal profiles and attention entropy) to the page. Every failure becomes an `error` message that says what happened.
 import { Optimizer, useBackend } from '@gradkit/core';
-import { GradientMonitor } from '@gradkit/diagnostics';
-import { buildModel, buildTransform, crossEntropy, tapKinds, trainStep } from '@gradkit/gradient-lab/model';
+import { type AttentionStats, GradientMonitor } from '@gradkit/diagnostics';
+import { trainStep } from '@gradkit/gradient-lab/model';
 import * as tf from '@tensorflow/tfjs-core';
-import { CLASSES, PIXELS, type PlaygroundConfig } from './config.js';
-import { type Digits, fetchDigits, hostBatches, type Split } from './data.js';
+import type { PlaygroundConfig } from './config.js';
+import { type Digits, fetchDigits } from './data.js';
 import { runVerdict } from './fixes.js';
 import type { FailureKind, StartMessage, WorkerMessage } from './protocol.js';
+import { mergeAttention, temporalOf } from './sequence-stats.js';
+import { buildTask, type TrainingTask } from './training-task.js';
 
 interface WorkerScope {
   postMessage(message: WorkerMessage): void;
@@ -24,8 +27,6 @@ const post = (m: WorkerMessage) => scope.postMessage(m);
 const EARLY_REPORTS = 5;
 /** Monitor reports over a run, besides the early ones and the last step. */
 const REPORTS = 20;
-/** Test samples used for the accuracy curve (every 4th test digit). */
-const EVAL_STRIDE = 4;
 
 let backendName: string | undefined;
 let currentStep: number | undefined;
@@ -38,66 +39,45 @@ function fail(kind: FailureKind, e: unknown): void {
   post({ type: 'error', kind: MEMORY.test(message) ? 'memory' : kind, message, step: currentStep, backend: backendName });
 }
 
-/** Every `stride`-th sample of a split. */
-function subsample(split: Split, stride: number): Split {
-  const count = Math.ceil(split.count / stride);
-  const images = new Float32Array(count * PIXELS);
-  const labels = new Uint8Array(count);
-  for (let r = 0; r < count; r++) {
-    images.set(split.images.subarray(r * stride * PIXELS, (r * stride + 1) * PIXELS), r * PIXELS);
-    labels[r] = split.labels[r * stride] as number;
-  }
-  return { images, labels, count };
-}
-
-/** Accuracy of `model` on `split` (inference mode, chunks of 500), one readback. */
-async function accuracy(model: ReturnType<typeof buildModel>, split: Split): Promise<number> {
-  model.eval();
-  let correct = tf.scalar(0);
-  try {
-    for (let start = 0; start < split.count; start += 500) {
-      const size = Math.min(500, split.count - start);
-      const next = tf.tidy(() => {
-        const x = tf.tensor2d(split.images.subarray(start * PIXELS, (start + size) * PIXELS), [size, PIXELS]);
-        const labels = tf.tensor1d(split.labels.subarray(start, start + size), 'int32');
-        const hits = tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(model.apply(x, { training: false }), -1), 'int32'), labels), 'float32'));
-        return tf.add(correct, hits) as tf.Scalar;
-      });
-      correct.dispose();
-      correct = next;
-    }
-    return ((await correct.data())[0] as number) / split.count;
-  } finally {
-    correct.dispose();
-    model.train();
-  }
-}
-
 async function train(msg: StartMessage, digits: Digits): Promise<void> {
   const config: PlaygroundConfig = msg.config;
   const started = performance.now();
-  let model: ReturnType<typeof buildModel>;
+  let task: TrainingTask;
   let optimizer: Optimizer;
   try {
-    model = buildModel(config);
-    optimizer = new Optimizer(model.params, buildTransform(config));
+    task = buildTask(config, digits);
   } catch (e) {
     fail('config', e);
     return;
   }
-  const params = model.params;
-  const evalSplit = subsample(digits.test, EVAL_STRIDE);
-  const probe = tf.tensor2d(digits.train.images.subarray(0, 2 * PIXELS), [2, PIXELS]);
+  try {
+    optimizer = new Optimizer(task.model.params, task.transform);
+  } catch (e) {
+    task.model.dispose();
+    fail('config', e);
+    return;
+  }
+  const params = task.model.params;
+  // Reports go out in observation order; a transformer's report waits for its step's attention
+  // entropy, which fills in where the diagnostics' `report.attention` has none (or a non-finite one).
+  const attentionAt = new Map<number, Promise<AttentionStats[]>>();
+  let posted: Promise<void> = Promise.resolve();
   const monitor = new GradientMonitor({
     historyLimit: 10_000,
-    activationKinds: tapKinds(model, probe),
-    onReport: (report) => post({ type: 'report', report }),
+    activationKinds: task.activationKinds,
+    onReport: (report) => {
+      const own = report.step === undefined ? undefined : attentionAt.get(report.step);
+      if (report.step !== undefined) attentionAt.delete(report.step);
+      posted = posted.then(async () => {
+        const attention = mergeAttention(report.attention, await own);
+        const temporal = temporalOf(report);
+        post({ type: 'report', report: { ...report, ...(attention ? { attention } : {}), ...(temporal ? { temporal } : {}) } });
+      });
+    },
   });
-  probe.dispose();
   const every = Math.max(1, Math.floor(config.steps / REPORTS));
   const readEvery = Math.max(1, Math.min(10, Math.round(config.steps / 50)));
   const evalEvery = Math.max(1, Math.floor(config.steps / 10));
-  const loader = hostBatches(digits.train, config.batch, config.seed);
   let pending: { step: number; loss: tf.Scalar }[] = [];
   let diverged = false;
   let step = 0;
@@ -118,7 +98,7 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
       diverged = true;
       post({ type: 'nonfinite', step: bad.step, loss: bad.loss });
     }
-    const acc = measureAccuracy && !diverged ? await accuracy(model, evalSplit) : undefined;
+    const acc = measureAccuracy && !diverged ? await task.evaluate(false) : undefined;
     const seconds = (performance.now() - started) / 1000;
     post({ type: 'progress', step, losses, ...(acc === undefined ? {} : { accuracy: acc }), stepsPerSecond: step / Math.max(seconds, 1e-3) });
   };
@@ -129,19 +109,21 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
       currentStep = step;
       if (msg.failAt !== undefined && step === msg.failAt)
         throw new Error(`simulated failure of the ${backendName} backend (the page was opened with ?failAt=${msg.failAt})`);
-      const batch = loader.next().value as { x: Float32Array; y: Float32Array };
-      const size = batch.x.length / PIXELS;
-      const x = tf.tensor2d(batch.x, [size, PIXELS]);
-      const y = tf.tensor2d(batch.y, [size, CLASSES]);
-      const loss = () => crossEntropy(y, model.apply(x, { training: true }));
+      const batch = task.next();
       const observe = step < EARLY_REPORTS || step % every === 0 || step === config.steps - 1;
-      pending.push({ step, loss: trainStep(loss, params, optimizer, observe ? monitor : undefined, step) });
-      tf.dispose([x, y]);
+      if (observe && task.attention)
+        attentionAt.set(
+          step,
+          task.attention(batch.x).catch(() => []),
+        );
+      pending.push({ step, loss: trainStep(batch.loss, params, optimizer, observe ? monitor : undefined, step) });
+      tf.dispose([...batch.tensors]);
       step++;
       if (step % readEvery === 0 || step === config.steps) await flushLosses(step % evalEvery === 0 || step === config.steps);
     }
     await monitor.flush();
-    const testAccuracy = diverged ? undefined : await accuracy(model, digits.test);
+    await posted;
+    const testAccuracy = diverged ? undefined : await task.evaluate(true);
     const verdict = runVerdict(
       monitor.history.map((r) => r.verdict),
       diverged,
@@ -152,7 +134,7 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
   } finally {
     tf.dispose(pending.map((l) => l.loss));
     optimizer.dispose();
-    model.dispose();
+    task.model.dispose();
   }
 }
 

@@ -2,7 +2,7 @@ import { clipByGlobalNorm } from '@gradkit/clipping';
 import { chain, flatten, type Module, Optimizer, valueAndGrad, withTaps } from '@gradkit/core';
 import { formatText, type GradientReport, inspectGradients, monitorGradients } from '@gradkit/diagnostics';
 import { heNormal, type Initializer, uniform } from '@gradkit/initializers';
-import { dense, sequential } from '@gradkit/nn';
+import { dense, lstm, meanSquaredError, sequential, simpleRnn, transformerBlock } from '@gradkit/nn';
 import { sgd } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -53,4 +53,33 @@ export async function trainWatched(model: ReturnType<typeof mlp>, batches: Itera
   // #endregion
   opt.dispose();
   return [...monitor.monitor.history];
+}
+
+/** The gradient through `x.shape[1]` time steps of a recurrent net at initialization (`x` [batch, time, 2], `y` [batch, 1]). */
+export async function throughTime(layer: 'simpleRnn' | 'lstm', x: tf.Tensor3D, y: tf.Tensor2D): Promise<GradientReport> {
+  // #region through-time
+  const cell = { inputSize: 2, hiddenSize: 16, returnSequences: false, seed: 1 };
+  const net = sequential(layer === 'lstm' ? lstm(cell) : simpleRnn(cell), dense({ inFeatures: 16, outFeatures: 1, seed: 2 }));
+  const { result, taps } = withTaps(valueAndGrad<typeof net.params>(() => meanSquaredError(net.apply(x), y)))(net.params);
+  const report = await inspectGradients(result.grads, { params: net.params, activations: taps });
+  for (const p of report.temporal ?? []) console.log(p.layer, p.firstLastRatio, p.decayPerStep); // ‖∂L/∂h₀‖/‖∂L/∂h_last‖, × per step
+  // #endregion
+  tf.dispose([result.value, taps, ...flatten(result.grads).map((leaf) => leaf.value)]);
+  net.dispose();
+  return report;
+}
+
+/** The attention statistics of a Post-LN transformer block on `z` [batch, time, 16], its query and key kernels scaled by `qkScale`. */
+export async function throughAttention(z: tf.Tensor3D, qkScale: number): Promise<GradientReport> {
+  // #region attention
+  const encoder = sequential(transformerBlock({ embedDim: 16, numHeads: 2, ffnDim: 32, norm: 'post', seed: 3 }));
+  // ×qkScale on the query and key kernels: attention logits qkScale² times larger
+  for (const v of [encoder.params[0].attention.query.kernel, encoder.params[0].attention.key.kernel]) v.assign(tf.tidy(() => tf.mul(v, qkScale)));
+  const { result, taps } = withTaps(valueAndGrad<typeof encoder.params>(() => tf.mean(tf.square(encoder.apply(z)))))(encoder.params);
+  const report = await inspectGradients(result.grads, { params: encoder.params, activations: taps });
+  for (const a of report.attention ?? []) console.log(a.layer, `entropy ${a.entropy} of ${a.maxEntropy} nats, max |logit| ${a.logitMaxAbs}`);
+  // #endregion
+  tf.dispose([result.value, taps, ...flatten(result.grads).map((leaf) => leaf.value)]);
+  encoder.dispose();
+  return report;
 }

@@ -1,7 +1,10 @@
 import { checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
+import { entropyFraction } from './attention.js';
+import { checkSequenceFields } from './check-sequence.js';
 import { checkReport, wholeNumber } from './checks.js';
 import { fmt, pct } from './format-number.js';
 import type { GradientReport } from './report.js';
+import { groupStepTaps, sampleIndices } from './step-groups.js';
 
 /**
  * Options of `formatText`.
@@ -43,12 +46,46 @@ function bars(values: readonly number[], width: number): string[] {
   });
 }
 
+/**
+ * One line per recurrent layer: ‖∂L/∂hₜ‖ at about 6 steps (the first and the last among them), the
+ * first/last ratio and the decay per step going back in time.
+ */
+function temporalLines(report: GradientReport): string[] {
+  const profiles = report.temporal ?? [];
+  if (profiles.length === 0) return [];
+  const lines = profiles.map((p) => {
+    const at = sampleIndices(p.steps.length, 6).map((i) => `t=${p.steps[i]} ${fmt(p.gradNorm[i])}`);
+    return `  ${p.layer} (${p.steps.length} steps): ${at.join(' · ')}   first/last ${fmt(p.firstLastRatio)}, ×${fmt(p.decayPerStep)} per step back`;
+  });
+  return ['', 'through time: ‖∂L/∂hₜ‖ per recurrent layer', ...lines];
+}
+
+/** The attention table: entropy (nats) against ln(keys), max |logit| and the logits' std per attention layer. */
+function attentionLines(report: GradientReport): string[] {
+  const stats = report.attention ?? [];
+  if (stats.length === 0) return [];
+  const header = ['attention', 'entropy', 'max entropy', 'of uniform', 'max|logit|', 'logit std'];
+  const rows = stats.map((a) => [a.layer, fmt(a.entropy), fmt(a.maxEntropy), pct(entropyFraction(a)), fmt(a.logitMaxAbs), fmt(a.logitStd)]);
+  return [
+    '',
+    ...table(
+      header,
+      rows,
+      header.map((_, j) => j >= 1),
+    ),
+  ];
+}
+
 const shapeText = (shape: readonly number[]) => (shape.length === 0 ? 'scalar' : shape.join('×'));
 
 /**
  * Renders a report as plain text for terminals: the verdict, a per-layer table (‖g‖ with a log-scale
  * gradient-flow bar, mean, std, max |g|, zero and non-finite counts, ‖θ‖, ‖g‖/‖θ‖, ‖u‖/‖θ‖), a
- * per-activation table (kind, dead units, saturation, ‖∂L/∂h‖), and the findings with what to try.
+ * per-activation table (kind, dead units, saturation, ‖∂L/∂h‖; a recurrent layer's step taps
+ * `<layer>.t<k>` in one row per layer), the gradient flow through time (‖∂L/∂hₜ‖ at a few steps t,
+ * the first/last ratio and the decay per step, per recurrent layer), the attention table (entropy
+ * −Σ p ln p in nats against its maximum ln(keys), max |logit| and the logits' std, per attention
+ * layer), and the findings with what to try.
  *
  * @throws ValueError when `report` is not a GradientReport; UnknownOptionError for an option it
  *   does not take; HyperParameterError for a `barWidth` that is not a whole number ≥ 0 or a
@@ -60,6 +97,7 @@ const shapeText = (shape: readonly number[]) => (shape.length === 0 ? 'scalar' :
  */
 export function formatText(report: GradientReport, options: FormatTextOptions = {}): string {
   checkReport('report', report);
+  checkSequenceFields('report', report);
   const o = checkOptions('formatText', options, ['barWidth', 'findings'], { example: 'formatText(report, { barWidth: 24, findings: true })' });
   const barWidth = wholeNumber('barWidth', o.barWidth, 24, 0, 'characters of the gradient-flow bars; 0 hides them');
   if (o.findings !== undefined && typeof o.findings !== 'boolean')
@@ -107,7 +145,7 @@ export function formatText(report: GradientReport, options: FormatTextOptions = 
   if (report.activations.length > 0) {
     out.push('');
     const aHeader = ['activation', 'kind', 'units', 'dead', 'saturated', 'mean', 'std', 'min', 'max', '‖∂L/∂h‖'];
-    const aRows = report.activations.map((a) => [
+    const aRows = groupStepTaps(report.activations).map((a) => [
       a.name,
       a.kind,
       String(a.units),
@@ -127,6 +165,7 @@ export function formatText(report: GradientReport, options: FormatTextOptions = 
       ),
     );
   }
+  out.push(...temporalLines(report), ...attentionLines(report));
   if (showFindings) {
     out.push('');
     if (report.findings.length === 0) out.push('findings: none (no rule fired)');

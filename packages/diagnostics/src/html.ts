@@ -1,10 +1,14 @@
 import { checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
+import { checkSequenceFields } from './check-sequence.js';
 import { checkReportDocument } from './checks.js';
 import { fmt, pct } from './format-number.js';
+import { attentionTable, sequenceHistoryCharts, temporalCharts } from './html-sequence.js';
 import type { ReportCollection, ReportConfig } from './json.js';
 import { reportTrends } from './monitor.js';
 import type { GradientReport } from './report.js';
+import { groupStepTaps } from './step-groups.js';
 import { depthColor, esc, lineChart, type Series } from './svg.js';
+import { isDepthTap } from './tap-names.js';
 
 /**
  * Options of `toHTML`.
@@ -63,7 +67,7 @@ function flowChart(r: GradientReport): string {
     }),
   ];
   if (series.length > 1) charts.push('<p class="muted">Blue: the gradient norm ‖g‖ of each layer; grey: its parameter norm ‖θ‖.</p>');
-  const taps = r.activations.filter((a) => a.gradNorm !== undefined);
+  const taps = r.activations.filter((a) => a.gradNorm !== undefined && isDepthTap(a.name));
   if (taps.length >= 2) {
     charts.push(
       lineChart({
@@ -93,7 +97,7 @@ function historyCharts(reports: readonly GradientReport[]): string {
     lineChart({ title: 'Gradient norms over steps (log scale)', xLabels, xTitle: 'step', yTitle: 'norm', series, log: true }),
     '<p class="muted">One line per layer, from blue (input side) to red (output side); black: the global norm.</p>',
   ];
-  const tapNames = Object.keys(t.deadFraction);
+  const tapNames = Object.keys(t.deadFraction).filter(isDepthTap);
   if (tapNames.length > 0) {
     const kinds = new Map(last.activations.map((a) => [a.name, a.kind]));
     const fracSeries: Series[] = tapNames.map((name, i) => ({
@@ -144,7 +148,7 @@ function layerTable(r: GradientReport): string {
   let html = `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row}</tr>`).join('')}</tbody></table>`;
   if (r.activations.length > 0) {
     const aHead = ['activation', 'kind', 'units', 'dead', 'saturated', 'mean', 'std', '‖∂L/∂h‖'];
-    const aRows = r.activations.map((a) =>
+    const aRows = groupStepTaps(r.activations).map((a) =>
       [
         a.name,
         a.kind,
@@ -193,11 +197,14 @@ function configSection(c: ReportConfig): string {
     title,
     `<table>${facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`,
     flowChart(last),
+    temporalCharts(last),
     historyCharts(c.reports),
+    sequenceHistoryCharts(c.reports),
     `<h3>Findings${last.step === undefined ? '' : ` at step ${esc(last.step)}`}</h3>`,
     findings(last),
     '<h3>Layers</h3>',
     layerTable(last),
+    attentionTable(last),
     '</section>',
   ].join('\n');
 }
@@ -226,8 +233,11 @@ function overview(configs: readonly ReportConfig[]): string {
  * Renders reports as one self-contained HTML page (inline CSS and SVG; no scripts, no external
  * assets, every name and message escaped): per configuration, the verdict, the gradient-flow chart
  * (‖g‖ per layer on a log scale, input to output, and ‖∂L/∂h‖ per layer output when taps were
- * observed), the norms over steps (one line per layer, coloured by depth, and the global norm), dead
- * and saturated fractions over steps, the findings and the layer table of the last report. Several
+ * observed), the gradient flow through time of each recurrent layer (‖∂L/∂hₜ‖ over t, log scale),
+ * the norms over steps (one line per layer, coloured by depth, and the global norm), dead and
+ * saturated fractions over steps, per recurrent layer a heat map of ‖∂L/∂hₜ‖ over training steps
+ * (rows) and t (columns), the attention entropy and largest logit per attention layer over steps,
+ * the findings and the layer, activation and attention tables of the last report. Several
  * configurations are shown side by side, with an overview table.
  *
  * @param input - one report, a history (`monitor.history`), or `{ title?, configs: [{ name, reports, summary? }] }`.
@@ -240,6 +250,7 @@ function overview(configs: readonly ReportConfig[]): string {
  */
 export function toHTML(input: GradientReport | readonly GradientReport[] | ReportCollection, options: HtmlOptions = {}): string {
   checkReportDocument('input', input);
+  checkSequenceFields('input', input);
   const o = checkOptions('toHTML', options, ['title'], { example: "toHTML(monitor.history, { title: 'run 42' })" });
   if (o.title !== undefined && typeof o.title !== 'string') throw new HyperParameterError('title', `title must be a string, got ${describeValue(o.title)}`);
   const collection = normalize(input);

@@ -13,6 +13,7 @@ export {
   type ResolvedMonitorGradientsOptions,
 } from './monitor-gradients.js';
 export type { ActivationKinds, ActivationsInput } from './observe.js';
+export type { ProbeInput } from './probe.js';
 export { type FormatProfileOptions, formatProfile } from './profile/format-profile.js';
 export { profileStep } from './profile/profile-step.js';
 export type {

@@ -1,4 +1,5 @@
 import { checkOptions, describeValue, HyperParameterError, ValueError } from '@gradkit/core';
+import { checkSequenceFields } from './check-sequence.js';
 import { checkReportDocument, isReport } from './checks.js';
 import type { GradientReport } from './report.js';
 
@@ -48,6 +49,7 @@ const TAG = '$nonFinite';
  */
 export function toJSON(doc: ReportDocument, options: { readonly indent?: number } = {}): string {
   checkReportDocument('doc', doc);
+  checkSequenceFields('doc', doc);
   const o = checkOptions('toJSON', options, ['indent'], { example: 'toJSON(monitor.history, { indent: 2 })' });
   const indent = o.indent;
   if (indent !== undefined && (typeof indent !== 'number' || !Number.isInteger(indent) || indent < 0 || indent > 10))
@@ -57,9 +59,11 @@ export function toJSON(doc: ReportDocument, options: { readonly indent?: number 
 }
 
 /**
- * Parses what `toJSON` wrote back into reports (NaN and ±Infinity restored).
+ * Parses what `toJSON` wrote back into reports (NaN and ±Infinity restored), with their temporal
+ * profiles (`temporal`) and attention statistics (`attention`).
  *
- * @throws ValueError when the text is not JSON or not a gradkit report document.
+ * @throws ValueError when the text is not JSON or not a gradkit report document, naming the first
+ *   malformed temporal profile or attention entry (e.g. `text.temporal.0.gradNorm`).
  * @example
  * ```ts
  * const history = fromJSON(readFileSync('report.json', 'utf8')) as GradientReport[];
@@ -79,12 +83,15 @@ export function fromJSON(text: string): GradientReport | GradientReport[] | Repo
   } catch (e) {
     throw new ValueError('text', `not JSON: ${(e as Error).message}`);
   }
-  if (isReport(parsed)) return parsed;
-  if (Array.isArray(parsed) && parsed.every(isReport)) return parsed;
+  if (isReport(parsed) || (Array.isArray(parsed) && parsed.every(isReport))) {
+    checkSequenceFields('text', parsed);
+    return parsed;
+  }
   const c = parsed as { format?: string; configs?: unknown } | null;
   if (c !== null && typeof c === 'object' && c.format === 'gradkit-report-collection') {
     const { format: _f, version: _v, ...rest } = c as unknown as ReportCollection & { format: string; version: number };
     checkReportDocument('text', rest);
+    checkSequenceFields('text', rest);
     return rest;
   }
   throw new ValueError('text', 'this is not a gradkit gradient report, a list of them, or a report collection (as toJSON writes)');

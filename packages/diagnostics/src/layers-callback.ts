@@ -2,8 +2,11 @@ import { HyperParameterError, StateError, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { wholeNumber } from './checks.js';
 import { letFitTakeAsCallback } from './layers-callback-standin.js';
-import type { GradientMonitor } from './monitor.js';
+import { type LayerLike, learningRateOfOptimizer, modelFacts, optimizerFacts } from './layers-facts.js';
+import type { GradientMonitor, ObservationExtras } from './monitor.js';
+import { checkProbe, makeProbe, type ProbeInput, type ProbeRun } from './probe.js';
 import { type RecorderOptions, recorderFor } from './recorder.js';
+import type { RunFacts } from './remedies.js';
 import { share } from './stats.js';
 
 /** What `gradientCallback` needs of a tfjs-layers model: its compiled optimizer. @example `tf.sequential(…)` after `model.compile(…)` */
@@ -26,6 +29,26 @@ export interface GradientCallbackOptions extends RecorderOptions {
   readonly model: ModelWithOptimizer;
   /** Report every `every` optimizer steps (batches). Default 1. */
   readonly every?: number;
+  /**
+   * A batch of inputs to run through the model at each report (a tensor, or one per model input,
+   * shaped like the model's inputs: `[batch, …inputShape]`): every layer's output for it is passed
+   * to the monitor as an activation (no gradients), so dead units (ReLU units never > 0 over the
+   * batch), saturation (sigmoid/tanh/softmax outputs within `saturationMargin` of their bounds) and
+   * exploding activations (a layer's std above `activationGrowth` × the first layer's) are seen. A
+   * layer's kind comes from its `activation` config (relu, sigmoid, tanh; softmax counts as
+   * sigmoid; layers without one are inferred from their values). The forward pass runs in inference
+   * mode (Dropout off, BatchNormalization's moving statistics), on the weights before the step.
+   * The probe model is built once (a tf.model over `model.inputs` and each layer's output); its
+   * outputs are disposed after each report. Keep `probe` alive while the callback is used; it is
+   * the caller's. A few dozen samples are enough. Keras users get the same from
+   * `tf.keras.Model(model.inputs, [l.output for l in model.layers])`.
+   *
+   * @example
+   * ```ts
+   * gradientCallback({ model, every: 20, probe: xs.slice(0, 64) });
+   * ```
+   */
+  readonly probe?: ProbeInput;
   /**
    * The monitor to record into (its history, trends and thresholds); by default a new one built from
    * these options (then give no other monitor setting here: a threshold, `historyLimit`,
@@ -53,10 +76,12 @@ export interface GradientCallback {
   /** The monitor the reports are recorded in (history, trends). */
   readonly monitor: GradientMonitor;
   /**
-   * tfjs-layers hook: starts watching the model's optimizer.
+   * tfjs-layers hook: starts watching the model's optimizer (its `applyGradients` and
+   * `computeGradients`), reads what the model has in place and builds the probe model.
    *
-   * @throws ValueError naming `model` when it has no optimizer (not compiled); StateError naming
-   *   `callback` after `detach()`.
+   * @throws ValueError naming `model` when it has no optimizer (not compiled), or, with a `probe`,
+   *   when it is not a built tfjs-layers model; ValueError naming `probe` when the probe does not
+   *   fit its inputs; StateError naming `callback` after `detach()`.
    */
   onTrainBegin(logs?: unknown): void;
   /** tfjs-layers hook: stops watching and waits until every report of the fit was delivered. */
@@ -92,6 +117,13 @@ type VariableGradients = Parameters<ApplyGradients>[0];
 
 const EXAMPLE = 'gradientCallback({ model, every: 20 })';
 
+/** The optimizer's `computeGradients` and `applyGradients` before the callback wrapped them (own properties, or undefined for the class's). */
+interface Watched {
+  readonly optimizer: tf.Optimizer;
+  readonly own: ApplyGradients | undefined;
+  readonly ownCompute: tf.Optimizer['computeGradients'] | undefined;
+}
+
 /**
  * A tfjs-layers callback that gives `model.fit` users gradkit's gradient reports.
  *
@@ -104,7 +136,18 @@ const EXAMPLE = 'gradientCallback({ model, every: 20 })';
  * and the update the optimizer made (after minus before). Training itself is unchanged; a step that
  * throws is not recorded. The statistics are read back asynchronously into `monitor` and passed to
  * `onReport`; `onTrainEnd` waits for them, so all reports are in when `fit` resolves.
- * Layers are named by variable name (e.g. `dense_Dense1/kernel`). Taps are not available here.
+ * Layers are named by variable name (e.g. `dense_Dense1/kernel`). Taps are not available here: give
+ * `probe` (a batch of inputs) to see every layer's output (dead units, saturation, exploding
+ * activations) at each report.
+ *
+ * What else each report knows: the batch's loss (`report.loss`, the value tfjs-layers logs as
+ * `logs.loss`, taken from the optimizer's `computeGradients` and read back asynchronously), for the
+ * spike rule; the optimizer's learning rate at the step (`optimizer.learningRate`), so that a
+ * schedule's decay is not a small-updates finding; and the model itself: its findings speak
+ * tfjs-layers' API (`kernelInitializer: 'heNormal'`, `tf.layers.batchNormalization()`, clipping
+ * through gradkit's `toTfOptimizer` adapter, since tfjs optimizers cannot clip) and never offer what
+ * it already has (BatchNormalization/LayerNormalization or Add layers, He initializers on its relu
+ * layers, Glorot on its tanh layers, the clipping of a gradkit chain behind `toTfOptimizer`).
  *
  * With tfjs-layers' own callbacks: tfjs-layers takes a `callbacks` list as tf.Callbacks only when
  * its first entry is one, and otherwise treats every entry as a `{ onEpochEnd, … }` config; gradkit
@@ -123,7 +166,9 @@ const EXAMPLE = 'gradientCallback({ model, every: 20 })';
  * No Keras/PyTorch equivalent in tfjs; it plays the role of a gradient-logging Keras callback.
  *
  * @throws HyperParameterError for a missing `model`, an unknown option (the valid names listed), a
- *   bad `every`, `onReport`, `onError` or threshold, or monitor settings given beside a `monitor`.
+ *   bad `every`, `onReport`, `onError` or threshold, monitor settings given beside a `monitor`, or a
+ *   `probe` that is not a live tensor (or array of them); ValueError naming `probe` for shapes that
+ *   do not fit the model's inputs.
  * @example
  * ```ts
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
@@ -136,7 +181,7 @@ const EXAMPLE = 'gradientCallback({ model, every: 20 })';
 export function gradientCallback(options: GradientCallbackOptions): GradientCallback {
   if (typeof (options as { fit?: unknown } | null)?.fit === 'function')
     throw new HyperParameterError('model', `gradientCallback takes an options object holding the model, not the model itself: ${EXAMPLE}`);
-  const recorder = recorderFor('gradientCallback', options, ['model', 'every'], { example: EXAMPLE, required: true });
+  const recorder = recorderFor('gradientCallback', options, ['model', 'every', 'probe'], { example: EXAMPLE, required: true });
   const o = recorder.options as Partial<GradientCallbackOptions>;
   if (!o.model || typeof o.model !== 'object')
     throw new HyperParameterError(
@@ -144,11 +189,43 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
       'gradientCallback needs { model }: tfjs-layers callbacks do not see the model or its gradients, so pass the model being fitted',
     );
   const every = wholeNumber('every', o.every, 1, 1, 'report every that many optimizer steps');
+  if (o.probe !== undefined) checkProbe(o.probe, o.model);
   const { monitor, onError } = recorder;
   const model = o.model;
-  let watched: { optimizer: tf.Optimizer; own: ApplyGradients | undefined } | null = null;
+  let watched: Watched | null = null;
   let iteration = 0;
   let detached = false;
+  /** The loss of the batch being stepped (from computeGradients), until applyGradients takes it. */
+  let batchLoss: tf.Scalar | undefined;
+  /** What the model has in place, and its probe: made at the first onTrainBegin (the model is built then). */
+  let facts: RunFacts | undefined;
+  let probe: { run(): ProbeRun } | undefined;
+
+  const probeRun = (): ProbeRun | undefined => {
+    if (!probe) return undefined;
+    try {
+      return probe.run();
+    } catch (e) {
+      onError(e); // a report without activations, and training goes on
+      return undefined;
+    }
+  };
+
+  /** The batch's loss as a promise of a number, read from a copy kept past tfjs-layers' tidy (disposed once read). */
+  const lossOf = (loss: tf.Scalar | undefined): Promise<number> | undefined => {
+    if (!loss || loss.isDisposed) return undefined;
+    const kept = tf.keep(tf.clone(loss));
+    return kept.data().then(
+      (d) => {
+        kept.dispose();
+        return d[0] as number;
+      },
+      (e: unknown) => {
+        kept.dispose();
+        throw e;
+      },
+    );
+  };
 
   const observe = (optimizer: tf.Optimizer, inner: ApplyGradients, variableGradients: VariableGradients, step: number) => {
     const list = Array.isArray(variableGradients)
@@ -161,6 +238,10 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
     // The values before the step, sharing the variables' current buffers (no copy): optimizers assign new buffers.
     const before = known ? variables.map((v) => share(v as tf.Variable)) : [];
     let updates: tf.Tensor[] = [];
+    // The rate of this step and the layers' outputs on the weights before it (the weights the gradients are of).
+    const learningRate = learningRateOfOptimizer(optimizer);
+    const probed = probeRun();
+    const loss = lossOf(batchLoss);
     try {
       inner.call(optimizer, variableGradients);
       try {
@@ -168,13 +249,34 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
         const names = list.map((g) => g.name);
         const params = known ? Object.fromEntries(names.map((n, i) => [n, variables[i] as tf.Variable])) : undefined;
         const updateTree = Object.fromEntries(names.map((n, i) => [n, updates[i] as tf.Tensor]));
-        recorder.observe({ grads, ...(params ? { params, updates: updateTree } : {}), step });
+        const extras: ObservationExtras = { ...(facts ? { facts } : {}), ...(probed ? { activationKinds: probed.kinds } : {}) };
+        recorder.observe(
+          {
+            grads,
+            ...(params ? { params, updates: updateTree } : {}),
+            ...(probed ? { activations: probed.activations } : {}),
+            ...(loss ? { loss } : {}),
+            ...(learningRate === undefined ? {} : { learningRate }),
+            step,
+          },
+          extras,
+        );
       } catch (e) {
         onError(e); // a report that cannot be made never stops training
       }
     } finally {
-      tf.dispose([...before, ...updates]);
+      tf.dispose([...before, ...updates, ...Object.values(probed?.activations ?? {})]);
     }
+  };
+
+  /** The facts of the model (its layers, initializers, optimizer, outputs) and its probe, once it is built and compiled. */
+  const learnModel = (optimizer: tf.Optimizer) => {
+    const m = model as unknown as { layers?: readonly LayerLike[]; outputs?: readonly { sourceLayer?: { name?: string } }[] };
+    const outputs = (Array.isArray(m.outputs) ? m.outputs : []).flatMap((t) => (typeof t?.sourceLayer?.name === 'string' ? [t.sourceLayer.name] : []));
+    const { inChain, call } = optimizerFacts(optimizer);
+    const layers = Array.isArray(m.layers) ? m.layers : [];
+    facts = { ...modelFacts(layers, outputs, call), inChain };
+    if (o.probe !== undefined && probe === undefined) probe = makeProbe(model, o.probe);
   };
 
   const unwatch = () => {
@@ -182,7 +284,10 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
     const target = watched.optimizer as unknown as Record<string, unknown>;
     if (watched.own) target.applyGradients = watched.own;
     else delete target.applyGradients;
+    if (watched.ownCompute) target.computeGradients = watched.ownCompute;
+    else delete target.computeGradients;
     watched = null;
+    batchLoss = undefined;
   };
 
   // The hooks close over their state and never use `this`: tfjs-layers calls them on a CustomCallback
@@ -195,13 +300,26 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
       if (!optimizer || typeof optimizer.applyGradients !== 'function')
         throw new ValueError('model', 'gradientCallback: the model has no optimizer yet; call model.compile({ optimizer, loss }) before fit');
       unwatch();
+      learnModel(optimizer);
       const own = Object.hasOwn(optimizer, 'applyGradients') ? optimizer.applyGradients : undefined;
+      const ownCompute = Object.hasOwn(optimizer, 'computeGradients') ? optimizer.computeGradients : undefined;
       const inner = optimizer.applyGradients;
-      watched = { optimizer, own };
+      const compute = optimizer.computeGradients;
+      watched = { optimizer, own, ownCompute };
+      // tf.Optimizer.minimize (what tfjs-layers' fit calls) computes the loss and gradients, then applies them: the loss is the batch's.
+      optimizer.computeGradients = (f, varList) => {
+        const result = compute.call(optimizer, f, varList);
+        batchLoss = result.value;
+        return result;
+      };
       optimizer.applyGradients = (variableGradients: VariableGradients) => {
         const step = iteration++;
-        if (step % every !== 0) inner.call(optimizer, variableGradients);
-        else observe(optimizer, inner, variableGradients, step);
+        try {
+          if (step % every !== 0) inner.call(optimizer, variableGradients);
+          else observe(optimizer, inner, variableGradients, step);
+        } finally {
+          batchLoss = undefined;
+        }
       };
     },
     async onTrainEnd() {

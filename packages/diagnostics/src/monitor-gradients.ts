@@ -81,7 +81,9 @@ export interface MonitorGradientsTransformation extends GradientTransformation<M
  * they arrive; everything kept is then released. Only steps that took effect are reported: inside
  * an `Optimizer`, a step that fails (a later part of the chain or a fused kernel throws) is neither
  * recorded in the monitor's history nor passed to `onReport` (it waits for `UpdateExtras.committed`).
- * A transformation sees neither taps nor the final updates: for dead units, saturation and
+ * It reads the learning rate of the chain it sits in (the first part with a `learningRate`
+ * hyper-parameter, a schedule evaluated at the step: `learningRateOf`), so that a schedule's decay
+ * is not a small-updates finding. A transformation sees neither taps nor the final updates: for dead units, saturation and
  * update-to-parameter ratios, call `GradientMonitor.observe` with them. Put it first in the chain: it
  * is an observer, so the `Optimizer` keeps a fused kernel for the rest of the chain (elsewhere in a
  * chain it forces the reference path).
@@ -125,9 +127,11 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
       });
       if (count % every === 0) {
         const committed = extras?.committed;
+        const learningRate = extras?.transform === undefined ? undefined : learningRateOf(extras.transform, count);
         recorder.observe({
           grads,
           ...(params === undefined ? {} : { params }),
+          ...(learningRate === undefined ? {} : { learningRate }),
           step: count,
           ...(committed === undefined ? {} : { committed }),
           ...(extras?.transform === undefined ? {} : { transform: extras.transform }),
@@ -136,4 +140,25 @@ export function monitorGradients(options: MonitorGradientsOptions = {}): Monitor
       return { updates: map(updates, alias), state: { count: count + 1 } };
     },
   };
+}
+
+/**
+ * The learning rate of the first part of `transform` (depth first: a chain's parts, a wrapper's inner,
+ * partition's groups) whose hyper-parameters at `step` have a finite `learningRate` ≥ 0 (a schedule
+ * evaluated, as `Optimizer.hyperParams()` does); undefined when none has one.
+ */
+export function learningRateOf(transform: GradientTransformation, step: number): number | undefined {
+  let rate: number | undefined;
+  try {
+    rate = (transform.hyperParams?.(step) as Record<string, unknown> | undefined)?.learningRate as number | undefined;
+  } catch {
+    rate = undefined; // a part that cannot say: look further
+  }
+  if (typeof rate === 'number' && Number.isFinite(rate) && rate >= 0) return rate;
+  const inner = [...(transform.parts ?? []), ...(transform.inner ? [transform.inner] : []), ...Object.values(transform.groups?.transforms ?? {})];
+  for (const t of inner) {
+    const found = learningRateOf(t, step);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

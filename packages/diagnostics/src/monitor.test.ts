@@ -30,14 +30,14 @@ describe('GradientMonitor', () => {
     expect(reports.map((r) => r.globalNorm)).toEqual([0.1, 0.2, 0.1, 0.3].map((v) => expect.closeTo(4 * Math.SQRT2 * v, 5)));
   });
 
-  it('a norm growing ≥ 2× per report for 3 reports is exploding while still finite and small', async () => {
+  it('a norm growing ≥ 2× per step for 3 steps is exploding while still finite and small', async () => {
     const monitor = new GradientMonitor();
     // ×2.5 per step: 0.1 → 0.25 → 0.625 → 1.5625, far below explodingNorm (1000)
     const reports = await observeSeries(monitor, [0.1, 0.25, 0.625, 1.5625]);
     expect(reports.map((r) => r.verdict)).toEqual(['healthy', 'healthy', 'healthy', 'exploding']);
     const f = reports[3]?.findings[0];
     expect(f?.kind).toBe('growingNorm');
-    expect(f?.what).toMatch(/grew at least 2× at each of the last 3 reports \(0\.566 → 1\.41 → 3\.54 → 8\.84, steps 0–3\)/);
+    expect(f?.what).toMatch(/grew at least 2× per step over the last 3 steps \(0\.566 → 1\.41 → 3\.54 → 8\.84, steps 0–3\)/);
     expect(f?.toTry.join('\n')).toMatch(/clipByGlobalNorm\(1\)/);
     expect(monitor.history[3]?.verdict).toBe('exploding');
   });

@@ -3,9 +3,10 @@ import { checkCallback, checkReports, wholeNumber } from './checks.js';
 import { fmt } from './format-number.js';
 import type { InspectOptions } from './inspect.js';
 import { type ActivationKinds, checkActivationKinds, finishObservation, launchObservation, type ObservationInput } from './observe.js';
-import { growingNormRemedies } from './remedies.js';
-import type { Finding, GradientReport, Verdict } from './report.js';
-import { sortFindings, verdictOf } from './rules.js';
+import { growingNormRemedies, type RunFacts, remediesFor } from './remedies.js';
+import type { ActivationKind, Finding, FindingKind, GradientReport, Verdict } from './report.js';
+import { type DiagnoseInput, diagnose, EXPLODING_KINDS, sortFindings, verdictOf } from './rules.js';
+import { spikeFinding } from './spikes.js';
 import { type DiagnosticsThresholds, resolveThresholds, THRESHOLD_KEYS } from './thresholds.js';
 
 /**
@@ -67,9 +68,35 @@ export interface MonitorObservation extends Pick<InspectOptions, 'params' | 'upd
    * which only the caller knows (an `Optimizer`'s step count does not advance on a failure).
    */
   readonly committed?: Promise<boolean>;
+  /**
+   * The training loss at this step (recorded as `report.loss`): a number, or a promise of one, so
+   * that reading a loss tensor back never blocks the step (`loss.data().then((d) => d[0])`). The
+   * spike rule compares it with the previous `spikeWindow` reports' (z = (L − mean)/std > `spikeZ`:
+   * a `lossSpike` warning), and the trend rule does not call a window whose loss fell exploding. A
+   * NaN or ±Infinity loss is recorded as it is (no z-score). A promise that rejects, or has not
+   * settled `commitTimeout` ms after the step's statistics were read back, leaves the report
+   * without a loss. Keras logs the same number
+   * as `logs.loss` in `onBatchEnd`.
+   */
+  readonly loss?: number | PromiseLike<number>;
+  /**
+   * The learning rate of this step (a schedule's value at it; `Optimizer.hyperParams()` shows it),
+   * a finite number ≥ 0. The monitor keeps the largest so far: while the rate is at most half of
+   * that peak (a schedule decaying, e.g. the end of `oneCycle`), updates below `minUpdateRatio` are
+   * the schedule's doing and not a `smallUpdates` finding. PyTorch: `optimizer.param_groups[0]['lr']`.
+   */
+  readonly learningRate?: number;
 }
 
-const OBSERVATION_KEYS = ['grads', 'params', 'updates', 'activations', 'taps', 'step', 'transform', 'committed'];
+const OBSERVATION_KEYS = ['grads', 'params', 'updates', 'activations', 'taps', 'step', 'transform', 'committed', 'loss', 'learningRate'];
+
+/** What the diagnostics know of the model besides the observation (from `gradientCallback`); internal. */
+export interface ObservationExtras {
+  /** The model's facts: its API, what it has in place, its output taps. */
+  readonly facts?: RunFacts;
+  /** Kinds of this observation's taps (a probe's, from the layers' activation configs); the monitor's own `activationKinds` take precedence. */
+  readonly activationKinds?: Readonly<Record<string, ActivationKind | 'auto'>>;
+}
 
 /**
  * Series over a list of reports (a monitor's history), for charts and trend checks. Missing values
@@ -138,24 +165,30 @@ export function reportTrends(reports: readonly GradientReport[]): MonitorTrends 
 }
 
 /**
- * The trend rule: the global gradient norm grew by at least `trendFactor` from each report to the
- * next over the last `trendReports` report-to-report steps (all finite). Returns the finding, or
- * undefined.
+ * The trend rule, per optimizer step: over the latest reports reaching back at least `trendReports`
+ * steps (every report counts: at `every: 1` that is `trendReports` + 1 reports, at `every: 5` two
+ * reports 5 steps apart), the global gradient norm grew by at least `trendFactor` per step between
+ * each report and the next (a factor of `trendFactor`^Δstep), all finite; and the loss, when the
+ * reports at both ends know it, did not fall. So the same run gets the same finding whatever
+ * `every` is. Returns the finding, or undefined.
  */
 export function growthFinding(
   previous: readonly GradientReport[],
   current: GradientReport,
   th: DiagnosticsThresholds,
   inChain: readonly string[] = [],
+  facts: RunFacts = {},
 ): Finding | undefined {
-  const window = [...previous.slice(-th.trendReports), current];
-  if (window.length < th.trendReports + 1) return undefined;
+  const window = trendWindow(previous, current, th.trendReports);
+  if (window === undefined) return undefined;
   const norms = window.map((r) => r.globalNorm);
-  for (let i = 1; i < norms.length; i++) {
+  for (let i = 1; i < window.length; i++) {
     const [a, b] = [norms[i - 1] as number, norms[i] as number];
-    if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(b) || b < th.trendFactor * a) return undefined;
+    const steps = stepOf(window[i] as GradientReport, i) - stepOf(window[i - 1] as GradientReport, i - 1);
+    if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(b) || b < th.trendFactor ** steps * a) return undefined;
   }
   const first = window[0] as GradientReport;
+  if (first.loss !== undefined && current.loss !== undefined && current.loss < first.loss) return undefined; // training still improves
   const before = new Map(first.layers.map((l) => [l.name, l.gradNorm]));
   let where = '(all layers)';
   let best = 0;
@@ -166,24 +199,46 @@ export function growthFinding(
       where = l.name;
     }
   }
-  const steps = window.map((r) => r.step).filter((s) => s !== undefined);
+  const span = stepOf(current, window.length - 1) - stepOf(first, 0);
   return {
     kind: 'growingNorm',
     severity: 'error',
-    what: `the global gradient norm grew at least ${fmt(th.trendFactor)}× at each of the last ${th.trendReports} reports (${norms.map(fmt).join(' → ')}${
-      steps.length === window.length ? `, steps ${steps[0]}–${steps[steps.length - 1]}` : ''
+    what: `the global gradient norm grew at least ${fmt(th.trendFactor)}× per step over the last ${span} steps (${norms.map(fmt).join(' → ')}${
+      window.every((r) => r.step !== undefined) ? `, steps ${first.step}–${current.step}` : ''
     }); fastest-growing layer: ${where}`,
     where,
     why: 'a norm that multiplies from step to step is exploding even while it is still finite: a few steps later it overflows to Infinity and NaN.',
-    toTry: growingNormRemedies(current, inChain),
+    toTry: growingNormRemedies(current, inChain, facts),
   };
+}
+
+/** A report's step, or its index in the window when it has none. */
+const stepOf = (r: GradientReport, i: number) => r.step ?? i;
+
+/** The latest reports (ending with `current`) reaching back at least `span` steps, or undefined when the history does not reach that far. */
+function trendWindow(previous: readonly GradientReport[], current: GradientReport, span: number): GradientReport[] | undefined {
+  if (current.step === undefined) {
+    const window = [...previous.slice(-span), current];
+    return window.length === span + 1 ? window : undefined;
+  }
+  const window = [current];
+  for (let i = previous.length - 1; i >= 0; i--) {
+    const r = previous[i] as GradientReport;
+    if (r.step === undefined || r.step >= (window[0]?.step as number)) return undefined; // out of order: no trend
+    window.unshift(r);
+    if (current.step - r.step >= span) return window;
+  }
+  return undefined;
 }
 
 /**
  * Watches gradients over training: each `observe` computes a step's statistics on the device (one
  * pass, one asynchronous readback, like `inspectGradients`), and once they are read back adds the
- * report to `history`, applies the trend rule (a global gradient norm growing ≥ `trendFactor`× per
- * report for `trendReports` reports is `exploding` even while finite), and calls `onReport`.
+ * report to `history`, applies the rules over time, and calls `onReport`: the trend rule (a global
+ * gradient norm growing ≥ `trendFactor`× per optimizer step over `trendReports` steps is `exploding`
+ * even while finite), the spike rule (a loss or gradient norm far above the previous `spikeWindow`
+ * reports': a `lossSpike` warning), and the schedule rule (no small-updates finding while the
+ * observed `learningRate` is at most half its peak so far).
  * Reports are recorded in observation order. Dead-unit and saturation fractions over time come from
  * the taps (`trends()`).
  *
@@ -273,6 +328,15 @@ export class GradientMonitor {
    */
   observe(input: MonitorObservation): Promise<GradientReport | undefined>;
   observe(input: MonitorObservation): Promise<GradientReport | undefined> {
+    return this.observeWith(input, {});
+  }
+
+  /**
+   * `observe` with what the caller knows of the model (`gradientCallback`'s facts about a tfjs-layers model).
+   *
+   * @internal
+   */
+  observeWith(input: MonitorObservation, extras: ObservationExtras): Promise<GradientReport | undefined> {
     const o = checkOptions('GradientMonitor.observe', input, OBSERVATION_KEYS, { example: 'monitor.observe({ grads, params, taps, step })', required: true });
     if (o.activations !== undefined && o.taps !== undefined)
       throw new HyperParameterError('taps', 'give the taps once: as taps or as activations (they are the same input), not both');
@@ -284,15 +348,19 @@ export class GradientMonitor {
         'step',
         'observe({ committed }) needs the step as well: a failed step is retried under the same number, e.g. monitor.observe({ grads, step: state.count, committed })',
       );
+    checkLoss(o.loss);
+    checkLearningRate(o.learningRate);
     const step = o.step === undefined ? this.nextStep : o.step;
     const activations = o.activations ?? o.taps;
+    const own = this.activationKinds;
+    const kinds = extras.activationKinds === undefined || typeof own === 'string' ? own : { ...extras.activationKinds, ...own };
     const launched = launchObservation(
       {
         grads: o.grads,
         ...(o.params === undefined ? {} : { params: o.params }),
         ...(o.updates === undefined ? {} : { updates: o.updates }),
         ...(activations === undefined ? {} : { activations }),
-        ...(this.activationKinds === undefined ? {} : { activationKinds: this.activationKinds }),
+        ...(kinds === undefined ? {} : { activationKinds: kinds }),
         ...(o.transform === undefined ? {} : { transform: o.transform }),
         step,
       },
@@ -306,7 +374,17 @@ export class GradientMonitor {
     read.catch(() => undefined); // handled below, in order; this only keeps Node from calling it unhandled early
     const took = committed === undefined ? true : settledWithin(committed, this.commitTimeout, step);
     if (took !== true) took.catch(() => undefined); // likewise
-    const done = this.tail.then(() => read).then(async (report) => ((await took) ? this.record(report, launched.meta.inChain) : undefined));
+    // A promised loss is waited for from the moment the statistics are read back (both wait for the same device work).
+    const promised = o.loss === undefined || typeof o.loss === 'number' ? undefined : settledLoss(o.loss);
+    const ms = this.commitTimeout;
+    const loss = () => (promised === undefined ? (o.loss as number | undefined) : within(promised, ms));
+    const learningRate = o.learningRate;
+    const done = this.tail
+      .then(() => read)
+      .then(async (report) => {
+        const ok = await took;
+        return ok ? this.record(report, { inChain: launched.meta.inChain, facts: extras.facts, loss: await loss(), learningRate }) : undefined;
+      });
     const settle = () => {
       this.pendingCount--;
     };
@@ -332,24 +410,134 @@ export class GradientMonitor {
     return reportTrends(this.reports);
   }
 
-  /** Forgets the history (trend detection starts over). */
+  /** Forgets the history (trend and spike detection start over) and the learning rate's peak. */
   clear(): void {
     this.reports.length = 0;
+    this.peakLearningRate = 0;
+    this.rateTooHighAt = undefined;
   }
 
-  private record(report: GradientReport, inChain: readonly string[]): GradientReport {
-    const growth = growthFinding(this.reports, report, this.thresholds, inChain);
-    const final: GradientReport = growth
-      ? (() => {
-          const findings = sortFindings([...report.findings, growth]);
-          return { ...report, findings, verdict: verdictOf(findings) };
-        })()
-      : report;
+  /** The largest learning rate observed since the last `clear()`. */
+  private peakLearningRate = 0;
+
+  /** The step of the first report whose updates were too large while its gradients were not exploding: the rate is too high. */
+  private rateTooHighAt: number | undefined;
+
+  private record(report: GradientReport, context: RecordContext): GradientReport {
+    const { inChain, facts, loss, learningRate } = context;
+    if (learningRate !== undefined) this.peakLearningRate = Math.max(this.peakLearningRate, learningRate);
+    const schedule = learningRate === undefined ? undefined : { learningRate, peak: this.peakLearningRate };
+    const rediagnosed = loss === undefined && schedule === undefined && facts === undefined ? report : rediagnose(report, { inChain, facts, schedule, loss });
+    const extra = [growthFinding(this.reports, rediagnosed, this.thresholds, inChain, facts)];
+    const remedies = () => remediesFor(rediagnosed.layers, rediagnosed.activations, inChain, facts);
+    extra.push(spikeFinding(this.reports, rediagnosed, this.thresholds, remedies()));
+    const added = extra.filter((f): f is Finding => f !== undefined);
+    this.rateTooHighAt ??= rateTooHigh(rediagnosed) ? (rediagnosed.step ?? this.reports.length) : undefined;
+    const blamed = this.rateTooHighAt === undefined ? rediagnosed.findings : blameTheRate(rediagnosed.findings, this.rateTooHighAt, remedies().blownUp);
+    const final: GradientReport =
+      added.length === 0 && blamed === rediagnosed.findings
+        ? rediagnosed
+        : (() => {
+            const findings = sortFindings([...blamed, ...added]);
+            return { ...rediagnosed, findings, verdict: verdictOf(findings) };
+          })();
     this.reports.push(final);
     if (this.reports.length > this.historyLimit) this.reports.splice(0, this.reports.length - this.historyLimit);
     this.onReport?.(final);
     return final;
   }
+}
+
+/**
+ * Whether a report shows a learning rate too high for the network: updates above `maxUpdateRatio`
+ * while the gradients are neither exploding nor non-finite (exploding gradients make large updates
+ * too, but then the cause is the gradients: gradient-lab's `exploding`, where a lower rate does not
+ * help, `exploding-lr`).
+ */
+function rateTooHigh(report: GradientReport): boolean {
+  return report.findings.some((f) => f.kind === 'largeUpdates') && !report.findings.some((f) => f.kind === 'nonfinite' || EXPLODING_KINDS.includes(f.kind));
+}
+
+/**
+ * Once the rate was seen too high (at step `since`), what follows (exploding or non-finite values,
+ * exploded activations) is its consequence: those findings get the lower rate first and lose the
+ * clipping remedy, which does not rescue a rate this high (gradient-lab's `large-lr-clip` learns
+ * nothing, 9.9%, and `large-lr-warmup` turns NaN, where the same net at the usual rate trains:
+ * `large-lr` against `relu-he`). `blownUp`: the remedies of weights a rate drove to extremes.
+ */
+function blameTheRate(findings: readonly Finding[], since: number, blownUp: readonly string[]): readonly Finding[] {
+  const consequence = (f: Finding) => f.kind === 'nonfinite' || EXPLODING_KINDS.includes(f.kind);
+  if (!findings.some(consequence)) return findings;
+  const why = ` The updates were already too large at step ${since}, before the gradients exploded: the learning rate is the cause.`;
+  // A small-updates finding beside them takes their remedies (see the rules), so it follows them.
+  return findings.map((f) => (consequence(f) || f.kind === 'smallUpdates' ? { ...f, why: `${f.why}${why}`, toTry: [...blownUp] } : f));
+}
+
+/** The findings of the temporal and attention rules, whose inputs (e.g. attention entropies) the report keeps only as its results. */
+const SEQUENCE_KINDS: readonly FindingKind[] = ['explodingThroughTime', 'vanishingThroughTime', 'attentionLogitGrowth'];
+
+/**
+ * The rules again, with what only the monitor knows (the loss, the schedule, the model's facts); the
+ * temporal and attention results and findings are the report's own (their inputs are not all in it).
+ */
+function rediagnose(report: GradientReport, extra: Pick<DiagnoseInput, 'inChain' | 'facts' | 'schedule' | 'loss'>): GradientReport {
+  const fresh = diagnose({ ...report, ...extra });
+  const findings = sortFindings([
+    ...fresh.findings.filter((f) => !SEQUENCE_KINDS.includes(f.kind)),
+    ...report.findings.filter((f) => SEQUENCE_KINDS.includes(f.kind)),
+  ]);
+  const { temporal, attention } = report;
+  return {
+    ...fresh,
+    findings,
+    verdict: verdictOf(findings),
+    ...(temporal === undefined ? {} : { temporal }),
+    ...(attention === undefined ? {} : { attention }),
+  };
+}
+
+/** What `record` knows besides the report. */
+interface RecordContext {
+  readonly inChain: readonly string[];
+  readonly facts: RunFacts | undefined;
+  readonly loss: number | undefined;
+  readonly learningRate: number | undefined;
+}
+
+/** Throws a HyperParameterError naming `loss` unless it is absent, a number or a promise. */
+function checkLoss(loss: unknown): void {
+  if (loss === undefined || typeof loss === 'number' || typeof (loss as { then?: unknown } | null)?.then === 'function') return;
+  const tensor = loss !== null && typeof loss === 'object' && 'dataId' in loss;
+  throw new HyperParameterError(
+    'loss',
+    `loss must be a number or a promise of one, got ${describeValue(loss)}${tensor ? ': read the tensor without blocking, loss: lossTensor.data().then((d) => d[0])' : ''}`,
+  );
+}
+
+/** Throws a HyperParameterError naming `learningRate` unless it is absent or a finite number ≥ 0. */
+function checkLearningRate(rate: unknown): void {
+  if (rate === undefined) return;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0)
+    throw new HyperParameterError('learningRate', `learningRate must be a finite number ≥ 0 (this step's rate), got ${describeValue(rate)}`);
+}
+
+/** The loss a promise resolves to, or undefined when it rejects or resolves to something else than a number (never rejects). */
+function settledLoss(loss: PromiseLike<number>): Promise<number | undefined> {
+  return Promise.resolve(loss).then(
+    (v) => (typeof v === 'number' ? v : undefined),
+    () => undefined,
+  );
+}
+
+/** What `value` resolves to, or undefined when that takes longer than `ms`. */
+function within<T>(value: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    value.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
 }
 
 /**

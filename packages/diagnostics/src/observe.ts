@@ -18,11 +18,15 @@ import {
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { AttentionInput } from './attention.js';
 import { chainNames } from './remedies.js';
 import type { ActivationKind, ActivationReport, GradientReport, LayerReport } from './report.js';
-import { diagnose } from './rules.js';
+import { type DiagnoseInput, diagnose } from './rules.js';
 import { activationLayout, launchStats, type PendingStats, readStats, type StatsRequest, type StatsRow } from './stats.js';
+import { attentionTap, stepTap } from './tap-names.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
+
+const isProbsTap = (name: string) => attentionTap(name)?.part === 'probs';
 
 /**
  * Activations to analyse: the `taps` of core's `withTaps` (activation and gradient per name), or
@@ -210,6 +214,8 @@ export function launchObservation(input: ObservationInput, thresholds: Diagnosti
     ...(updateLeaves ?? []).map((tensor) => ({ tensor, profile: 'norm' as const })),
     ...taps.map(({ activation }) => ({ tensor: activation, profile: 'activation' as const })),
     ...taps.flatMap(({ grad }) => (grad ? [{ tensor: grad, profile: 'full' as const }] : [])),
+    // The entropy of attention weights: one more value each, read back with the rest.
+    ...taps.flatMap(({ name, activation }) => (isProbsTap(name) ? [{ tensor: activation, profile: 'entropy' as const }] : [])),
   ];
   const pending = launchStats(requests, thresholds.saturationMargin);
   return {
@@ -235,13 +241,18 @@ export function launchObservation(input: ObservationInput, thresholds: Diagnosti
 const norm = (row: StatsRow | undefined) => Math.sqrt((row?.sumSq as number) ?? 0);
 const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? undefined : a / b);
 
-/** The activation kind from the tap's name, or else from its range of values. */
+/** The activation kind from the tap's name, or else from its range of values (`linear` for attention taps `.logits`, `.probs`). */
 export function inferKind(name: string, row: StatsRow): ActivationKind {
+  // Attention scores and weights are no unit's output: their range says nothing of dead or saturated units.
+  if (attentionTap(name) !== undefined) return 'linear';
   if (/relu/i.test(name)) return 'relu';
   if (/sigmoid|logistic/i.test(name)) return 'sigmoid';
   if (/tanh/i.test(name)) return 'tanh';
   const { min, max, zeros, nonFinite } = row as { min: number; max: number; zeros: number; nonFinite: number };
   if (nonFinite > 0) return 'linear';
+  // A recurrent step whose state is still exactly 0 (its inputs so far were zeros, e.g. the blank top
+  // rows of a digit read row by row) says nothing about its units: not dead, whatever the cell.
+  if (min === 0 && max === 0 && stepTap(name) !== undefined) return 'linear';
   if (min >= 0 && max <= 1 && zeros === 0) return 'sigmoid';
   if (min < 0 && min >= -1 && max <= 1) return 'tanh';
   if (min >= 0 && zeros > 0) return 'relu';
@@ -262,6 +273,8 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
   const updateRows = meta.hasUpdates ? take(L) : [];
   const actRows = take(meta.taps.length);
   const tapGradRows = take(meta.taps.filter((t) => t.hasGrad).length);
+  const probsTaps = meta.taps.filter((t) => isProbsTap(t.name));
+  const entropyRows = take(probsTaps.length);
   let globalSq = 0;
   const layers: LayerReport[] = meta.layers.map(({ name, shape, size }, i) => {
     const g = gradRows[i] as { sumSq: number; sum: number; zeros: number; nonFinite: number; maxAbs: number };
@@ -317,7 +330,14 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
     const g = tapGradRows[gradIndex++] as StatsRow;
     return { ...report, gradNorm: norm(g), gradNonFinite: g.nonFinite as number };
   });
-  return diagnose({
+  // Mean entropy per row: −Σ p ln p over the tap / Σ p (the number of rows that see a key: each sums to 1).
+  const probsEntropy = new Map(
+    probsTaps.map(({ name }, i) => {
+      const sum = (actRows[meta.taps.findIndex((t) => t.name === name)] as StatsRow).sum as number;
+      return [name, sum > 0 ? ((entropyRows[i] as StatsRow).entropy as number) / sum : Number.NaN];
+    }),
+  );
+  const input: DiagnoseInput & AttentionInput = {
     step: meta.step,
     globalNorm: Math.sqrt(globalSq),
     layers,
@@ -325,7 +345,9 @@ export function buildReport(meta: Meta, rows: readonly StatsRow[]): GradientRepo
     thresholds: meta.thresholds,
     backend: meta.backend,
     inChain: meta.inChain,
-  });
+    probsEntropy,
+  };
+  return diagnose(input);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -3,7 +3,7 @@
 // own `onReport` and `onError`.
 import { type CheckOptionsSettings, checkOptions, describeValue, HyperParameterError } from '@gradkit/core';
 import { checkCallback } from './checks.js';
-import { GradientMonitor, type GradientMonitorOptions, MONITOR_KEYS, type MonitorObservation } from './monitor.js';
+import { GradientMonitor, type GradientMonitorOptions, MONITOR_KEYS, type MonitorObservation, type ObservationExtras } from './monitor.js';
 import type { GradientReport } from './report.js';
 
 /** The options a recording function takes besides its own: every monitor setting, `onReport`, `onError` and `monitor`. */
@@ -24,9 +24,10 @@ export interface Recorder {
   readonly onError: (error: unknown) => void;
   /**
    * Observes into the monitor (throwing synchronously as `GradientMonitor.observe` does) and passes
-   * the report, once recorded, to `onReport`; a failure goes to `onError`.
+   * the report, once recorded, to `onReport`; a failure goes to `onError`. `extras`: what the caller
+   * knows of the model (see `GradientMonitor.observeWith`).
    */
-  observe(input: MonitorObservation): void;
+  observe(input: MonitorObservation, extras?: ObservationExtras): void;
   /** Resolves once every observation made so far is recorded (or dropped) and delivered. */
   flush(): Promise<void>;
 }
@@ -53,8 +54,8 @@ export function recorderFor(what: string, options: RecorderOptions | undefined, 
     monitor,
     options: o,
     onError,
-    observe(input) {
-      const report = monitor.observe(input).then((r) => {
+    observe(input, extras = {}) {
+      const report = monitor.observeWith(input, extras).then((r) => {
         if (r) onReport?.(r);
       });
       delivered = Promise.all([delivered, report.catch(onError)]);

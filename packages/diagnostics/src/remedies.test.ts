@@ -141,3 +141,35 @@ describe('inspectGradients with the training transform', () => {
     tf.dispose(grads as unknown as tf.TensorContainer);
   });
 });
+
+describe('remediesFor: transformers and recurrent nets get the remedies their lab task confirms', () => {
+  const layers = [layer('0.kernel'), layer('1.kernel')];
+  // Tap names as transformerBlock and multiHeadAttention record them (packages/nn/src/transformer-block.ts).
+  const postLn = ['0.dense', '1.attention.multiHeadAttention.logits', '1.attention.multiHeadAttention.probs', '1.norm1.layerNorm', '2.dense'];
+  const preLn = ['0.dense', '1.norm1.layerNorm', '1.attention.multiHeadAttention.logits', '1.attention.multiHeadAttention.probs', '2.dense'];
+
+  it('a Post-LN transformer: Pre-LN, a warm-up, a lower rate (gradient-lab --task transformer), no MLP remedy', () => {
+    const r = remediesFor(
+      layers,
+      postLn.map((n) => tap(n, 'linear')),
+      [],
+    );
+    expect(heads(r.vanishing)).toEqual(['Pre-LN blocks', 'a learning-rate warm-up', 'a lower learning rate']);
+  });
+
+  it('a Pre-LN transformer is not offered Pre-LN again', () => {
+    const r = remediesFor(
+      layers,
+      preLn.map((n) => tap(n, 'linear')),
+      [],
+    );
+    expect(heads(r.vanishing)).toEqual(['a learning-rate warm-up', 'a lower learning rate']);
+  });
+
+  it('a tanh RNN: a gated layer or IRNN (gradient-lab --task adding); an LSTM: nothing the lab confirms', () => {
+    const rnn = remediesFor(layers, [tap('0.simpleRnn.t0', 'tanh'), tap('0.simpleRnn.t1', 'tanh'), tap('1.dense', 'linear')], []);
+    expect(heads(rnn.vanishing)).toEqual(['a gated recurrent layer', 'IRNN']);
+    const lstm = remediesFor(layers, [tap('0.lstm.t0', 'linear'), tap('0.lstm.t1', 'linear'), tap('1.dense', 'linear')], []);
+    expect(lstm.vanishing).toEqual([]);
+  });
+});

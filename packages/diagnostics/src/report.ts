@@ -148,7 +148,9 @@ export interface Finding {
   /** Why it matters for training. */
   readonly why: string;
   /**
-   * Remedies to try, most specific first, each naming a gradkit part (e.g. `clipByGlobalNorm(1)`):
+   * Remedies to try, most specific first, each naming the part that does it in the user's API: a
+   * gradkit part for gradkit runs (e.g. `clipByGlobalNorm(1)`), tfjs-layers options for a
+   * tfjs-layers model (e.g. `kernelInitializer: 'heNormal'`, `tf.layers.batchNormalization()`):
    * only remedies the gradient lab's experiments confirm, and none the report can see in place
    * (normalization or residual layers among the taps; clipping or a finite guard in the `transform`
    * given to `inspectGradients` or `observe`).

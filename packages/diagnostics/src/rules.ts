@@ -3,7 +3,8 @@
 
 import { attentionFindings, attentionStats } from './attention.js';
 import { fmt, pct } from './format-number.js';
-import { type Remedies, remediesFor } from './remedies.js';
+import { type ForwardGrowth, forwardFindings, forwardGrowth } from './forward.js';
+import { type Remedies, type RunFacts, remediesFor } from './remedies.js';
 import type { ActivationReport, Finding, FindingKind, GradientReport, LayerReport, Verdict } from './report.js';
 import { isDepthTap } from './tap-names.js';
 import { temporalFindings, temporalProfiles } from './temporal.js';
@@ -19,7 +20,16 @@ export interface DiagnoseInput {
   readonly backend: string;
   /** The names of the transformations of the chain training runs (its remedies are not offered again); empty when unknown. */
   readonly inChain?: readonly string[];
+  /** What is known of the model beyond the taps (a tfjs-layers model's layers, initializers, optimizer; the API to phrase remedies in). */
+  readonly facts?: RunFacts | undefined;
+  /** The learning rate at this step and its largest value so far (a monitor's): a schedule's own decay is not a small-updates finding. */
+  readonly schedule?: { readonly learningRate: number; readonly peak: number } | undefined;
+  /** The training loss at this step, recorded in the report. */
+  readonly loss?: number | undefined;
 }
+
+/** A learning rate at most this fraction of its peak so far is a schedule's decay: small updates are then the schedule's, not a finding. */
+export const SCHEDULE_DECAYED = 0.5;
 
 /** ‖g_first‖/‖g_last‖ over the weight layers (all layers when fewer than two have rank ≥ 2). */
 export function depthProfile(layers: readonly LayerReport[]): { first: LayerReport; last: LayerReport; ratio: number | undefined } | undefined {
@@ -121,7 +131,13 @@ function explodingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthP
   return out;
 }
 
-function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthProfile>, tapDepth: TapDepth | undefined, remedies: Remedies): Finding[] {
+function vanishingFindings(
+  input: DiagnoseInput,
+  depth: ReturnType<typeof depthProfile>,
+  tapDepth: TapDepth | undefined,
+  growth: ForwardGrowth | undefined,
+  remedies: Remedies,
+): Finding[] {
   const { layers, thresholds: th } = input;
   const out: Finding[] = [];
   const why =
@@ -151,19 +167,100 @@ function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthP
   const pool = weights.length > 0 ? weights : layers;
   if (pool.every((l) => l.gradNorm < th.vanishingNorm)) {
     const largest = pool.reduce((a, b) => (b.gradNorm > a.gradNorm ? b : a));
-    out.push({
-      kind: 'vanishing',
-      severity: 'error',
-      what: `every weight layer's gradient norm is below vanishingNorm = ${fmt(th.vanishingNorm)} (largest: ${largest.name}, ${fmt(largest.gradNorm)})`,
-      where: list(
-        pool.map((l) => l.name),
-        3,
-      ),
-      why: `${why} When every gradient is this small, the loss does not depend on the weights (dead units, saturation, or a loss that does not use the output).`,
-      toTry,
-    });
+    const what = `every weight layer's gradient norm is below vanishingNorm = ${fmt(th.vanishingNorm)} (largest: ${largest.name}, ${fmt(largest.gradNorm)})`;
+    const where = list(
+      pool.map((l) => l.name),
+      3,
+    );
+    const explained = zeroGradientCause(input, growth, remedies, what, where);
+    if (explained !== undefined) out.push(explained);
+    else
+      out.push({
+        kind: 'vanishing',
+        severity: 'error',
+        what,
+        where,
+        why: `${why} When every gradient is this small, the loss does not depend on the weights (dead units, saturation, or a loss that does not use the output)${
+          input.facts?.dialect === 'layers' && input.activations.length === 0
+            ? ": give gradientCallback a probe (a batch of inputs, probe: xs) to see which: it reads every layer's output"
+            : ''
+        }.`,
+        toTry,
+      });
   }
   return out;
+}
+
+/** The hidden taps (not the network's outputs) and the output taps, by `facts.outputs`. */
+function splitOutputs(input: DiagnoseInput): { hidden: ActivationReport[]; outputs: ActivationReport[] } {
+  const names = input.facts?.outputs ?? [];
+  return { hidden: input.activations.filter((a) => !names.includes(a.name)), outputs: input.activations.filter((a) => names.includes(a.name)) };
+}
+
+/**
+ * Why every weight gradient is (almost) exactly zero, when the taps say it: the activations exploded,
+ * or the network's output saturated (a loss that clips probabilities then has a zero gradient): both
+ * `exploding` (weights driven to extremes; a lower learning rate first when the output saturated);
+ * or the hidden units are dead or saturated: `vanishing`, with the remedies of dead units or
+ * saturation. Undefined when the taps show none of these.
+ */
+function zeroGradientCause(input: DiagnoseInput, growth: ForwardGrowth | undefined, remedies: Remedies, what: string, where: string): Finding | undefined {
+  const th = input.thresholds;
+  const { hidden, outputs } = splitOutputs(input);
+  if (growth !== undefined && growth.grown.length > 0)
+    return {
+      kind: 'exploding',
+      severity: 'error',
+      what: `${what}, while the activations explode: their standard deviation grows ${fmt(growth.ratio)}× from ${growth.first.name} to ${growth.worst.name}`,
+      where,
+      why: "the gradient is zero because the forward signal exploded, not because it vanished: the outputs saturate, and a loss that clips probabilities to [ε, 1 − ε] (as tfjs-layers' crossentropies do) has an exactly zero gradient there. Fix the scale of the signal.",
+      toTry: remedies.exploding,
+    };
+  const saturatedOutput = outputs.find((a) => a.saturationFraction > th.saturationFraction);
+  if (saturatedOutput !== undefined)
+    return {
+      kind: 'exploding',
+      severity: 'error',
+      what: `${what}, while ${pct(saturatedOutput.saturationFraction)} of the network's outputs ${saturatedOutput.name} are within ${fmt(th.saturationMargin)} of 0 or 1`,
+      where: `${where}; ${saturatedOutput.name}`,
+      why: "the gradient is zero because the output saturated and the loss clips: a loss that clips probabilities to [ε, 1 − ε] (as tfjs-layers' crossentropies do) has an exactly zero gradient wherever they are clipped. Weights that push every output to 0 or 1 were driven to extremes, usually by a learning rate far too high (or weights initialized too large): the gradients did not vanish, the weights blew up.",
+      toTry: remedies.blownUp,
+    };
+  // Dead or saturated hidden units: the worst tap, its fraction, the reason.
+  const units = (
+    affected: readonly ActivationReport[],
+    fraction: (a: ActivationReport) => number,
+    seen: (a: ActivationReport) => string,
+    why: string,
+    toTry: readonly string[],
+  ) => {
+    if (affected.length === 0) return undefined;
+    const worst = affected.reduce((a, b) => (fraction(b) > fraction(a) ? b : a));
+    return {
+      kind: 'vanishing' as const,
+      severity: 'error' as const,
+      what: `${what}, because ${seen(worst)} (layers affected: ${list(affected.map((a) => a.name))})`,
+      where: `${where}; ${worst.name}`,
+      why: why.replace('$kind', worst.kind),
+      toTry,
+    };
+  };
+  return (
+    units(
+      hidden.filter((a) => a.deadFraction > th.deadUnitFraction),
+      (a) => a.deadFraction,
+      (a) => `${pct(a.deadFraction)} of the units of ${a.name} are dead (never > 0 over the batch)`,
+      'the gradient is zero because the units are dead: no gradient passes a ReLU unit that is never active, so nothing reaches the weights before it and those units never recover.',
+      remedies.deadUnits,
+    ) ??
+    units(
+      hidden.filter((a) => a.saturationFraction > th.saturationFraction),
+      (a) => a.saturationFraction,
+      (a) => `${pct(a.saturationFraction)} of the outputs of ${a.name} (${a.kind}) are saturated`,
+      'the gradient is zero because the units are saturated: a saturated $kind has a derivative near 0, so almost no gradient flows through it.',
+      remedies.saturation,
+    )
+  );
 }
 
 /**
@@ -173,7 +270,9 @@ function vanishingFindings(input: DiagnoseInput, depth: ReturnType<typeof depthP
  * larger steps make a vanishing net learn: gradient-lab's `exploding-lr`, `schedule` and `adam`).
  */
 function warningFindings(input: DiagnoseInput, remedies: Remedies, errors: readonly Finding[]): Finding[] {
-  const { layers, activations, thresholds: th } = input;
+  const { layers, thresholds: th } = input;
+  // The network's outputs are probabilities: their saturation is a confident prediction, and the loss sees to its gradient.
+  const activations = splitOutputs(input).hidden;
   const out: Finding[] = [];
   const dead = activations.filter((a) => a.deadFraction > th.deadUnitFraction);
   if (dead.length > 0) {
@@ -202,7 +301,6 @@ function warningFindings(input: DiagnoseInput, remedies: Remedies, errors: reado
   const ratios = layers.filter((l) => l.isWeight && l.updateRatio !== undefined && Number.isFinite(l.updateRatio));
   const large = ratios.filter((l) => (l.updateRatio as number) > th.maxUpdateRatio);
   const cause = (['nonfinite', 'exploding'] as const).find((kind) => errors.some((f) => f.kind === kind));
-  const vanishing = errors.some((f) => f.kind === 'vanishing');
   if (large.length > 0) {
     const worst = large.reduce((a, b) => ((b.updateRatio as number) > (a.updateRatio as number) ? b : a));
     out.push({
@@ -217,19 +315,24 @@ function warningFindings(input: DiagnoseInput, remedies: Remedies, errors: reado
     });
   }
   const small = ratios.filter((l) => (l.updateRatio as number) < th.minUpdateRatio);
-  if (small.length > 0) {
+  const schedule = input.schedule;
+  const decayed = schedule !== undefined && schedule.learningRate <= SCHEDULE_DECAYED * schedule.peak;
+  const [error] = sortFindings(errors);
+  if (small.length > 0 && !decayed) {
     const worst = small.reduce((a, b) => ((b.updateRatio as number) < (a.updateRatio as number) ? b : a));
+    const because =
+      error === undefined ? undefined : VANISHING_KINDS.includes(error.kind) ? 'vanishing' : error.kind === 'nonfinite' ? 'non-finite' : 'exploding';
     out.push({
       kind: 'smallUpdates',
       severity: 'warning',
       what: `the update of ${worst.name} is only ${fmt(worst.updateRatio)} of its weights (‖u‖/‖θ‖), below minUpdateRatio = ${fmt(th.minUpdateRatio)}; layers affected: ${list(small.map((l) => l.name))}`,
       where: worst.name,
       why: `float32 resolves about 6e-8 of a value: updates this small are rounded away and the layer does not learn.${
-        vanishing
-          ? ' Here they come with vanishing gradients: larger steps (a higher or scheduled learning rate, an adaptive optimizer) do not make these layers learn; see that finding.'
-          : ''
+        because === undefined
+          ? ''
+          : ` Here they come with ${because} gradients: larger steps (a higher or scheduled learning rate, an adaptive optimizer) do not cure that; see that finding.`
       }`,
-      toTry: vanishing ? remedies.vanishing : remedies.smallUpdates,
+      toTry: error === undefined ? remedies.smallUpdates : error.toTry,
     });
   }
   return out;
@@ -275,7 +378,8 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export function diagnose(input: DiagnoseInput): GradientReport {
   const depth = depthProfile(input.layers);
   const tapDepth = tapDepthProfile(input.activations);
-  const remedies = remediesFor(input.layers, input.activations, input.inChain ?? []);
+  const remedies = remediesFor(input.layers, input.activations, input.inChain ?? [], input.facts);
+  const growth = forwardGrowth(splitOutputs(input).hidden, input.thresholds);
   const temporal = temporalProfiles(input);
   const attention = attentionStats(input);
   const nonfinite = nonFiniteFindings(input.layers, input.activations, remedies);
@@ -286,7 +390,8 @@ export function diagnose(input: DiagnoseInput): GradientReport {
       ? []
       : [
           ...explodingFindings(input, depth, tapDepth, remedies),
-          ...vanishingFindings(input, depth, tapDepth, remedies),
+          ...forwardFindings(growth, input.thresholds, remedies),
+          ...vanishingFindings(input, depth, tapDepth, growth, remedies),
           ...temporalFindings(input, temporal, remedies),
           ...attentionFindings(input, attention, remedies),
         ]),
@@ -304,6 +409,7 @@ export function diagnose(input: DiagnoseInput): GradientReport {
     findings,
     thresholds: input.thresholds,
     backend: input.backend,
+    ...(input.loss === undefined ? {} : { loss: input.loss }),
     ...(temporal === undefined ? {} : { temporal }),
     ...(attention === undefined ? {} : { attention }),
   };

@@ -17,8 +17,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { STATS_KERNEL, type StatsKernelAttrs } from './kernels/register.js';
 
-/** What is computed for a tensor: the full gradient statistics, only its squared norm, or activation statistics. */
+/** What the statistics kernel computes for a tensor: the full gradient statistics, only its squared norm, or activation statistics. */
 export type Profile = 'full' | 'norm' | 'activation';
+
+/**
+ * What is computed for a requested tensor: a kernel `Profile`, or `entropy`: −Σ p·ln p over all
+ * elements of a tensor of probabilities (attention weights), with 0·ln 0 = 0. The entropy is
+ * computed with tf ops on every backend (log is not among the kernel's instructions) and read back
+ * with the other statistics, in the same `data()` call.
+ */
+export type RequestProfile = Profile | 'entropy';
+
+/**
+ * The smallest p whose logarithm the entropy takes: p·ln(max(p, ENTROPY_FLOOR)) is exactly 0 at
+ * p = 0 (0·ln 0 = 0 by continuity), and below the floor the term is under 1e-28 (float32's normal
+ * range starts at 1.2e-38, so the floor's log is finite on every backend).
+ */
+export const ENTROPY_FLOOR = 1e-30;
 
 /**
  * The statistics of each profile, as `readStats` returns them (and as the cpu/wasm kernel computes
@@ -30,6 +45,7 @@ export const COLUMNS = {
   full: ['sumSq', 'sum', 'maxAbs', 'zeros', 'nonFinite'],
   norm: ['sumSq'],
   activation: ['sumSq', 'sum', 'max', 'min', 'zeros', 'nonFinite', 'active', 'sigmoidSaturated', 'tanhSaturated'],
+  entropy: ['entropy'],
 } as const;
 
 /** Columns of the tf-ops path, from which `readStats` derives `COLUMNS`. */
@@ -42,14 +58,14 @@ const OPS_COLUMNS = {
 /** One requested tensor: its statistics come back at the same index of `readStats`'s result. */
 export interface StatsRequest {
   readonly tensor: tf.Tensor;
-  readonly profile: Profile;
+  readonly profile: RequestProfile;
 }
 
 /** Statistics by column name (see `COLUMNS`). */
 export type StatsRow = Record<string, number>;
 
 interface Group {
-  readonly profile: Profile;
+  readonly profile: RequestProfile;
   readonly indices: number[];
   /** Elements per tensor. */
   readonly size: number;
@@ -138,20 +154,49 @@ export function activationLayout(shape: readonly number[]): [number, number] {
 /**
  * Queues the statistics of every request on the device (nothing is read back, nothing waits) and
  * returns the one tensor that holds them all. The inputs are neither kept alive by the caller's
- * reference nor disposed: they may be disposed as soon as this returns.
+ * reference nor disposed: they may be disposed as soon as this returns. `entropy` requests are
+ * reduced with tf ops and appended to the kernel's (or the ops path's) statistics: still one tensor.
  */
 export function launchStats(requests: readonly StatsRequest[], saturationMargin: number): PendingStats {
   const empty = new Map<number, StatsRow>();
-  const kept = new Map<number, tf.Tensor>();
   const live: number[] = [];
+  const entropy: number[] = [];
   requests.forEach(({ tensor, profile }, i) => {
     if (tensor.size === 0) empty.set(i, Object.fromEntries(COLUMNS[profile].map((c) => [c, 0])));
-    else live.push(i);
+    else (profile === 'entropy' ? entropy : live).push(i);
   });
   const count = requests.length;
-  if (live.length === 0) return { mode: 'kernel', tensor: null, groups: [], count, empty, kept };
-  const request = (i: number) => requests[i] as StatsRequest;
-  if (kernelApplies(requests)) {
+  const main = launchKernelProfiles(requests, live, saturationMargin);
+  if (entropy.length === 0) return { ...main, count, empty };
+  const values = tf.tidy(() => {
+    const h = entropyOf(entropy.map((i) => (requests[i] as StatsRequest).tensor));
+    return main.tensor ? tf.concat([tf.reshape(main.tensor, [-1]), h]) : h;
+  });
+  main.tensor?.dispose();
+  const groups = [...main.groups, { profile: 'entropy' as const, indices: entropy, size: 0 }];
+  return { ...main, tensor: tf.keep(values), groups, count, empty };
+}
+
+/** [k]: −Σ p·ln(max(p, ENTROPY_FLOOR)) of each tensor of probabilities (0·ln 0 = 0). */
+function entropyOf(probs: readonly tf.Tensor[]): tf.Tensor {
+  return tf.stack(
+    probs.map((t) => {
+      const p = f32(t);
+      return tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, ENTROPY_FLOOR)))));
+    }),
+  );
+}
+
+/** The kernel profiles' part of `launchStats`: the requests at `live` (none empty, no entropy). */
+function launchKernelProfiles(
+  requests: readonly StatsRequest[],
+  live: readonly number[],
+  saturationMargin: number,
+): Pick<PendingStats, 'mode' | 'tensor' | 'groups' | 'kept'> {
+  const kept = new Map<number, tf.Tensor>();
+  if (live.length === 0) return { mode: 'kernel', tensor: null, groups: [], kept };
+  const request = (i: number) => requests[i] as StatsRequest & { profile: Profile };
+  if (kernelApplies(live.map(request))) {
     // One kernel launch over the requests in their order (a row each); it reads the inputs
     // synchronously, so nothing needs to be kept.
     const inputs: Record<string, tf.Tensor> = {};
@@ -159,10 +204,10 @@ export function launchStats(requests: readonly StatsRequest[], saturationMargin:
     const attrs: StatsKernelAttrs = { profiles: live.map((i) => request(i).profile), margin: saturationMargin };
     const tensor = tf.engine().runKernel(STATS_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     const groups = live.map((i) => ({ profile: request(i).profile, indices: [i], size: request(i).tensor.size }));
-    return { mode: 'kernel', tensor: tf.keep(tensor), groups, count, empty, kept };
+    return { mode: 'kernel', tensor: tf.keep(tensor), groups, kept };
   }
   // Only tensors of the same shape are stacked: no per-tensor work beyond the stack's copy.
-  const byShape = new Map<string, Group>();
+  const byShape = new Map<string, Group & { profile: Profile }>();
   for (const i of live) {
     const { tensor, profile } = request(i);
     const key = `${profile}:${tensor.dtype}:${tensor.shape.join('x')}`;
@@ -191,7 +236,7 @@ export function launchStats(requests: readonly StatsRequest[], saturationMargin:
     if (profile === 'norm') continue;
     for (const i of indices) kept.set(i, share(request(i).tensor));
   }
-  return { mode: 'ops', tensor: tf.keep(tensor), groups: list, count, empty, kept };
+  return { mode: 'ops', tensor: tf.keep(tensor), groups: list, kept };
 }
 
 /** Whether the cpu/wasm statistics kernel is registered for the active backend and holds every input. */
@@ -239,20 +284,21 @@ export async function readStats(pending: PendingStats): Promise<StatsRow[]> {
     const suspicious: number[] = [];
     let offset = 0;
     for (const { profile, indices, size } of pending.groups) {
-      const columns = pending.mode === 'kernel' ? COLUMNS[profile] : OPS_COLUMNS[profile];
+      const columns = profile === 'entropy' ? COLUMNS.entropy : pending.mode === 'kernel' ? COLUMNS[profile] : OPS_COLUMNS[profile];
       for (const i of indices) {
         const row: StatsRow = {};
         columns.forEach((c, j) => {
           row[c] = values[offset + j] as number;
         });
         offset += columns.length;
-        if (pending.mode === 'ops' && profile !== 'norm') {
+        const derived = pending.mode === 'ops' && profile !== 'norm' && profile !== 'entropy';
+        if (derived) {
           row.zeros = size - (row.nonZero as number);
           row.nonFinite = 0;
           if (profile === 'full') row.maxAbs = Math.max(row.max as number, -(row.min as number));
           if (![row.sumSq, row.sum, row.max, row.min].every((v) => Number.isFinite(v))) suspicious.push(i);
         }
-        rows[i] = pending.mode === 'kernel' ? row : tidyRow(row, profile); // the kernel wrote COLUMNS already
+        rows[i] = derived ? tidyRow(row, profile) : row; // the kernel (and the entropy) wrote COLUMNS already
       }
     }
     if (suspicious.length > 0) {
@@ -278,7 +324,7 @@ export async function readStats(pending: PendingStats): Promise<StatsRow[]> {
 }
 
 /** Keeps only the columns of `COLUMNS[profile]`, in that order. */
-function tidyRow(row: StatsRow, profile: Profile): StatsRow {
+function tidyRow(row: StatsRow, profile: RequestProfile): StatsRow {
   return Object.fromEntries(COLUMNS[profile].map((c) => [c, row[c] as number]));
 }
 

@@ -109,3 +109,98 @@ export function lineChart(spec: ChartSpec): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** A heat map: one cell per (row, column), coloured by its value on a log10 or linear scale. */
+export interface HeatMapSpec {
+  readonly title: string;
+  /** Labels of the rows, top to bottom (e.g. training steps). */
+  readonly rowLabels: readonly string[];
+  /** Labels of the columns, left to right (e.g. time steps t). */
+  readonly colLabels: readonly string[];
+  /** What a row and a column are, for the axes and each cell's tooltip (e.g. `step`, `t`). */
+  readonly rowTitle: string;
+  readonly colTitle: string;
+  /** `values[row][col]`; a row may be shorter (missing cells are left blank). */
+  readonly values: readonly (readonly number[])[];
+  readonly log: boolean;
+}
+
+// Viridis (matplotlib's), from low to high: its lightness rises monotonically, so the order of the
+// colours is the order of the values, in colour and in grey.
+const VIRIDIS: readonly (readonly [number, number, number])[] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+
+/** The colour of a value at fraction `f` ∈ [0, 1] of the scale (viridis, linear between its stops). */
+export function heatColor(f: number): string {
+  const x = Math.min(1, Math.max(0, f)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const [a, b] = [VIRIDIS[i] as readonly number[], VIRIDIS[i + 1] as readonly number[]];
+  const c = a.map((v, k) => Math.round(v + (x - i) * ((b[k] as number) - v)));
+  return `rgb(${c.join(',')})`;
+}
+
+/**
+ * Renders a heat map as an inline `<svg>`: a `<rect class="cell">` per value with its tooltip
+ * (`<row title> <row> · <col title> <col>: <value>`), a colour bar with the scale's ends. Zeros on a
+ * log scale take the lowest colour; NaN and ±Infinity are red and marked ✕.
+ */
+export function heatMap(spec: HeatMapSpec): string {
+  const rows = spec.rowLabels.length;
+  const cols = Math.max(1, spec.colLabels.length);
+  const [left, right, top, bottom] = [64, 16, 30, 58];
+  const plotW = W - left - right;
+  const cellW = plotW / cols;
+  const cellH = Math.max(2, Math.min(16, 240 / Math.max(1, rows)));
+  const H = top + rows * cellH + bottom;
+  const scale = (v: number) => (spec.log ? (v > 0 ? Math.log10(v) : Number.NEGATIVE_INFINITY) : v);
+  const finite = spec.values.flatMap((r) => r.map(scale)).filter((v) => Number.isFinite(v));
+  const lo = finite.length > 0 ? Math.min(...finite) : 0;
+  const hi = finite.length > 0 ? Math.max(...finite) : 1;
+  const frac = (v: number) => (hi - lo < 1e-12 ? 0.5 : (v - lo) / (hi - lo));
+  const parts: string[] = [];
+  parts.push(`<svg class="chart heat" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(spec.title)}">`);
+  parts.push(`<title>${esc(spec.title)}</title>`);
+  parts.push(`<text x="${left}" y="18" class="ct">${esc(spec.title)}</text>`);
+  spec.values.forEach((row, r) => {
+    const y = (top + r * cellH).toFixed(1);
+    row.forEach((v, c) => {
+      const label = `${spec.rowTitle} ${spec.rowLabels[r] ?? r} · ${spec.colTitle} ${spec.colLabels[c] ?? c}: ${fmt(v)}`;
+      const s = scale(v);
+      const bad = Number.isNaN(v) || !Number.isFinite(v);
+      const fill = bad ? '#c62828' : heatColor(Number.isFinite(s) ? frac(s) : 0);
+      parts.push(
+        `<rect class="cell" x="${(left + c * cellW).toFixed(1)}" y="${y}" width="${cellW.toFixed(2)}" height="${cellH.toFixed(2)}" fill="${fill}"><title>${esc(label)}</title></rect>`,
+      );
+    });
+  });
+  // row labels (a dozen at most) and column labels
+  const rowEvery = Math.max(1, Math.ceil(rows / 12));
+  for (let r = 0; r < rows; r += rowEvery)
+    parts.push(`<text x="${left - 6}" y="${(top + (r + 0.5) * cellH).toFixed(1)}" class="yt">${esc(spec.rowLabels[r])}</text>`);
+  const colEvery = Math.max(1, Math.ceil(cols / 12));
+  const plotBottom = top + rows * cellH;
+  for (let c = 0; c < spec.colLabels.length; c++) {
+    if (c % colEvery !== 0 && c !== spec.colLabels.length - 1) continue;
+    parts.push(`<text x="${(left + (c + 0.5) * cellW).toFixed(1)}" y="${plotBottom + 14}" class="xt">${esc(spec.colLabels[c])}</text>`);
+  }
+  parts.push(`<text x="${left + plotW / 2}" y="${plotBottom + 28}" class="at">${esc(spec.colTitle)}</text>`);
+  parts.push(`<text transform="translate(14 ${top + (rows * cellH) / 2}) rotate(-90)" class="at">${esc(spec.rowTitle)}</text>`);
+  // colour bar: 20 swatches from the lowest value to the highest
+  const barY = plotBottom + 36;
+  const barW = 160;
+  for (let k = 0; k < 20; k++)
+    parts.push(
+      `<rect class="swatch" x="${(left + (k * barW) / 20).toFixed(1)}" y="${barY}" width="${(barW / 20).toFixed(1)}" height="8" fill="${heatColor(k / 19)}"/>`,
+    );
+  const end = (v: number) => (spec.log ? fmt(10 ** v) : fmt(v));
+  parts.push(`<text x="${left}" y="${barY + 19}" class="xt">${esc(end(lo))}</text>`);
+  parts.push(`<text x="${left + barW}" y="${barY + 19}" class="xt">${esc(end(hi))}</text>`);
+  parts.push(`<text x="${left + barW + 10}" y="${barY + 8}" class="yt" style="text-anchor:start">${spec.log ? 'log scale' : 'linear scale'}</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}

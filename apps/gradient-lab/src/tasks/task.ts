@@ -20,6 +20,30 @@ export interface TaskSettings {
   readonly seed: number;
   /** Task-specific sizes (sequence lengths for `adding`, depth for `cnn`, …), by flag name without `--`. */
   readonly sizes: Readonly<Record<string, number>>;
+  /** Task-specific lists of sizes (`--lengths 50,100,200` of `adding`), by flag name without `--`: the flags whose `sizeFlags` entry has `list: true`. */
+  readonly lists?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** A task-specific size flag: its range (every value of a list must be in it) and its help line. */
+export interface SizeFlag {
+  /** Smallest value. */
+  readonly min: number;
+  /** Largest value (what fits in memory or the time a run may take), said in the error message. */
+  readonly max: number;
+  /** The help line of `gradient-lab help compare`. */
+  readonly help: string;
+  /** Whether the flag takes a comma-separated list (into `TaskSettings.lists`) instead of one number (into `sizes`). */
+  readonly list?: boolean;
+  /** Why `max` is the limit, for the error message (e.g. 'the unrolled graph of every step is kept for backpropagation'). */
+  readonly why?: string;
+}
+
+/** An extra column of a task's table (and a field of report.json's rows). */
+export interface TaskColumn {
+  /** Header. */
+  readonly title: string;
+  /** The cell of a result. */
+  readonly value: (result: TaskRunResult) => string;
 }
 
 /** What the literature expects of a run, checked against its result. */
@@ -86,7 +110,11 @@ export interface TaskDefinition {
   /** The default settings. */
   readonly defaults: TaskSettings;
   /** The flags (without `--`) of `sizes` this task takes, with their range, e.g. `{ lengths: … }`. */
-  readonly sizeFlags: Readonly<Record<string, { readonly min: number; readonly max: number; readonly help: string }>>;
+  readonly sizeFlags: Readonly<Record<string, SizeFlag>>;
+  /** How long the whole comparison took with the defaults, measured, with the machine (e.g. 'about 4 min on 2 cores, wasm'), for the help and the demo's last lines. */
+  readonly measuredTime?: string;
+  /** Columns of the table after the metric (e.g. the gradient ratio through time), if any. */
+  readonly columns?: readonly TaskColumn[];
   /** The runs of a comparison with these settings. */
   runs(settings: TaskSettings): readonly TaskRun[];
   /** Trains one run (uses the current tfjs backend; disposes every tensor it makes). */

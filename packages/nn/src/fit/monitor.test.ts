@@ -17,7 +17,15 @@ const net = () =>
 
 /** An observer that keeps copies of what it is shown (the originals are disposed after observe returns). */
 function recorder() {
-  const seen: { step: number; grads: Record<string, tf.Tensor>; tapNames: string[]; tapGrads: number; committed: Promise<boolean> }[] = [];
+  const seen: {
+    step: number;
+    grads: Record<string, tf.Tensor>;
+    tapNames: string[];
+    tapGrads: number;
+    committed: Promise<boolean>;
+    loss: Promise<number>;
+    learningRate: number | undefined;
+  }[] = [];
   let flushed = 0;
   const observer: GradientObserver = {
     observe: async (o: GradientObservation) => {
@@ -27,6 +35,8 @@ function recorder() {
         tapNames: Object.keys(o.taps),
         tapGrads: Object.values(o.taps).filter((t) => t.grad !== undefined).length,
         committed: o.committed,
+        loss: o.loss,
+        learningRate: o.learningRate,
       });
     },
     flush: async () => {
@@ -43,7 +53,7 @@ describe('fit with a gradient monitor', () => {
     const reference = net();
     const expected = valueAndGrad(() => mse(reference.apply(data.x), data.y))(reference.params);
     const { seen, observer, flushed } = recorder();
-    await fit({
+    const history = await fit({
       model,
       loss: mse,
       optimizer: sgd({ learningRate: 0.1 }),
@@ -58,6 +68,10 @@ describe('fit with a gradient monitor', () => {
     expect(seen.map((s) => s.step)).toEqual([0, 2, 4]);
     expect(await Promise.all(seen.map((s) => s.committed))).toEqual([true, true, true]);
     expect(flushed()).toBe(1);
+    // The loss of each observed step is the one the history logs (one batch per epoch: epochs 0, 2, 4), and the rate is sgd's.
+    expect(await Promise.all(seen.map((s) => s.loss))).toEqual([0, 2, 4].map((epoch) => history.loss[epoch]));
+    expect(seen.map((s) => s.learningRate)).toEqual([0.1, 0.1, 0.1]);
+    await expectClose(await (seen[0]?.loss as Promise<number>), (await expected.value.data())[0] as number);
     // The taps of every module, input to output, each with its gradient.
     expect(seen[0]?.tapNames).toEqual(['0.hidden', '1.out']);
     expect(seen[0]?.tapGrads).toBe(2);

@@ -28,8 +28,9 @@ export interface FitData {
 
 /**
  * What `fit`'s `monitor` receives every `monitorEvery` steps, before the step: the gradients, the
- * parameters, the taps of the forward and backward pass (`withTaps`), the step number and whether
- * the step took effect. It is `GradientMonitor.observe`'s input (@gradkit/diagnostics).
+ * parameters, the taps of the forward and backward pass (`withTaps`), the step number, whether
+ * the step took effect, the loss (for the monitor's loss-spike rule) and the learning rate (so that
+ * a schedule's own decay is not taken for steps too small to learn). It is `GradientMonitor.observe`'s input (@gradkit/diagnostics).
  *
  * @example `{ grads, params: model.params, taps, step: 12, committed }`
  */
@@ -44,6 +45,10 @@ export interface GradientObservation {
   readonly step: number;
   /** Resolves true once the step took effect, false if it failed. */
   readonly committed: Promise<boolean>;
+  /** Resolves to the step's loss once `fit` reads it back with the metrics (a failed step's rejects). */
+  readonly loss: Promise<number>;
+  /** The optimizer's learning rate at this step (its first part that has one, a schedule evaluated), when it has one. */
+  readonly learningRate?: number;
 }
 
 /**

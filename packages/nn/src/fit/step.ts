@@ -59,25 +59,53 @@ export async function trainStep(s: StepSetup, batch: FitData): Promise<BatchLogs
   const observe = s.monitor !== null && s.optimizer.stepCount % s.monitorEvery === 0;
   if (!observe && s.metrics.length === 0) return { loss: await s.optimizer.minimize(lossOf), size };
   let values: tf.Tensor | null = null;
+  const lossRead = deferred();
   try {
-    const value = optimizerStep(s, lossOf, observe);
+    const value = optimizerStep(s, lossOf, observe ? lossRead.promise : undefined);
     values = tf.tidy(() => {
       const loss = tf.reshape(value, [1]);
       return prediction ? tf.concat([loss, metricVector(s.metrics, prediction, batch.y)]) : loss;
     });
     value.dispose();
     const [loss, ...metrics] = await values.data();
+    lossRead.resolve(loss as number);
     return { loss: loss as number, size, ...Object.fromEntries(s.metrics.map((m, i) => [m.name, metrics[i] as number])) };
+  } catch (e) {
+    lossRead.reject(e);
+    throw e;
   } finally {
     tf.dispose([prediction as tf.Tensor | null, values].filter((t): t is tf.Tensor => t !== null));
   }
 }
 
+/** A promise of the step's loss, settled once `trainStep` reads it back with the metrics (no extra read). */
+function deferred(): { promise: Promise<number>; resolve: (loss: number) => void; reject: (e: unknown) => void } {
+  let resolve: (loss: number) => void = () => undefined;
+  let reject: (e: unknown) => void = () => undefined;
+  const promise = new Promise<number>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // a failed step's loss is never read: the monitor drops that report
+  return { promise, resolve, reject };
+}
+
+/** The learning rate of the optimizer's first part that has one, at its current step (a schedule evaluated), if any. */
+function learningRateOf(opt: Optimizer): number | undefined {
+  for (const part of Object.values(opt.hyperParams())) {
+    const rate = part.learningRate;
+    if (typeof rate === 'number' && Number.isFinite(rate)) return rate;
+  }
+  return undefined;
+}
+
 /**
- * The loss's gradients and one optimizer step; returns the loss (the caller disposes it). When
- * `observe`, `monitor` sees the gradients and taps before the optimizer applies them.
+ * The loss's gradients and one optimizer step; returns the loss (the caller disposes it). With
+ * `loss` (the promise of this step's loss), `monitor` sees the gradients, the taps, the loss and the
+ * learning rate before the optimizer applies them.
  */
-function optimizerStep(s: StepSetup, lossOf: () => tf.Scalar, observe: boolean): tf.Scalar {
+function optimizerStep(s: StepSetup, lossOf: () => tf.Scalar, loss: Promise<number> | undefined): tf.Scalar {
+  const observe = loss !== undefined;
   const opt = s.optimizer;
   const {
     result: { value, grads },
@@ -89,7 +117,9 @@ function optimizerStep(s: StepSetup, lossOf: () => tf.Scalar, observe: boolean):
   });
   try {
     if (observe) {
-      const observed = (s.monitor as GradientObserver).observe({ grads, params: opt.params, taps, step: opt.stepCount, committed });
+      const learningRate = learningRateOf(opt);
+      const observation = { grads, params: opt.params, taps, step: opt.stepCount, committed, loss, ...(learningRate === undefined ? {} : { learningRate }) };
+      const observed = (s.monitor as GradientObserver).observe(observation);
       observed.catch((e: unknown) => console.warn('fit: the gradient monitor could not make a report:', e));
     }
     opt.step(grads, { loss: value });

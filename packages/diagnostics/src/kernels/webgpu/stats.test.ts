@@ -2,7 +2,7 @@ import type { WebGpuBackend } from '@gradkit/core';
 import { currentBackend, expectClose, expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COLUMNS, launchStats, readStats, type StatsRequest } from '../../stats.js';
+import { COLUMNS, launchStats, type Profile, readStats, type StatsRequest } from '../../stats.js';
 import { normals, seeded } from '../../test-support.js';
 import { statsLoop } from '../stats-loop.js';
 
@@ -14,7 +14,7 @@ const t = (shape: number[], f: (v: number, i: number) => number = (v) => v, dtyp
   tf.tensor(Array.from(normals(rng, tf.util.sizeFromShape(shape))).map(f), shape, dtype);
 
 describe.runIf(onWebGpu)('statistics kernel on webgpu, large tensors', () => {
-  const requests: StatsRequest[] = onWebGpu
+  const requests: (StatsRequest & { profile: Profile })[] = onWebGpu
     ? [
         { tensor: t([1000, 101], (v, i) => (i === 77_777 ? Number.NaN : i % 13 === 0 ? 0 : v)), profile: 'full' },
         { tensor: t([257, 48], (v, i) => (i % 48 === 5 ? -Math.abs(v) : Math.max(0, v))), profile: 'activation' },
