@@ -29,6 +29,9 @@ const WARMUP =
   'a learning-rate warm-up: linearWarmup(...) or warmupCosineDecay(...) from @gradkit/schedules as the optimizer’s learningRate (Vaswani et al. 2017; Xiong et al. 2020)';
 // `post-ln-low-lr` learns where `post-ln` (a higher rate) fails or spikes.
 const LOWER_LR_ATTENTION = 'a lower learning rate: attention logits grow with the size of the steps on the query and key kernels (Wortsman et al. 2023)';
+// `post-ln-low-lr` (Adam 1e-3) learns where `post-ln` (Adam 1e-2, no warm-up) collapses to the uniform prediction.
+const LOWER_LR_TRANSFORMER =
+  'a lower learning rate: the first steps at a high rate collapse a Post-LN transformer before it learns (Liu et al. 2020), a lower one (or a warm-up) lets it train';
 
 import { attentionTap, stepTap } from './tap-names.js';
 
@@ -78,7 +81,7 @@ export function attentionLogitRemedies(layer: string, taps: readonly string[]): 
  */
 export function sequenceVanishingRemedies(taps: readonly string[]): string[] | undefined {
   const attention = [...new Set(taps.map((t) => attentionTap(t)?.layer).filter((l): l is string => l !== undefined))];
-  if (attention.length > 0) return [...(attention.every((l) => isPreLn(l, taps)) ? [] : [PRE_LN]), WARMUP, LOWER_LR_ATTENTION];
+  if (attention.length > 0) return [...(attention.every((l) => isPreLn(l, taps)) ? [] : [PRE_LN]), WARMUP, LOWER_LR_TRANSFORMER];
   const recurrent = [...new Set(taps.map((t) => stepTap(t)?.layer).filter((l): l is string => l !== undefined))];
   if (recurrent.length === 0) return undefined;
   return recurrent.some((l) => !isGatedLayer(l)) ? [GATED, IRNN] : [];
