@@ -143,3 +143,24 @@ describe('exactly zero gradients explained by the taps', () => {
     expect(r.findings[0]?.why).toMatch(/zero because the units are saturated: a saturated tanh/);
   });
 });
+
+describe('explodingActivations: what a probe in inference mode cannot judge', () => {
+  // Activations growing ×1000 from the first hidden layer to the third (flowing gradients).
+  const growing = [act('conv1', 'relu', { std: 1 }), act('batch_normalization_BatchNormalization1', 'linear', { std: 1 }), act('conv2', 'relu', { std: 1000 })];
+  const flowing = [weight('conv1/kernel', 0.1), weight('conv2/kernel', 0.1)];
+
+  it('a tfjs-layers model without BatchNormalization: exploding', () => {
+    expect(diagnose({ ...base, layers: flowing, activations: growing, facts: { dialect: 'layers' } }).verdict).toBe('exploding');
+  });
+
+  it('with BatchNormalization (probed with its moving statistics, not the batch’s): no forward finding', () => {
+    const r = diagnose({ ...base, layers: flowing, activations: growing, facts: { dialect: 'layers', batchNorm: true } });
+    expect(r.findings.map((f) => f.kind)).not.toContain('explodingActivations');
+    expect(r.verdict).toBe('healthy');
+  });
+
+  it('a tfjs-layers normalization output (numbered name) is not a layer whose growth counts', () => {
+    const g = forwardGrowth([act('dense', 'relu', { std: 1 }), act('layer_normalization_LayerNormalization2', 'linear', { std: 500 })], DEFAULT_THRESHOLDS);
+    expect(g).toBeUndefined();
+  });
+});

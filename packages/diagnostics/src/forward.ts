@@ -24,11 +24,12 @@ export interface ForwardGrowth {
 
 /**
  * std(h_k)/std(h_first) over the depth taps (`isDepthTap`: not recurrent step or attention taps),
- * leaving out normalization outputs (a name ending in `norm`, whose scale is fixed by construction)
+ * leaving out normalization outputs (a name ending in `norm` or `normalization`, with tfjs-layers' numbering:
+ * `batch_normalization_BatchNormalization1`; their scale is fixed by construction)
  * and non-finite statistics. Undefined with fewer than two such taps or a first one of std 0.
  */
 export function forwardGrowth(activations: readonly ActivationReport[], th: DiagnosticsThresholds): ForwardGrowth | undefined {
-  const depth = activations.filter((a) => isDepthTap(a.name) && a.nonFinite === 0 && Number.isFinite(a.std) && !/norm(alization)?$/i.test(a.name));
+  const depth = activations.filter((a) => isDepthTap(a.name) && a.nonFinite === 0 && Number.isFinite(a.std) && !/norm(alization)?\d*$/i.test(a.name));
   const first = depth.find((a) => a.std > 0);
   if (first === undefined) return undefined;
   const later = depth.slice(depth.indexOf(first) + 1);

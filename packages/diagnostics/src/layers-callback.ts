@@ -215,7 +215,7 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
   const lossOf = (loss: tf.Scalar | undefined): Promise<number> | undefined => {
     if (!loss || loss.isDisposed) return undefined;
     const kept = tf.keep(tf.clone(loss));
-    return kept.data().then(
+    const read = kept.data().then(
       (d) => {
         kept.dispose();
         return d[0] as number;
@@ -225,6 +225,8 @@ export function gradientCallback(options: GradientCallbackOptions): GradientCall
         throw e;
       },
     );
+    read.catch(() => undefined); // the monitor reports a failed read; when it never gets this promise, nobody must
+    return read;
   };
 
   const observe = (optimizer: tf.Optimizer, inner: ApplyGradients, variableGradients: VariableGradients, step: number) => {

@@ -72,7 +72,7 @@ describe('gradientCallback with a probe: why the gradients are zero', { timeout:
     const f = last.findings[0];
     expect(f?.what).toMatch(/below vanishingNorm .* while 100\.0% of the network's outputs dense_Dense\d+ are within 0\.01 of 0 or 1/);
     expect(f?.why).toMatch(/the output saturated and the loss clips/);
-    expect(f?.toTry[0]).toMatch(/^a lower learning rate for the optimizer given to model\.compile/);
+    expect(f?.toTry[0]).toMatch(/^a lower learning rate \(try 10× lower\) for the optimizer given to model\.compile/);
     const all = cb.monitor.history.map(advice).join('\n');
     expect(all).not.toMatch(/higher learning rate|sigmoid|@gradkit\/(normalization|initializers|activations)/);
     // He init is in place: not offered again
@@ -216,7 +216,7 @@ describe('gradientCallback: the loss and the learning rate of each step', { time
     const b = gradientCallback({ model: tiny, every: 4 });
     await fit(tiny, b, 2);
     expect(b.monitor.history.slice(1).every((r) => r.findings.some((f) => f.kind === 'smallUpdates'))).toBe(true);
-    expect(advice(b.monitor.latest)).toMatch(/a higher learning rate for the optimizer given to model\.compile/);
+    expect(advice(b.monitor.latest)).toMatch(/a higher learning rate \(try 10× higher\) for the optimizer given to model\.compile/);
     expect(a.monitor.history.slice(1).some((r) => r.findings.some((f) => f.kind === 'smallUpdates'))).toBe(false);
     a.detach();
     b.detach();

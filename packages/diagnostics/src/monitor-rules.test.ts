@@ -200,6 +200,15 @@ describe('a rate too high is the cause of what follows it', () => {
     expect(clips(next)).toBe(false);
   });
 
+  it('a large first step followed by normal ones (an adaptive optimizer starting) is no cause of a later explosion', async () => {
+    const monitor = new GradientMonitor();
+    await observeStep(monitor, 0, 0.1, 0.5);
+    await observeStep(monitor, 1, 0.1, 1e-3); // healthy, ‖u‖/‖θ‖ = 1e-3
+    const later = await observeStep(monitor, 2, 1e4, 1e-3);
+    expect(later.verdict).toBe('exploding');
+    expect(later.findings.find((f) => f.kind === 'exploding')?.toTry[0]).toMatch(/clipByGlobalNorm/);
+  });
+
   it('exploding gradients from the start (large updates with them): clipping stays (gradient-lab exploding-clip; exploding-lr refutes a lower rate)', async () => {
     const monitor = new GradientMonitor();
     const first = await observeStep(monitor, 0, 1e4, 0.5);

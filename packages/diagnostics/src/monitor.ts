@@ -3,7 +3,7 @@ import { checkCallback, checkReports, wholeNumber } from './checks.js';
 import { fmt } from './format-number.js';
 import type { InspectOptions } from './inspect.js';
 import { type ActivationKinds, checkActivationKinds, finishObservation, launchObservation, type ObservationInput } from './observe.js';
-import { growingNormRemedies, type RunFacts, remediesFor } from './remedies.js';
+import { growingNormRemedies, type Remedies, type RunFacts, remediesFor } from './remedies.js';
 import type { ActivationKind, Finding, FindingKind, GradientReport, Verdict } from './report.js';
 import { type DiagnoseInput, diagnose, EXPLODING_KINDS, sortFindings, verdictOf } from './rules.js';
 import { spikeFinding } from './spikes.js';
@@ -18,7 +18,7 @@ import { type DiagnosticsThresholds, resolveThresholds, THRESHOLD_KEYS } from '.
  * ```
  */
 export interface GradientMonitorOptions extends Partial<DiagnosticsThresholds> {
-  /** Reports kept in `history` (oldest dropped first). Default 1000. */
+  /** Reports kept in `history` (oldest dropped first). Default 1000. The spike and trend rules read the history: below `spikeWindow` reports the spike rule never fires. */
   readonly historyLimit?: number;
   /**
    * How to read tapped activations (default `'auto'`): one kind for every tap, or kinds by tap name.
@@ -414,14 +414,29 @@ export class GradientMonitor {
   clear(): void {
     this.reports.length = 0;
     this.peakLearningRate = 0;
-    this.rateTooHighAt = undefined;
+    this.rate = {};
   }
 
   /** The largest learning rate observed since the last `clear()`. */
   private peakLearningRate = 0;
 
-  /** The step of the first report whose updates were too large while its gradients were not exploding: the rate is too high. */
-  private rateTooHighAt: number | undefined;
+  /**
+   * The rate as the cause of an explosion: `suspect` is the step of the latest report whose updates
+   * were too large while its gradients were not exploding; `blamed` is set when the next report
+   * explodes, and both last while the run stays large-updated or exploding (a report with neither
+   * clears them: an adaptive optimizer's large first step followed by healthy steps is no cause).
+   */
+  private rate: { suspect?: number; blamed?: number } = {};
+
+  /** The findings of `report`, with the rate blamed for its explosion when the reports before it show the rate too high. */
+  private rateCause(report: GradientReport, remedies: () => Remedies): readonly Finding[] {
+    const exploding = report.findings.some(consequence);
+    const large = report.findings.some((f) => f.kind === 'largeUpdates');
+    if (exploding && this.rate.suspect !== undefined) this.rate.blamed ??= this.rate.suspect;
+    else if (!exploding && large) this.rate = { suspect: report.step ?? this.reports.length };
+    else if (!exploding) this.rate = {};
+    return this.rate.blamed === undefined || !exploding ? report.findings : blameTheRate(report.findings, this.rate.blamed, remedies().blownUp);
+  }
 
   private record(report: GradientReport, context: RecordContext): GradientReport {
     const { inChain, facts, loss, learningRate } = context;
@@ -432,8 +447,7 @@ export class GradientMonitor {
     const remedies = () => remediesFor(rediagnosed.layers, rediagnosed.activations, inChain, facts);
     extra.push(spikeFinding(this.reports, rediagnosed, this.thresholds, remedies()));
     const added = extra.filter((f): f is Finding => f !== undefined);
-    this.rateTooHighAt ??= rateTooHigh(rediagnosed) ? (rediagnosed.step ?? this.reports.length) : undefined;
-    const blamed = this.rateTooHighAt === undefined ? rediagnosed.findings : blameTheRate(rediagnosed.findings, this.rateTooHighAt, remedies().blownUp);
+    const blamed = this.rateCause(rediagnosed, remedies);
     const final: GradientReport =
       added.length === 0 && blamed === rediagnosed.findings
         ? rediagnosed
@@ -449,14 +463,12 @@ export class GradientMonitor {
 }
 
 /**
- * Whether a report shows a learning rate too high for the network: updates above `maxUpdateRatio`
- * while the gradients are neither exploding nor non-finite (exploding gradients make large updates
- * too, but then the cause is the gradients: gradient-lab's `exploding`, where a lower rate does not
- * help, `exploding-lr`).
+ * The findings a rate too high causes: non-finite values, exploding gradients and activations (not
+ * the through-time and attention findings, whose remedies are their own). Large updates without
+ * them mean a rate too high; with them, the cause is the gradients (gradient-lab's `exploding`, where
+ * a lower rate does not help: `exploding-lr`).
  */
-function rateTooHigh(report: GradientReport): boolean {
-  return report.findings.some((f) => f.kind === 'largeUpdates') && !report.findings.some((f) => f.kind === 'nonfinite' || EXPLODING_KINDS.includes(f.kind));
-}
+const consequence = (f: Finding) => f.kind === 'nonfinite' || (EXPLODING_KINDS.includes(f.kind) && !SEQUENCE_KINDS.includes(f.kind));
 
 /**
  * Once the rate was seen too high (at step `since`), what follows (exploding or non-finite values,
@@ -466,8 +478,6 @@ function rateTooHigh(report: GradientReport): boolean {
  * `large-lr` against `relu-he`). `blownUp`: the remedies of weights a rate drove to extremes.
  */
 function blameTheRate(findings: readonly Finding[], since: number, blownUp: readonly string[]): readonly Finding[] {
-  const consequence = (f: Finding) => f.kind === 'nonfinite' || EXPLODING_KINDS.includes(f.kind);
-  if (!findings.some(consequence)) return findings;
   const why = ` The updates were already too large at step ${since}, before the gradients exploded: the learning rate is the cause.`;
   // A small-updates finding beside them takes their remedies (see the rules), so it follows them.
   return findings.map((f) => (consequence(f) || f.kind === 'smallUpdates' ? { ...f, why: `${f.why}${why}`, toTry: [...blownUp] } : f));

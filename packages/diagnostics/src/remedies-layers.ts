@@ -26,8 +26,8 @@ export function layersPhrases(optimizer = 'adam()'): Phrases {
     glorotForTanh: "kernelInitializer: 'glorotUniform' on the tanh layers",
     guard: `guard the step (tfjs optimizers cannot): ${adapter(`applyIfFinite(${optimizer})`)}, with applyIfFinite from @gradkit/clipping; it skips a step whose gradients hold NaN or ±Infinity (after 5 such steps in a row it applies the update anyway: maxConsecutiveErrors)`,
     lowerLr:
-      'a lower learning rate for the optimizer given to model.compile (e.g. tf.train.adam(1e-4) instead of 1e-3): ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical',
+      'a lower learning rate (try 10× lower) for the optimizer given to model.compile (the rate you pass to tf.train.adam(…), tf.train.rmsprop(…) …): ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical',
     raiseLr:
-      'a higher learning rate for the optimizer given to model.compile (e.g. tf.train.adam(1e-2) instead of 1e-3): ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical',
+      'a higher learning rate (try 10× higher) for the optimizer given to model.compile (the rate you pass to tf.train.adam(…), tf.train.rmsprop(…) …): ‖u‖/‖θ‖ is proportional to it, and about 1e-3 is typical',
   };
 }

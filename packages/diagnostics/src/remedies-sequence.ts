@@ -15,10 +15,14 @@
 // with a vanishing-through-time verdict; `gru@T` likewise (T = 50, 100, 200).
 const GATED =
   "a gated recurrent layer: lstm({ inputSize, hiddenSize }) or gru({ inputSize, hiddenSize }) from @gradkit/nn (the LSTM's cell state carries the gradient across steps through its forget gate, Hochreiter & Schmidhuber 1997)";
-// `irnn@T` (relu, identity recurrent kernel) learns where `tanh-rnn@T` stays at ≈ 0.167 (Le et al. 2015).
+// `irnn@100` (relu, identity recurrent kernel, clipByGlobalNorm(1), Adam 3e-3) learns (59% of sequences within 0.04)
+// where `tanh-rnn@T` stays at ≈ 0.167 (Le et al. 2015). Without clipping at Adam 1e-2 the IRNN diverged at T = 200
+// (MSE 3.5), and clipped at 1e-2 90% of its units died: the recipe is all three, and the remedy says so.
 const IRNN =
-  "IRNN: simpleRnn({ inputSize, hiddenSize, activation: 'relu', recurrentInitializer: identity() }) (@gradkit/nn, @gradkit/initializers): relu units with an identity recurrent kernel pass ∂L/∂hₜ back unchanged at first (Le et al. 2015)";
-// `tanh-rnn-clip@T` trains without diverging where the gradient through time explodes.
+  "IRNN: simpleRnn({ inputSize, hiddenSize, activation: 'relu', recurrentInitializer: identity() }) (@gradkit/nn, @gradkit/initializers), trained with chain(clipByGlobalNorm(1), adam({ learningRate: 3e-3 })): relu units with an identity recurrent kernel pass ∂L/∂hₜ back unchanged at first (Le et al. 2015), and need the clipping and the lower rate (unclipped or at 1e-2 the lab's IRNN diverged or its units died)";
+// No adding run explodes through time for clipping to rescue (the clipped tanh RNN, `tanh-rnn-clip@T`, still
+// vanishes: clipping only shrinks what is too large). Clipping is the lab's confirmed remedy for exploding
+// gradients (`exploding-clip` trains where `exploding` diverges, --task mlp), and the IRNN above trains only with it.
 const CLIP_TIME =
   'clip the gradients: chain(clipByGlobalNorm(1), yourOptimizer) (@gradkit/clipping) bounds the step when the gradient through time explodes (Pascanu et al. 2013)';
 // `pre-ln` learns the transformer task without warm-up where `post-ln` (same rate, no warm-up) fails or spikes (Xiong et al. 2020).
@@ -42,9 +46,11 @@ export function isGatedLayer(layer: string): boolean {
   return /lstm|gru/i.test(layer);
 }
 
-/** The remedies of vanishing gradients through time in `layer` (a recurrent layer's tap prefix). */
-export function vanishingThroughTimeRemedies(layer: string): string[] {
-  return isGatedLayer(layer) ? [] : [GATED, IRNN];
+/** The remedies of vanishing gradients through time in `layer` (a recurrent layer's tap prefix), whose step taps read as `kind`. */
+export function vanishingThroughTimeRemedies(layer: string, kind?: string): string[] {
+  if (isGatedLayer(layer)) return [];
+  // A relu simpleRnn is an IRNN already (or close to one): only the gated layers are left to try.
+  return kind === 'relu' ? [GATED] : [GATED, IRNN];
 }
 
 /** The remedies of exploding gradients through time, unless the chain (`inChain`: its parts' names) already clips. */

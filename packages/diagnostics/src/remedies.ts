@@ -199,7 +199,7 @@ export function remediesFor(
   const batchNorm = unless(c.batchNorm, p.batchNorm);
   // A transformer or a recurrent net has its own remedies, which its lab task confirms (remedies-sequence.ts).
   const vanishing = sequenceVanishingRemedies(activations.map((a) => a.name)) ?? [...activation, ...batchNorm, ...unless(c.residual, p.residual)];
-  const initScale = c.heForRelu && (c.glorotForTanh || !c.tanh) ? [] : [p.initScale];
+  const initScale = (c.heForRelu || !c.relu) && (c.glorotForTanh || !c.tanh) && (c.relu || c.tanh) ? [] : [p.initScale];
   const exploding = [...clip, ...initScale, ...normAny];
   return {
     nonfinite: [...unless(c.guard, p.guard), ...clip, ...initScale],

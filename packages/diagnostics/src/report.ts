@@ -219,7 +219,7 @@ export interface TemporalProfile {
   readonly gradNorm: readonly number[];
   /** ‖∂L/∂h_first‖/‖∂L/∂h_last‖ (undefined when the last is 0 or a norm is not finite). */
   readonly firstLastRatio?: number;
-  /** The geometric mean factor per step going back in time, ratio^(1/(T−1)): below 1 decays, above 1 grows. */
+  /** The geometric mean factor per step going back in time, ratio^(1/(t_last − t_first)): below 1 decays, above 1 grows. */
   readonly decayPerStep?: number;
 }
 
@@ -234,7 +234,7 @@ export interface TemporalProfile {
  * ```
  */
 export interface AttentionStats {
-  /** The layer's tap prefix, e.g. `1.attention`. */
+  /** The layer's tap prefix, e.g. `1.attention.multiHeadAttention` (the attention of the transformerBlock at index 1). */
   readonly layer: string;
   /** Mean over batch, heads and query positions of −Σ p log p, in nats (from the `.probs` tap). */
   readonly entropy?: number;

@@ -379,7 +379,10 @@ export function diagnose(input: DiagnoseInput): GradientReport {
   const depth = depthProfile(input.layers);
   const tapDepth = tapDepthProfile(input.activations);
   const remedies = remediesFor(input.layers, input.activations, input.inChain ?? [], input.facts);
-  const growth = forwardGrowth(splitOutputs(input).hidden, input.thresholds);
+  // A tfjs-layers model with BatchNormalization is probed in inference mode, where the layers use their
+  // moving statistics (near mean 0, variance 1 early in training), not the batch's: the probe then shows
+  // growth that training normalizes away, so the forward rule does not judge it.
+  const growth = input.facts?.batchNorm === true ? undefined : forwardGrowth(splitOutputs(input).hidden, input.thresholds);
   const temporal = temporalProfiles(input);
   const attention = attentionStats(input);
   const nonfinite = nonFiniteFindings(input.layers, input.activations, remedies);

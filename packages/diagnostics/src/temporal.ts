@@ -4,7 +4,7 @@
 
 import { fmt } from './format-number.js';
 import { explodingThroughTimeRemedies, vanishingThroughTimeRemedies } from './remedies-sequence.js';
-import type { Finding, TemporalProfile } from './report.js';
+import type { ActivationReport, Finding, TemporalProfile } from './report.js';
 import type { DiagnoseInput } from './rules.js';
 import { stepTap } from './tap-names.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
@@ -77,7 +77,7 @@ const WHY_EXPLODING =
  * `vanishingThroughTime` when ρ < `timeVanishingRatio` (both errors), per recurrent layer.
  */
 export function temporalFindings(
-  input: { readonly thresholds: DiagnosticsThresholds; readonly inChain?: readonly string[] | undefined },
+  input: { readonly thresholds: DiagnosticsThresholds; readonly inChain?: readonly string[] | undefined; readonly activations?: readonly ActivationReport[] },
   profiles: readonly TemporalProfile[] | undefined,
   _remedies?: unknown,
 ): Finding[] {
@@ -104,7 +104,7 @@ export function temporalFindings(
           what: `${describe(p)}, below timeVanishingRatio = ${fmt(th.timeVanishingRatio)}`,
           where: located(p, th.timeVanishingRatio, true),
           why: WHY_VANISHING,
-          toTry: vanishingThroughTimeRemedies(p.layer),
+          toTry: vanishingThroughTimeRemedies(p.layer, input.activations?.find((a) => stepTap(a.name)?.layer === p.layer)?.kind),
         },
       ];
     return [];

@@ -94,7 +94,7 @@ function deferred(): { promise: Promise<number>; resolve: (loss: number) => void
 function learningRateOf(opt: Optimizer): number | undefined {
   for (const part of Object.values(opt.hyperParams())) {
     const rate = part.learningRate;
-    if (typeof rate === 'number' && Number.isFinite(rate)) return rate;
+    if (typeof rate === 'number' && Number.isFinite(rate) && rate >= 0) return rate;
   }
   return undefined;
 }
