@@ -169,6 +169,8 @@ describe('remediesFor: transformers and recurrent nets get the remedies their la
   it('a tanh RNN: a gated layer or IRNN (gradient-lab --task adding); an LSTM: nothing the lab confirms', () => {
     const rnn = remediesFor(layers, [tap('0.simpleRnn.t0', 'tanh'), tap('0.simpleRnn.t1', 'tanh'), tap('1.dense', 'linear')], []);
     expect(heads(rnn.vanishing)).toEqual(['a gated recurrent layer', 'IRNN']);
+    // its saturated tanh steps too: no MLP remedy (relu + He, BatchNorm between dense layers)
+    expect(heads(rnn.saturation)).toEqual(['a gated recurrent layer', 'IRNN']);
     const lstm = remediesFor(layers, [tap('0.lstm.t0', 'linear'), tap('0.lstm.t1', 'linear'), tap('1.dense', 'linear')], []);
     expect(lstm.vanishing).toEqual([]);
   });

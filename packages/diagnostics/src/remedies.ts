@@ -197,16 +197,18 @@ export function remediesFor(
   const activation = c.sigmoid || !c.relu ? [p.heRelu, ...(c.sigmoid ? [p.tanhGlorot] : c.tanh ? glorotForTanh : [])] : heForRelu;
   // BatchNorm, specifically: LayerNorm alone does not fix vanishing gradients (`layernorm`).
   const batchNorm = unless(c.batchNorm, p.batchNorm);
-  // A transformer or a recurrent net has its own remedies, which its lab task confirms (remedies-sequence.ts).
-  const vanishing = sequenceVanishingRemedies(activations.map((a) => a.name)) ?? [...activation, ...batchNorm, ...unless(c.residual, p.residual)];
+  // A transformer or a recurrent net has its own remedies, which its lab task confirms (remedies-sequence.ts):
+  // for its vanishing gradients and for the saturated or dead units behind them.
+  const sequence = sequenceVanishingRemedies(activations.map((a) => a.name));
+  const vanishing = sequence ?? [...activation, ...batchNorm, ...unless(c.residual, p.residual)];
   const initScale = (c.heForRelu || !c.relu) && (c.glorotForTanh || !c.tanh) && (c.relu || c.tanh) ? [] : [p.initScale];
   const exploding = [...clip, ...initScale, ...normAny];
   return {
     nonfinite: [...unless(c.guard, p.guard), ...clip, ...initScale],
     exploding,
     vanishing,
-    deadUnits: [...(c.relu ? heForRelu : [p.heRelu]), ...batchNorm],
-    saturation: [p.heRelu, ...(c.sigmoid ? [p.tanhGlorot] : glorotForTanh), ...batchNorm],
+    deadUnits: sequence ?? [...(c.relu ? heForRelu : [p.heRelu]), ...batchNorm],
+    saturation: sequence ?? [p.heRelu, ...(c.sigmoid ? [p.tanhGlorot] : glorotForTanh), ...batchNorm],
     largeUpdates: [p.lowerLr],
     smallUpdates: [p.raiseLr],
     blownUp: [p.lowerLr, ...initScale, ...normAny],
