@@ -51,7 +51,7 @@ export async function fitLayersModel(xs: tf.Tensor, ys: tf.Tensor, epochs: numbe
     optimizer: toTfOptimizer(chain(clipByGlobalNorm(1), adamw({ learningRate: 1e-3 }))),
     loss: 'categoricalCrossentropy',
   });
-  const probe = tf.slice(xs, 0, 64); // a batch of inputs: the reports then see every layer's output too
+  const probe = tf.slice(xs, 0, 32); // a batch of inputs: the reports then see every layer's output too
   const watch = gradientCallback({ model, every: 10, probe, onReport: (r) => console.log(`batch ${r.step}: ${r.verdict}`) });
   await model.fit(xs, ys, { epochs, batchSize: 16, callbacks: watch });
   probe.dispose();
