@@ -5,6 +5,7 @@ import type { GradientTransformation, Module, Optimizer as OptimizerType } from 
 import { Optimizer } from '@gradkit/core';
 import { GradientMonitor, type GradientReport } from '@gradkit/diagnostics';
 import * as tf from '@tensorflow/tfjs-core';
+import { LossReader } from '../loss-reader.js';
 import { tapKinds, trainStep } from '../model.js';
 import { summarize } from '../verdict.js';
 import type { TaskProgress, TaskRun, TaskRunResult, TaskSettings } from './task.js';
@@ -15,8 +16,6 @@ export interface LoopSpec {
   readonly model: Module;
   /** The optimizer's transformation. */
   readonly transform: GradientTransformation;
-  /** The learning rate at a step (for the monitor's schedule and spike rules). */
-  readonly learningRate: (step: number) => number;
   /** The next training batch (the loop disposes it). */
   readonly nextBatch: () => { readonly x: tf.Tensor; readonly y: tf.Tensor };
   /** The loss of the logits against the batch's labels. */
@@ -58,42 +57,26 @@ export async function trainLoop(spec: LoopSpec, settings: TaskSettings, onProgre
   const optimizer: OptimizerType = new Optimizer(spec.model.params, spec.transform);
   const every = Math.max(1, Math.floor(steps / LOOP_REPORTS));
   const readEvery = Math.max(1, Math.floor(steps / LOSS_POINTS));
-  const lossCurve: { step: number; loss: number }[] = [];
-  let pending: { step: number; loss: tf.Scalar; resolve?: (v: number) => void }[] = [];
+  const losses = new LossReader();
   let diverged = false;
   let step = 0;
   const readLosses = async () => {
-    if (pending.length === 0) return;
-    const taken = pending;
-    pending = [];
-    const stacked = tf.stack(taken.map((l) => l.loss));
-    tf.dispose(taken.map((l) => l.loss));
-    const values = await stacked.data();
-    stacked.dispose();
-    taken.forEach(({ step: s, resolve }, i) => {
-      const v = values[i] as number;
-      lossCurve.push({ step: s, loss: v });
-      resolve?.(v);
-      if (!Number.isFinite(v)) diverged = true;
-    });
-    onProgress?.({ step, steps, loss: values[values.length - 1] as number });
+    const points = await losses.read();
+    if (points.length === 0) return;
+    if (points.some((p) => !Number.isFinite(p.loss))) diverged = true;
+    onProgress?.({ step, steps, loss: points[points.length - 1]?.loss as number });
   };
   try {
     onProgress?.({ step: 0, steps, loss: Number.NaN });
     while (step < steps && !diverged) {
       const { x, y } = spec.nextBatch();
       const observe = step < EARLY_STEPS || step % every === 0 || step === steps - 1;
-      let resolve: ((v: number) => void) | undefined;
-      // The monitor gets this step's loss once it is read back (just below), without blocking the step.
-      const withLoss = observe
-        ? ({
-            observe: (o: Parameters<GradientMonitor['observe']>[0]) =>
-              monitor.observe({ ...o, loss: new Promise<number>((r) => (resolve = r)), learningRate: spec.learningRate(step) }),
-          } as unknown as GradientMonitor)
-        : undefined;
       try {
-        const lossValue = trainStep(() => spec.loss(spec.model.apply(x, { training: true }), y), spec.model.params, optimizer, withLoss, step);
-        pending.push({ step, loss: lossValue, ...(resolve ? { resolve } : {}) });
+        // trainStep gives the monitor this step's loss (read back without blocking) and learning rate.
+        losses.push(
+          step,
+          trainStep(() => spec.loss(spec.model.apply(x, { training: true }), y), spec.model.params, optimizer, observe ? monitor : undefined, step),
+        );
       } finally {
         tf.dispose([x, y]);
       }
@@ -102,16 +85,16 @@ export async function trainLoop(spec: LoopSpec, settings: TaskSettings, onProgre
     }
     await readLosses();
     await monitor.flush();
-    const tail = lossCurve.slice(-5).map((p) => p.loss);
+    const tail = losses.curve.slice(-5).map((p) => p.loss);
     return {
       reports: monitor.history,
-      lossCurve,
+      lossCurve: losses.curve,
       stepsTaken: step,
       diverged,
       finalLoss: tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length),
     };
   } finally {
-    tf.dispose(pending.map((l) => l.loss));
+    losses.dispose();
     optimizer.dispose();
   }
 }

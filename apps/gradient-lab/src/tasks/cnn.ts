@@ -123,7 +123,6 @@ export async function trainCnnRun(
       {
         model: net,
         transform: sgd({ learningRate: CNN_LR, momentum: 0.9 }),
-        learningRate: () => CNN_LR,
         nextBatch,
         loss: (logits, y) => softmaxCrossEntropy(logits, y),
         sample: train.x,

@@ -151,7 +151,6 @@ export async function trainTransformerRun(
       {
         model: net,
         transform: adam({ learningRate: run.warmup > 0 ? rate : run.lr }),
-        learningRate: rate,
         nextBatch: () => reversalTensors(reversalBatch(next, settings.batch, STRING_LENGTH)),
         loss: (logits, y) => softmaxCrossEntropy(logits, y),
         sample: sample.x,
