@@ -23,6 +23,7 @@ export {
   withConfig,
 } from './config.js';
 export * from './errors.js';
+export { evalParams, hasEvalPoint, type PointMode, trainParams } from './eval-point.js';
 export { type FastPath, fastPaths, fastPathsEnabled, setFastPaths } from './fast-paths/index.js';
 export {
   checkHyper,
@@ -76,6 +77,7 @@ export {
   assertTransformation,
   chain,
   checkSameTensorType,
+  type EvalPoint,
   type GradientTransformation,
   isTransformation,
   type StateLeaf,

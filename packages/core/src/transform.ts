@@ -118,6 +118,42 @@ export interface GradientTransformation<S extends StateTree = StateTree, O exten
    * a flat object keyed by their paths. Runners use it to give every group its own fused kernel.
    */
   readonly groups?: TransformationGroups;
+  /**
+   * For a transformation that keeps an evaluation point beside the point it trains (schedule-free's
+   * x beside y, an average of the weights): how the parameters switch between the two.
+   * `Optimizer.eval()` / `train()` call it (through chains, wrappers' `inner` and `partition` groups);
+   * `evalParams` / `trainParams` are the functional form.
+   */
+  readonly evalPoint?: EvalPoint<S>;
+  /**
+   * For a transformation whose state holds host numbers that change every step besides its root
+   * `count` (schedule-free's `lrMax` and `weightSum`): the state after one step with those numbers and
+   * `count` advanced and every tensor left as it is. Fused kernels write only tensors; the runner
+   * calls this for the numbers (without it, it advances `count` only).
+   */
+  hostStep?(state: S): S;
+}
+
+/**
+ * How a transformation's parameters switch between the point it trains and the point to evaluate
+ * (`GradientTransformation.evalPoint`). Both functions are pure: they return new tensors (built from tf
+ * ops, inside the caller's `tf.tidy`) and never dispose their inputs. `toTrain(toEval(p, s))` gives
+ * back `p` and `s` (to float32 rounding, or exactly where the state keeps the training values).
+ *
+ * @example
+ * ```ts
+ * // schedule-free: x = (y − (1−β₁)·z)/β₁ in eval mode; y = β₁·x + (1−β₁)·z back in train mode
+ * const evalPoint: EvalPoint<{ z: Tree<tf.Tensor> }> = {
+ *   toEval: (params, state) => ({ params: map(params, (y, path) => …), state }),
+ *   toTrain: (params, state) => ({ params: map(params, (x, path) => …), state }),
+ * };
+ * ```
+ */
+export interface EvalPoint<S extends StateTree = StateTree> {
+  /** The parameters' values for evaluation, and the state to keep meanwhile, from the training values. */
+  toEval(params: ParamTree, state: S): { readonly params: GradTree; readonly state: S };
+  /** The training values back, from the evaluation values and the state `toEval` returned. */
+  toTrain(params: ParamTree, state: S): { readonly params: GradTree; readonly state: S };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { valueAndGradConnected } from '../autograd.js';
 import { BackendError, DisposedError, HyperParameterError, StateError, TreeMismatchError, ValueError } from '../errors.js';
+import { evalParams, hasEvalPoint, type PointMode, trainParams } from '../eval-point.js';
 import { checkOptions } from '../options.js';
 import { assertTransformation, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
 import { alignLeaves, alignTrees, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
@@ -64,6 +65,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   private disposed = false;
   private last: StepPath = 'reference';
   private reported: tf.Scalar | null = null;
+  private point: PointMode = 'train';
   /** The state's variables (made once; steps and loadState assign into them, never replace them). */
   private readonly stateVars: { path: string; v: tf.Variable }[];
   /** The backend every parameter and state variable was last seen on. */
@@ -121,6 +123,76 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     return this.steps;
   }
 
+  /** Which point the parameters hold: `'train'` (the default) or `'eval'` (after `eval()`). */
+  get mode(): PointMode {
+    return this.point;
+  }
+
+  /**
+   * Puts the parameters at the point to evaluate, for optimizers that keep one: schedule-free's x
+   * (`scheduleFreeAdamW`, `scheduleFreeSgd`), the average of `emaParams`. Call it before validating,
+   * testing or saving the model's weights, and `train()` before the next step, as with PyTorch's
+   * schedule-free `optimizer.eval()` / `optimizer.train()`. For other optimizers the parameters do
+   * not change, but the mode does (so code can switch without knowing the optimizer). Calling it
+   * twice is the same as once. Stepping in eval mode is an error.
+   *
+   * @example
+   * ```ts
+   * const opt = new Optimizer(params, scheduleFreeAdamW({ learningRate: 0.0025 }));
+   * for (const batch of batches) await opt.minimize((p) => loss(p, batch));
+   * opt.eval();
+   * const accuracy = await evaluate(params); // at x
+   * opt.train(); // back to y before the next step
+   * ```
+   */
+  eval(): void {
+    this.switchTo('eval');
+  }
+
+  /**
+   * Puts the parameters back at the point being trained, after `eval()` (a no-op in train mode).
+   *
+   * @example
+   * ```ts
+   * opt.eval(); await evaluate(params); opt.train();
+   * ```
+   */
+  train(): void {
+    this.switchTo('train');
+  }
+
+  /** Moves the parameters to `to`'s point (all or nothing), then records the mode. */
+  private switchTo(to: PointMode): void {
+    this.assertAlive();
+    if (this.point === to) return;
+    this.checkLive([]);
+    if (hasEvalPoint(this.tx)) {
+      const stateEntries = flatten(this.state);
+      const { newParams, newState } = tf.tidy(() => {
+        const r = (to === 'eval' ? evalParams : trainParams)(this.tx, this.params, this.state as StateTree);
+        const moved = alignLeaves(this.params, r.params);
+        const next = alignLeaves(this.state, r.state as Tree<StateLeaf>);
+        next.forEach((value, i) => {
+          const { path, value: before } = stateEntries[i] as { path: string; value: StateLeaf };
+          if (typeof before === 'number' ? value !== before : !(value instanceof tf.Tensor))
+            throw new TreeMismatchError(path, `'${this.tx.name}' changed the state at '${path}' when switching to ${to} mode`);
+          if (typeof before !== 'number') checkSameTensorType(path, before, value, 'state');
+        });
+        // Keep every new tensor (a swap may return a state variable or a parameter itself: clone those).
+        const own = new Set<tf.Tensor>([...this.paramLeaves, ...this.stateVars.map((x) => x.v)]);
+        const keep = (t: tf.Tensor) => (own.has(t) ? tf.clone(t) : t);
+        return { newParams: moved.map(keep), newState: next.map((v) => (typeof v === 'number' ? v : keep(v as tf.Tensor))) };
+      });
+      // Commit: everything was computed and checked.
+      for (const [i, v] of this.paramLeaves.entries()) v.assign(newParams[i] as tf.Tensor);
+      stateEntries.forEach(({ value }, i) => {
+        if (value instanceof tf.Variable) value.assign(newState[i] as tf.Tensor);
+      });
+      tf.dispose([...newParams, ...newState.filter((v): v is tf.Tensor => v instanceof tf.Tensor)]);
+    }
+    this.point = to;
+  }
+
   /** How the last step ran: `'fused:<kernelName>'` (kernels joined by `+` for groups) or `'reference'`. */
   get lastStepPath(): StepPath {
     return this.last;
@@ -139,6 +211,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    */
   step(grads: GradTree, extras: StepExtras = {}): void {
     this.assertAlive();
+    this.assertTraining();
     const ex = checkOptions('step', extras, ['loss'], { example: 'opt.step(grads, { loss })' });
     if (ex.loss !== undefined && !(ex.loss instanceof tf.Tensor && ex.loss.rank === 0 && !ex.loss.isDisposed))
       throw new ValueError('loss', 'extras.loss must be a live scalar tensor');
@@ -185,6 +258,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    */
   async minimize(loss: (params: P) => tf.Scalar | tf.Tensor): Promise<number> {
     this.assertAlive();
+    this.assertTraining();
     if (typeof loss !== 'function')
       throw new ValueError('loss', `minimize takes the loss function (params) => scalar tensor, got ${loss === null ? 'null' : typeof loss}`);
     // After a backend switch, move the data first (the loss would read WebGPU data synchronously).
@@ -372,7 +446,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
   loadState(saved: SavedOptimizerState): void {
     this.assertAlive();
     this.checkLive([]);
-    const { values, stepCount, created } = readState(this.persisted(), saved);
+    const { values, stepCount, mode, created } = readState(this.persisted(), saved);
     try {
       // Commit: everything was checked.
       const current = flatten(this.state);
@@ -384,6 +458,7 @@ export class Optimizer<P extends ParamTree = ParamTree> {
         current.map(({ value }, i) => (value instanceof tf.Variable ? value : (values[i] as number))),
       );
       this.steps = stepCount;
+      this.point = mode;
     } finally {
       tf.dispose(created);
     }
@@ -391,7 +466,15 @@ export class Optimizer<P extends ParamTree = ParamTree> {
 
   /** What saving and loading the state need to know of this optimizer. */
   private persisted(): Persisted {
-    return { signature: signatureOf(this.tx), transform: this.tx, params: this.paramLeaves, paths: this.paramPaths, state: this.state, steps: this.steps };
+    return {
+      signature: signatureOf(this.tx),
+      transform: this.tx,
+      params: this.paramLeaves,
+      paths: this.paramPaths,
+      state: this.state,
+      steps: this.steps,
+      mode: this.point,
+    };
   }
 
   /** Releases the state variables (not the parameters). The optimizer cannot be used afterwards. */
@@ -405,6 +488,14 @@ export class Optimizer<P extends ParamTree = ParamTree> {
 
   private assertAlive(): void {
     if (this.disposed) throw new DisposedError('Optimizer');
+  }
+
+  private assertTraining(): void {
+    if (this.point === 'eval')
+      throw new StateError(
+        'mode',
+        'this optimizer is in eval mode (opt.eval() put the parameters at the point to evaluate): call opt.train() before the next step',
+      );
   }
 
   /** The parameters and the state's variables. */

@@ -46,10 +46,13 @@ export function expand(part: GradientTransformation, state: StateTree): { part: 
   return [{ part, state }];
 }
 
-/** The state after a fused step: every `count` in it (chains' parts, wrappers and their inner, groups) one more. */
+/**
+ * The state after a fused step: every `count` in it (chains' parts, wrappers and their inner, groups)
+ * one more, and a part's other host numbers as its `hostStep` advances them.
+ */
 export function advanced(part: GradientTransformation, state: StateTree): StateTree {
   if (part.parts) return (state as StateTree[]).map((s, i) => advanced(part.parts?.[i] as GradientTransformation, s));
-  const s = advanceCount(state) as Record<string, StateTree>;
+  const s = (part.hostStep ? part.hostStep(state) : advanceCount(state)) as Record<string, StateTree>;
   if (part.inner) return { ...s, inner: advanced(part.inner, s.inner as StateTree) };
   if (part.groups) {
     const groups = part.groups.transforms;

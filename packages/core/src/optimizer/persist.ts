@@ -2,6 +2,7 @@
 // asynchronously; loaded only after every path, shape and value was checked.
 import * as tf from '@tensorflow/tfjs-core';
 import { StateError } from '../errors.js';
+import type { PointMode } from '../eval-point.js';
 import type { GradientTransformation, StateLeaf, StateTree } from '../transform.js';
 import { flatten, type Tree } from '../tree.js';
 import { checkCount } from './guards.js';
@@ -22,6 +23,11 @@ export interface SavedOptimizerState {
   readonly params: Readonly<Record<string, { readonly shape: readonly number[]; readonly dtype: string }>>;
   /** Every state leaf by tree path: a number, or a saved tensor. */
   readonly state: Readonly<Record<string, number | SavedTensor>>;
+  /**
+   * `'eval'` when saved after `Optimizer.eval()` (the parameters then held the point to evaluate, and
+   * loading restores that mode, so that `train()` moves them back); absent in train mode.
+   */
+  readonly mode?: 'eval';
 }
 
 /** A transformation's signature in saved state, e.g. `'chain(clipByGlobalNorm, sgd)'`. */
@@ -35,6 +41,7 @@ export interface Persisted {
   readonly paths: readonly string[];
   readonly state: Tree<StateLeaf>;
   readonly steps: number;
+  readonly mode: PointMode;
 }
 
 /**
@@ -52,7 +59,7 @@ export function writeState(p: Persisted): Promise<SavedOptimizerState> {
     try {
       const state: Record<string, number | SavedTensor> = {};
       for (const { path, value } of entries) state[path] = typeof value === 'number' ? value : await encodeSavedTensor(value, path);
-      return { ...header, state };
+      return { ...header, state, ...(p.mode === 'eval' ? { mode: 'eval' as const } : {}) };
     } finally {
       for (const { value } of entries) if (typeof value !== 'number') value.dispose();
     }
@@ -65,7 +72,7 @@ export function writeState(p: Persisted): Promise<SavedOptimizerState> {
  *
  * @throws StateError naming the first mismatch; nothing is made then.
  */
-export function readState(p: Persisted, saved: SavedOptimizerState): { values: StateLeaf[]; stepCount: number; created: tf.Tensor[] } {
+export function readState(p: Persisted, saved: SavedOptimizerState): { values: StateLeaf[]; stepCount: number; mode: PointMode; created: tf.Tensor[] } {
   const s = saved as Partial<SavedOptimizerState> | null;
   if (s === null || typeof s !== 'object' || s.format !== 'gradkit-optimizer-state' || s.version !== 1)
     throw new StateError(
@@ -86,6 +93,7 @@ export function readState(p: Persisted, saved: SavedOptimizerState): { values: S
   const extra = savedPaths.find((path) => !p.paths.includes(path));
   if (extra !== undefined) throw new StateError(extra, `the saved state has parameter '${extra}', which this optimizer does not have`);
   checkCount('stepCount', s.stepCount);
+  if (s.mode !== undefined && s.mode !== 'eval') throw new StateError('mode', `the saved mode must be 'eval' or absent, got ${JSON.stringify(s.mode)}`);
   const current = flatten(p.state);
   const savedState = (s.state !== null && typeof s.state === 'object' ? s.state : {}) as Record<string, unknown>;
   const known = new Set(current.map((e) => e.path));
@@ -112,7 +120,7 @@ export function readState(p: Persisted, saved: SavedOptimizerState): { values: S
       checkLoadedValues(path, host, value.dtype, rule);
       return tensor;
     });
-    return { values, stepCount: s.stepCount as number, created };
+    return { values, stepCount: s.stepCount as number, mode: s.mode ?? 'train', created };
   } catch (e) {
     tf.dispose(created);
     throw e;
