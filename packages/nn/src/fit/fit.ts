@@ -1,4 +1,4 @@
-import { isTransformation, Optimizer, ValueError } from '@gradkit/core';
+import { hasEvalPoint, isTransformation, Optimizer, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batches, batches } from '../batches.js';
 import type { EpochLogs, FitCallback, FitRun, History } from './callbacks.js';
@@ -14,6 +14,10 @@ import { metricVector, scalarLoss, trainStep } from './step.js';
  * order (`batches` with `seed`), and on each batch computes `loss(model.apply(x), y)`, its gradients
  * and one optimizer step (the `Optimizer`'s fused path where the chain has one), in `train()` mode;
  * then, with validation, evaluates in `eval()` mode. The model's mode is restored at the end.
+ * With an optimizer that keeps an evaluation point (`scheduleFreeAdamW`, `emaParams` …), each epoch
+ * trains after `optimizer.train()` and ends with `optimizer.eval()`: validation, callbacks and
+ * checkpoints see the evaluation point, and the parameters hold it when `fit` returns (call
+ * `optimizer.train()` before stepping it yourself).
  *
  * Logs: the epoch's `loss` and metrics are sample-weighted means of the batches' values,
  * Σ nᵦ·lossᵦ / Σ nᵦ (each batch's value is taken on its predictions before its step, as Keras);
@@ -73,8 +77,13 @@ export async function fit(options: FitOptions): Promise<History> {
     skipEpochs(loader, o.initialEpoch);
     for (const cb of callbacks) await cb.onTrainBegin?.(run);
     begun = true;
+    // An optimizer that keeps an evaluation point (schedule-free, emaParams) trains at its training
+    // point and is evaluated, checkpointed and left at its evaluation point.
+    const switches = hasEvalPoint(optimizer.transform);
     for (let epoch = o.initialEpoch; epoch < o.epochs && !run.stopTraining; epoch++) {
+      if (switches) optimizer.train();
       const logs = await runEpoch(o, callbacks, run, loader, epoch, names);
+      if (switches) optimizer.eval();
       if (validation) {
         o.model.eval();
         const val = await evaluate(o.model, o.loss, o.metrics, validation, o.batchSize);
