@@ -159,6 +159,8 @@ export async function trainConfiguration(config: LabConfig, data: LabTensors, op
     }
     await readLosses();
     await monitor.flush();
+    // Evaluated where the optimizer evaluates (schedule-free's x; the weights for others).
+    optimizer.eval();
     const train = await evaluate(model, data.train);
     const test = await evaluate(model, data.test);
     const reports = monitor.history;

@@ -150,6 +150,17 @@ describe('core, hostile inputs', () => {
     loading('opt.loadState(null)', 'format', () => null),
     loading("opt.loadState({ format: 'tfjs' })", 'format', (s) => ({ ...s, format: 'tfjs' })),
     loading('opt.loadState(state of another transformation)', 'transform', (s) => ({ ...s, transform: 'adam' })),
+    loading("opt.loadState({ …, mode: 'sideways' })", 'mode', (s) => ({ ...s, mode: 'sideways' })),
+    {
+      input: 'opt.step(grads) after opt.eval()',
+      names: 'mode',
+      run: async (ctx) => {
+        const t = trained();
+        t.opt.eval();
+        await ctx.watch(t.opt);
+        return t.opt.step(grads());
+      },
+    },
     loading('opt.loadState(count −5)', 'count', (s) => ({ ...s, state: { ...s.state, count: -5 } })),
     loading('opt.loadState(count 2.5)', 'count', (s) => ({ ...s, state: { ...s.state, count: 2.5 } })),
     loading('opt.loadState(count 1e300)', 'count', (s) => ({ ...s, state: { ...s.state, count: 1e300 } })),

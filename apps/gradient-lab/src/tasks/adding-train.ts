@@ -140,6 +140,7 @@ export async function trainAddingRun(run: AddingRun, settings: TaskSettings, onP
     }
     await readLosses();
     await monitor.flush();
+    optimizer.eval(); // measured where the optimizer evaluates (the weights, for Adam)
     const heldOut = await heldOutMetric(net, seed, run.length);
     const reports = monitor.history;
     const whole = summarize(reports, { diverged });

@@ -85,6 +85,8 @@ export async function trainLoop(spec: LoopSpec, settings: TaskSettings, onProgre
     }
     await readLosses();
     await monitor.flush();
+    // The net is measured where the optimizer evaluates (schedule-free's x; the weights for others).
+    optimizer.eval();
     const tail = losses.curve.slice(-5).map((p) => p.loss);
     return {
       reports: monitor.history,
