@@ -12,5 +12,12 @@ export { type ClipByNormOptions, type ClipByNormState, clipByNorm } from './clip
 export { type ClipByValueOptions, clipByValue } from './clip-by-value.js';
 export { type ClipGradNormOptions, type ClippedGradients, clipGradNorm, NonFiniteGradientError, type TensorTreeOf } from './clip-grad-norm.js';
 export { globalNorm, type NormOrder } from './global-norm.js';
+export {
+  type ResolvedSkipLargeUpdatesOptions,
+  type SkipLargeUpdatesOptions,
+  type SkipLargeUpdatesState,
+  skipLargeUpdates,
+} from './skip-large-updates.js';
 export type { ClipState } from './types.js';
+export { type ResolvedZclipOptions, type ZclipOptions, type ZclipState, zclip } from './zclip.js';
 export { type ZeroNansState, zeroNans } from './zero-nans.js';

@@ -7,6 +7,8 @@ import { applyIfFinite } from './apply-if-finite.js';
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import { clipByNorm } from './clip-by-norm.js';
 import { clipByValue } from './clip-by-value.js';
+import { type SkipLargeUpdatesOptions, skipLargeUpdates } from './skip-large-updates.js';
+import { type ZclipOptions, zclip } from './zclip.js';
 import { zeroNans } from './zero-nans.js';
 
 const BUILTIN = { builtinOf: '@gradkit/clipping' } as const;
@@ -36,6 +38,18 @@ registerTransformation(
       required: true,
     });
     return applyIfFinite(inner as GradientTransformation, options);
+  },
+  BUILTIN,
+);
+registerTransformation('zclip', (o) => zclip(o as ZclipOptions), BUILTIN);
+registerTransformation(
+  'skipLargeUpdates',
+  (o) => {
+    const { inner, ...options } = checkOptions('skipLargeUpdates config', o, ['inner', 'maxSquaredNorm'], {
+      example: "{ name: 'skipLargeUpdates', inner: { name: 'adam' }, maxSquaredNorm: 100 }",
+      required: true,
+    });
+    return skipLargeUpdates(inner as GradientTransformation, options as unknown as SkipLargeUpdatesOptions);
   },
   BUILTIN,
 );

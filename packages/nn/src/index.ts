@@ -56,6 +56,7 @@ export {
 } from './multi-head-attention.js';
 export { nameScope } from './name-scope.js';
 export { l1Penalty, l2Penalty, type PenaltyOptions } from './penalties.js';
+export { type RecalibrateBatchNormOptions, type RecalibrationBatch, recalibrateBatchNorm } from './recalibrate-batch-norm.js';
 export { type ProjectedResidualParams, type Residual, type ResidualOptions, type ResidualParams, residual } from './residual.js';
 export { type Sequential, type SequentialParams, sequential } from './sequential.js';
 export { type SimpleRnn, type SimpleRnnOptions, type SimpleRnnParams, type SimpleRnnParamsNoBias, simpleRnn } from './simple-rnn.js';

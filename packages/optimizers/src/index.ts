@@ -11,6 +11,16 @@ export { type AdamaxOptions, type AdamaxState, adamax, type ResolvedAdamaxOption
 export { adamw } from './adamw.js';
 export { type AddDecayedWeightsState, addDecayedWeights, type ResolvedAddDecayedWeightsOptions, type WeightDecayMask } from './add-decayed-weights.js';
 export {
+  type AdemamixOptions,
+  type AdemamixState,
+  type AdemamixWarmupOptions,
+  ademamix,
+  ademamixWarmup,
+  type ResolvedAdemamixOptions,
+} from './ademamix.js';
+export { type AdoptOptions, type AdoptState, adopt, type ResolvedAdoptOptions } from './adopt.js';
+export { type CautiousState, cautious, type ResolvedCautiousOptions } from './cautious.js';
+export {
   type DefinedOptions,
   type DefinedState,
   defineOptimizer,
@@ -18,11 +28,24 @@ export {
   type OptimizerDefinition,
   type OptimizerStepContext,
 } from './define-optimizer.js';
+export { type EmaParamsOptions, type EmaParamsState, emaParams, type ResolvedEmaParamsOptions } from './ema-params.js';
 export { type LambOptions, type LambState, lamb, type ResolvedLambOptions } from './lamb.js';
 export { type LarsOptions, type LarsState, lars, type ResolvedLarsOptions } from './lars.js';
 export { type LionOptions, type LionState, lion, type ResolvedLionOptions } from './lion.js';
+export { type LookaheadOptions, type LookaheadState, lookahead, type ResolvedLookaheadOptions } from './lookahead.js';
 export { type Mask, type MaskedState, masked } from './masked.js';
+export {
+  type MuonAdjustLr,
+  type MuonMatrixState,
+  type MuonOptions,
+  type MuonState,
+  muon,
+  type ResolvedMuonMatrixOptions,
+  type ResolvedMuonOptions,
+} from './muon.js';
 export { type NadamOptions, type NadamState, nadam, type ResolvedNadamOptions } from './nadam.js';
+export { type NewtonSchulzOptions, newtonSchulz } from './newton-schulz.js';
+export { type ProdigyOptions, type ProdigyState, prodigy, type ResolvedProdigyOptions } from './prodigy.js';
 export { type RadamOptions, type RadamState, type ResolvedRadamOptions, radam } from './radam.js';
 export { type OptimizerFactory, optimizerFromConfig, optimizerNames, optimizerToConfig, registerOptimizer } from './registry.js';
 export { type ResolvedRmspropOptions, type RmspropOptions, type RmspropState, rmsprop } from './rmsprop.js';
@@ -34,6 +57,13 @@ export {
   type ScaleByLearningRateState,
   scaleByLearningRate,
 } from './scale-by-learning-rate.js';
+export {
+  type ResolvedScheduleFreeAdamWOptions,
+  type ScheduleFreeAdamWOptions,
+  type ScheduleFreeAdamWState,
+  scheduleFreeAdamW,
+} from './schedule-free-adamw.js';
+export { type ResolvedScheduleFreeSgdOptions, type ScheduleFreeSgdOptions, type ScheduleFreeSgdState, scheduleFreeSgd } from './schedule-free-sgd.js';
 export { type ResolvedSgdOptions, type SgdOptions, type SgdState, sgd } from './sgd.js';
 export { TransformOptimizer, toTfOptimizer } from './tf-optimizer.js';
 export { type ResolvedTraceOptions, type TraceOptions, type TraceState, trace } from './trace.js';
