@@ -34,7 +34,21 @@ describe('experiments', () => {
     const checks = ['large-lr', 'large-lr-clip', 'large-lr-warmup', 'tiny-lr', 'tanh-small', 'tanh-saturated', 'tanh-saturated-batchnorm'];
     expect(selectExperiments(checks).map((e) => e.id)).toEqual(checks);
     for (const id of checks) expect(DEFAULT_IDS).not.toContain(id);
-    expect(DEFAULT_IDS).toEqual(['baseline', 'relu', 'glorot', 'relu-he', 'batchnorm', 'residual', 'adam', 'schedule', 'exploding', 'exploding-clip']);
+    expect(DEFAULT_IDS).toEqual([
+      'baseline',
+      'relu',
+      'glorot',
+      'relu-he',
+      'batchnorm',
+      'residual',
+      'adam',
+      'relu-he-adamw',
+      'relu-he-muon',
+      'relu-he-schedule-free',
+      'schedule',
+      'exploding',
+      'exploding-clip',
+    ]);
     const byId = Object.fromEntries(EXPERIMENTS.map((e) => [e.id, e]));
     expect(byId['large-lr']?.changes).toMatchObject({ activation: 'relu', init: 'he', lr: 100 * BASE_LR }); // relu-he at 100× its rate
     expect(byId['tiny-lr']?.changes).toMatchObject({ activation: 'relu', init: 'he', lr: BASE_LR / 1e6 });

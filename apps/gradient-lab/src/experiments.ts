@@ -221,6 +221,46 @@ export const EXPERIMENTS: readonly Experiment[] = [
         : `RMSprop reached ${pct(r.testAccuracy)} (verdict ${r.verdict}; ${ratioText(r)}).`,
   },
   {
+    id: 'relu-he-adamw',
+    title: 'ReLU + He, AdamW',
+    byDefault: true,
+    changes: { activation: 'relu', init: 'he', optimizer: 'adamw', lr: 1e-3 },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'Loshchilov & Hutter (2019): Adam with decoupled weight decay, at its usual rate, trains the healthy net; the reference for the two optimizers below at the same budget.',
+    },
+    explain: (r) => `AdamW 1e-3: train loss ${num(r.trainLoss)}, test accuracy ${pct(r.testAccuracy)} (verdict ${r.verdict}).`,
+  },
+  {
+    id: 'relu-he-muon',
+    title: 'ReLU + He, Muon + AdamW',
+    byDefault: true,
+    changes: { activation: 'relu', init: 'he', optimizer: 'muon', lr: 0.02 },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'Jordan (2024), Liu et al. (2025): Muon (orthogonalized momentum, Newton–Schulz) for the hidden matrices, AdamW for the first layer, the head and the biases, trains at least as well as AdamW in the same number of steps.',
+    },
+    explain: (r) =>
+      `Muon 0.02 on the 9 hidden 64×64 matrices, AdamW 1e-3 on the rest: train loss ${num(r.trainLoss)}, test accuracy ${pct(r.testAccuracy)} (verdict ${r.verdict}).`,
+  },
+  {
+    id: 'relu-he-schedule-free',
+    title: 'ReLU + He, schedule-free AdamW',
+    byDefault: true,
+    changes: { activation: 'relu', init: 'he', optimizer: 'scheduleFreeAdamW', lr: 0.0025 },
+    expect: {
+      verdicts: ['healthy'],
+      minAccuracy: TRAINS,
+      claim:
+        'Defazio et al. (2024): schedule-free AdamW at its default rate, without a schedule, trains as well as AdamW; the net is evaluated at the averaged point x (Optimizer.eval()).',
+    },
+    explain: (r) => `Schedule-free AdamW 0.0025, evaluated at x: train loss ${num(r.trainLoss)}, test accuracy ${pct(r.testAccuracy)} (verdict ${r.verdict}).`,
+  },
+  {
     id: 'schedule',
     title: '+ one-cycle LR schedule',
     byDefault: true,

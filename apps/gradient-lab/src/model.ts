@@ -22,7 +22,7 @@ import type { ActivationKind, GradientMonitor } from '@gradkit/diagnostics';
 import { glorotUniform, heNormal, type Initializer, lecunNormal, normal, orthogonal, uniform } from '@gradkit/initializers';
 import { act, dense, residual, sequential } from '@gradkit/nn';
 import { BatchNorm, LayerNorm } from '@gradkit/normalization';
-import { optimizerFromConfig, sgd } from '@gradkit/optimizers';
+import { muon, optimizerFromConfig, sgd } from '@gradkit/optimizers';
 import { cosineDecay, exponentialDecay, oneCycle, stepDecay, warmupCosineDecay } from '@gradkit/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { CLASSES, checkTrainingConfig, PIXELS, type TrainingConfig } from './config.js';
@@ -106,9 +106,16 @@ export function learningRate(config: TrainingConfig): number | Schedule {
   }
 }
 
+/** The rate of the AdamW that `--optimizer muon` gives the first layer, the head and every vector (AdamW's default). */
+export const MUON_ADAMW_LR = 1e-3;
+
+/** Muon's parameters in the lab's MLP: the hidden weight matrices, not the first layer (784 inputs) nor the head (10 outputs), as Muon's authors keep embeddings and heads on AdamW. */
+const hiddenMatrix = (_path: string, p: tf.Tensor): boolean => p.rank === 2 && p.shape[0] !== PIXELS && p.shape[1] !== CLASSES;
+
 /**
  * The gradient transformation of a configuration: [clipByGlobalNorm →] optimizer, wrapped in
- * applyIfFinite when `config.guard`.
+ * applyIfFinite when `config.guard`. `muon` runs Muon on the hidden matrices at `config.lr` and AdamW
+ * (`MUON_ADAMW_LR`) on the rest.
  *
  * @throws UnknownOptionError / HyperParameterError for a configuration `checkTrainingConfig` rejects.
  */
@@ -118,7 +125,9 @@ export function buildTransform(config: TrainingConfig): GradientTransformation {
   const optimizer =
     config.optimizer === 'momentum'
       ? sgd({ learningRate: learningRate_, momentum: 0.9 })
-      : optimizerFromConfig({ name: config.optimizer, learningRate: learningRate_ });
+      : config.optimizer === 'muon'
+        ? muon({ learningRate: learningRate_, muonParams: hiddenMatrix, adamw: { learningRate: MUON_ADAMW_LR } })
+        : optimizerFromConfig({ name: config.optimizer, learningRate: learningRate_ });
   const clipped = config.clip > 0 ? chain(clipByGlobalNorm(config.clip), optimizer) : optimizer;
   return config.guard ? applyIfFinite(clipped, { maxConsecutiveErrors: 5 }) : clipped;
 }

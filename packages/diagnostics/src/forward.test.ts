@@ -159,6 +159,20 @@ describe('explodingActivations: what a probe in inference mode cannot judge', ()
     expect(r.verdict).toBe('healthy');
   });
 
+  it('the last tap alone above the threshold is the output (confident logits), not an explosion along depth', () => {
+    // Measured on the lab's transformer trained by Muon to a loss of 1e-6: input projection std 0.215, the head's logits 22.
+    const confident = [act('0.dense', 'linear', { std: 0.215 }), act('3.transformerBlock', 'linear', { std: 1.5 }), act('7.dense', 'linear', { std: 22 })];
+    expect(forwardGrowth(confident, DEFAULT_THRESHOLDS)?.grown).toEqual([]);
+    expect(diagnose({ ...base, layers: flowing, activations: confident }).findings.map((f) => f.kind)).not.toContain('explodingActivations');
+    // A hidden layer above it as well: the signal grows with depth.
+    const growing2 = [act('0.dense', 'relu', { std: 0.2 }), act('1.dense', 'relu', { std: 25 }), act('2.dense', 'linear', { std: 30 })];
+    expect(forwardGrowth(growing2, DEFAULT_THRESHOLDS)?.grown.map((a) => a.name)).toEqual(['1.dense', '2.dense']);
+    expect(diagnose({ ...base, layers: flowing, activations: growing2 }).verdict).toBe('exploding');
+    // The last tap alone, but after an activation (a hidden layer, the output not tapped): exploding.
+    const lastHidden = [...confident.slice(0, 2), act('7.relu', 'relu', { std: 22 })];
+    expect(diagnose({ ...base, layers: flowing, activations: lastHidden }).verdict).toBe('exploding');
+  });
+
   it('a tfjs-layers normalization output (numbered name) is not a layer whose growth counts', () => {
     const g = forwardGrowth([act('dense', 'relu', { std: 1 }), act('layer_normalization_LayerNormalization2', 'linear', { std: 500 })], DEFAULT_THRESHOLDS);
     expect(g).toBeUndefined();

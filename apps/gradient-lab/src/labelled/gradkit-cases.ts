@@ -166,6 +166,20 @@ export const GRADKIT_CASES: readonly LabelledCase[] = [
     { verdict: 'vanishing', mustFind: ['vanishing'], mustNotOffer: [ADAM_AGAIN, CLIP_AGAIN, RAISE_LR] },
     failsBelow(0.25),
   ),
+  mlpCase(
+    'mlp-muon',
+    'MLP 4×32, ReLU + He, Muon 0.02 on the hidden matrices + AdamW 1e-3 on the rest',
+    { ...RELU_HE, name: 'muon', optimizer: 'muon', lr: 0.02 },
+    { verdict: 'healthy' },
+    trainsAbove(0.5),
+  ),
+  mlpCase(
+    'mlp-schedule-free',
+    'MLP 4×32, ReLU + He, schedule-free AdamW 0.0025 (evaluated at x)',
+    { ...RELU_HE, name: 'schedule-free', optimizer: 'scheduleFreeAdamW', lr: 0.0025 },
+    { verdict: 'healthy' },
+    trainsAbove(0.5),
+  ),
   tanhRnnAdding,
   lstmRows,
 ];

@@ -108,6 +108,7 @@ export async function trainMlp(
       monitor: { activationKinds: tapKinds(model, data.train.x) },
     });
     model.eval();
+    optimizer.eval(); // at the point the optimizer evaluates (schedule-free's x)
     const logits = model.apply(data.test.x, { training: false });
     const acc = trained.diverged ? 0 : await accuracy(logits, data.test.y);
     logits.dispose();

@@ -1,10 +1,10 @@
 // `gradient-lab compare --task transformer`: a small encoder learns to reverse digit strings, with
 // Post-LN at a high rate without warmup, the same with warmup, Pre-LN, and Post-LN at a lower rate
 // (Xiong et al. 2020; Liu et al. 2020). What each run should show, and a note with the numbers.
-import type { Schedule } from '@gradkit/core';
+import type { GradientTransformation } from '@gradkit/core';
 import type { GradientReport } from '@gradkit/diagnostics';
 import { softmaxCrossEntropy } from '@gradkit/nn';
-import { adam } from '@gradkit/optimizers';
+import { adam, adamw, muon, scheduleFreeAdamW } from '@gradkit/optimizers';
 import { linearWarmup } from '@gradkit/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { num, pct } from '../table.js';
@@ -33,8 +33,18 @@ export const LEARNS = 0.9;
 /** "Fails": token accuracy at most this (chance is 0.1; post-ln measured 0.099 for seeds 1 and 2). */
 export const FAILS = 0.3;
 
-/** The runs of the `transformer` task. */
-export const TRANSFORMER_RUNS = ['post-ln', 'post-ln-warmup', 'pre-ln', 'post-ln-low-lr'] as const;
+/** AdamW's rate in the optimizer comparison (Pre-LN), also Muon's AdamW part's. */
+export const ADAMW_LR = 1e-3;
+/** Muon's rate for the hidden matrices (adjustLr 'original'; its authors' usual 0.02). */
+export const MUON_LR = 0.02;
+/** Schedule-free AdamW's rate (its default, 0.0025). */
+export const SCHEDULE_FREE_LR = 0.0025;
+
+/** The runs of the `transformer` task: the norms and warmup (Xiong et al.), then the optimizers on Pre-LN at the same budget. */
+export const TRANSFORMER_RUNS = ['post-ln', 'post-ln-warmup', 'pre-ln', 'post-ln-low-lr', 'pre-ln-adamw', 'pre-ln-muon', 'pre-ln-schedule-free'] as const;
+
+/** The optimizer of a `transformer` run. */
+export type TransformerOptimizer = 'adam' | 'adamw' | 'muon' | 'scheduleFreeAdamW';
 
 /** One of `TRANSFORMER_RUNS`. */
 export type TransformerRunId = (typeof TRANSFORMER_RUNS)[number];
@@ -48,13 +58,21 @@ export interface TransformerRun extends TaskRun {
   readonly lr: number;
   /** Steps of linear warmup (0: none). */
   readonly warmup: number;
+  /** The optimizer (`lr` is its rate; Muon's AdamW part runs at `ADAMW_LR`). */
+  readonly optimizer: TransformerOptimizer;
 }
 
 const XIONG = 'Xiong et al. 2020 ("On Layer Normalization in the Transformer Architecture", §3 and Fig. 3)';
 const LIU = 'Liu et al. 2020 ("On the Variance of the Adaptive Learning Rate and Beyond": Adam needs warmup early on)';
 
-const SPECS: Readonly<Record<TransformerRunId, { norm: 'pre' | 'post'; lr: number; warmup: number; title: string; expect: TaskExpectation }>> = {
+const JORDAN = 'Jordan 2024 ("Muon: an optimizer for hidden layers"), Liu et al. 2025 ("Muon is scalable for LLM training")';
+const DEFAZIO = 'Defazio et al. 2024 ("The Road Less Scheduled"; AlgoPerf 2024 self-tuning track)';
+
+type RunSpec = Omit<TransformerRun, 'id'>;
+
+const SPECS: Readonly<Record<TransformerRunId, RunSpec>> = {
   'post-ln': {
+    optimizer: 'adam',
     norm: 'post',
     lr: HIGH_LR,
     warmup: 0,
@@ -68,6 +86,7 @@ const SPECS: Readonly<Record<TransformerRunId, { norm: 'pre' | 'post'; lr: numbe
     },
   },
   'post-ln-warmup': {
+    optimizer: 'adam',
     norm: 'post',
     lr: HIGH_LR,
     warmup: WARMUP_STEPS,
@@ -75,6 +94,7 @@ const SPECS: Readonly<Record<TransformerRunId, { norm: 'pre' | 'post'; lr: numbe
     expect: { verdicts: ['healthy'], minMetric: LEARNS, claim: `Learning-rate warmup lets Post-LN train at the same rate (${XIONG}; ${LIU}).` },
   },
   'pre-ln': {
+    optimizer: 'adam',
     norm: 'pre',
     lr: HIGH_LR,
     warmup: 0,
@@ -86,6 +106,7 @@ const SPECS: Readonly<Record<TransformerRunId, { norm: 'pre' | 'post'; lr: numbe
     },
   },
   'post-ln-low-lr': {
+    optimizer: 'adam',
     norm: 'post',
     lr: LOW_LR,
     warmup: 0,
@@ -96,7 +117,62 @@ const SPECS: Readonly<Record<TransformerRunId, { norm: 'pre' | 'post'; lr: numbe
       claim: `Post-LN trains without warmup at a lower rate (${XIONG}, Fig. 3: Post-LN with 1e-4 …5e-4 learns, slowly).`,
     },
   },
+  'pre-ln-adamw': {
+    optimizer: 'adamw',
+    norm: 'pre',
+    lr: ADAMW_LR,
+    warmup: 0,
+    title: `Pre-LN, AdamW ${ADAMW_LR}`,
+    expect: {
+      verdicts: ['healthy'],
+      minMetric: LEARNS,
+      claim: 'AdamW at its usual rate trains the Pre-LN encoder: the reference for Muon and schedule-free AdamW at the same budget.',
+    },
+  },
+  'pre-ln-muon': {
+    optimizer: 'muon',
+    norm: 'pre',
+    lr: MUON_LR,
+    warmup: 0,
+    title: `Pre-LN, Muon ${MUON_LR} + AdamW ${ADAMW_LR}`,
+    expect: {
+      verdicts: ['healthy'],
+      minMetric: LEARNS,
+      claim: `Muon on the blocks' matrices (AdamW on the input projection, the head and the vectors) trains a transformer at least as well as AdamW at the same budget (${JORDAN}).`,
+    },
+  },
+  'pre-ln-schedule-free': {
+    optimizer: 'scheduleFreeAdamW',
+    norm: 'pre',
+    lr: SCHEDULE_FREE_LR,
+    warmup: 0,
+    title: `Pre-LN, schedule-free AdamW ${SCHEDULE_FREE_LR}`,
+    expect: {
+      verdicts: ['healthy'],
+      minMetric: LEARNS,
+      claim: `Schedule-free AdamW trains without a schedule, evaluated at its averaged point x (${DEFAZIO}).`,
+    },
+  },
 };
+
+/** The run's gradient transformation: Adam with the run's rate (and warmup), AdamW, Muon on the blocks' matrices, or schedule-free AdamW. */
+function transformOf(run: TransformerRun, depth: number): GradientTransformation {
+  switch (run.optimizer) {
+    case 'adam':
+      return adam({ learningRate: run.warmup > 0 ? linearWarmup({ peak: run.lr, warmupSteps: run.warmup }) : run.lr });
+    case 'adamw':
+      return adamw({ learningRate: run.lr });
+    case 'muon':
+      // The blocks' matrices (sequential children 1 … depth); the input projection 0 and the head depth + 1 stay on AdamW.
+      return muon({
+        learningRate: run.lr,
+        muonParams: (path, p) => p.rank === 2 && !path.startsWith('0.') && !path.startsWith(`${depth + 1}.`),
+        adamw: { learningRate: ADAMW_LR },
+      });
+    case 'scheduleFreeAdamW':
+      return scheduleFreeAdamW({ learningRate: run.lr });
+  }
+}
 
 /** The attention numbers of a report (from the diagnostics' attention statistics, when present). */
 function attentionOf(r: GradientReport | undefined): { logitMax?: number; entropy?: number } {
@@ -130,10 +206,11 @@ async function heldOutAccuracy(net: ReturnType<typeof buildEncoder>, seed: numbe
 }
 
 /**
- * Trains one `transformer` run: Adam (with the run's rate and warmup) on fresh batches of random
- * strings (seeded: every run sees the same strings), per-token cross-entropy against the reversal,
- * the monitor with every tap (attention logits and probabilities included), the loss and the rate;
- * then the token accuracy on `heldOut` held-out strings (default `HELD_OUT`).
+ * Trains one `transformer` run: its optimizer (`transformOf`) on fresh batches of random strings
+ * (seeded: every run sees the same strings), per-token cross-entropy against the reversal, the
+ * monitor with every tap (attention logits and probabilities included), the loss and the rate; then
+ * the token accuracy on `heldOut` held-out strings (default `HELD_OUT`), at the point the optimizer
+ * evaluates (schedule-free's x).
  */
 export async function trainTransformerRun(
   run: TransformerRun,
@@ -142,15 +219,15 @@ export async function trainTransformerRun(
   heldOut = HELD_OUT,
 ): Promise<TaskRunResult> {
   const started = performance.now();
-  const net = buildEncoder({ depth: settings.sizes.depth ?? 6, width: WIDTH, heads: HEADS, length: STRING_LENGTH, norm: run.norm, seed: settings.seed });
-  const rate: Schedule = run.warmup > 0 ? linearWarmup({ peak: run.lr, warmupSteps: run.warmup }) : () => run.lr;
+  const depth = settings.sizes.depth ?? 6;
+  const net = buildEncoder({ depth, width: WIDTH, heads: HEADS, length: STRING_LENGTH, norm: run.norm, seed: settings.seed });
   const next = digitStream(settings.seed);
   const sample = reversalTensors(reversalBatch(digitStream(7), 2, STRING_LENGTH));
   try {
     const loop = await trainLoop(
       {
         model: net,
-        transform: adam({ learningRate: run.warmup > 0 ? rate : run.lr }),
+        transform: transformOf(run, depth),
         nextBatch: () => reversalTensors(reversalBatch(next, settings.batch, STRING_LENGTH)),
         loss: (logits, y) => softmaxCrossEntropy(logits, y),
         sample: sample.x,
