@@ -9,7 +9,7 @@ import { linearWarmup } from '@gradkit/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { num, pct } from '../table.js';
 import { loopResult, trainLoop } from './cnn-loop.js';
-import type { TaskDefinition, TaskExpectation, TaskProgress, TaskRun, TaskRunResult, TaskSettings } from './task.js';
+import type { TaskDefinition, TaskProgress, TaskRun, TaskRunResult, TaskSettings } from './task.js';
 import { digitStream, reversalBatch, reversalTensors } from './transformer-data.js';
 import { buildEncoder } from './transformer-model.js';
 
