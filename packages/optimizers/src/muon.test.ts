@@ -126,6 +126,7 @@ describe('muon (torch.optim.Muon for matrices, AdamW for the rest)', () => {
     expect(tx.groups?.labels(params)).toEqual({ w: 'muon', k: 'muon', b: 'adamw' });
     const opt = new Optimizer(params, tx);
     await opt.minimize(() => tf.sum(tf.addN(Object.values(params).map((p) => tf.sum(tf.square(p))))));
+    expect(opt.lastStepPath).toBe('fused:GradkitAdamw+reference'); // AdamW's group fused beside Muon's
     const saved = await opt.saveState();
     expect(Object.keys(saved.state).sort()).toEqual(['adamw.count', 'adamw.mu.b', 'adamw.nu.b', 'muon.count', 'muon.mu.k', 'muon.mu.w']);
     const hyper = opt.hyperParams();

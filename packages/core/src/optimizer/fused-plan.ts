@@ -1,7 +1,8 @@
 // Matching a transformation (without its head observers) to registered fused kernels: one kernel for
-// a chain, or one per group of a routing transformation (`partition`). What depends only on the
-// transformation, the backend and the state's variables (kernels, slots, scalars: the "skeleton") is
-// worked out once; each step adds its hyper-parameters, counts and gradients.
+// a chain, or one per group of a routing transformation (`partition`), the groups without one running
+// their reference `update` in the same step. What depends only on the transformation, the backend and
+// the state's variables (kernels, slots, scalars: the "skeleton") is worked out once; each step adds
+// its hyper-parameters, counts and gradients.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, StateTree } from '../transform.js';
 import { leaves } from '../tree.js';
@@ -16,9 +17,23 @@ export interface FusedCall {
   readonly written: readonly tf.Variable[];
 }
 
-/** A fused step: its kernel calls and the state after them (counts advanced). */
+/** A group of a routing transformation that no kernel implements: it runs its reference `update`. */
+export interface ReferenceGroup {
+  /** Its label (its state is `state[label]`). */
+  readonly label: string;
+  readonly transform: GradientTransformation;
+  /** The indices of its parameters among all parameters. */
+  readonly members: readonly number[];
+}
+
+/**
+ * A fused step: its kernel calls, the groups that run their reference `update` beside them, and the
+ * state after the kernels (counts advanced; the reference groups' entries are replaced by what
+ * their update returns).
+ */
 export interface FusedPlan {
   readonly calls: readonly FusedCall[];
+  readonly reference: readonly ReferenceGroup[];
   readonly next: StateTree;
 }
 
@@ -38,9 +53,11 @@ interface SkeletonCall {
   readonly written: readonly tf.Variable[];
 }
 
-/** The kernels a transformation runs as, for one backend and one set of state variables. */
+/** The kernels a transformation runs as, for one backend and one set of state variables (at least one). */
 export interface FusedSkeleton {
   readonly calls: readonly SkeletonCall[];
+  /** The groups no kernel implements (none for a chain). */
+  readonly reference: readonly ReferenceGroup[];
 }
 
 type Engine = { backend: tf.KernelBackend; state: { tensorInfo: Map<object, { backend: tf.KernelBackend }> } };
@@ -94,9 +111,11 @@ function skeletonCall(
 
 /**
  * The kernels `transform` runs as on the active backend, over these parameters (in `state`'s flatten
- * order, with their paths): null when some part has no kernel there, `'elsewhere'` when there are
- * kernels but the parameters or the state live on another backend (for now: they may move). A routing
- * transformation gets one kernel per group; a group that only zeroes its updates (`setToZero`) needs none.
+ * order, with their paths): null when there is none (a chain with a part no kernel implements, a
+ * routing transformation none of whose groups has one), `'elsewhere'` when there are kernels but the
+ * parameters or the state live on another backend (for now: they may move). A routing transformation
+ * gets one kernel per group where one applies, and its other groups run their reference `update`; a
+ * group that only zeroes its updates (`setToZero`) needs neither.
  */
 export function fusedSkeleton(
   transform: GradientTransformation,
@@ -107,19 +126,21 @@ export function fusedSkeleton(
   const everyone = params.map((_, i) => i);
   if (!transform.groups) {
     const call = skeletonCall(transform, state, (s) => s, everyone, params);
-    return call === null || call === 'elsewhere' ? call : { calls: [call] };
+    return call === null || call === 'elsewhere' ? call : { calls: [call], reference: [] };
   }
   const labels = transform.groups.labels(Object.fromEntries(paths.map((p, i) => [p, params[i] as tf.Variable])));
   const calls: SkeletonCall[] = [];
+  const reference: ReferenceGroup[] = [];
   for (const [label, t] of Object.entries(transform.groups.transforms)) {
     const members = everyone.filter((i) => labels[paths[i] as string] === label);
     if (members.length === 0 || t.name === 'setToZero') continue;
     const stateOf = (s: StateTree) => (s as Record<string, StateTree>)[label] as StateTree;
     const call = skeletonCall(t, stateOf(state), stateOf, members, params);
-    if (call === null || call === 'elsewhere') return call;
-    calls.push(call);
+    if (call === 'elsewhere') return call;
+    if (call === null) reference.push({ label, transform: t, members });
+    else calls.push(call);
   }
-  return { calls };
+  return calls.length === 0 ? null : { calls, reference };
 }
 
 /**
@@ -150,5 +171,5 @@ export function planFused(
       written: c.written,
     });
   }
-  return { calls, next: advanced(transform, state) };
+  return { calls, reference: skeleton.reference, next: advanced(transform, state) };
 }

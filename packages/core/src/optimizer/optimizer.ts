@@ -6,11 +6,12 @@ import { checkOptions } from '../options.js';
 import { assertTransformation, checkSameTensorType, type GradientTransformation, type StateLeaf, type StateTree, type UpdateExtras } from '../transform.js';
 import { alignLeaves, alignTrees, flatten, type GradTree, leaves, type ParamTree, type Tree, unflatten } from '../tree.js';
 import { fusedRegistryVersion } from './fused.js';
-import { type FusedSkeleton, fusedSkeleton, onActiveBackend, planFused } from './fused-plan.js';
+import { type FusedPlan, type FusedSkeleton, fusedSkeleton, onActiveBackend, planFused, type ReferenceGroup } from './fused-plan.js';
 import { runPlan } from './fused-run.js';
 import { awayFromWebGpu, ownerIsWebGpuInNode, refuseBareMasked } from './guards.js';
 import { partNodes } from './parts.js';
 import { type Persisted, readState, type SavedOptimizerState, signatureOf, writeState } from './persist.js';
+import { commitUpdate, computeUpdate, discardUpdate, type PendingUpdate } from './reference-update.js';
 
 export type { SavedOptimizerState } from './persist.js';
 
@@ -26,21 +27,27 @@ export interface StepExtras {
   readonly loss?: tf.Scalar;
 }
 
-/** How a step was computed: by a fused kernel (its name) or by the reference tf-ops path. @example `'fused:GradkitSgd'` */
+/**
+ * How a step was computed: by fused kernels (their names, joined by `+`; `+reference` at the end when
+ * some groups of a routing transformation had no kernel and ran their reference update in the same
+ * step) or by the reference tf-ops path. @example `'fused:GradkitSgd'`, `'fused:GradkitAdamw+reference'`
+ */
 export type StepPath = 'reference' | `fused:${string}`;
 
 /**
  * Runs a gradient transformation on a tree of `tf.Variable`s, in place: the fast path of gradkit.
  * It owns the transformation's state as tf.Variables keyed by tree path (never by position), and on
  * each step either runs registered fused kernels for the chain on the active backend (one per group
- * of a `partition`), or the reference path (the transformation's tf ops inside `tf.tidy`). Both give
- * the same numbers.
+ * of a `partition` or `muon` where the group's transformation has one, the other groups running
+ * their own tf ops in the same step), or the reference path (the transformation's tf ops inside
+ * `tf.tidy`). Both give the same numbers.
  *
  * A step is all-or-nothing: gradients are paired with the parameters by key and checked first
  * (paths, shapes, dtypes); on the reference path new values are committed only once all are
  * computed; a fused kernel that is not `atomic` has its writes undone when it throws, and a step of
  * several kernels (a `partition`) validates them all before the first runs (an `atomic` kernel
- * promises to throw only before it writes). So a step that throws leaves the parameters and the
+ * promises to throw only before it writes); groups without a kernel compute their new values before
+ * the kernels run and write them after. So a step that throws leaves the parameters and the
  * state exactly as they were. Non-finite gradients propagate, as in PyTorch, unless a guard such as
  * `applyIfFinite` is in the chain. Checkpoints (`saveState`) are consistent: they hold the state as it
  * was when they were called, whatever steps run while they are read back.
@@ -168,9 +175,9 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     this.checkLive([]);
     if (hasEvalPoint(this.tx)) {
       const stateEntries = flatten(this.state);
+      const own = new Set<tf.Tensor>(this.stateVars.map((x) => x.v));
       const { newParams, newState } = tf.tidy(() => {
         const r = (to === 'eval' ? evalParams : trainParams)(this.tx, this.params, this.state as StateTree);
-        const moved = alignLeaves(this.params, r.params);
         const next = alignLeaves(this.state, r.state as Tree<StateLeaf>);
         next.forEach((value, i) => {
           const { path, value: before } = stateEntries[i] as { path: string; value: StateLeaf };
@@ -178,22 +185,24 @@ export class Optimizer<P extends ParamTree = ParamTree> {
             throw new TreeMismatchError(path, `'${this.tx.name}' changed the state at '${path}' when switching to ${to} mode`);
           if (typeof before !== 'number') checkSameTensorType(path, before, value, 'state');
         });
-        // Keep every new tensor (a swap may return a state variable or a parameter itself: clone those).
-        const own = new Set<tf.Tensor>([...this.paramLeaves, ...this.stateVars.map((x) => x.v)]);
-        const keep = (t: tf.Tensor) => (own.has(t) ? tf.clone(t) : t);
-        return { newParams: moved.map(keep), newState: next.map((v) => (typeof v === 'number' ? v : keep(v as tf.Tensor))) };
+        // A swap returns state variables as parameters and parameters as state: write copies (the
+        // parameters are written first; commitUpdate copies a state variable moved to another slot).
+        const copy = <T>(t: T, mine: (x: tf.Tensor) => boolean) => (t instanceof tf.Tensor && mine(t) ? (tf.clone(t) as T) : t);
+        const isParam = (x: tf.Tensor) => this.paramLeaves.includes(x as tf.Variable);
+        const moved = alignLeaves(this.params, r.params).map((t) => copy(t, (x) => own.has(x) || isParam(x)));
+        return { newParams: moved, newState: next.map((v) => copy(v, isParam)) };
       });
       // Commit: everything was computed and checked.
-      for (const [i, v] of this.paramLeaves.entries()) v.assign(newParams[i] as tf.Tensor);
-      stateEntries.forEach(({ value }, i) => {
-        if (value instanceof tf.Variable) value.assign(newState[i] as tf.Tensor);
-      });
-      tf.dispose([...newParams, ...newState.filter((v): v is tf.Tensor => v instanceof tf.Tensor)]);
+      commitUpdate({ params: this.paramLeaves, newParams, state: this.state, newState }, own, new Set([...own, ...this.paramLeaves]));
     }
     this.point = to;
   }
 
-  /** How the last step ran: `'fused:<kernelName>'` (kernels joined by `+` for groups) or `'reference'`. */
+  /**
+   * How the last step ran: `'fused:<kernelName>'` (kernels joined by `+` for groups), followed by
+   * `'+reference'` when groups without a kernel ran their reference update in the same step (e.g.
+   * `muon`'s matrices beside its fused AdamW: `'fused:GradkitAdamw+reference'`), or `'reference'`.
+   */
   get lastStepPath(): StepPath {
     return this.last;
   }
@@ -539,50 +548,53 @@ export class Optimizer<P extends ParamTree = ParamTree> {
 
   /** Reference path: the transformation's tf ops, committed only once everything is computed. */
   private referenceStep(grads: GradTree, gradLeaves: tf.Tensor[], extras: UpdateExtras): void {
-    const stateEntries = flatten(this.state);
-    const { newParams, newState } = tf.tidy(() => {
-      const r = this.tx.update(grads, this.state as StateTree, this.params, extras);
-      const updates = alignLeaves(this.params, r.updates);
-      for (const [i, u] of updates.entries())
-        checkSameTensorType(this.paramPaths[i] as string, this.paramLeaves[i] as tf.Tensor, u, `update from '${this.tx.name}'`);
-      const next = alignLeaves(this.state, r.state as Tree<StateLeaf>);
-      next.forEach((value, i) => {
-        const { path, value: before } = stateEntries[i] as { path: string; value: StateLeaf };
-        if (typeof before === 'number') {
-          if (typeof value !== 'number' || !Number.isFinite(value))
-            throw new TreeMismatchError(path, `'${this.tx.name}' returned a non-number state at '${path}'`);
-        } else checkSameTensorType(path, before, value, `state from '${this.tx.name}'`);
-      });
-      return {
-        newParams: updates.map((u, i) => tf.add(this.paramLeaves[i] as tf.Tensor, u as tf.Tensor)),
-        newState: next,
-      };
-    });
+    const pending = computeUpdate(this.tx, grads, this.state, this.params, this.paramLeaves, this.paramPaths, extras);
     // Commit: nothing below can fail (shapes and dtypes were checked).
-    for (const [i, v] of this.paramLeaves.entries()) v.assign(newParams[i] as tf.Tensor);
-    tf.dispose(newParams);
-    // A state variable moved to another slot (`{ prev: s.cur, cur: … }`) is read before any is assigned.
-    const own = new Set<tf.Tensor>(this.stateVars.map((s) => s.v));
-    const sources = newState.map((n, i) => (n instanceof tf.Tensor && own.has(n) && n !== stateEntries[i]?.value ? tf.clone(n) : n));
-    const kept = stateEntries.map(({ value }, i) => {
-      const next = sources[i] as StateLeaf;
-      if (typeof value !== 'number' && next !== value) (value as tf.Variable).assign(next as tf.Tensor);
-      return typeof value === 'number' ? next : value;
-    });
-    // The new state's tensors now live in the state's variables: release them, except what is not the
-    // step's to release (the state's own variables, the parameters, the caller's gradients and loss, a
-    // reported metric), each once.
+    const own = this.ownState();
+    this.state = commitUpdate(pending, own, this.notTheStepsToRelease(own, gradLeaves, extras));
+  }
+
+  /** The state's variables. */
+  private ownState(): Set<tf.Tensor> {
+    return new Set<tf.Tensor>(this.stateVars.map((s) => s.v));
+  }
+
+  /**
+   * What a step's computed state may hold that is not the step's to release: the state's own
+   * variables (`own`), the parameters, the caller's gradients and loss, a reported metric.
+   */
+  private notTheStepsToRelease(own: ReadonlySet<tf.Tensor>, gradLeaves: readonly tf.Tensor[], extras: UpdateExtras): Set<tf.Tensor> {
     const keep = new Set<tf.Tensor>([...own, ...this.paramLeaves, ...gradLeaves]);
     if (extras.loss) keep.add(extras.loss);
     if (extras.metric) keep.add(extras.metric);
-    tf.dispose([...new Set(sources.filter((t): t is tf.Tensor => t instanceof tf.Tensor && !keep.has(t)))]);
-    this.state = unflatten(this.state, kept);
+    return keep;
+  }
+
+  /**
+   * A group's reference update (a routing transformation's group that no kernel implements), over
+   * its parameters as a flat tree keyed by path, as `partition` gives them: computed, not written.
+   */
+  private groupUpdate(group: ReferenceGroup, state: StateTree, grads: readonly tf.Tensor[], extras: UpdateExtras): PendingUpdate {
+    const pick = <L>(all: readonly L[]) => Object.fromEntries(group.members.map((i) => [this.paramPaths[i] as string, all[i] as L]));
+    const params = pick(this.paramLeaves);
+    const entries = flatten(params);
+    const groupState = (state as Record<string, Tree<StateLeaf>>)[group.label] as Tree<StateLeaf>;
+    return computeUpdate(
+      group.transform,
+      pick(grads),
+      groupState,
+      params,
+      entries.map((e) => e.value),
+      entries.map((e) => e.path),
+      extras,
+    );
   }
 
   /**
    * Fused path: returns false (and changes nothing) when no kernel applies. Observers at the head of
    * the chain (`observer: true`) run on their reference path first, on the same raw gradients they
-   * would see there; kernels run the rest of the chain (one per group of a `partition`).
+   * would see there; kernels run the rest of the chain (one per group of a `partition`, whose groups
+   * without a kernel run their reference update: `runMixed`).
    */
   private tryFused(grads: tf.Tensor[], gradTree: GradTree, extras: UpdateExtras): boolean {
     const top = this.tx.parts ?? [this.tx];
@@ -606,12 +618,38 @@ export class Optimizer<P extends ParamTree = ParamTree> {
     const observed = top
       .slice(0, k)
       .map((p, i) => tf.tidy(() => p.update(gradTree, topStates[i] as StateTree, this.params, extras).state as tf.TensorContainer) as StateTree);
-    runPlan(plan);
-    const restNext = rest.length === 1 ? [plan.next] : (plan.next as StateTree[]);
+    const after = this.runMixed(plan, restState, grads, extras);
+    const restNext = rest.length === 1 ? [after] : (after as StateTree[]);
     const next = [...observed, ...restNext];
     this.state = (this.tx.parts ? next : next[0]) as Tree<StateLeaf>;
-    this.last = `fused:${plan.calls.length === 1 ? plan.calls[0]?.kernel.kernelName : [...new Set(plan.calls.map((c) => c.kernel.kernelName))].join('+')}`;
+    const kernels = plan.calls.length === 1 ? plan.calls[0]?.kernel.kernelName : [...new Set(plan.calls.map((c) => c.kernel.kernelName))].join('+');
+    this.last = `fused:${kernels}${plan.reference.length > 0 ? '+reference' : ''}`;
     return true;
+  }
+
+  /**
+   * Runs a fused plan's kernels and its groups without a kernel (their reference `update`): those
+   * groups' new values are computed first and written only once every kernel succeeded, so the step
+   * stays all-or-nothing. Returns the state, after the step, of the transformation the plan covers.
+   */
+  private runMixed(plan: FusedPlan, state: StateTree, grads: readonly tf.Tensor[], extras: UpdateExtras): StateTree {
+    if (plan.reference.length === 0) {
+      runPlan(plan);
+      return plan.next;
+    }
+    const own = this.ownState();
+    const keep = this.notTheStepsToRelease(own, grads, extras);
+    const pending: PendingUpdate[] = [];
+    try {
+      for (const group of plan.reference) pending.push(this.groupUpdate(group, state, grads, extras));
+      runPlan(plan);
+    } catch (e) {
+      for (const p of pending) discardUpdate(p, keep);
+      throw e;
+    }
+    // Commit: the kernels ran; nothing below can fail (shapes and dtypes were checked).
+    const written = plan.reference.map((g, i) => [g.label, commitUpdate(pending[i] as PendingUpdate, own, keep)]);
+    return { ...(plan.next as Record<string, StateTree>), ...Object.fromEntries(written) };
   }
 }
 
