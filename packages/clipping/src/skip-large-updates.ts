@@ -60,10 +60,11 @@ const EXAMPLE = 'skipLargeUpdates(adam(), { maxSquaredNorm: 100 })';
  * innerState = skip ? the old one : inner's new one.
  *
  * optax `MultiSteps(inner, 1, should_skip_update_fn=functools.partial(skip_large_updates,
- * max_squared_norm=…))` (google-deepmind/optax `optax/_src/wrappers.py` `skip_large_updates`:
+ * max_squared_norm=…))` (google-deepmind/optax `optax/transforms/_accumulation.py` `skip_large_updates`, commit 2edbcbe:
  * `should_skip = logical_not(norm_sq < max_squared_norm)`). The decision is made on the device, so
  * nothing blocks. LIMITATION (as `applyIfFinite`): host numbers of the inner state — its step
- * `count`, which drives schedules and Adam's bias correction — advance on a skipped step too.
+ * `count`, which drives schedules and Adam's bias correction, and schedule-free's `lrMax` and
+ * `weightSum`, which weigh its average — advance on a skipped step too.
  * Metrics: `normSquared`, `skipped` (this step), `totalSkipped`.
  *
  * @param inner - the transformation to guard, usually the optimizer.

@@ -211,10 +211,26 @@ describe('zclip (Kumar et al. 2025, bluorion-com/ZClip)', () => {
     tf.dispose(state as unknown as tf.TensorContainer);
   });
 
+  it('a non-finite norm during warm-up is not counted: NaN, 10, 10 give mean 10 and variance 0', async () => {
+    // Welford over the finite norms only (a count that included the NaN step gave mean 6.67, variance 22.2).
+    const tx = zclip({ warmupSteps: 3 });
+    let state = tx.init({});
+    for (const g of [[Number.NaN], [10], [10]]) {
+      const grads = { w: tf.tensor1d(g) };
+      const r = tidied(() => tx.update(grads, state));
+      tf.dispose([grads.w, r.updates as tf.TensorContainer, state as unknown as tf.TensorContainer]);
+      state = r.state;
+    }
+    await expectClose([(await state.mean.data())[0] as number, (await state.var.data())[0] as number, (await state.seen.data())[0] as number], [10, 0, 2], {
+      atol: 1e-6,
+    });
+    tf.dispose(state as unknown as tf.TensorContainer);
+  });
+
   it('leaves nothing to read back on the host: its statistics are device scalars', () => {
     const state = zclip().init({}) as StateTree;
     const tensors = flatten(state).filter((e) => e.value instanceof tf.Tensor);
-    expect(tensors.map((e) => e.path)).toEqual(['mean', 'var', 'norm', 'clipped']);
+    expect(tensors.map((e) => e.path)).toEqual(['mean', 'var', 'norm', 'clipped', 'seen']);
     tf.dispose(tensors.map((e) => e.value as tf.Tensor));
   });
 

@@ -55,6 +55,8 @@ export type ZclipState = {
   readonly norm: tf.Scalar;
   /** 1 when the last step rescaled the gradients (or their norm was NaN), else 0. */
   readonly clipped: tf.Scalar;
+  /** The finite norms the warm-up has averaged (a non-finite norm is not counted). */
+  readonly seen: tf.Scalar;
 };
 
 const KEYS = ['alpha', 'zThreshold', 'warmupSteps', 'mode', 'clipOption', 'clipFactor', 'maxGradNorm', 'epsilon', 'skipUpdateOnSpike'];
@@ -132,8 +134,8 @@ export function zclip(options?: ZclipOptions): GradientTransformation<ZclipState
       return { ...hyper.at(step), warmupSteps, ...(cap === undefined ? {} : { maxGradNorm: cap }) };
     },
     metrics: ['norm', 'clipped'],
-    stateChecks: { var: 'nonNegative', norm: 'measured', clipped: 'measured' },
-    init: (): ZclipState => ({ count: 0, mean: tf.scalar(0), var: tf.scalar(0), norm: tf.scalar(0), clipped: tf.scalar(0) }),
+    stateChecks: { var: 'nonNegative', seen: 'nonNegative', norm: 'measured', clipped: 'measured' },
+    init: (): ZclipState => ({ count: 0, mean: tf.scalar(0), var: tf.scalar(0), norm: tf.scalar(0), clipped: tf.scalar(0), seen: tf.scalar(0) }),
     update(grads: GradTree, state: ZclipState, params?: ParamTree): TransformResult<ZclipState> {
       const h = hyper.at(state.count);
       const cap = capAt(state.count);
@@ -147,11 +149,13 @@ export function zclip(options?: ZclipOptions): GradientTransformation<ZclipState
           leaves.map((g) => tf.mul(g, coef)),
         );
       if (state.count < warmupSteps) {
-        // Welford: the mean and population variance of the norms so far (the reference's buffer).
+        // Welford over the finite norms so far (the reference's buffer, without the non-finite ones).
+        const seen = tf.add(state.seen, tf.cast(finite, 'float32')) as tf.Scalar;
+        const k = tf.maximum(seen, 1);
         const delta = tf.sub(n, state.mean);
-        const mean = tf.add(state.mean, tf.div(delta, count));
-        const variance = tf.div(tf.add(tf.mul(state.var, count - 1), tf.mul(delta, tf.sub(n, mean))), count);
-        const stats = { mean: tf.where(finite, mean, state.mean) as tf.Scalar, var: tf.where(finite, variance, state.var) as tf.Scalar };
+        const mean = tf.add(state.mean, tf.div(delta, k));
+        const variance = tf.div(tf.add(tf.mul(state.var, tf.sub(k, 1)), tf.mul(delta, tf.sub(n, mean))), k);
+        const stats = { mean: tf.where(finite, mean, state.mean) as tf.Scalar, var: tf.where(finite, variance, state.var) as tf.Scalar, seen };
         if (cap === undefined) return { updates: unflatten(like, leaves), state: { count, ...stats, norm: n, clipped: tf.scalar(0) } };
         // torch.nn.utils.clip_grad_norm_(max_grad_norm): g · min(c/(n + 1e-6), 1).
         const coef = tf.minimum(tf.div(cap, tf.add(n, COEF_EPS)), 1);
@@ -186,6 +190,7 @@ export function zclip(options?: ZclipOptions): GradientTransformation<ZclipState
           var: tf.where(take, variance, state.var) as tf.Scalar,
           norm: n,
           clipped: clippedFlag(tf.logicalNot(clip), n) as tf.Scalar,
+          seen: state.seen,
         },
       };
     },

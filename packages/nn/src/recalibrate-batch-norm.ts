@@ -22,10 +22,12 @@ export type RecalibrationBatch = tf.Tensor | { readonly x: tf.Tensor };
 type Tracked = BatchNormModule & { readonly runningMean: tf.Variable; readonly runningVar: tf.Variable; readonly numBatchesTracked: tf.Variable };
 
 /**
- * Recomputes the running statistics of every BatchNorm in `model` at the current weights, as the
- * facebookresearch/schedule_free README prescribes before evaluating a model with BatchNorm trained
+ * Recomputes the running statistics of every BatchNorm in `model` at the current weights, which the
+ * facebookresearch/schedule_free README asks for before evaluating a model with BatchNorm trained
  * by a schedule-free optimizer (whose evaluation weights x differ from the weights y the statistics
- * were gathered at): with the optimizer in eval mode, each BatchNorm's statistics are reset and
+ * were gathered at). The README's snippet runs forward passes in training mode with the usual
+ * momentum and names PreciseBN as the alternative; this is PreciseBN, which does not depend on the
+ * momentum: with the optimizer in eval mode, each BatchNorm's statistics are reset and
  * rebuilt by forward passes in training mode over `batches`, as a cumulative average (PyTorch's
  * `bn.reset_running_stats(); bn.momentum = None`, the PreciseBN recipe): after T batches,
  * runningMean = (1/T)·Σ meanₜ and runningVar = (1/T)·Σ varₜ·n/(n−1), numBatchesTracked = T.

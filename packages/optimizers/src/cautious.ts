@@ -4,6 +4,7 @@ import {
   type GradientTransformation,
   type GradTree,
   HyperParameterError,
+  hasEvalPoint,
   type ParamTree,
   type StateTree,
   type TransformResult,
@@ -51,15 +52,17 @@ function makesSteps(t: GradientTransformation): boolean {
  *
  * The mask applies to the whole inner update: with an inner that adds decoupled weight decay
  * (`adamw`, `lion({ weightDecay })`), the decay is masked too, where C-Optim applies it unmasked.
- * Wrap the optimizer only, not a chain that clips after it or a `lookahead` (whose synchronisation
- * steps must be applied as they are).
+ * Wrap the optimizer only, not a chain that clips after it; an inner that keeps an evaluation point
+ * (`lookahead`, whose synchronisation steps must be applied as they are, `emaParams`, the schedule-free
+ * optimizers, whose y and z must move together) is refused: put `cautious` inside it instead.
  *
  * @param inner - the optimizer (`lion()`, `adamw()` …, called): a transformation that makes steps
  *   (it has a `learningRate`, or ends in `scale` by a negative factor).
  * @throws HyperParameterError (field `inner`) when `inner` is not a gradient transformation (the
  *   factory `adamw` instead of `adamw()`, a number, null) or does not make steps (e.g.
  *   `clipByGlobalNorm(1)` or `scaleByAdam()` alone, whose updates point along the gradient, so that
- *   every component would be masked).
+ *   every component would be masked), or keeps an evaluation point (`lookahead`, `emaParams`,
+ *   `scheduleFreeAdamW`, `scheduleFreeSgd`).
  * @example
  * ```ts
  * const opt = new Optimizer(params, cautious(adamw({ learningRate: 1e-3 })));
@@ -72,6 +75,11 @@ export function cautious(inner: GradientTransformation): GradientTransformation<
     throw new HyperParameterError(
       'inner',
       `cautious(inner) masks an optimizer's steps (updates carrying −learningRate), but '${inner.name}' has no learningRate: its updates point along the gradient and every component would be masked. Wrap the optimizer, e.g. chain(clipByGlobalNorm(1), cautious(adamw()))`,
+    );
+  if (hasEvalPoint(inner))
+    throw new HyperParameterError(
+      'inner',
+      `cautious(inner) cannot wrap '${inner.name}', which keeps an evaluation point (schedule-free, lookahead, emaParams): masking its steps would break the relation between the point it trains and the one it evaluates. Put cautious inside it instead, e.g. lookahead(cautious(adamw()))`,
     );
   return {
     name: 'cautious',

@@ -4,6 +4,7 @@ import {
   type GradientTransformation,
   type GradTree,
   type HyperParam,
+  HyperParameterError,
   map,
   optionOr,
   type ParamTree,
@@ -77,7 +78,7 @@ function weightAt(t: number, d: number, debias: boolean): number {
  * @param inner - the optimizer whose weights are averaged (`adamw()`, called).
  * @param options - `{ decay = 0.999, debias = false }`; may be omitted.
  * @throws HyperParameterError (field `inner`) when `inner` is not a gradient transformation, (field
- *   `decay`) unless it is in [0, 1], (field `debias`) unless a boolean, (field `options`) when the
+ *   `decay`) unless it is in [0, 1] or when it is a Schedule with `debias`, (field `debias`) unless a boolean, (field `options`) when the
  *   options are not an object; UnknownOptionError for any other option (`ema_decay` …).
  * @example
  * ```ts
@@ -93,6 +94,11 @@ export function emaParams(inner: GradientTransformation, options?: EmaParamsOpti
   const given = optionsOf('emaParams', options, EMA_PARAMS_KEYS, 'emaParams(adamw(), { decay: 0.999 })');
   const debias = flag('debias', optionOr('debias', given.debias, false), false);
   const hyper = defineHyperParams({ decay: [optionOr('decay', given.decay, 0.999), UNIT_CLOSED] });
+  if (debias && typeof hyper.options.decay === 'function')
+    throw new HyperParameterError(
+      'decay',
+      'emaParams: debias needs a constant decay (the correction 1 − dᵗ assumes one d); give a number, or debias: false with a schedule',
+    );
   return {
     name: 'emaParams',
     options: { decay: hyper.options.decay, debias, inner },

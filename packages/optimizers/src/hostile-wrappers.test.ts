@@ -5,7 +5,7 @@ import { type GradientTransformation, Optimizer } from '@gradkit/core';
 import { type HostileContext, hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe } from 'vitest';
-import { adam, adamw, cautious, emaParams, lion, lookahead, scaleByAdam, sgd } from './index.js';
+import { adam, adamw, cautious, emaParams, lion, lookahead, scaleByAdam, scheduleFreeAdamW, sgd } from './index.js';
 
 const bad = (x: unknown) => x as never;
 /** What the cases made, released after the suite (the harness compares watched values after each case returns). */
@@ -37,6 +37,9 @@ describe('wrappers (cautious, lookahead, emaParams), hostile', () =>
     { input: 'cautious(null)', names: 'inner', run: () => cautious(bad(null)) },
     { input: 'cautious()', names: 'inner', run: () => cautious(bad(undefined)) },
     { input: "cautious('adamw')", names: 'inner', run: () => cautious(bad('adamw')) },
+    { input: 'cautious(lookahead(adam()))', names: 'inner', run: () => cautious(lookahead(adam())) },
+    { input: 'cautious(scheduleFreeAdamW())', names: 'inner', run: () => cautious(scheduleFreeAdamW()) },
+    { input: 'emaParams(adam(), { decay: schedule, debias: true })', names: 'decay', run: () => emaParams(adam(), { decay: () => 0.9, debias: true }) },
     { input: 'cautious({ learningRate: 1e-3 }) (options, not an optimizer)', names: 'inner', run: () => cautious(bad({ learningRate: 1e-3 })) },
     { input: 'cautious(scaleByAdam()) (no learning rate: updates point along the gradient)', names: 'inner', run: () => cautious(scaleByAdam()) },
     { input: 'cautious([adamw()])', names: 'inner', run: () => cautious(bad([adamw()])) },
@@ -122,10 +125,10 @@ describe('wrappers (cautious, lookahead, emaParams), hostile', () =>
       },
     },
     {
-      input: 'opt.step(grads) after opt.eval() (cautious(emaParams(lion())))',
+      input: 'opt.step(grads) after opt.eval() (emaParams(cautious(lion())))',
       names: 'mode',
       run: async (ctx) => {
-        const { opt, grads } = await inEval(ctx, cautious(emaParams(lion({ learningRate: 0.1 }))));
+        const { opt, grads } = await inEval(ctx, emaParams(cautious(lion({ learningRate: 0.1 }))));
         opt.step(grads);
       },
     },

@@ -163,6 +163,11 @@ export function scheduleFreeAdamW(options?: ScheduleFreeAdamWOptions): GradientT
         state: { count: state.count + 1, lrMax: s.lrMax, weightSum: s.weightSum, z: r.slots.z, nu: r.slots.nu } as ScheduleFreeAdamWState,
       };
     },
+    // The fused path writes only tensors: the runner advances the host numbers with this.
+    hostStep(state: ScheduleFreeAdamWState): ScheduleFreeAdamWState {
+      const s = scheduleFreeStep(hyper.at(state.count), beta1, warmupSteps, state.count, state);
+      return { ...state, count: state.count + 1, lrMax: s.lrMax, weightSum: s.weightSum };
+    },
     evalPoint: scheduleFreeEvalPoint<ScheduleFreeAdamWState>(beta1),
   };
 }

@@ -123,6 +123,11 @@ export function scheduleFreeSgd(options: ScheduleFreeSgdOptions): GradientTransf
       );
       return { updates: r.updates, state: { count: state.count + 1, lrMax: s.lrMax, weightSum: s.weightSum, z: r.slots.z } as ScheduleFreeSgdState };
     },
+    // The fused path writes only tensors: the runner advances the host numbers with this.
+    hostStep(state: ScheduleFreeSgdState): ScheduleFreeSgdState {
+      const s = scheduleFreeStep(hyper.at(state.count), momentum, warmupSteps, state.count, state);
+      return { ...state, count: state.count + 1, lrMax: s.lrMax, weightSum: s.weightSum };
+    },
     evalPoint: scheduleFreeEvalPoint<ScheduleFreeSgdState>(momentum),
   };
 }

@@ -90,7 +90,7 @@ describe('Optimizer.eval() / train()', () => {
     expect(() => opt.step({ w: params.w })).toThrow(StateError);
     opt.train();
     opt.step({ w: params.w });
-    expectClose(await read(params.w), [0.9, 1.8]);
+    await expectClose(await read(params.w), [0.9, 1.8]);
     opt.dispose();
     params.w.dispose();
   });

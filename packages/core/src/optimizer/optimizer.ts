@@ -141,7 +141,10 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    * testing or saving the model's weights, and `train()` before the next step, as with PyTorch's
    * schedule-free `optimizer.eval()` / `optimizer.train()`. For other optimizers the parameters do
    * not change, but the mode does (so code can switch without knowing the optimizer). Calling it
-   * twice is the same as once. Stepping in eval mode is an error.
+   * twice is the same as once. Stepping in eval mode is an error. `train()` computes the training
+   * point from what the parameters hold then: weights set in eval mode (restoring the best ones, say)
+   * become the evaluation point it starts from (for a swap, such as `emaParams`, they go to the state's
+   * slot and the training weights come back).
    *
    * @example
    * ```ts
@@ -447,7 +450,9 @@ export class Optimizer<P extends ParamTree = ParamTree> {
    * Restores state saved by `saveState` (possibly after a JSON round trip); training then continues
    * exactly as it would have. Every value is checked first (counts are integers ≥ 0, moments finite,
    * second moments ≥ 0 …); all-or-nothing: on any mismatch nothing changes. State that a newer
-   * version added only to report on the last step (`metrics`) may be missing.
+   * version added only to report on the last step (`metrics`) may be missing. The mode it was saved
+   * in (`eval()` or train) is restored too: load the parameters saved with it (a checkpoint saves
+   * both), since a parameter's values are not part of the optimizer's state.
    *
    * @throws StateError naming the first mismatch: another transformation, other parameter paths,
    *   shapes or dtypes, invalid values, or an object that is not saved gradkit state.

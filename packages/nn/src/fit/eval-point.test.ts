@@ -35,17 +35,17 @@ describe('fit with an evaluation point', () => {
     const plain = await run(sgd({ learningRate: 0.1 }));
     const shifted = await run(shiftedSgd());
     // Same training steps (the training point is the same), evaluated 1 higher.
-    expectClose(shifted.history.loss, plain.history.loss, { rtol: 1e-6 });
+    await expectClose(shifted.history.loss, plain.history.loss, { rtol: 1e-6 });
     expect(shifted.opt.mode).toBe('eval');
     expect(plain.opt.mode).toBe('train');
-    expectClose(
+    await expectClose(
       shifted.kernel,
       plain.kernel.map((k) => k + 1),
       { atol: 1e-6 },
     );
     // The validation loss is the loss at the evaluation point, not at the training point.
     const atEval = tf.tidy(() => mse(shifted.model.apply(data.x), data.y));
-    expectClose(shifted.history.valLoss?.at(-1) as number, (await atEval.data())[0] as number, { rtol: 1e-5 });
+    await expectClose(shifted.history.valLoss?.at(-1) as number, (await atEval.data())[0] as number, { rtol: 1e-5 });
     expect(shifted.history.valLoss?.at(-1)).not.toBeCloseTo(plain.history.valLoss?.at(-1) as number, 3);
     // Fitting again goes back to the training point first.
     await fit({ model: shifted.model, loss: mse, optimizer: shifted.opt, data, epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
