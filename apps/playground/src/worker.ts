@@ -82,6 +82,16 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
   let diverged = false;
   let step = 0;
 
+  // Measured where the optimizer evaluates (schedule-free's x; the weights for the others).
+  const evaluate = async (full: boolean) => {
+    optimizer.eval();
+    try {
+      return await task.evaluate(full);
+    } finally {
+      optimizer.train();
+    }
+  };
+
   const flushLosses = async (measureAccuracy: boolean) => {
     const taken = pending;
     pending = [];
@@ -98,7 +108,7 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
       diverged = true;
       post({ type: 'nonfinite', step: bad.step, loss: bad.loss });
     }
-    const acc = measureAccuracy && !diverged ? await task.evaluate(false) : undefined;
+    const acc = measureAccuracy && !diverged ? await evaluate(false) : undefined;
     const seconds = (performance.now() - started) / 1000;
     post({ type: 'progress', step, losses, ...(acc === undefined ? {} : { accuracy: acc }), stepsPerSecond: step / Math.max(seconds, 1e-3) });
   };
@@ -123,7 +133,7 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
     }
     await monitor.flush();
     await posted;
-    const testAccuracy = diverged ? undefined : await task.evaluate(true);
+    const testAccuracy = diverged ? undefined : await evaluate(true);
     const verdict = runVerdict(
       monitor.history.map((r) => r.verdict),
       diverged,

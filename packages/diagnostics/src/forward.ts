@@ -43,7 +43,7 @@ export function forwardGrowth(activations: readonly ActivationReport[], th: Diag
   // classifier's logits grow as it becomes confident (the loss falls towards 0), which is not a
   // signal growing with depth.
   const last = later[later.length - 1];
-  const outputOnly = grown.length === 1 && grown[0] === last && last.kind === 'linear';
+  const outputOnly = grown.length === 1 && grown[0] === last && last?.kind === 'linear';
   return { first, worst, ratio: worst.std / first.std, grown: outputOnly ? [] : grown };
 }
 

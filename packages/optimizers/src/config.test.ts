@@ -11,6 +11,11 @@ import {
 import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { ademamix } from './ademamix.js';
+import { adopt } from './adopt.js';
+import { BUILTIN_OPTIMIZERS } from './builtins.js';
+import { cautious } from './cautious.js';
+import { emaParams } from './ema-params.js';
 import {
   accumulate,
   adabelief,
@@ -39,6 +44,11 @@ import {
   sgd,
   trace,
 } from './index.js';
+import { lookahead } from './lookahead.js';
+import { muon } from './muon.js';
+import { prodigy } from './prodigy.js';
+import { scheduleFreeAdamW } from './schedule-free-adamw.js';
+import { scheduleFreeSgd } from './schedule-free-sgd.js';
 import { runFunctional } from './test-kit.js';
 
 // A schedule with a JSON config, registered the way @gradkit/schedules registers its own (this package
@@ -72,13 +82,35 @@ const CASES: readonly [string, () => GradientTransformation][] = [
   ['addDecayedWeights', () => chain(addDecayedWeights(0.1, { w: true, v: false }), scaleByLearningRate(0.05))],
   ['accumulate', () => accumulate(2, adam({ learningRate: 0.05 }))],
   ['masked', () => chain(masked(adam({ learningRate: 0.05 }), { w: true, v: false }), scale(-0.01))],
+  // The modern optimizers (SMALL's v is a 1×2 matrix: Muon trains it, AdamW the vector w).
+  [
+    'muon',
+    () =>
+      muon({
+        learningRate: halving({ initial: 0.04 }),
+        momentum: 0.9,
+        nesterov: false,
+        nsSteps: 4,
+        adjustLr: 'matchRmsAdamw',
+        adamw: { learningRate: 0.01, beta2: 0.99, weightDecay: 0.05 },
+      }),
+  ],
+  ['scheduleFreeAdamW', () => scheduleFreeAdamW({ learningRate: 0.01, beta1: 0.8, warmupSteps: 2, r: 1, weightLrPower: 1, weightDecay: 0.01 })],
+  ['scheduleFreeSgd', () => scheduleFreeSgd({ learningRate: 0.05, momentum: 0.8, warmupSteps: 1, weightDecay: 0.01 })],
+  ['adopt', () => adopt({ learningRate: 0.01, beta2: 0.99, nesterov: true, useClipping: false, weightDecay: 0.01 })],
+  ['prodigy', () => prodigy({ d0: 1e-4, beta3: 0.9, growthRate: 2, safeguardWarmup: true, weightDecay: 0.01 })],
+  ['ademamix', () => ademamix({ learningRate: 0.01, beta3: 0.99, alpha: 4, weightDecay: 0.01 })],
+  // The wrappers: the inner optimizer is a nested config.
+  ['cautious', () => cautious(lion({ learningRate: 0.01 }))],
+  ['lookahead', () => lookahead(adam({ learningRate: 0.05 }), { syncPeriod: 2, slowStepSize: 0.3 })],
+  ['emaParams', () => emaParams(adamw({ learningRate: 0.05 }), { decay: 0.9, debias: true })],
 ];
 
 describe('configs: optimizerToConfig → JSON → optimizerFromConfig', () => {
   it("covers every transformation this package registers, each registered in core's config registry", () => {
     const covered = CASES.map(([name]) => name).sort();
-    const optimizers = ['adabelief', 'adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', 'lamb', 'lars', 'lion', 'nadam', 'radam', 'rmsprop', 'sgd'];
-    const blocks = ['accumulate', 'addDecayedWeights', 'masked', 'scale', 'scaleByAdam', 'scaleByLearningRate', 'trace'];
+    const optimizers = [...BUILTIN_OPTIMIZERS]; // builtins.test.ts checks this list against the names it expects
+    const blocks = ['accumulate', 'addDecayedWeights', 'cautious', 'emaParams', 'lookahead', 'masked', 'scale', 'scaleByAdam', 'scaleByLearningRate', 'trace'];
     expect(covered).toEqual([...optimizers, ...blocks].sort());
     for (const name of optimizers) expect(optimizerNames()).toContain(name);
     for (const name of covered) expect(registeredNames('transformation')).toContain(name);
@@ -132,6 +164,42 @@ describe('configs: optimizerToConfig → JSON → optimizerFromConfig', () => {
     expect(() => optimizerToConfig(adam({ learningRate: (t) => 0.1 / (1 + t) }))).toThrow(/'config\.learningRate' is a function/);
   });
 
+  it("writes muon's AdamW options as a nested object, and refuses a muonParams predicate, naming it", () => {
+    expect(optimizerToConfig(muon({ learningRate: 0.02, adamw: { learningRate: 3e-4 } }))).toEqual({
+      name: 'muon',
+      learningRate: 0.02,
+      weightDecay: 0.1,
+      momentum: 0.95,
+      nesterov: true,
+      nsSteps: 5,
+      epsilon: 1e-7,
+      adjustLr: 'original',
+      adamw: { learningRate: 3e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: false, weightDecay: 0.01 },
+    });
+    const excluding = muon({ muonParams: (path, p) => p.rank >= 2 && !path.startsWith('head'), adamw: {} });
+    let caught: unknown;
+    try {
+      optimizerToConfig(cautious(excluding));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(HyperParameterError);
+    expect((caught as HyperParameterError).field).toBe('config.inner.muonParams');
+    expect((caught as Error).message).toMatch(/'config\.inner\.muonParams' is a function without a config .*cannot be written as JSON/);
+  });
+
+  it('builds the wrappers around a nested config, and names a bad inner config by its path', () => {
+    const tx = optimizerFromConfig({ name: 'lookahead', inner: { name: 'cautious', inner: { name: 'lion', learningRate: 1e-3 } }, syncPeriod: 4 });
+    expect(tx.options).toMatchObject({ syncPeriod: 4, slowStepSize: 0.5 });
+    expect(tx.inner?.name).toBe('cautious');
+    expect(tx.inner?.inner?.options).toMatchObject({ learningRate: 1e-3 });
+    expect(() => optimizerFromConfig({ name: 'emaParams', inner: { name: 'adamw' }, decay: 1.5 })).toThrow(HyperParameterError);
+    expect(() => optimizerFromConfig({ name: 'cautious', inner: { name: 'lino' } })).toThrow(
+      /unknown transformation 'lino' at 'config\.inner\.name' \(did you mean 'lion'\?\)/,
+    );
+    expect(() => optimizerFromConfig({ name: 'cautious' })).toThrow(HyperParameterError);
+  });
+
   it('rejects unknown names with the closest suggestion, and unknown options at any depth', () => {
     for (const [config, pattern] of [
       [{ name: 'adamm' }, /unknown transformation 'adamm' at 'config\.name' \(did you mean 'adam'\?\)/],
@@ -150,6 +218,9 @@ describe('configs: optimizerToConfig → JSON → optimizerFromConfig', () => {
       [{ name: 'scaleByLearningRate', learningRate: 0.1, flip_sign: false }, 'flip_sign', 'flipSign'],
       [{ name: 'accumulate', k: 2, iner: { name: 'adam' } }, 'iner', 'inner'],
       [{ chain: [{ name: 'trace', decay: 0.9, nesterow: true }] }, 'nesterow', 'nesterov'],
+      [{ name: 'muon', ns_steps: 3 }, 'ns_steps', 'nsSteps'],
+      [{ name: 'lookahead', inner: { name: 'adam' }, sync_period: 3 }, 'sync_period', 'syncPeriod'],
+      [{ name: 'scheduleFreeAdamW', warmup_steps: 10 }, 'warmup_steps', 'warmupSteps'],
     ] as const) {
       let caught: unknown;
       try {

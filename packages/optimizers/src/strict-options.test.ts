@@ -2,6 +2,9 @@ import { Optimizer, UnknownOptionError } from '@gradkit/core';
 import { expectClose } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { ademamix } from './ademamix.js';
+import { adopt } from './adopt.js';
+import { emaParams } from './ema-params.js';
 import {
   adabelief,
   adadelta,
@@ -23,6 +26,11 @@ import {
   sgd,
   trace,
 } from './index.js';
+import { lookahead } from './lookahead.js';
+import { muon } from './muon.js';
+import { prodigy } from './prodigy.js';
+import { scheduleFreeAdamW } from './schedule-free-adamw.js';
+import { scheduleFreeSgd } from './schedule-free-sgd.js';
 
 // Every options object is checked: an unknown key is an UnknownOptionError naming it, listing the
 // valid names and suggesting the closest (PyTorch's spellings mapped), never a silent default. Before
@@ -72,6 +80,14 @@ const FACTORIES: readonly [string, (o: object) => unknown, readonly string[]][] 
   ['scaleByAdam', (o) => scaleByAdam(o), ['beta1', 'beta2', 'epsilon', 'epsilonRoot', 'amsgrad']],
   ['scaleByLearningRate', (o) => scaleByLearningRate(0.1, o), ['flipSign']],
   ['trace', (o) => trace({ decay: 0.9, ...o }), ['decay', 'nesterov']],
+  ['muon', (o) => muon(o), ['learningRate', 'weightDecay', 'momentum', 'nesterov', 'nsSteps', 'epsilon', 'adjustLr', 'muonParams', 'adamw']],
+  ['scheduleFreeAdamW', (o) => scheduleFreeAdamW(o), ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'warmupSteps', 'r', 'weightLrPower']],
+  ['scheduleFreeSgd', (o) => scheduleFreeSgd({ learningRate: 0.1, ...o }), ['learningRate', 'momentum', 'weightDecay', 'warmupSteps', 'r', 'weightLrPower']],
+  ['adopt', (o) => adopt(o), ['learningRate', 'beta1', 'beta2', 'epsilon', 'nesterov', 'useClipping', 'weightDecay']],
+  ['prodigy', (o) => prodigy(o), ['learningRate', 'beta1', 'beta2', 'beta3', 'epsilon', 'd0', 'dCoef', 'growthRate', 'weightDecay', 'safeguardWarmup']],
+  ['ademamix', (o) => ademamix(o), ['learningRate', 'beta1', 'beta2', 'beta3', 'alpha', 'epsilon', 'epsilonRoot', 'weightDecay']],
+  ['lookahead', (o) => lookahead(adam(), o), ['syncPeriod', 'slowStepSize']],
+  ['emaParams', (o) => emaParams(adam(), o), ['decay', 'debias']],
 ];
 
 describe('strict options', () => {
@@ -110,6 +126,12 @@ describe('strict options', () => {
     ],
     ['lars({ trust_coefficient: 0.01 })', () => lars({ learningRate: 0.1, trust_coefficient: 0.01 } as never), 'trust_coefficient', 'trustCoefficient'],
     ['rmsprop({ alpah: 0.9 })', () => rmsprop({ alpah: 0.9 } as never), 'alpah', 'alpha'],
+    ['muon({ ns_steps: 3 })', () => muon({ ns_steps: 3 } as never), 'ns_steps', 'nsSteps'],
+    ['muon({ lr: 0.02 })', () => muon({ lr: 0.02 } as never), 'lr', 'learningRate'],
+    ['scheduleFreeAdamW({ weight_lr_power: 1 })', () => scheduleFreeAdamW({ weight_lr_power: 1 } as never), 'weight_lr_power', 'weightLrPower'],
+    ['scheduleFreeAdamW({ warmup_steps: 100 })', () => scheduleFreeAdamW({ warmup_steps: 100 } as never), 'warmup_steps', 'warmupSteps'],
+    ['prodigy({ d_coef: 0.5 })', () => prodigy({ d_coef: 0.5 } as never), 'd_coef', 'dCoef'],
+    ['lookahead(adam(), { sync_period: 5 })', () => lookahead(adam(), { sync_period: 5 } as never), 'sync_period', 'syncPeriod'],
     ["optimizerFromConfig({ name: 'adam', lr })", () => optimizerFromConfig({ name: 'adam', lr: 0.5 }), 'lr', 'learningRate'],
   ] as const) {
     it(`${input} → did you mean '${suggestion}'`, () => {

@@ -17,13 +17,22 @@ interface RatePart {
   readonly rate: number | Schedule;
 }
 
-/** Every part (chains' parts, wrappers' inner, routed groups) with a `learningRate` option, depth-first. */
+const hasRate = (o: unknown): o is { learningRate: number | Schedule } =>
+  o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, 'learningRate');
+
+/**
+ * Every part (chains' parts, wrappers' inner, routed groups) with a `learningRate` option, depth-first.
+ * A routing optimizer with a rate of its own (`muon`: its groups are built from its options) counts
+ * as its options say: its rate, and each nested options object with one (`muon/adamw`).
+ */
 function rateParts(t: GradientTransformation, prefix = ''): RatePart[] {
   if (t.parts) return t.parts.flatMap((p) => rateParts(p, prefix));
   const key = prefix === '' ? t.name : `${prefix}/${t.name}`;
   const options = t.options as Record<string, unknown>;
-  const here = Object.hasOwn(options, 'learningRate') ? [{ key, rate: options.learningRate as number | Schedule }] : [];
+  const here = hasRate(options) ? [{ key, rate: options.learningRate }] : [];
   const below = t.inner ? rateParts(t.inner, key) : [];
+  if (t.groups && here.length > 0)
+    return [...here, ...Object.entries(options).flatMap(([k, o]) => (hasRate(o) ? [{ key: `${key}/${k}`, rate: o.learningRate }] : [])), ...below];
   const groups = t.groups ? Object.entries(t.groups.transforms).flatMap(([label, g]) => rateParts(g, `${key}/${label}`)) : [];
   return [...here, ...below, ...groups];
 }

@@ -4,8 +4,10 @@ import {
   DisposedError,
   type GradientTransformation,
   HyperParameterError,
+  hasEvalPoint,
   Optimizer,
   type OptimizerOptions,
+  type PointMode,
   type SavedOptimizerState,
   StateError,
   ValueError,
@@ -17,6 +19,30 @@ import { theRatePart, withLearningRate } from './tf-optimizer-rate.js';
 import { META, readWeights, weightsOf } from './tf-optimizer-weights.js';
 
 type Runner = Optimizer<Record<string, tf.Variable>>;
+
+/** What `eval(model)` / `train(model)` read of a tfjs-layers model: its trainable weights, in the order `model.fit` passes them. */
+interface TrainableModel {
+  readonly trainableWeights: readonly { read(): tf.Tensor }[];
+}
+
+const EVAL_STEP = 'this optimizer is in eval mode (opt.eval() put the weights at the point to evaluate): call opt.train() before model.fit or the next step';
+
+/** The names of a model's trainable variables, in order; a ValueError naming `model` for anything else. */
+function variableNamesOf(model: unknown): string[] {
+  const weights = (model as Partial<TrainableModel> | null)?.trainableWeights;
+  const names = Array.isArray(weights)
+    ? weights.map((w: unknown) => {
+        const v = typeof (w as { read?: unknown } | null)?.read === 'function' ? (w as { read(): unknown }).read() : undefined;
+        return v instanceof tf.Variable ? v.name : undefined;
+      })
+    : [];
+  if (names.length === 0 || names.some((n) => n === undefined))
+    throw new ValueError(
+      'model',
+      'eval(model) / train(model) take the tfjs-layers model this optimizer trains (one with trainableWeights), e.g. opt.eval(model)',
+    );
+  return names as string[];
+}
 
 /** The gradients `applyGradients` was given, by variable name; a ValueError naming what is wrong. */
 function gradientsByName(g: unknown): Map<string, tf.Tensor> {
@@ -71,6 +97,13 @@ function gradientsByName(g: unknown): Map<string, tf.Tensor> {
  * **Learning rate.** `learningRate` reads and sets the rate of the one part with a `learningRate`
  * option (what Keras-style rate callbacks do: `model.optimizer.learningRate = x`), keeping the state.
  *
+ * **Eval point.** For optimizers that evaluate elsewhere than they train (`scheduleFreeAdamW`,
+ * `scheduleFreeSgd`, `emaParams`, `lookahead`), `eval()` puts the model's weights at the point to
+ * evaluate (schedule-free's x) and `train()` puts them back, as core's `Optimizer.eval()`/`train()`:
+ * `opt.eval(); await model.evaluate(xs, ys); opt.train()`. In eval mode `model.fit` (its
+ * `applyGradients`) is a StateError (path `mode`), and `model.save(…, { includeOptimizer: true })`
+ * writes the weights at x with the mode, so the loaded model's optimizer is in eval mode too.
+ *
  * @example
  * ```ts
  * model.compile({ optimizer: toTfOptimizer(chain(clipByGlobalNorm(1), adamw({ learningRate: 1e-3 }))), loss: 'meanSquaredError' });
@@ -89,6 +122,8 @@ export class TransformOptimizer extends tf.Optimizer {
   private bound: Map<string, string> | null = null;
   /** State given to `setWeights` before the first step, loaded when the runner is made. */
   private pending: SavedOptimizerState | null = null;
+  /** The mode before the runner exists (from `eval()`/`train()`, or the state `setWeights` gave). */
+  private waiting: PointMode = 'train';
   /** The tensors the last `getWeights` returned (this optimizer's, released on the next call). */
   private handedOut: tf.Tensor[] = [];
   private disposed = false;
@@ -179,9 +214,59 @@ export class TransformOptimizer extends tf.Optimizer {
     this.tx = transform;
   }
 
+  /**
+   * Which point the model's weights hold: `'train'` (the default) or `'eval'` (after `eval()`, or after
+   * loading optimizer weights saved in eval mode).
+   */
+  get mode(): PointMode {
+    return this.inner ? this.inner.mode : this.waiting;
+  }
+
+  /**
+   * Puts the model's weights at the point to evaluate (core's `Optimizer.eval()`): schedule-free's x,
+   * the average of `emaParams`; for other optimizers the weights stay and only the mode changes.
+   * Call `train()` before training on. The runner (and so the variables) exists from the first
+   * `applyGradients` on; before that, an optimizer with an eval point needs the model (`eval(model)`)
+   * to find its variables. Calling it twice is the same as once.
+   *
+   * @param model - the tfjs-layers model it trains; needed only before the first step.
+   * @throws StateError (path `mode`) before the first step of an optimizer with an eval point when no
+   *   model is given; ValueError (field `model`) for something that is not a model.
+   * @example
+   * ```ts
+   * const opt = toTfOptimizer(scheduleFreeAdamW({ learningRate: 0.0025 }));
+   * model.compile({ optimizer: opt, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+   * await model.fit(xs, ys, { epochs: 5 });
+   * opt.eval(); // the weights hold x
+   * const [loss, accuracy] = model.evaluate(testXs, testYs) as tf.Scalar[];
+   * opt.train(); // back to y before the next fit
+   * ```
+   */
+  eval(model?: { readonly trainableWeights: readonly { read(): tf.Tensor }[] }): void {
+    this.switchTo('eval', model);
+  }
+
+  /**
+   * Puts the model's weights back at the point being trained, after `eval()` (core's
+   * `Optimizer.train()`; a no-op in train mode). A model loaded with optimizer weights saved in eval
+   * mode needs `train(model)` before its first `fit`.
+   *
+   * @param model - the tfjs-layers model it trains; needed only before the first step.
+   * @throws StateError (path `mode`) before the first step of an optimizer with an eval point when no
+   *   model is given; ValueError (field `model`) for something that is not a model.
+   * @example
+   * ```ts
+   * opt.eval(); model.evaluate(xs, ys); opt.train();
+   * ```
+   */
+  train(model?: { readonly trainableWeights: readonly { read(): tf.Tensor }[] }): void {
+    this.switchTo('train', model);
+  }
+
   /** Applies one step from gradients named by variable (what `tf.Optimizer.minimize` and tfjs-layers pass). */
   applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     this.assertAlive();
+    if (this.mode === 'eval') throw new StateError('mode', EVAL_STEP);
     const given = gradientsByName(variableGradients);
     const runner = this.inner ?? this.start([...given.keys()]);
     const keyOf = this.bound as Map<string, string>;
@@ -227,7 +312,10 @@ export class TransformOptimizer extends tf.Optimizer {
       if (saved) this.inner.loadState(saved);
       else if (this.inner.stepCount > 0)
         throw new StateError(META, `these weights hold no state (saved before any step), but this optimizer has taken ${this.inner.stepCount} steps`);
-    } else this.pending = saved;
+    } else {
+      this.pending = saved;
+      this.waiting = saved?.mode ?? 'train';
+    }
     this.iterations_ = iterations;
     this.release();
   }
@@ -263,6 +351,23 @@ export class TransformOptimizer extends tf.Optimizer {
 
   private assertAlive(): void {
     if (this.disposed) throw new DisposedError('TransformOptimizer');
+  }
+
+  /** Moves the weights to `to`'s point: through the runner, made first from `model`'s variables when there is none yet. */
+  private switchTo(to: PointMode, model: TrainableModel | undefined): void {
+    this.assertAlive();
+    const names = model === undefined ? undefined : variableNamesOf(model);
+    if (!this.inner && this.waiting !== to && hasEvalPoint(this.tx)) {
+      if (!names)
+        throw new StateError(
+          'mode',
+          `${to}(): this optimizer moves the weights between the point it trains and the point to evaluate, and it knows its variables only from its first step (the first batch of model.fit): pass the model, opt.${to}(model)`,
+        );
+      this.start(names);
+    } else if (names && this.bound && (names.length !== this.bound.size || names.some((n) => !this.bound?.has(n))))
+      throw new ValueError('model', `${to}(model): this optimizer trains the variables ${[...this.bound.keys()].join(', ')}, not this model's`);
+    if (this.inner) this.inner[to]();
+    else this.waiting = to;
   }
 
   private release(): void {
