@@ -1,5 +1,4 @@
 import {
-  alignLeaves,
   assertTransformation,
   checkOptions,
   flatten,
@@ -7,14 +6,13 @@ import {
   type GradTree,
   HyperParameterError,
   type ParamTree,
-  type StateLeaf,
   type StateTree,
   type TransformResult,
-  TreeMismatchError,
   type UpdateExtras,
   unflatten,
 } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { innerStateWhere } from './inner-state.js';
 import { alignedGrads, orDefault } from './internal.js';
 
 /** Options of `applyIfFinite`. @example `{ maxConsecutiveErrors: 5 }` */
@@ -134,14 +132,6 @@ export function applyIfFinite(
       const notfiniteCount = tf.where(finite, tf.scalar(0, 'int32'), safeIncrement(state.notfiniteCount));
       const apply = tf.logicalOr(finite, tf.greater(notfiniteCount, tf.scalar(limit, 'int32')));
       const r = inner.update(grads, state.inner, params, extras);
-      const before = flatten(state.inner);
-      const after = innerStateLike(inner.name, state.inner, r.state);
-      const innerState = before.map(({ path, value: old }, i) => {
-        const value = after[i] as StateLeaf;
-        if (typeof value === 'number' || !(old instanceof tf.Tensor)) return value; // host numbers advance (see LIMITATION)
-        if (!(value instanceof tf.Tensor)) throw new TreeMismatchError(`inner.${path}`, `'${inner.name}' returned a non-tensor state at '${path}'`);
-        return tf.where(apply, value, old);
-      });
       return {
         updates: unflatten(
           r.updates,
@@ -152,20 +142,9 @@ export function applyIfFinite(
           notfiniteCount,
           totalNotfinite: tf.where(finite, state.totalNotfinite, safeIncrement(state.totalNotfinite)),
           lastFinite: finite,
-          inner: unflatten(state.inner, innerState) as StateTree,
+          inner: innerStateWhere(apply, inner, state.inner, r.state), // host numbers advance (see LIMITATION)
         },
       };
     },
   };
-}
-
-/** The leaves of the inner's new state in the order of its old one, paired by path (TreeMismatchError under `inner.` when they differ). */
-function innerStateLike(name: string, old: StateTree, next: StateTree): StateLeaf[] {
-  try {
-    return alignLeaves(old, next);
-  } catch (e) {
-    if (!(e instanceof TreeMismatchError)) throw e;
-    const path = e.path === '' ? 'inner' : `inner.${e.path}`;
-    throw new TreeMismatchError(path, `'${name}' returned a state whose structure differs from the one it started from: ${e.message}`);
-  }
 }

@@ -1,5 +1,5 @@
 // A wrapper's choice between its inner transformation's new state and its old one, made on the
-// device (skipLargeUpdates; applyIfFinite makes the same choice).
+// device (applyIfFinite, skipLargeUpdates).
 import { alignLeaves, flatten, type GradientTransformation, type StateLeaf, type StateTree, TreeMismatchError, unflatten } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
