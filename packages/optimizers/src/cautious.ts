@@ -19,6 +19,9 @@ export type CautiousState = {
   readonly inner: StateTree;
 };
 
+/** The smallest mean of the mask the rescaling divides by (C-AdamW's `clamp_(min=1e-3)`). */
+const MIN_KEPT = 1e-3;
+
 /** `cautious`'s resolved options: the wrapped optimizer. @example `cautious(lion()).options.inner.name // 'lion'` */
 export interface ResolvedCautiousOptions {
   /** The wrapped optimizer. */
@@ -38,17 +41,19 @@ function makesSteps(t: GradientTransformation): boolean {
 /**
  * Cautious optimizer (Liang et al. 2024, "Cautious Optimizers: Improving Training with One Line of
  * Code"): keeps only the components of the wrapped optimizer's update that point the same way as
- * the gradient (a descent direction), and rescales each tensor so that its average step size stays.
+ * the gradient (a descent direction), and rescales each tensor by the fraction it keeps.
  * gradkit's updates already carry −η (they are added to the parameters), so a component agrees with
  * the gradient when u·g < 0:
  *
- * m = [u ⊙ g < 0] (1 or 0 per element);  u ← u ⊙ m · n / (Σm + 1), with n the tensor's element count.
+ * m = [u ⊙ g < 0] (1 or 0 per element);  u ← u ⊙ m / max(mean(m), 10⁻³).
  *
- * Transcribes kyleliang919/C-Optim (`c_lion.py` at 2c0517c4db2e50b56d389ba4803eab1f4b3b8ae3:
- * `mask = (update * grad > 0); mask = mask * (mask.numel() / (mask.sum() + 1)); p.add_(update * mask, alpha=-lr)`,
- * where `update` is the direction before −lr, hence the flipped comparison here). float32 op order
- * (for fused kernels): `scale = n / (sum(m) + 1)`, then `u · (m · scale)` per tensor. A NaN in `u`
- * stays NaN (NaN · 0), so divergence is not hidden.
+ * Transcribes kyleliang919/C-Optim's C-AdamW (`c_adamw.py` at 2c0517c4db2e50b56d389ba4803eab1f4b3b8ae3:
+ * `mask = (exp_avg * grad > 0); mask.div_(mask.mean().clamp_(min=1e-3)); p.add_(norm_grad * mask, alpha=-step_size)`,
+ * where the direction is before −η, hence the flipped comparison here), as timm's `caution` and
+ * heavyball do. A tensor whose components all agree keeps its step; the paper's Algorithm 1 and
+ * C-Optim's `c_lion.py` scale by n/(Σm + 1) instead, which shrinks small tensors (a bias of 4 by 0.8
+ * at every step). float32 op order (for fused kernels): `scale = 1 / max(sum(m)/n, 1e-3)`, then
+ * `u · (m · scale)` per tensor. A NaN in `u` stays NaN (NaN · 0), so divergence is not hidden.
  *
  * The mask applies to the whole inner update: with an inner that adds decoupled weight decay
  * (`adamw`, `lion({ weightDecay })`), the decay is masked too, where C-Optim applies it unmasked.
@@ -93,7 +98,8 @@ export function cautious(inner: GradientTransformation): GradientTransformation<
       const masked = flatten(grads).map(({ value: g }, i) => {
         const u = updates[i] as tf.Tensor;
         const mask = tf.cast(tf.less(tf.mul(u, g), 0), 'float32');
-        const scale = tf.div(tf.scalar(u.size), tf.add(tf.sum(mask), 1));
+        // mask / max(mean(mask), 1e-3): C-AdamW's (and timm's) rescaling.
+        const scale = tf.div(1, tf.maximum(tf.mean(mask), MIN_KEPT));
         return tf.mul(u, tf.mul(mask, scale));
       });
       return { updates: unflatten(grads, masked), state: { inner: r.state } };
