@@ -165,11 +165,18 @@ export function planFused(
       return typeof count === 'number' ? count : step;
     });
     const hyper = nodes.map(({ part }, i) => (part.hyperParams as (t: number) => Record<string, number>)(counts[i] as number));
+    const numbers = nodes.map(({ state: s }) => rootNumbers(s));
     calls.push({
       kernel: c.kernel,
-      args: { params: c.params, grads: g, slots: c.slots, scalars: c.scalars, options: c.options, hyper, counts, step },
+      args: { params: c.params, grads: g, slots: c.slots, scalars: c.scalars, options: c.options, hyper, counts, numbers, step },
       written: c.written,
     });
   }
   return { calls, reference: skeleton.reference, next: advanced(transform, state) };
+}
+
+/** The number leaves at the root of a part's state (`count`, host numbers such as `lrMax`), `{}` where there are none. */
+function rootNumbers(state: StateTree): Record<string, number> {
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || state instanceof tf.Tensor) return {};
+  return Object.fromEntries(Object.entries(state as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }

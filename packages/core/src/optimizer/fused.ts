@@ -34,6 +34,13 @@ export interface FusedKernelArgs {
   readonly hyper: readonly Readonly<Record<string, number>>[];
   /** Each part's step count: its state's `count` before this step, else the optimizer's step. */
   readonly counts: readonly number[];
+  /**
+   * Each part's state numbers before this step: the number leaves at the root of its state (`count`,
+   * schedule-free's `lrMax` and `weightSum` …; `{}` for a part that has none). A kernel whose rule
+   * depends on host numbers (schedule-free's averaging weight) reads them here; the part's `hostStep`
+   * advances them in the state.
+   */
+  readonly numbers: readonly Readonly<Record<string, number>>[];
   /** The optimizer's step being taken, counted from 0. */
   readonly step: number;
 }
