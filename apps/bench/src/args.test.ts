@@ -16,6 +16,7 @@ describe('bench command lines', () => {
 
   it('run-backend.js reads its backend and flags', () => {
     expect(parseBackendFlags(['wasm'])).toEqual({ backend: 'wasm', quick: false });
+    expect(parseBackendFlags(['cpu', '--only', 'modern', '--merge'])).toEqual({ backend: 'cpu', quick: false, merge: true, only: ['modern'] });
     expect(parseBackendFlags(['--quick', 'webgpu', '--only', 'optimizer,overhead', '--out', 'o', '--command', 'node x'])).toEqual({
       backend: 'webgpu',
       quick: true,

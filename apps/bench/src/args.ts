@@ -2,7 +2,7 @@
 // Every mistake is an Error whose message says what was wrong, lists what is valid and suggests the closest.
 
 /** The benchmarks a run can be limited to with `--only`. */
-export const BENCHMARKS = ['optimizer', 'e2e', 'overhead', 'peer', 'profiles', 'arch'] as const;
+export const BENCHMARKS = ['optimizer', 'e2e', 'overhead', 'peer', 'profiles', 'arch', 'modern'] as const;
 /** One of `BENCHMARKS`. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -88,7 +88,7 @@ const MAIN: FlagSet = {
   valued: ['--backends', '--only', '--out'],
   bare: ['--quick', '--readme'],
   usage:
-    'main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--readme] [--out dir], or main.js profile [options]',
+    'main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch,modern] [--readme] [--out dir], or main.js profile [options]',
 };
 
 /** Parses main.js's arguments; throws an Error naming the flag (with a suggestion) for anything else. */
@@ -115,12 +115,14 @@ export interface BackendFlags {
   readonly only?: readonly BenchmarkName[];
   readonly out?: string;
   readonly command?: string;
+  /** Keep the other benchmarks' results of the file being replaced (with `--only`): `--merge`. */
+  readonly merge?: true;
 }
 
 const BACKEND: FlagSet = {
   valued: ['--only', '--out', '--command'],
-  bare: ['--quick'],
-  usage: 'run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir] [--command text]',
+  bare: ['--quick', '--merge'],
+  usage: 'run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch,modern] [--merge] [--out dir] [--command text]',
 };
 
 /** Parses run-backend.js's arguments; throws an Error naming the argument (with a suggestion) for anything else. */
@@ -130,11 +132,13 @@ export function parseBackendFlags(argv: readonly string[]): BackendFlags {
   let only: BenchmarkName[] | undefined;
   let out: string | undefined;
   let command: string | undefined;
+  let merge = false;
   walk(
     argv,
     BACKEND,
     (flag, value) => {
       if (flag === '--quick') quick = true;
+      else if (flag === '--merge') merge = true;
       else if (flag === '--only') only = parseOnly(value as string);
       else if (flag === '--out') out = value;
       else command = value;
@@ -149,6 +153,7 @@ export function parseBackendFlags(argv: readonly string[]): BackendFlags {
   return {
     backend: backend as BackendFlags['backend'],
     quick,
+    ...(merge ? { merge: true as const } : {}),
     ...(only ? { only } : {}),
     ...(out === undefined ? {} : { out }),
     ...(command === undefined ? {} : { command }),

@@ -2,7 +2,7 @@
 // per process, and one backend's allocations never disturb another's timings), then writes
 // results/README.md from the result files and prints it.
 //
-//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir]
+//   node dist/main.js [--backends cpu,wasm,webgpu] [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch,modern] [--out dir]
 //   node dist/main.js --readme [--out dir]    (only rewrites README.md from the result files)
 //   node dist/main.js profile [--backend wasm] [--model mlp|wide] [--fast-paths on|off|both] [--library …] [--top n] [--out dir]
 //                                             (profiles one training step, in a process of its own: run-profile.ts)

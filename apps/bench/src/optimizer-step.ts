@@ -3,13 +3,16 @@
 // (a plain copy in the backend's own memory) and, on WebGPU, the queue submits of one step.
 import { clipByGlobalNorm } from '@gradkit/clipping';
 import { chain, type GradientTransformation, type GradTree, Optimizer, type StepPath } from '@gradkit/core';
-import { adam, rmsprop, sgd } from '@gradkit/optimizers';
+import { adam, adamw, adopt, cautious, muon, rmsprop, scheduleFreeAdamW, sgd } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { countSubmits, nativeCopy } from './native.js';
 import { interleave, type Summary, settle, summarize } from './timing.js';
 
-/** The optimizers compared (`clip-adam`: clipByGlobalNorm → adam). */
-export type StepOptimizer = 'adam' | 'momentum' | 'rmsprop' | 'sgd' | 'clip-adam';
+/**
+ * The optimizers compared (`clip-adam`: clipByGlobalNorm → adam). The issue-16 optimizers (`adopt`,
+ * `schedule-free-adamw`, `muon`, `cautious-adamw`) have no tf.train equivalent: their tfjs side is `tf.train.adam`.
+ */
+export type StepOptimizer = 'adam' | 'momentum' | 'rmsprop' | 'sgd' | 'clip-adam' | 'adopt' | 'schedule-free-adamw' | 'muon' | 'cautious-adamw';
 
 /** A set of parameter tensors: a label and their shapes. */
 export interface Layout {
@@ -80,6 +83,25 @@ export const OPTIMIZERS: Readonly<Record<StepOptimizer, OptimizerSpec>> = {
         opt.applyGradients(Object.fromEntries(names.map((n, i) => [n, tf.mul(gs[i] as tf.Tensor, scale)])));
       });
     },
+  },
+  // The issue-16 optimizers (`benchModern`'s rows), each beside tf.train.adam(1e-3): tfjs has none of them.
+  // θ, g, m, v read; θ, m, v written.
+  adopt: { bytesPerParam: 28, describe: 'adopt, lr 1e-3 (tfjs: adam)', gradkit: () => adopt({ learningRate: 1e-3 }), tfjs: () => tf.train.adam(1e-3) },
+  // y, g, z, v read; y, z, v written.
+  'schedule-free-adamw': {
+    bytesPerParam: 28,
+    describe: 'scheduleFreeAdamW, lr 2.5e-3 (tfjs: adam)',
+    gradkit: () => scheduleFreeAdamW({ learningRate: 2.5e-3 }),
+    tfjs: () => tf.train.adam(1e-3),
+  },
+  // The momentum's θ, g, buffer read and θ, buffer written; Newton–Schulz's matmuls come on top.
+  muon: { bytesPerParam: 20, describe: 'muon, lr 0.02 (tfjs: adam)', gradkit: () => muon({ learningRate: 0.02 }), tfjs: () => tf.train.adam(1e-3) },
+  // adamw's 28 B, then θ copied (8 B), the agreeing signs counted (θ', θ₀, g: 12 B) and the masked step (θ', θ₀, g read, θ written: 16 B).
+  'cautious-adamw': {
+    bytesPerParam: 64,
+    describe: 'cautious(adamw), lr 1e-3 (tfjs: adam)',
+    gradkit: () => cautious(adamw({ learningRate: 1e-3 })),
+    tfjs: () => tf.train.adam(1e-3),
   },
 };
 

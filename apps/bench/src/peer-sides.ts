@@ -1,6 +1,6 @@
 // The gradkit and tfjs-layers sides of the peer benchmark (and of the bench's profiles), each built
 // as that library's users write it, from the same initial weights.
-import { Optimizer, type ParamTree } from '@gradkit/core';
+import { type GradientTransformation, Optimizer, type ParamTree } from '@gradkit/core';
 import { dense, sequential } from '@gradkit/nn';
 import { adam } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,8 +33,11 @@ export interface LayersSide extends PeerSide {
   readonly model: tfl.Sequential;
 }
 
-/** gradkit as a user writes it: @gradkit/nn dense layers, `Optimizer` + adam, `await minimize(loss)`. */
-export function gradkitSide(data: PeerData, hyper: AdamHyper): GradkitSide {
+/**
+ * gradkit as a user writes it: @gradkit/nn dense layers, `Optimizer` + adam (or `transform`, for the
+ * issue-16 optimizers' training-step rows), `await minimize(loss)`.
+ */
+export function gradkitSide(data: PeerData, hyper: AdamHyper, transform?: GradientTransformation): GradkitSide {
   const n = data.weights.length;
   const layers = data.weights.map((w, i) =>
     dense({ inFeatures: w.inputs, outFeatures: w.outputs, ...(i < n - 1 ? { activation: 'relu' } : {}), seed: 1, name: `dense${i}` }),
@@ -47,7 +50,7 @@ export function gradkitSide(data: PeerData, hyper: AdamHyper): GradkitSide {
       layer.params.bias.assign(tf.tensor1d(w.bias));
     });
   });
-  const optimizer = new Optimizer(net.params, adam(hyper)) as Optimizer<ParamTree>;
+  const optimizer = new Optimizer(net.params, transform ?? adam(hyper)) as Optimizer<ParamTree>;
   const loss = (k: number) => () => tf.losses.softmaxCrossEntropy(data.ys[k] as tf.Tensor, net.apply(data.xs[k] as tf.Tensor, { training: true })) as tf.Scalar;
   return {
     optimizer,

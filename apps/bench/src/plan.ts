@@ -3,6 +3,7 @@
 import type { ArchOptions } from './arch.js';
 import { ARCH_MODELS } from './arch-names.js';
 import type { EndToEndOptions } from './e2e.js';
+import type { ModernOptions } from './modern.js';
 import { LAYOUTS, type Layout, type OptimizerStepOptions, type SamplingOptions } from './optimizer-step.js';
 import type { OverheadOptions } from './overhead.js';
 import type { PeerOptions } from './peer.js';
@@ -21,6 +22,8 @@ export interface Plan {
   readonly profiles: ProfilesOptions | null;
   /** The architecture benchmark, one entry per net. */
   readonly arch: readonly ArchOptions[];
+  /** The issue-16 optimizers (null: not run). */
+  readonly modern: ModernOptions | null;
   /** Said in the results (what was left out and why). */
   readonly notes: readonly string[];
 }
@@ -30,6 +33,42 @@ export const TEN_M_SAMPLING: SamplingOptions = { warmup: 1, minSamples: 5, maxSa
 
 const layouts = (...keys: string[]): Layout[] =>
   keys.map((k) => (k === '10M' ? { ...(LAYOUTS[k] as Layout), sampling: TEN_M_SAMPLING } : (LAYOUTS[k] as Layout)));
+
+/**
+ * The issue-16 benchmark of `backend`: adopt and schedule-free AdamW at the element-wise layouts,
+ * Muon at the matrices where Newton–Schulz stays affordable (a 1000 × 1000 orthogonalization is
+ * 3·10⁹·5 flops: seconds on cpu, and far more on SwiftShader), Newton–Schulz alone on square
+ * matrices, and the peer's MLP trained by each.
+ */
+export function modernPlan(backend: string): ModernOptions {
+  const gpu = backend === 'webgpu';
+  const elementwise = layouts('10k', '100k', '1M', 'small');
+  return {
+    steps: [
+      { optimizer: 'adopt', layouts: elementwise },
+      { optimizer: 'schedule-free-adamw', layouts: elementwise },
+      { optimizer: 'muon', layouts: layouts('10k', '100k', 'small') },
+      { optimizer: 'cautious-adamw', layouts: elementwise },
+    ],
+    sampling: gpu
+      ? { warmup: 2, minSamples: 3, maxSamples: 8, targetSampleMs: 50, caseBudgetMs: 4000 }
+      : { warmup: 3, minSamples: 5, maxSamples: 12, targetSampleMs: 25, caseBudgetMs: 3000 },
+    newtonSchulz: gpu
+      ? [
+          [128, 128],
+          [256, 256],
+        ]
+      : [
+          [128, 128],
+          [256, 256],
+          [512, 512],
+        ],
+    nsRounds: { maxRounds: 10, minRounds: 3, budgetMs: gpu ? 8000 : 5000 },
+    training: gpu
+      ? { sizes: [784, 256, 256, 10], batch: 128, stepsPerSample: 1, warmup: 1, rounds: { maxRounds: 4, minRounds: 3, budgetMs: 20_000 }, jax: true }
+      : { sizes: [784, 256, 256, 10], batch: 128, stepsPerSample: 2, warmup: 2, rounds: { maxRounds: 10, minRounds: 5, budgetMs: 15_000 }, jax: true },
+  };
+}
 
 /** The full plan of `backend`. */
 export function fullPlan(backend: string): Plan {
@@ -52,6 +91,7 @@ export function fullPlan(backend: string): Plan {
       profiles: { settings: { warmup: 1, steps: 2, timedSteps: 3 } },
       // A step takes seconds on SwiftShader: the checked steps are the warm-up, then 2 single-step samples.
       arch: ARCH_MODELS.map((model) => ({ model, warmup: 0, rounds: { maxRounds: 2, minRounds: 2, budgetMs: 0 } })),
+      modern: modernPlan('webgpu'),
       notes: [
         'Peer on WebGPU (SwiftShader, a software renderer: its times show relative cost only, not what a GPU does): jax-js runs on its own webgpu device, on the same Dawn adapter. Only the MLP, its losses compared at steps 1, 5 and 10, one step per sample: the wide net takes 3 s (jax-js) to 17 s (gradkit, tfjs-layers) per step there (measured once), which would add about 5 minutes to the run.',
         'WebGPU runs on SwiftShader (a software renderer on the CPU): a training step of the 20-layer net takes seconds, so its overhead is timed over a few steps only, without the taps variant; it has no overhead target.',
@@ -89,6 +129,7 @@ export function fullPlan(backend: string): Plan {
       const slow = cpu && model === 'conv';
       return { model, warmup: slow ? 0 : 1, rounds: { maxRounds: 10, minRounds: slow ? 3 : 5, budgetMs: slow ? 0 : 20_000 } };
     }),
+    modern: modernPlan(backend),
     notes: [
       '10M parameters: one warm-up step and the median of 5 single-step samples per variant (a step takes up to seconds there).',
       ...(cpu
@@ -129,6 +170,13 @@ export function quickPlan(): Plan {
     peer: [{ sizes: [6, 5, 3], batch: 4, batches: 2, stepsPerSample: 1, warmup: 1, checkSteps: [1, 2], rounds }],
     profiles: { sizes: [6, 5, 3], batch: 4, settings: { warmup: 1, steps: 1, timedSteps: 1 } },
     arch: QUICK_ARCH.map((o) => ({ ...o, batches: 2, warmup: 0, rounds })),
+    modern: {
+      steps: (['adopt', 'schedule-free-adamw', 'muon'] as const).map((optimizer) => ({ optimizer, layouts: [{ label: '4 × 6', shapes: [[4, 6]] }] })),
+      sampling: { warmup: 1, minSamples: 1, maxSamples: 2, caseBudgetMs: 0, maxStepsPerSample: 2 },
+      newtonSchulz: [[4, 6]],
+      nsRounds: rounds,
+      training: { sizes: [6, 5, 3], batch: 4, stepsPerSample: 1, warmup: 1, rounds, jax: true },
+    },
     notes: ['--quick: tiny sizes, one or two samples: checks the command, measures nothing.'],
   };
 }

@@ -4,11 +4,13 @@ import type { ArchResult } from './arch.js';
 import type { EndToEndResult } from './e2e.js';
 import { count, ms, pct, share, spread, table, times } from './format.js';
 import type { MachineInfo, SourceInfo } from './machine.js';
+import type { ModernResult } from './modern.js';
 import type { OptimizerRow, OptimizerStepResult, StepOptimizer } from './optimizer-step.js';
 import type { OverheadResult } from './overhead.js';
 import type { PeerResult } from './peer.js';
 import type { BenchProfile } from './profile.js';
 import { archChecks, archLossTable, archMemoryTable, archMethod, archTable } from './report-arch.js';
+import { MODERN_METHOD, modernSection } from './report-modern.js';
 import { lossTable, type PeerTargets, peerChecks, peerMethod, peerTable, profileBlocks, profileSummaryTable } from './report-peer.js';
 import type { Summary } from './timing.js';
 
@@ -46,6 +48,8 @@ export interface BackendResult {
   readonly profiles: readonly BenchProfile[];
   /** The architecture benchmark (issue 14), one entry per net (empty: not run; absent in files written before it). */
   readonly arch?: readonly ArchResult[];
+  /** The modern optimizers (issue 16; null or absent: not run). */
+  readonly modern?: ModernResult | null;
   /** What was left out and why (sizes skipped for time, …). */
   readonly notes: readonly string[];
 }
@@ -463,6 +467,9 @@ export function readme(results: readonly BackendResult[], failures: readonly str
       archLossTable(withArch),
       '',
     );
+  const withModern = results.filter((r) => r.modern);
+  if (withModern.length > 0)
+    parts.push('## Modern optimizers: ADOPT, Schedule-Free AdamW, Muon (issue 16)', '', MODERN_METHOD, '', modernSection(withModern), '');
   const withProfiles = results.filter((r) => r.profiles.length > 0);
   if (withProfiles.length > 0)
     parts.push(

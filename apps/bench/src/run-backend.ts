@@ -1,6 +1,6 @@
-// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir]`.
+// One backend's benchmarks in one process: `node dist/run-backend.js <cpu|wasm|webgpu> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch,modern] [--out dir]`.
 // Starts the backend with useBackend, runs its plan, writes <out>/<backend>.json and prints its tables.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { type ArchResult, benchArch } from './arch.js';
 import { type BenchmarkName, parseBackendFlags } from './args.js';
 import { benchEndToEnd, type EndToEndResult } from './e2e.js';
 import { describeBackend, machineInfo, sourceInfo } from './machine.js';
+import { benchModern, type ModernResult } from './modern.js';
 import { benchOptimizerStep } from './optimizer-step.js';
 import { benchMonitoringOverhead, type OverheadResult } from './overhead.js';
 import { benchPeer, type PeerResult } from './peer.js';
@@ -29,6 +30,7 @@ import {
   times,
 } from './report.js';
 import { archLossTable, archMemoryTable, archTable } from './report-arch.js';
+import { modernSection } from './report-modern.js';
 import { lossTable, netLabel, peerTable, profileSummaryTable } from './report-peer.js';
 
 /** Parsed command line of a backend run. */
@@ -39,9 +41,11 @@ export interface BackendArgs {
   readonly only?: readonly BenchmarkName[];
   readonly out: string;
   readonly command: string;
+  /** With `only`: keep the other benchmarks' results of the file being replaced. */
+  readonly merge?: boolean;
 }
 
-/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
+/** Parses `<backend> [--quick] [--only optimizer,e2e,overhead,peer,profiles,arch,modern] [--out dir] [--command text]`; throws a message (with the closest flag) for anything else. */
 export function parseBackendArgs(argv: readonly string[], defaultOut: string): BackendArgs {
   const { out, command, ...flags } = parseBackendFlags(argv);
   return { ...flags, out: out ?? defaultOut, command: command ?? 'node dist/run-backend.js' };
@@ -64,6 +68,7 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     peer: runs('peer') ? full.peer : [],
     profiles: runs('profiles') ? full.profiles : null,
     arch: runs('arch') ? full.arch : [],
+    modern: runs('modern') ? full.modern : null,
   };
   const t0 = performance.now();
 
@@ -122,7 +127,31 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     log(`[${args.backend}]   ${r.label}: gradkit ${at('gradkit')}, tfjs-layers ${at('tfjs-layers')} (+ gradkit ${at('tfjs-layers + gradkit')})`);
   }
 
-  const result: BackendResult = {
+  let modern: ModernResult | null = null;
+  if (plan.modern) {
+    log(`[${args.backend}] modern optimizers (issue 16): step vs tf.train.adam, Newton–Schulz, training step …`);
+    modern = await benchModern(
+      plan.modern,
+      {
+        measuredAt: started.toISOString(),
+        command: args.command,
+        described,
+        machine: `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverageAtStart} at the start`,
+      },
+      (row) =>
+        log(
+          `[${args.backend}]   ${optimizerName(row.optimizer).padEnd(24)} ${row.layout.padEnd(10)} gradkit ${ms(row.gradkit.median)} ms (${row.gradkit.path}), tf.train.adam ${ms(row.tfjs.median)} ms${row.submits ? `; submits/step ${row.submits.gradkit}` : ''}`,
+        ),
+    );
+    for (const r of modern.newtonSchulz)
+      log(
+        `[${args.backend}]   Newton–Schulz ${r.shape.join(' × ')}: ${ms(r.ms.median)} ms, ${r.kernels} kernels${r.dispatches !== undefined ? `, ${r.dispatches} dispatches, ${r.submits} submits (muon step: ${r.muonStepSubmits})` : ''}`,
+      );
+    for (const [name, v] of Object.entries(modern.training?.variants ?? {}))
+      log(`[${args.backend}]   training step, ${name}: ${ms(v.median)} ms${v.path ? ` (${v.path})` : ''}`);
+  }
+
+  let result: BackendResult = {
     format: FORMAT,
     backend: args.backend,
     backendInfo: { ...info, described },
@@ -138,10 +167,12 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
     peer,
     profiles,
     arch,
+    modern,
     notes: plan.notes,
   };
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, `${args.backend}.json`);
+  if (args.merge && args.only) result = merged(file, result, args.only);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   log('');
   if (overhead.length > 0) log(`${overheadTable([result])}\n\n${profileTable([result])}\n`);
@@ -150,9 +181,33 @@ export async function runBackend(args: BackendArgs, log: (line: string) => void 
   if (peer.length > 0) log(`${peerTable([result])}\n\n${lossTable([result])}\n`);
   if (profiles.length > 0) log(`${profileSummaryTable([result])}\n`);
   if (arch.length > 0) log(`${archTable([result])}\n\n${archMemoryTable([result])}\n\n${archLossTable([result])}\n`);
+  if (modern) log(`${modernSection([result])}\n`);
   log(`${targetTable([result])}\n`);
   log(`[${args.backend}] wrote ${file} (${result.seconds.toFixed(0)} s)`);
   return result;
+}
+
+/** The benchmarks' fields of a result file. */
+const FIELDS: Readonly<Record<BenchmarkName, keyof BackendResult>> = {
+  optimizer: 'optimizerStep',
+  e2e: 'endToEnd',
+  overhead: 'overhead',
+  peer: 'peer',
+  profiles: 'profiles',
+  arch: 'arch',
+  modern: 'modern',
+};
+
+/**
+ * `--merge`: the result file as it was (when in this format), with the fields of the benchmarks that
+ * ran (`only`) replaced by this run's; its run metadata (command, date, source) stay the file's, and
+ * each merged benchmark records its own where it has them (`modern.measuredAt`).
+ */
+export function merged(file: string, fresh: BackendResult, only: readonly BenchmarkName[]): BackendResult {
+  if (!existsSync(file)) return fresh;
+  const old = JSON.parse(readFileSync(file, 'utf8')) as BackendResult;
+  if (old.format !== FORMAT || old.backend !== fresh.backend) return fresh;
+  return { ...old, ...Object.fromEntries(only.map((b) => [FIELDS[b], fresh[FIELDS[b]]])) };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;

@@ -1,5 +1,5 @@
 import { chain, type GradientTransformation, Optimizer } from '@gradkit/core';
-import { adam, adamw, lion, rmsprop, sgd } from '@gradkit/optimizers';
+import { adam, adamw, adopt, lion, rmsprop, scheduleFreeAdamW, sgd } from '@gradkit/optimizers';
 import { currentBackend, expectClose, expectFusedParity, expectNoLeaks, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ const RULES: readonly [string, () => GradientTransformation][] = [
   ['Adamw', () => adamw({ learningRate: 0.01 })],
   ['Rmsprop', () => rmsprop({ learningRate: 0.01, centered: true })],
   ['Lion', () => lion({ learningRate: 0.01, weightDecay: 0.1 })],
+  ['Adopt', () => adopt({ learningRate: 0.01, weightDecay: 0.1 })],
+  ['ScheduleFreeAdamW', () => scheduleFreeAdamW({ learningRate: 0.01, warmupSteps: 2, weightDecay: 0.01 })],
 ];
 // ‖g‖ over the default parity shapes is about 64: 5 clips every step, 1e3 never does.
 const CHAINS: readonly [string, string, (rule: GradientTransformation) => GradientTransformation][] = [

@@ -1,7 +1,7 @@
 // The rules of plan.ts in JavaScript, rounded to float32 after every operation in the reference
 // path's order: bit for bit what the wasm modules compute. Their oracle in tests, and the steps'
 // JavaScript fallback where the modules cannot run.
-import type { AdamRule, FusedRule, LionRule, RmspropRule, SgdRule } from './plan.js';
+import type { AdamRule, AdoptRule, FusedRule, LionRule, RmspropRule, ScheduleFreeAdamWRule, SgdRule } from './plan.js';
 
 const f = Math.fround;
 
@@ -109,16 +109,65 @@ function lion(r: LionRule, p: Float32Array, grad: Float32Array, [m]: Float32Arra
   }
 }
 
-/** AMSGrad's maximum: `Math.max` (tfjs-cpu: NaN wins) or `keepOnNaN` (tfjs-wasm). */
+/**
+ * ADOPT's `clipByValue(u, −c, c)` as tfjs computes it: all zeros when c = 0 (tfjs fills when the
+ * bounds are equal, NaN included); otherwise NaN stays NaN on tfjs-cpu (`nanWins`) and becomes −c on
+ * tfjs-wasm (XNNPACK's clamp).
+ */
+export function clipLikeTfjs(u: number, limit: number, nanWins: boolean): number {
+  if (limit === 0) return 0;
+  if (nanWins) return Math.min(Math.max(u, -limit), limit);
+  // biome-ignore lint/complexity/useMathMinMax: Math.max would keep the NaN
+  const low = -limit < u ? u : -limit;
+  return Math.min(low, limit);
+}
+
+function adopt(r: AdoptRule, p: Float32Array, grad: Float32Array, [m, v]: Float32Array[], c: Clip | undefined, max: Maximum): void {
+  const [b1, b2, ob1, ob2, eps, negLr, wd] = [f(r.beta1), f(r.beta2), f(1 - r.beta1), f(1 - r.beta2), f(r.epsilon), f(-r.lr), f(r.weightDecay)];
+  const limit = r.clip === undefined ? undefined : f(r.clip);
+  if (!m || !v) throw new Error('adopt needs the mu and nu slots');
+  for (let j = 0; j < p.length; j++) {
+    const pj = p[j] as number;
+    const g = clipped(grad[j] as number, c);
+    const old = v[j] as number;
+    v[j] = f(f(old * b2) + f(f(g * g) * ob2));
+    let u = f(g / Math.max(f(Math.sqrt(old)), eps));
+    if (limit !== undefined) u = clipLikeTfjs(u, limit, max === Math.max);
+    const mj = f(f((m[j] as number) * b1) + f(u * ob1));
+    m[j] = mj;
+    let d = r.nesterov ? f(f(mj * b1) + f(u * ob1)) : mj;
+    if (wd !== 0) d = f(d + f(pj * wd));
+    p[j] = pj + f(d * negLr);
+  }
+}
+
+function scheduleFreeAdamW(r: ScheduleFreeAdamWRule, p: Float32Array, grad: Float32Array, [z, v]: Float32Array[], c: Clip | undefined): void {
+  const [b2, ob2, bc2, eps, wd, ckp1, yLr, lr] = [f(r.beta2), f(1 - r.beta2), f(r.bc2), f(r.epsilon), f(r.weightDecay), f(r.ckp1), f(r.adaptiveYLr), f(r.lr)];
+  if (!z || !v) throw new Error('scheduleFreeAdamW needs the z and nu slots');
+  for (let j = 0; j < p.length; j++) {
+    const y = p[j] as number;
+    const g = clipped(grad[j] as number, c);
+    const vj = f(f((v[j] as number) * b2) + f(f(g * g) * ob2));
+    v[j] = vj;
+    let gn = f(g / f(f(Math.sqrt(f(vj / bc2))) + eps));
+    if (wd !== 0) gn = f(gn + f(y * wd));
+    const zj = z[j] as number;
+    p[j] = f(y + f(f(f(zj - y) * ckp1) + f(gn * yLr)));
+    z[j] = f(zj - f(gn * lr));
+  }
+}
+
+/** AMSGrad's maximum: `Math.max` (tfjs-cpu: NaN wins) or `keepOnNaN` (tfjs-wasm); it also picks ADOPT's clip of NaN (`clipLikeTfjs`). */
 type Maximum = (a: number, b: number) => number;
 
 type Rule = (r: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], c: Clip | undefined, max: Maximum) => void;
-const RULES = { sgd: sgdF32, adam, rmsprop, lion } as unknown as Readonly<Record<FusedRule['kind'], Rule>>;
+const RULES = { sgd: sgdF32, adam, rmsprop, lion, adopt, scheduleFreeAdamW } as unknown as Readonly<Record<FusedRule['kind'], Rule>>;
 
 /**
  * Applies `rule` to one parameter in place, every operation rounded to float32 (see the file's head).
  * `max` is AMSGrad's maximum: the default keeps the running maximum where v is NaN, as tfjs-wasm's
- * `tf.maximum` and the modules do; pass `Math.max` for tfjs-cpu's.
+ * `tf.maximum` and the modules do; pass `Math.max` for tfjs-cpu's (which also keeps a NaN through
+ * ADOPT's clip, where tfjs-wasm's gives −c).
  */
 export function applyRuleF32(rule: FusedRule, p: Float32Array, g: Float32Array, slots: Float32Array[], clip: Clip | undefined, max: Maximum = keepOnNaN): void {
   RULES[rule.kind](rule, p, g, slots, clip, max);

@@ -2,7 +2,7 @@ import { Optimizer } from '@gradkit/core';
 import { currentBackend, expectClose, expectFusedParity, expectNoLeaks, spread } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { adam, adamw, lion, rmsprop, sgd } from '../index.js';
+import { adam, adamw, adopt, lion, rmsprop, sgd } from '../index.js';
 import { fusedKernelName } from './register.js';
 
 // Every fused rule of every backend against the reference path (the transformations' tf ops, which
@@ -23,6 +23,13 @@ export const RULE_CASES = [
   ['rmsprop', 'centered + momentum + weight decay', () => rmsprop({ learningRate: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 })],
   ['lion', 'defaults, lr 0.01', () => lion({ learningRate: 0.01 })],
   ['lion', 'weight decay', () => lion({ learningRate: 0.01, weightDecay: 0.5, beta1: 0.5 })],
+  ['adopt', 'defaults, lr 0.01 (clipped at count^¼)', () => adopt({ learningRate: 0.01 })],
+  ['adopt', 'nesterov + weight decay, β₂ 0.9', () => adopt({ learningRate: 0.01, nesterov: true, weightDecay: 0.1, beta2: 0.9 })],
+  [
+    'adopt',
+    'no clipping, scheduled lr and beta1',
+    () => adopt({ learningRate: (t: number) => 0.02 / (1 + t), beta1: (t: number) => 0.8 + 0.01 * t, useClipping: false }),
+  ],
 ] as const;
 
 describe(`fused optimizer rules on ${currentBackend()}`, () => {
@@ -50,6 +57,16 @@ describe(`fused optimizer rules on ${currentBackend()}`, () => {
       return g;
     };
     expect(await expectFusedParity(() => adam({ learningRate: 0.01 }), { grad })).toBe('fused:GradkitAdam');
+  });
+
+  it("adopt with NaN gradients: the clip treats NaN as each backend's tf.clipByValue does (zeros at the first step)", async () => {
+    const grad = (step: number, k: number, n: number) => {
+      const g = spread(n, 100 * step + k);
+      if (k === 4 && (step === 0 || step === 2)) g[5] = Number.NaN;
+      if (k === 3 && step === 1) g[0] = Number.NaN;
+      return g;
+    };
+    expect(await expectFusedParity(() => adopt({ learningRate: 0.01 }), { grad })).toBe('fused:GradkitAdopt');
   });
 
   it('copies a shared buffer before writing in place (copy-on-write), for parameters and slots', async () => {

@@ -6,6 +6,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedAdamOptions } from '../adam.js';
 import type { ResolvedRmspropOptions } from '../rmsprop.js';
 import type { ResolvedSgdOptions } from '../sgd.js';
+import { type AdoptOptionsSeen, adoptRule } from './adopt-rule.js';
+import { type ScheduleFreeOptionsSeen, scheduleFreeRule } from './schedule-free-host.js';
 
 /**
  * SGD (PyTorch `torch.optim.SGD`), per element, float32 per op:
@@ -76,8 +78,50 @@ export interface LionRule {
   readonly weightDecay: number;
 }
 
+/**
+ * ADOPT (Taniguchi et al. 2024; optax.contrib `adopt`, `scale_by_adopt` then the learning rate), per
+ * element, float32 per op, with `nuOld` the slot's value before the step:
+ * `v = nuOld·β₂ + (g·g)·(1−β₂)`; `u = g / max(sqrt(nuOld), ε)`; `if clipping: u = min(max(u, −c), c)`;
+ * `m = m·β₁ + u·(1−β₁)`; `d = nesterov ? m·β₁ + u·(1−β₁) : m`; `if wd≠0: d = d + p·wd`;
+ * `p = p + d·(−lr)` (adopt.ts's order). At the first step (count 0) optax uses β₁ = 1 and β₂ = 0
+ * (`nu = g²`, `mu` unchanged): the rule's `beta1`/`beta2` are those of this step. Slots: `[mu, nu]`.
+ */
+export interface AdoptRule {
+  readonly kind: 'adopt';
+  readonly lr: number;
+  /** β₁ at this step: 1 at count 0. */
+  readonly beta1: number;
+  /** β₂ at this step: 0 at count 0. */
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** `c = count^¼` (optax's default `clip_value_fn`), or undefined without clipping. */
+  readonly clip?: number;
+  readonly nesterov: boolean;
+  /** Decoupled weight decay λ (0: none), added to the update before the learning rate: `−η(u + λθ)`. */
+  readonly weightDecay: number;
+}
+
+/**
+ * Schedule-Free AdamW, train mode (facebookresearch/schedule_free `AdamWScheduleFree.step`), per
+ * element, float32 per op, with y the parameter:
+ * `v = v·β₂ + (g·g)·(1−β₂)`; `den = sqrt(v / bc2) + ε`; `gn = g / den`; `if wd≠0: gn = gn + y·wd`;
+ * `p = y + ((z − y)·ckp1 + gn·adaptiveYLr)`; `z = z − gn·lr` (schedule-free-adamw.ts's order).
+ * `lr` (warm-up applied), `ckp1`, `adaptiveYLr = lr·(β₁(1−ckp1) − 1)` and `bc2 = 1 − β₂^(k+1)` come
+ * from the host (schedule-free.ts `scheduleFreeStep`). Slots: `[z, nu]`.
+ */
+export interface ScheduleFreeAdamWRule {
+  readonly kind: 'scheduleFreeAdamW';
+  readonly lr: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly ckp1: number;
+  readonly adaptiveYLr: number;
+  readonly bc2: number;
+}
+
 /** The update rule of a fused step. */
-export type FusedRule = SgdRule | AdamRule | RmspropRule | LionRule;
+export type FusedRule = SgdRule | AdamRule | RmspropRule | LionRule | AdoptRule | ScheduleFreeAdamWRule;
 
 /**
  * One fused optimizer step over all parameters:
@@ -145,7 +189,7 @@ export const scalarsOf = (prefix: readonly string[]): string[][] => [
 export type FusedStep = (backend: tf.KernelBackend, plan: FusedPlan, tensors: FusedTensors) => void;
 
 /** The rules with a fused kernel, by transformation name. */
-export const RULE_NAMES = ['sgd', 'adam', 'adamw', 'rmsprop', 'lion'] as const;
+export const RULE_NAMES = ['sgd', 'adam', 'adamw', 'rmsprop', 'lion', 'adopt', 'scheduleFreeAdamW'] as const;
 
 /** A transformation name with a fused kernel. */
 export type RuleName = (typeof RULE_NAMES)[number];
@@ -164,6 +208,10 @@ export function ruleSlots(name: RuleName, options: object): readonly string[] {
     }
     case 'lion':
       return ['mu'];
+    case 'adopt':
+      return ['mu', 'nu'];
+    case 'scheduleFreeAdamW':
+      return ['z', 'nu'];
   }
 }
 
@@ -182,8 +230,17 @@ export function ruleSupports(name: RuleName, options: object): boolean {
   }
 }
 
-/** The rule at this step from the rule part's options, hyper-parameters and step count. */
-export function ruleOf(name: RuleName, options: object, h: Readonly<Record<string, number>>, count: number): FusedRule {
+/**
+ * The rule at this step from the rule part's options, hyper-parameters, step count and (for
+ * schedule-free) its state's host numbers before the step (`lrMax`, `weightSum`).
+ */
+export function ruleOf(
+  name: RuleName,
+  options: object,
+  h: Readonly<Record<string, number>>,
+  count: number,
+  numbers: Readonly<Record<string, number>> = {},
+): FusedRule {
   const n = (k: string) => h[k] ?? 0;
   switch (name) {
     case 'sgd':
@@ -224,11 +281,22 @@ export function ruleOf(name: RuleName, options: object, h: Readonly<Record<strin
       };
     case 'lion':
       return { kind: 'lion', lr: n('learningRate'), beta1: n('beta1'), beta2: n('beta2'), weightDecay: n('weightDecay') };
+    case 'adopt':
+      return adoptRule(options as AdoptOptionsSeen, h, count);
+    case 'scheduleFreeAdamW':
+      return scheduleFreeRule(options as ScheduleFreeOptionsSeen, h, count, numbers);
   }
 }
 
 /** The chain shapes that are fused for each rule: alone, after clipByGlobalNorm, and either one inside applyIfFinite. */
 export const PREFIXES = [[], ['clipByGlobalNorm'], ['applyIfFinite'], ['applyIfFinite', 'clipByGlobalNorm']] as const;
+
+/**
+ * Each part's state numbers before the step (`count`, schedule-free's `lrMax` and `weightSum` …): given
+ * by core's runner as `args.numbers` where it has them, else none.
+ */
+export const numbersOf = (args: FusedKernelArgs): readonly (Readonly<Record<string, number>> | undefined)[] =>
+  (args as { numbers?: readonly (Readonly<Record<string, number>> | undefined)[] }).numbers ?? [];
 
 /** Plan and tensors of a fused kernel call whose pattern is `[...prefix, name]`. */
 export function planOf(prefix: readonly string[], name: RuleName, args: FusedKernelArgs): { plan: FusedPlan; tensors: FusedTensors } {
@@ -236,7 +304,7 @@ export function planOf(prefix: readonly string[], name: RuleName, args: FusedKer
   const clip = prefix.indexOf('clipByGlobalNorm');
   const guard = prefix.indexOf('applyIfFinite');
   const plan: FusedPlan = {
-    rule: ruleOf(name, args.options[last] as object, args.hyper[last] ?? {}, args.counts[last] ?? args.step),
+    rule: ruleOf(name, args.options[last] as object, args.hyper[last] ?? {}, args.counts[last] ?? args.step, numbersOf(args)[last]),
     ...(clip >= 0 ? { maxNorm: args.hyper[clip]?.maxNorm as number } : {}),
     ...(guard >= 0 ? { guard: args.hyper[guard]?.maxConsecutiveErrors as number } : {}),
   };
@@ -268,6 +336,9 @@ function slotCount(rule: FusedRule): number {
       return 1 + (rule.centered ? 1 : 0) + (rule.momentum === 0 ? 0 : 1);
     case 'lion':
       return 1;
+    case 'adopt':
+    case 'scheduleFreeAdamW':
+      return 2;
   }
 }
 

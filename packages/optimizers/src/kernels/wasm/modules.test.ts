@@ -56,6 +56,27 @@ const RULES: readonly [string, FusedRule, number][] = [
   ),
   ['lion', { kind: 'lion', lr: 0.01, beta1: 0.9, beta2: 0.99, weightDecay: 0 }, 1],
   ['lion weight decay', { kind: 'lion', lr: 0.01, beta1: 0.5, beta2: 0.99, weightDecay: 0.5 }, 1],
+  ['adopt first step (β₁ 1, β₂ 0, clip 0)', { kind: 'adopt', lr: 0.01, beta1: 1, beta2: 0, epsilon: 1e-6, clip: 0, nesterov: false, weightDecay: 0 }, 2],
+  ['adopt clipped', { kind: 'adopt', lr: 0.01, beta1: 0.9, beta2: 0.9999, epsilon: 1e-6, clip: 3 ** 0.25, nesterov: false, weightDecay: 0 }, 2],
+  ['adopt nesterov + weight decay', { kind: 'adopt', lr: 0.01, beta1: 0.9, beta2: 0.99, epsilon: 0.5, clip: 2, nesterov: true, weightDecay: 0.1 }, 2],
+  ['adopt without clipping', { kind: 'adopt', lr: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, nesterov: false, weightDecay: 0 }, 2],
+  ...[0, 0.1].map(
+    (weightDecay) =>
+      [
+        `scheduleFreeAdamW weight decay ${weightDecay}`,
+        {
+          kind: 'scheduleFreeAdamW',
+          lr: 0.0025,
+          beta2: 0.999,
+          epsilon: 1e-8,
+          weightDecay,
+          ckp1: 0.3,
+          adaptiveYLr: 0.0025 * (0.9 * 0.7 - 1),
+          bc2: 1 - 0.999 ** 3,
+        },
+        2,
+      ] as [string, FusedRule, number],
+  ),
 ];
 
 /** Lengths: empty, 1, a tail only, a multiple of 4, a SIMD body plus every tail length. */
@@ -82,9 +103,10 @@ function runBoth(k: WasmKernels, rule: FusedRule, slots: number, n: number, seed
   const alloc = arena(k.memory, misalign);
   const p0 = spread(n, seed);
   const g0 = spread(n, seed + 1);
-  // Second moments are non-negative (and v − a² ≥ 0 for centered RMSprop); momenta are signed.
-  const moments = rule.kind === 'adam' || rule.kind === 'rmsprop';
-  const s0 = Array.from({ length: slots }, (_, s) => spread(n, seed + 2 + s).map((x) => (moments && !(rule.kind === 'adam' && s === 0) ? Math.abs(x) : x)));
+  // Second moments are non-negative (and v − a² ≥ 0 for centered RMSprop); momenta (and schedule-free's z) are signed.
+  const moment = (s: number) =>
+    rule.kind === 'rmsprop' || (rule.kind === 'adam' && s > 0) || ((rule.kind === 'adopt' || rule.kind === 'scheduleFreeAdamW') && s === 1);
+  const s0 = Array.from({ length: slots }, (_, s) => spread(n, seed + 2 + s).map((x) => (moment(s) ? Math.abs(x) : x)));
   if (rule.kind === 'rmsprop' && rule.centered) s0[1] = (s0[1] as Float32Array).map((x) => x / 4);
   const offsets = new Map<object, number>();
   const info = (values: Float32Array): tf.TensorInfo => {

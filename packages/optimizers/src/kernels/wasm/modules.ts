@@ -6,9 +6,12 @@
 // instantiated asynchronously and the steps until then run in JavaScript over the same memory.
 import { chooseWasmVariant, wasmSimdSupported as validatesSimd, type WasmVariant, wasmKernelCache } from '@gradkit/core';
 import adamWat from './adam.wat';
+import adoptWat from './adopt.wat';
 import lionWat from './lion.wat';
+import muonMomentumWat from './muon-momentum.wat';
 import normWat from './norm.wat';
 import rmspropWat from './rmsprop.wat';
+import scheduleFreeAdamWWat from './schedule-free-adamw.wat';
 import sgdWat from './sgd.wat';
 
 /** sgd.wat: `setup(negLr, wd, momentum, 1 − dampening, norm, maxNorm, flags)` then `step(p, g, buf, n)` per parameter. */
@@ -56,6 +59,54 @@ export interface LionModule {
   step(p: number, g: number, m: number, n: number): void;
 }
 
+/** adopt.wat: `setup(β₁, β₂, 1 − β₁, 1 − β₂, ε, c, −lr, wd, norm, maxNorm, flags)` then `step(p, g, m, v, n)`. */
+export interface AdoptModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 weight decay, 4 value clipping at ±c, 8 nesterov. */
+  setup(
+    b1: number,
+    b2: number,
+    ob1: number,
+    ob2: number,
+    eps: number,
+    limit: number,
+    negLr: number,
+    wd: number,
+    norm: number,
+    maxNorm: number,
+    flags: number,
+  ): void;
+  /** One parameter: byte offsets of θ, g, m and v, and its element count. */
+  step(p: number, g: number, m: number, v: number, n: number): void;
+}
+
+/** schedule-free-adamw.wat: `setup(β₂, 1 − β₂, bc2, ε, wd, ckp1, adaptiveYLr, lr, norm, maxNorm, flags)` then `step(p, g, z, v, n)`. */
+export interface ScheduleFreeAdamWModule {
+  /** The step's hyper-parameters and flags: 1 clip, 2 weight decay. */
+  setup(
+    b2: number,
+    ob2: number,
+    bc2: number,
+    eps: number,
+    wd: number,
+    ckp1: number,
+    yLr: number,
+    lr: number,
+    norm: number,
+    maxNorm: number,
+    flags: number,
+  ): void;
+  /** One parameter: byte offsets of y (the parameter), g, z and v, and its element count. */
+  step(p: number, g: number, z: number, v: number, n: number): void;
+}
+
+/** muon-momentum.wat: `setup(1 − μ, μ, flags)` then `step(g, buf, outBuf, outUpdate, n)`. */
+export interface MuonMomentumModule {
+  /** The constants and flags: 1 nesterov. */
+  setup(keep: number, momentum: number, flags: number): void;
+  /** One tensor: byte offsets of g, the buffer, the new buffer and the update, and the element count. */
+  step(g: number, b: number, outB: number, outU: number, n: number): void;
+}
+
 /** norm.wat: the read pass (`reset`, `add(g, n)` per gradient, or `partial(g, n)` per piece of one, then `total()` and `nonFinite()`). */
 export interface NormModule {
   /** Starts a step's read pass. */
@@ -84,11 +135,26 @@ export interface WasmKernels {
   readonly rmsprop: RmspropModule;
   /** lion.wat. */
   readonly lion: LionModule;
+  /** adopt.wat. */
+  readonly adopt: AdoptModule;
+  /** schedule-free-adamw.wat. */
+  readonly scheduleFreeAdamW: ScheduleFreeAdamWModule;
+  /** muon-momentum.wat (not a fused step: the `GradkitMuonMomentum` kernel). */
+  readonly muonMomentum: MuonMomentumModule;
   /** norm.wat: the read pass of clipped and guarded steps. */
   readonly norm: NormModule;
 }
 
-const SOURCES = { sgd: sgdWat, adam: adamWat, rmsprop: rmspropWat, lion: lionWat, norm: normWat } as const;
+const SOURCES = {
+  sgd: sgdWat,
+  adam: adamWat,
+  rmsprop: rmspropWat,
+  lion: lionWat,
+  adopt: adoptWat,
+  scheduleFreeAdamW: scheduleFreeAdamWWat,
+  muonMomentum: muonMomentumWat,
+  norm: normWat,
+} as const;
 
 /** Whether this engine runs wasm SIMD (checked once, by validating the SIMD build of norm.wat). */
 export const wasmSimdSupported = (): boolean => validatesSimd(normWat);
@@ -120,6 +186,9 @@ export function instantiateKernels(memory: WebAssembly.Memory, variant: WasmVari
     adam: make(SOURCES.adam[variant]) as AdamModule,
     rmsprop: make(SOURCES.rmsprop[variant]) as RmspropModule,
     lion: make(SOURCES.lion[variant]) as LionModule,
+    adopt: make(SOURCES.adopt[variant]) as AdoptModule,
+    scheduleFreeAdamW: make(SOURCES.scheduleFreeAdamW[variant]) as ScheduleFreeAdamWModule,
+    muonMomentum: make(SOURCES.muonMomentum[variant]) as MuonMomentumModule,
     norm: make(SOURCES.norm[variant]) as NormModule,
   };
 }
@@ -128,8 +197,10 @@ export function instantiateKernels(memory: WebAssembly.Memory, variant: WasmVari
 export async function instantiateKernelsAsync(memory: WebAssembly.Memory, variant: WasmVariant = chooseVariant(memory)): Promise<WasmKernels> {
   const imports = { env: { memory } };
   const make = async (bytes: Uint8Array<ArrayBuffer>) => exportsOf((await WebAssembly.instantiate(bytes, imports)).instance);
-  const [sgd, adam, rmsprop, lion, norm] = await Promise.all(
-    [SOURCES.sgd, SOURCES.adam, SOURCES.rmsprop, SOURCES.lion, SOURCES.norm].map((s) => make(s[variant])),
+  const [sgd, adam, rmsprop, lion, adopt, scheduleFreeAdamW, muonMomentum, norm] = await Promise.all(
+    [SOURCES.sgd, SOURCES.adam, SOURCES.rmsprop, SOURCES.lion, SOURCES.adopt, SOURCES.scheduleFreeAdamW, SOURCES.muonMomentum, SOURCES.norm].map((s) =>
+      make(s[variant]),
+    ),
   );
   return {
     variant,
@@ -138,6 +209,9 @@ export async function instantiateKernelsAsync(memory: WebAssembly.Memory, varian
     adam: adam as AdamModule,
     rmsprop: rmsprop as RmspropModule,
     lion: lion as LionModule,
+    adopt: adopt as AdoptModule,
+    scheduleFreeAdamW: scheduleFreeAdamW as ScheduleFreeAdamWModule,
+    muonMomentum: muonMomentum as MuonMomentumModule,
     norm: norm as NormModule,
   };
 }

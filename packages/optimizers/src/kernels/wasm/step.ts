@@ -47,7 +47,8 @@ function guardStep(k: WasmKernels, at: (t: tf.TensorInfo) => number, g: GuardTen
 /**
  * The update pass: the rule's module over every parameter, whose byte offsets `at` gives (clip: the
  * global norm and threshold, or none). `nanWins`: AMSGrad's running maximum becomes NaN where v is
- * (tfjs-cpu's `tf.maximum`) instead of keeping its value (tfjs-wasm's).
+ * (tfjs-cpu's `tf.maximum`) instead of keeping its value (tfjs-wasm's), and ADOPT's clip keeps a NaN
+ * (tfjs-cpu's `clipByValue`) instead of giving −c (tfjs-wasm's).
  *
  * @example
  * ```ts
@@ -123,6 +124,24 @@ export function wasmUpdate(
       for (let i = 0; i < n; i++) {
         const p = t.params[i] as tf.TensorInfo;
         k.lion.step(at(p), grad(i), slot(0, i), size(p));
+      }
+      return;
+    }
+    case 'adopt': {
+      const flags = clipped | (f(r.weightDecay) !== 0 ? 2 : 0) | (r.clip !== undefined ? 4 : 0) | (r.nesterov ? 8 : 0) | (nanWins ? 16 : 0);
+      k.adopt.setup(r.beta1, r.beta2, 1 - r.beta1, 1 - r.beta2, r.epsilon, r.clip ?? 0, -r.lr, r.weightDecay, norm, maxNorm, flags);
+      for (let i = 0; i < n; i++) {
+        const p = t.params[i] as tf.TensorInfo;
+        k.adopt.step(at(p), grad(i), slot(0, i), slot(1, i), size(p));
+      }
+      return;
+    }
+    case 'scheduleFreeAdamW': {
+      const flags = clipped | (f(r.weightDecay) !== 0 ? 2 : 0);
+      k.scheduleFreeAdamW.setup(r.beta2, 1 - r.beta2, r.bc2, r.epsilon, r.weightDecay, r.ckp1, r.adaptiveYLr, r.lr, norm, maxNorm, flags);
+      for (let i = 0; i < n; i++) {
+        const p = t.params[i] as tf.TensorInfo;
+        k.scheduleFreeAdamW.step(at(p), grad(i), slot(0, i), slot(1, i), size(p));
       }
       return;
     }

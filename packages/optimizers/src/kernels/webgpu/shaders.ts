@@ -247,6 +247,38 @@ function ruleBody(rule: FusedRule): { slots: string[]; body: string } {
     m[i] = mj * ${k(1)} + g * ${k(3)};
     p[i] = pj + d * ${k(5)};`,
       };
+    case 'adopt': {
+      // k0 β₁, k1 β₂, k2 1−β₁, k3 1−β₂, k4 ε, k5 c, k6 −lr, k7 wd. NaN as tfjs-webgpu's maximum and
+      // clipByValue keep it (WGSL's max and clamp need not); c = 0 gives zeros (tfjs fills equal bounds).
+      const mixed = `mj * ${k(0)} + u * ${k(2)}`;
+      return {
+        slots: ['m', 'v'],
+        body: `
+    let old = v[i];
+    v[i] = old * ${k(1)} + (g * g) * ${k(3)};
+    let root = sqrt(old);
+    var u = g / select(max(root, T(${k(4)})), root, isNan(root));
+    ${rule.clip === undefined ? '' : rule.clip === 0 ? 'u = T(0.0);' : `u = select(clamp(u, T(-${k(5)}), T(${k(5)})), u, isNan(u));`}
+    let mj = m[i] * ${k(0)} + u * ${k(2)};
+    m[i] = mj;
+    var d = ${rule.nesterov ? mixed : 'mj'};
+    ${nz(rule.weightDecay) ? `d = d + pj * ${k(7)};` : ''}
+    p[i] = pj + d * ${k(6)};`,
+      };
+    }
+    case 'scheduleFreeAdamW':
+      // k0 β₂, k1 1−β₂, k2 bc2, k3 ε, k4 wd, k5 ckp1, k6 adaptiveYLr, k7 lr
+      return {
+        slots: ['z', 'v'],
+        body: `
+    let vj = v[i] * ${k(0)} + (g * g) * ${k(1)};
+    v[i] = vj;
+    var gn = g / (sqrt(vj / ${k(2)}) + ${k(3)});
+    ${nz(rule.weightDecay) ? `gn = gn + pj * ${k(4)};` : ''}
+    let zj = z[i];
+    p[i] = pj + ((zj - pj) * ${k(5)} + gn * ${k(6)});
+    z[i] = zj - gn * ${k(7)};`,
+      };
   }
 }
 
@@ -271,6 +303,10 @@ export function ruleConstants(rule: FusedRule): number[] {
       return [rule.alpha, 1 - rule.alpha, rule.epsilon, rule.weightDecay, rule.momentum, -rule.lr];
     case 'lion':
       return [rule.beta1, rule.beta2, 1 - rule.beta1, 1 - rule.beta2, rule.weightDecay, -rule.lr];
+    case 'adopt':
+      return [rule.beta1, rule.beta2, 1 - rule.beta1, 1 - rule.beta2, rule.epsilon, rule.clip ?? 0, -rule.lr, rule.weightDecay];
+    case 'scheduleFreeAdamW':
+      return [rule.beta2, 1 - rule.beta2, rule.bc2, rule.epsilon, rule.weightDecay, rule.ckp1, rule.adaptiveYLr, rule.lr];
   }
 }
 
