@@ -211,9 +211,9 @@ export function roundTripTest(makeTx: () => GradientTransformation, bench: Bench
  */
 export function leakTest(
   makeTxs: readonly (() => GradientTransformation)[],
-  bench: Bench & { readonly grads?: (params: Params) => Params; readonly viaMinimize?: boolean } = {},
+  bench: Bench & { readonly grads?: (params: Params) => Params; readonly viaMinimize?: boolean; readonly timeout?: number } = {},
 ): void {
-  it('leaks no tensors over 200 steps', async () => {
+  it('leaks no tensors over 200 steps', { timeout: bench.timeout ?? 30_000 }, async () => {
     const problem = bench.problem ?? SMALL;
     const params = variablesOf(problem);
     const constant = (l: Leaf) => (typeof l.g === 'object' ? tf.tensor(l.g as number[], l.shape as number[]) : tf.fill(l.shape as number[], l.g ?? 0.1));
@@ -233,6 +233,9 @@ export function leakTest(
             { what: '200 steps' },
           );
           expect(opt.stepCount).toBe(200);
+          // Wait for the 200 queued steps here: on a slow device (WebGPU on SwiftShader) they would
+          // otherwise run during the next test, which then times out on its first read.
+          await Promise.all(Object.values(params).map((p) => p.data()));
           opt.dispose();
         },
         { what: 'an Optimizer built, stepped 200 times and disposed' },
