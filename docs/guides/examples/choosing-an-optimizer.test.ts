@@ -1,5 +1,5 @@
 import { Optimizer } from '@gradkit/core';
-import { expectClose, expectNoLeaks } from '@gradkit/testing';
+import { expectClose, expectNoLeaks, smallOutputMatMul } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it, vi } from 'vitest';
@@ -26,6 +26,7 @@ const loss = (p: { kernel: tf.Variable; bias: tf.Variable }) => tf.add(tf.sum(tf
 const fresh = () => ({ kernel: tf.variable(tf.tensor1d([3, 2, -2])), bias: tf.variable(tf.tensor1d([0])) });
 
 describe('guide: choosing an optimizer, schedule and clipping', () => {
+  smallOutputMatMul(); // the small-output matMul program on SwiftShader (tiny matrices)
   it('the schedules print what the guide says: 0.05 0.001 0.1 0.05', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const s = schedules();

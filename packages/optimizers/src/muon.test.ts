@@ -1,5 +1,5 @@
 import { HyperParameterError, Optimizer, UnknownOptionError } from '@gradkit/core';
-import { expectClose } from '@gradkit/testing';
+import { expectClose, smallOutputMatMul } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { type MuonOptions, muon, optimizerFromConfig, optimizerToConfig } from './index.js';
@@ -92,6 +92,7 @@ const CONFIGS: [string, MuonOptions, (name: string) => boolean][] = [
 ];
 
 describe('muon (torch.optim.Muon for matrices, AdamW for the rest)', () => {
+  smallOutputMatMul(); // the small-output matMul program on SwiftShader (tiny matrices)
   it("matches hand-worked steps on [1, 2] and [2, 1] matrices: the layout's fan-in and fan-out", async () => {
     // One step from buf = 0 (nesterov): buf = (1 − μ)g, u = g + μ(buf − g) = (1 − μ²)g, and NS of a
     // rank-1 matrix is u/‖u‖ · s₅ with s₅ = 0.6964… (newton-schulz.test.ts). g = [3, 4]: u/‖u‖ = [0.6, 0.8].

@@ -1,7 +1,7 @@
 // The tfjs-layers adapter with the modern optimizers: Muon's routing (matrices to Muon, the rest to
 // AdamW), schedule-free's eval point, and the wrappers, each in a real model.fit, saved and resumed.
 import type { GradientTransformation } from '@gradkit/core';
-import { expectClose } from '@gradkit/testing';
+import { expectClose, smallOutputMatMul } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,7 @@ async function stateOf(opt: TransformOptimizer): Promise<Map<string, number[]>> 
 }
 
 describe('toTfOptimizer with muon', () => {
+  smallOutputMatMul(); // the small-output matMul program on SwiftShader (tiny matrices)
   it(
     'model.fit trains: the kernels go to Muon, the biases to AdamW, and the loss falls',
     async () => {
@@ -158,6 +159,7 @@ describe('toTfOptimizer with muon', () => {
 });
 
 describe('toTfOptimizer with scheduleFreeAdamW', () => {
+  smallOutputMatMul(); // the small-output matMul program on SwiftShader (tiny matrices)
   it(
     'model.fit trains; eval() puts x = y + (1 − 1/β₁)(z − y) in the weights, train() puts y back',
     async () => {
@@ -193,6 +195,7 @@ describe('toTfOptimizer with scheduleFreeAdamW', () => {
 });
 
 describe('toTfOptimizer with the wrappers', () => {
+  smallOutputMatMul(); // the small-output matMul program on SwiftShader (tiny matrices)
   for (const [name, make] of [
     ['cautious(adamw)', () => cautious(adamw({ learningRate: 0.01 }))],
     ['lookahead(adamw)', () => lookahead(adamw({ learningRate: 0.01 }), { syncPeriod: 5 })],

@@ -3,5 +3,6 @@ export { AssertionError, type CloseOptions, expectClose, type NestedNumbers, typ
 export { expectNoLeaks, type NoLeakOptions } from './expect-no-leaks.js';
 export { expectFusedParity, type FusedParityOptions, PARITY_SHAPES, spread } from './fused-parity.js';
 export { expectTypedRejection, type HostileCase, type HostileContext, type HostileOutcome, hostileCases, type WatchedOptimizer } from './hostile.js';
+export { smallOutputMatMul } from './small-output-matmul.js';
 export { type GradkitTaskMeta, type HarnessState, harnessState, type ModuleBackendMeta } from './state.js';
 export { backendTolerance, DEFAULT_TOLERANCES, type Tolerance } from './tolerance.js';
