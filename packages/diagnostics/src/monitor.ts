@@ -168,8 +168,8 @@ export function reportTrends(reports: readonly GradientReport[]): MonitorTrends 
  * The trend rule, per optimizer step: over the latest reports reaching back at least `trendReports`
  * steps (every report counts: at `every: 1` that is `trendReports` + 1 reports, at `every: 5` two
  * reports 5 steps apart), the global gradient norm grew by at least `trendFactor` per step between
- * each report and the next (a factor of `trendFactor`^Δstep), all finite; and the loss, when the
- * reports at both ends know it, did not fall. So the same run gets the same finding whatever
+ * each report and the next (a factor of `trendFactor`^Δstep), all finite, from a norm at least
+ * `vanishingNorm`; and the loss, when the reports at both ends know it, did not fall. So the same run gets the same finding whatever
  * `every` is. Returns the finding, or undefined.
  */
 export function growthFinding(
@@ -182,6 +182,8 @@ export function growthFinding(
   const window = trendWindow(previous, current, th.trendReports);
   if (window === undefined) return undefined;
   const norms = window.map((r) => r.globalNorm);
+  // Growth from below vanishingNorm is a recovery from (about) zero, such as a fit batch's, not an explosion.
+  if (!((norms[0] as number) >= th.vanishingNorm)) return undefined;
   for (let i = 1; i < window.length; i++) {
     const [a, b] = [norms[i - 1] as number, norms[i] as number];
     const steps = stepOf(window[i] as GradientReport, i) - stepOf(window[i - 1] as GradientReport, i - 1);
