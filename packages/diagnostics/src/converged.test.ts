@@ -5,22 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { GradientMonitor, type GradientReport } from './index.js';
-import type { LayerReport } from './report.js';
 import { diagnose } from './rules.js';
+import { weightReport } from './test-support.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
 
-const weight = (name: string, gradNorm: number): LayerReport => ({
-  name,
-  shape: [4, 4],
-  size: 16,
-  isWeight: true,
-  gradNorm,
-  gradMean: 0,
-  gradStd: 0,
-  gradMaxAbs: gradNorm,
-  gradZeroFraction: 0,
-  nonFinite: 0,
-});
+const weight = weightReport;
 const tiny = [weight('1.kernel', 1e-9), weight('7.kernel', 2.6e-9)];
 const base = { globalNorm: 2.8e-9, thresholds: DEFAULT_THRESHOLDS, backend: 'cpu', activations: [] };
 

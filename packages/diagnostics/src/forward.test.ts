@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { forwardGrowth } from './forward.js';
 import { type GradientReport, inspectGradients } from './index.js';
-import type { ActivationReport, LayerReport } from './report.js';
+import type { ActivationReport } from './report.js';
 import { diagnose } from './rules.js';
-import { batch, disposeParams, type MlpParams, mlpParams } from './test-support.js';
+import { batch, disposeParams, type MlpParams, mlpParams, weightReport } from './test-support.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
 
 const { x, y } = batch(3, 64, 32, 10);
@@ -75,18 +75,7 @@ describe('explodingActivations: forward statistics are part of the verdict', () 
   });
 });
 
-const weight = (name: string, gradNorm: number): LayerReport => ({
-  name,
-  shape: [4, 4],
-  size: 16,
-  isWeight: true,
-  gradNorm,
-  gradMean: 0,
-  gradStd: 0,
-  gradMaxAbs: gradNorm,
-  gradZeroFraction: gradNorm === 0 ? 1 : 0,
-  nonFinite: 0,
-});
+const weight = weightReport;
 const act = (name: string, kind: ActivationReport['kind'], over: Partial<ActivationReport> = {}): ActivationReport => ({
   name,
   kind,

@@ -2,6 +2,7 @@
 // data are the same numbers on every backend, and deep MLPs built from raw tf ops with core's `tap`.
 import { tap } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayerReport } from './report.js';
 
 /** mulberry32: a small, well-mixed 32-bit PRNG; `rng()` is uniform in [0, 1). */
 export function seeded(seed: number): () => number {
@@ -90,3 +91,17 @@ export function mlpLoss(activation: Activation, x: tf.Tensor2D, y: tf.Tensor2D):
 }
 
 export const disposeParams = (p: MlpParams) => tf.dispose(p.layers.flatMap((l) => [l.kernel, l.bias]));
+
+/** A 4×4 weight layer's report with gradient norm `gradNorm` (and only what the rules read), for rule tests. */
+export const weightReport = (name: string, gradNorm: number): LayerReport => ({
+  name,
+  shape: [4, 4],
+  size: 16,
+  isWeight: true,
+  gradNorm,
+  gradMean: 0,
+  gradStd: 0,
+  gradMaxAbs: gradNorm,
+  gradZeroFraction: gradNorm === 0 ? 1 : 0,
+  nonFinite: 0,
+});

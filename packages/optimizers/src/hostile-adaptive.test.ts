@@ -1,31 +1,12 @@
 // The hostile user of adopt, prodigy and ademamix: optax and PyTorch spellings, out-of-range and
 // non-numeric hyper-parameters, schedules that leave their range mid-run, and trees that do not match
 // the state. Each must be a typed GradkitError naming the option or path, thrown before anything changed.
-import { flatten, type GradientTransformation, Optimizer, type StateTree } from '@gradkit/core';
+import type { GradientTransformation } from '@gradkit/core';
 import { type HostileContext, hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe } from 'vitest';
+import { bad, functional, watched } from './hostile-kit.js';
 import { ademamix, ademamixWarmup, adopt, prodigy } from './index.js';
-
-const bad = (x: unknown) => x as never;
-
-/** Parameters { w: [3], b: [2] } as variables and an Optimizer over them that took one step, both watched. */
-async function watched(ctx: HostileContext, tx: GradientTransformation) {
-  const params = { w: tf.variable(tf.tensor1d([1, 2, 3])), b: tf.variable(tf.tensor1d([4, 5])) };
-  const opt = new Optimizer(params, tx);
-  const grads = { w: tf.tensor1d([0.1, 0.2, 0.3]), b: tf.tensor1d([0.4, 0.5]) };
-  opt.step(grads);
-  await ctx.watch(opt, params.w, params.b);
-  return { params, opt, grads };
-}
-
-/** A functional state for { w: [3], b: [2] }, its tensors watched. */
-async function functional<S extends StateTree>(ctx: HostileContext, tx: GradientTransformation<S>) {
-  const params = { w: tf.tensor1d([1, 2, 3]), b: tf.tensor1d([4, 5]) };
-  const state = tx.init(params);
-  await ctx.watch(params.w, params.b, ...flatten(state).flatMap((e) => (e.value instanceof tf.Tensor ? [e.value] : [])));
-  return { params, state };
-}
 
 const factories = { adopt, prodigy, ademamix } as const;
 

@@ -1,24 +1,8 @@
-// The hostile user of scheduleFreeAdamW and scheduleFreeSgd: the repo's (PyTorch) spellings, wrong
-// types, out-of-range values, β₁ = 0 (the evaluation point divides by it), and steps in eval mode.
-// Each must be a typed GradkitError naming the option, thrown before anything changed.
-import { type GradientTransformation, Optimizer } from '@gradkit/core';
-import { type HostileContext, hostileCases } from '@gradkit/testing';
+import { hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe } from 'vitest';
+import { bad, watched } from './hostile-kit.js';
 import { scheduleFreeAdamW, scheduleFreeSgd } from './index.js';
-
-const bad = (x: unknown) => x as never;
-
-/** An Optimizer over { w: [3], b: [2] } after one step, in eval mode when asked, watched with its parameters. */
-async function watched(ctx: HostileContext, tx: GradientTransformation, mode: 'train' | 'eval') {
-  const params = { w: tf.variable(tf.tensor1d([1, 2, 3])), b: tf.variable(tf.tensor1d([4, 5])) };
-  const opt = new Optimizer(params, tx);
-  const grads = { w: tf.tensor1d([0.1, 0.2, 0.3]), b: tf.tensor1d([0.4, 0.5]) };
-  opt.step(grads);
-  if (mode === 'eval') opt.eval();
-  await ctx.watch(opt, params.w, params.b);
-  return { params, opt, grads };
-}
 
 describe('schedule-free optimizers, hostile', () =>
   hostileCases([

@@ -1,10 +1,11 @@
 // The hostile user: careless and foreign (PyTorch, Keras) inputs to every public function of
 // @gradkit/optimizers. Each must be a typed GradkitError naming the option, argument or tree path,
 // thrown before anything changed (the Optimizers and tensors a case watches are compared bit for bit).
-import { chain, flatten, type GradientTransformation, Optimizer, type StateTree } from '@gradkit/core';
-import { type HostileContext, hostileCases } from '@gradkit/testing';
+import { chain } from '@gradkit/core';
+import { hostileCases } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe } from 'vitest';
+import { bad, functional, watched } from './hostile-kit.js';
 import {
   accumulate,
   adabelief,
@@ -33,31 +34,12 @@ import {
   trace,
 } from './index.js';
 
-const bad = (x: unknown) => x as never;
 const step = ({ grad, slots, hyper }: { grad: tf.Tensor; slots: Record<string, tf.Tensor>; hyper: Record<string, number> }) => ({
   update: tf.mul(grad, -(hyper.learningRate as number)),
   slots: { m: slots.m as tf.Tensor },
 });
 /** A valid definition for defineOptimizer, to spoil one field at a time. */
 const definition = (over: object) => bad({ name: 'hostileSignum', defaults: { learningRate: 0.1 }, slots: ['m'], step, replace: true, ...over });
-
-/** Parameters { w: [3], b: [2] } as variables, and an Optimizer over them, both watched. */
-async function watched(ctx: HostileContext, tx: GradientTransformation) {
-  const params = { w: tf.variable(tf.tensor1d([1, 2, 3])), b: tf.variable(tf.tensor1d([4, 5])) };
-  const opt = new Optimizer(params, tx);
-  const grads = { w: tf.tensor1d([0.1, 0.2, 0.3]), b: tf.tensor1d([0.4, 0.5]) };
-  opt.step(grads);
-  await ctx.watch(opt, params.w, params.b);
-  return { params, opt, grads };
-}
-
-/** A functional state for { w: [3], b: [2] }, its tensors watched. */
-async function functional<S extends StateTree>(ctx: HostileContext, tx: GradientTransformation<S>) {
-  const params = { w: tf.tensor1d([1, 2, 3]), b: tf.tensor1d([4, 5]) };
-  const state = tx.init(params);
-  await ctx.watch(params.w, params.b, ...flatten(state).flatMap((e) => (e.value instanceof tf.Tensor ? [e.value] : [])));
-  return { params, state };
-}
 
 describe('optimizers, hostile', () =>
   hostileCases([
