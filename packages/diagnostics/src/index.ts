@@ -1,3 +1,26 @@
+export { applyRemedy } from './apply-remedy.js';
+export { type HessianEigenOptions, type HessianEigenResult, hessianTopEigenvalue } from './curvature.js';
+export { diagnoseModel } from './diagnose-model.js';
+export { resolveLoss } from './infer-loss.js';
+export type {
+  CurvatureEstimate,
+  DiagnoseOptions,
+  DoctorData,
+  DoctorProgress,
+  DoctorSettings,
+  DoctorTarget,
+  GradkitModelTarget,
+  LayersModelLike,
+  ModelDiagnosis,
+  RemediedModel,
+  RemedyAction,
+  RemedyOutcome,
+  RemedyTrial,
+  SpikeStats,
+  TryRemediesOptions,
+} from './doctor-types.js';
+export { remedyActions } from './remedy-actions.js';
+export { tryRemedies } from './try-remedies.js';
 export { type FormatTextOptions, formatText } from './format-text.js';
 export { type GradCheckElement, type GradCheckLeaf, type GradCheckOptions, type GradCheckResult, gradCheck } from './grad-check.js';
 export { type HtmlOptions, toHTML } from './html.js';

@@ -125,7 +125,8 @@ export type FindingKind =
   | 'saturation'
   | 'largeUpdates'
   | 'smallUpdates'
-  | 'lossSpike';
+  | 'lossSpike'
+  | 'edgeOfStability';
 
 /**
  * One thing the diagnostics noticed: what was seen (with the numbers), where (tree paths or tap
