@@ -26,6 +26,7 @@ function checkProfile(path: string, p: unknown): asserts p is TemporalProfile {
     fail(`${path}.gradNorm`, `a list of ${steps.length} numbers (one per step)`, gradNorm);
   optionalNumber(`${path}.firstLastRatio`, p.firstLastRatio);
   optionalNumber(`${path}.decayPerStep`, p.decayPerStep);
+  if (p.of !== undefined && p.of !== 'hidden' && p.of !== 'input') fail(`${path}.of`, "'hidden' or 'input' (or absent)", p.of);
 }
 
 function checkAttention(path: string, a: unknown): asserts a is AttentionStats {

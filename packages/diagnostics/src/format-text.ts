@@ -55,9 +55,9 @@ function temporalLines(report: GradientReport): string[] {
   if (profiles.length === 0) return [];
   const lines = profiles.map((p) => {
     const at = sampleIndices(p.steps.length, 6).map((i) => `t=${p.steps[i]} ${fmt(p.gradNorm[i])}`);
-    return `  ${p.layer} (${p.steps.length} steps): ${at.join(' · ')}   first/last ${fmt(p.firstLastRatio)}, ×${fmt(p.decayPerStep)} per step back`;
+    return `  ${p.layer}${p.of === 'input' ? ' (∂L/∂xₜ at its input)' : ''} (${p.steps.length} steps): ${at.join(' · ')}   first/last ${fmt(p.firstLastRatio)}, ×${fmt(p.decayPerStep)} per step back`;
   });
-  return ['', 'through time: ‖∂L/∂hₜ‖ per recurrent layer', ...lines];
+  return ['', 'through time: ‖∂L/∂hₜ‖ per recurrent layer (‖∂L/∂xₜ‖ where marked)', ...lines];
 }
 
 /** The attention table: entropy (nats) against ln(keys), max |logit| and the logits' std per attention layer. */

@@ -5,17 +5,18 @@ import { entropyFraction } from './attention.js';
 import { fmt, pct } from './format-number.js';
 import type { GradientReport } from './report.js';
 import { depthColor, esc, heatMap, lineChart, type Series } from './svg.js';
+import { gradSymbol } from './temporal.js';
 
 /** One line chart per recurrent layer of the report: ‖∂L/∂hₜ‖ over t, log scale. */
 export function temporalCharts(r: GradientReport): string {
   return (r.temporal ?? [])
     .map((p) =>
       lineChart({
-        title: `Gradient flow through time: ‖∂L/∂hₜ‖ of ${p.layer} (log scale)`,
+        title: `Gradient flow through time: ${gradSymbol(p)} of ${p.layer}${p.of === 'input' ? ' (at its input)' : ''} (log scale)`,
         xLabels: p.steps.map(String),
         xTitle: `time step t (first/last ${fmt(p.firstLastRatio)}, ×${fmt(p.decayPerStep)} per step back)`,
-        yTitle: '‖∂L/∂hₜ‖',
-        series: [{ name: '‖∂L/∂hₜ‖', values: p.gradNorm, color: '#7c3aed', width: 2 }],
+        yTitle: gradSymbol(p),
+        series: [{ name: gradSymbol(p), values: p.gradNorm, color: '#7c3aed', width: 2 }],
         log: true,
       }),
     )

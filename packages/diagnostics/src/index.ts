@@ -1,6 +1,7 @@
 export { applyRemedy } from './apply-remedy.js';
 export { type HessianEigenOptions, type HessianEigenResult, hessianTopEigenvalue } from './curvature.js';
 export { diagnoseModel } from './diagnose-model.js';
+export { edgeOfStabilityFinding } from './edge-of-stability.js';
 export { resolveLoss } from './infer-loss.js';
 export type {
   CurvatureEstimate,
@@ -19,7 +20,7 @@ export type {
   SpikeStats,
   TryRemediesOptions,
 } from './doctor-types.js';
-export { remedyActions } from './remedy-actions.js';
+export { REMEDY_NAMES, type RemedyName, remedyAction, remedyActions } from './remedy-actions.js';
 export { tryRemedies } from './try-remedies.js';
 export { type FormatTextOptions, formatText } from './format-text.js';
 export { type GradCheckElement, type GradCheckLeaf, type GradCheckOptions, type GradCheckResult, gradCheck } from './grad-check.js';

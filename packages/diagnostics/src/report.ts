@@ -216,8 +216,15 @@ export interface TemporalProfile {
   readonly layer: string;
   /** The time steps t, ascending. */
   readonly steps: readonly number[];
-  /** ‖∂L/∂hₜ‖₂ at each of `steps`. */
+  /** ‖∂L/∂hₜ‖₂ (or ‖∂L/∂xₜ‖₂, see `of`) at each of `steps`. */
   readonly gradNorm: readonly number[];
+  /**
+   * What the norms are of: `'hidden'` (default) the layer's hidden state hₜ (the step taps of
+   * @gradkit/nn's recurrent layers), `'input'` the model's input xₜ at step t (`diagnoseModel` on a
+   * tfjs-layers recurrent model, whose hidden states cannot be tapped: ∂L/∂xₜ = (∂hₜ/∂xₜ)ᵀ ∂L/∂hₜ
+   * with the same input kernel at every step, so it decays back in time as ∂L/∂hₜ does).
+   */
+  readonly of?: 'hidden' | 'input';
   /** ‖∂L/∂h_first‖/‖∂L/∂h_last‖ (undefined when the last is 0 or a norm is not finite). */
   readonly firstLastRatio?: number;
   /** The geometric mean factor per step going back in time, ratio^(1/(t_last − t_first)): below 1 decays, above 1 grows. */

@@ -14,14 +14,14 @@ import type { DiagnosticsThresholds } from './thresholds.js';
  * each, ρ = ‖∂L/∂h_first‖/‖∂L/∂h_last‖ and the geometric mean factor per step ρ^(1/(t_last − t_first)).
  * Undefined with fewer than two steps that recorded a gradient.
  */
-export function temporalProfile(layer: string, taps: readonly { t: number; gradNorm: number }[]): TemporalProfile | undefined {
+export function temporalProfile(layer: string, taps: readonly { t: number; gradNorm: number }[], of: 'hidden' | 'input' = 'hidden'): TemporalProfile | undefined {
   const sorted = [...taps].sort((a, b) => a.t - b.t);
   if (sorted.length < 2) return undefined;
   const steps = sorted.map((s) => s.t);
   const gradNorm = sorted.map((s) => s.gradNorm);
   const [first, last] = [gradNorm[0] as number, gradNorm[gradNorm.length - 1] as number];
   const span = (steps[steps.length - 1] as number) - (steps[0] as number);
-  const profile: TemporalProfile = { layer, steps, gradNorm };
+  const profile: TemporalProfile = of === 'input' ? { layer, steps, gradNorm, of } : { layer, steps, gradNorm };
   if (!(last > 0) || !gradNorm.every(Number.isFinite)) return profile;
   const firstLastRatio = first / last;
   return { ...profile, firstLastRatio, decayPerStep: firstLastRatio ** (1 / span) };
@@ -44,6 +44,9 @@ export function temporalProfiles(input: Pick<DiagnoseInput, 'activations'>): Tem
   return out.length > 0 ? out : undefined;
 }
 
+/** The norm a profile holds, for people: ‖∂L/∂hₜ‖, or ‖∂L/∂xₜ‖ for a profile of the input. */
+export const gradSymbol = (p: TemporalProfile): string => (p.of === 'input' ? '‖∂L/∂xₜ‖' : '‖∂L/∂hₜ‖');
+
 /** `steps a–b` (or `step a`) for the smallest and largest of `steps`. */
 const stepRange = (steps: readonly number[]) => {
   const [lo, hi] = [Math.min(...steps), Math.max(...steps)];
@@ -64,7 +67,8 @@ function describe(p: TemporalProfile): string {
   const [first, last] = [p.steps[0] as number, p.steps[p.steps.length - 1] as number];
   const zeros = p.steps.filter((_, i) => p.gradNorm[i] === 0);
   const underflow = zeros.length === 0 ? '' : `; it is exactly 0 (float32 underflow) at ${stepRange(zeros)}`;
-  return `‖∂L/∂hₜ‖ of ${p.layer} goes from ${fmt(p.gradNorm[p.gradNorm.length - 1])} at t = ${last} to ${fmt(p.gradNorm[0])} at t = ${first}: ${fmt(p.firstLastRatio)}× over ${last - first} steps back (×${fmt(p.decayPerStep)} per step${underflow})`;
+  const of = p.of === 'input' ? `${gradSymbol(p)} at the input of ${p.layer}` : `${gradSymbol(p)} of ${p.layer}`;
+  return `${of} goes from ${fmt(p.gradNorm[p.gradNorm.length - 1])} at t = ${last} to ${fmt(p.gradNorm[0])} at t = ${first}: ${fmt(p.firstLastRatio)}× over ${last - first} steps back (×${fmt(p.decayPerStep)} per step${underflow})`;
 }
 
 const WHY_VANISHING =
