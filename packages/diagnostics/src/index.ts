@@ -1,8 +1,6 @@
 export { applyRemedy } from './apply-remedy.js';
 export { type HessianEigenOptions, type HessianEigenResult, hessianTopEigenvalue } from './curvature.js';
 export { diagnoseModel } from './diagnose-model.js';
-export { edgeOfStabilityFinding } from './edge-of-stability.js';
-export { resolveLoss } from './infer-loss.js';
 export type {
   CurvatureEstimate,
   DiagnoseOptions,
@@ -20,11 +18,11 @@ export type {
   SpikeStats,
   TryRemediesOptions,
 } from './doctor-types.js';
-export { REMEDY_NAMES, type RemedyName, remedyAction, remedyActions } from './remedy-actions.js';
-export { tryRemedies } from './try-remedies.js';
+export { edgeOfStabilityFinding } from './edge-of-stability.js';
 export { type FormatTextOptions, formatText } from './format-text.js';
 export { type GradCheckElement, type GradCheckLeaf, type GradCheckOptions, type GradCheckResult, gradCheck } from './grad-check.js';
 export { type HtmlOptions, toHTML } from './html.js';
+export { resolveLoss } from './infer-loss.js';
 export { type InspectOptions, inspectGradients } from './inspect.js';
 export { fromJSON, type ReportCollection, type ReportConfig, type ReportDocument, toJSON } from './json.js';
 export { type GradientCallback, type GradientCallbackOptions, gradientCallback, type ModelWithOptimizer } from './layers-callback.js';
@@ -53,6 +51,7 @@ export type {
   StepProfile,
   TrainableModel,
 } from './profile/types.js';
+export { REMEDY_NAMES, type RemedyName, remedyAction, remedyActions } from './remedy-actions.js';
 export type {
   ActivationKind,
   ActivationReport,
@@ -65,3 +64,4 @@ export type {
   Verdict,
 } from './report.js';
 export { DEFAULT_THRESHOLDS, type DiagnosticsThresholds } from './thresholds.js';
+export { tryRemedies } from './try-remedies.js';

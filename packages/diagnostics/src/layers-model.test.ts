@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { copyLayersModel, type LayersConfig } from './layers-model.js';
+import { describe, expect, it } from 'vitest';
 import type { LayersModelLike } from './doctor-types.js';
+import { copyLayersModel, type LayersConfig } from './layers-model.js';
 
 const build = () =>
   tfl.sequential({

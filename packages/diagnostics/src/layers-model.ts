@@ -26,7 +26,11 @@ const layersOf = (model: LayersModelLike) => model.layers as unknown as readonly
  * weights in every layer whose name and weight shapes match, except the layers `fresh` names (they
  * keep the initialization of their config). The copy is not compiled; it is the caller's to dispose.
  */
-export function copyLayersModel(model: LayersModelLike, edit?: (config: LayersConfig) => LayersConfig, fresh: ReadonlySet<string> = new Set()): LayersModelLike {
+export function copyLayersModel(
+  model: LayersModelLike,
+  edit?: (config: LayersConfig) => LayersConfig,
+  fresh: ReadonlySet<string> = new Set(),
+): LayersModelLike {
   const cls = model.constructor as unknown as ModelClass;
   const config = structuredClone(model.getConfig()) as LayersConfig;
   const copy = cls.fromConfig(cls, edit ? edit(config) : config);

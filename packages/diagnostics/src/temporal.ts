@@ -14,7 +14,11 @@ import type { DiagnosticsThresholds } from './thresholds.js';
  * each, ρ = ‖∂L/∂h_first‖/‖∂L/∂h_last‖ and the geometric mean factor per step ρ^(1/(t_last − t_first)).
  * Undefined with fewer than two steps that recorded a gradient.
  */
-export function temporalProfile(layer: string, taps: readonly { t: number; gradNorm: number }[], of: 'hidden' | 'input' = 'hidden'): TemporalProfile | undefined {
+export function temporalProfile(
+  layer: string,
+  taps: readonly { t: number; gradNorm: number }[],
+  of: 'hidden' | 'input' = 'hidden',
+): TemporalProfile | undefined {
   const sorted = [...taps].sort((a, b) => a.t - b.t);
   if (sorted.length < 2) return undefined;
   const steps = sorted.map((s) => s.t);
