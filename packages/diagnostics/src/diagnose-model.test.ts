@@ -26,6 +26,10 @@ describe('diagnoseModel (tfjs-layers)', () => {
     const d = await diagnoseModel(asTarget(model), { data, budget, optimizer: 'rmsprop', ...(webgpu ? { every: 2 } : {}) });
     expect(d.verdict).toBe('vanishing');
     expect(d.findings[0]?.kind).toBe('vanishing');
+    // named as in the user's model (the probe fit's copy has tfjs-layers' unique names, `…/kernel_1`)
+    const own = new Set(model.trainableWeights.map((w) => w.name));
+    expect(d.reports[0]?.layers.every((l) => own.has(l.name))).toBe(true);
+    expect(d.findings[0]?.where).toBe(`${model.trainableWeights[0]?.name} … ${model.trainableWeights.at(-2)?.name}`);
     expect(d.reports).toHaveLength(webgpu ? 2 : 20); // every = 40 / 20 = 2 by default
     expect(d.reports.every((r) => (r.firstLastRatio as number) < 1e-3)).toBe(true);
     expect(d.losses).toHaveLength(budget);

@@ -213,10 +213,19 @@ export interface RemedyTrial {
   readonly recommended?: RemedyOutcome;
 }
 
-/** A remedied copy: the model (new weights, the caller's to dispose), how to train it, and the transformation for gradkit targets. @example `const { model, optimizer } = await applyRemedy(model, action, { data })` */
-export interface RemediedModel {
-  readonly target: DoctorTarget;
-  /** The optimizer to train it with (a tf.Optimizer for tfjs-layers, from `toTfOptimizer` where gradkit parts are involved). */
-  readonly optimizer: tf.Optimizer | GradientTransformation;
+/**
+ * A remedied copy: the model (new weights, the caller's to dispose), the optimizer to train it with,
+ * and the action applied. For a tfjs-layers model `T` is the model's own type and `O` a tf.Optimizer.
+ *
+ * @example
+ * ```ts
+ * const { target: fixed, optimizer } = applyRemedy(model, action, diagnosis.settings);
+ * fixed.compile({ optimizer, loss: 'categoricalCrossentropy' });
+ * ```
+ */
+export interface RemediedModel<T extends DoctorTarget = DoctorTarget, O extends tf.Optimizer | GradientTransformation = tf.Optimizer | GradientTransformation> {
+  readonly target: T;
+  /** The optimizer to train it with (a tf.Optimizer for tfjs-layers, from `toTfOptimizer` where gradkit parts are involved; a gradkit transformation for a gradkit module). */
+  readonly optimizer: O;
   readonly action: RemedyAction;
 }

@@ -11,6 +11,7 @@ import { fitVerdict, spikeStats } from './probe-fit-verdict.js';
 import type { Finding, GradientReport, Verdict } from './report.js';
 import { sortFindings, verdictOf } from './rules.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
+import { originalWeightNames, withOriginalNames } from './weight-names.js';
 
 /**
  * One probe fit: a target (already a copy for tfjs-layers models: it is compiled and trained in
@@ -159,7 +160,10 @@ async function fitLayers(spec: ProbeFitSpec, model: LayersModelLike): Promise<Pr
       cb.detach();
     }
     const finalLoss = await atEvalPoint(optimizer, model, () => evalLoss(forward, loss, data));
-    const reports = cb.monitor.history.map((r) => (recurrent === undefined ? r : withInputTemporal(r, inputNorms.get(r.step ?? -1), recurrent)));
+    const names = originalWeightNames(model);
+    const reports = cb.monitor.history.map((r) =>
+      withOriginalNames(recurrent === undefined ? r : withInputTemporal(r, inputNorms.get(r.step ?? -1), recurrent), names),
+    );
     return finish(reports, losses, initialLoss, finalLoss, cb.monitor.thresholds);
   } finally {
     tf.dispose([probe.x, probe.y]);
