@@ -1,4 +1,4 @@
-// The command line: `gradient-lab run|compare|help [--flag value …]`, parsed into a command object.
+// The command line: `gradient-lab run|compare|doctor|help [--flag value …]`, parsed into a command object.
 // Every mistake is a UsageError whose message says what was wrong and lists what is valid.
 import { checkNumberOption, GradkitError, suggestOption } from '@gradkit/core';
 import {
@@ -80,11 +80,53 @@ export interface HelpCommand {
   /** Command name. */
   readonly kind: 'help';
   /** The command whose help was asked for, if any. */
-  readonly topic: 'run' | 'compare' | undefined;
+  readonly topic: HelpTopic | undefined;
+}
+
+/** The commands with a help page of their own. */
+export type HelpTopic = 'run' | 'compare' | 'doctor';
+
+/** What `--task` of `doctor` says the labels are: classes (a cross-entropy loss) or targets (mean squared error). */
+export type DoctorTask = 'classify' | 'regress';
+
+/** `gradient-lab doctor …`: diagnose a saved tfjs-layers model on the user's data, try the remedies, rank them. */
+export interface DoctorCommand {
+  /** Command name. */
+  readonly kind: 'doctor';
+  /** The model: a folder holding model.json (+ weights), or the model.json path. */
+  readonly model: string;
+  /** The data file (.csv, .json, .npy). */
+  readonly data: string;
+  /** The label column of a CSV (or JSON rows); undefined: the last column. */
+  readonly label: string | undefined;
+  /** Classes or regression targets; undefined: as the model's loss says (compiled, else inferred). */
+  readonly task: DoctorTask | undefined;
+  /** Steps of each probe fit (the baseline and every remedy). */
+  readonly budget: number;
+  /** Samples per step. */
+  readonly batch: number;
+  /** Learning rate; undefined: the compiled optimizer's, else the doctor's default. */
+  readonly lr: number | undefined;
+  /** Optimizer by tfjs name; undefined: the compiled one, else adam. */
+  readonly optimizer: string | undefined;
+  /** Also estimate the top Hessian eigenvalue and the edge-of-stability ratio. */
+  readonly curvature: boolean;
+  /** Try only these remedies (names); undefined: every applicable one. */
+  readonly remedies: readonly string[] | undefined;
+  /** The backend to run on. */
+  readonly backend: BackendFlag;
+  /** Where to write report.html and report.json. */
+  readonly out: string;
+  /** Apply this remedy and save the remedied model (with `save`). */
+  readonly apply: string | undefined;
+  /** The folder to save the remedied model into (with `apply`). */
+  readonly save: string | undefined;
+  /** Seed of the batch order. */
+  readonly seed: number;
 }
 
 /** A parsed command line. */
-export type Command = RunCommand | CompareCommand | HelpCommand;
+export type Command = RunCommand | CompareCommand | DoctorCommand | HelpCommand;
 
 /** The defaults of `compare` (what `npm run demo` runs). */
 export const COMPARE_DEFAULTS = { ...MATRIX_DEFAULTS, backend: 'auto' as BackendFlag, out: './gradient-lab-report', reports: 15 };
@@ -153,8 +195,49 @@ const COMPARE_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
+/** The defaults of `doctor`. */
+export const DOCTOR_DEFAULTS = { budget: 100, batch: 32, seed: 0, backend: 'auto' as BackendFlag, out: './doctor-report' } as const;
+
+/** The optimizers `doctor --optimizer` takes: tfjs's names (`tf.train.*`, the strings `model.compile` takes). */
+export const DOCTOR_OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
+
+const DOCTOR_FLAGS: Record<string, FlagSpec> = {
+  model: {
+    kind: 'string',
+    help: "the saved tfjs-layers model: a folder with model.json and its weights (what tfjs's model.save writes), or the model.json path",
+  },
+  data: { kind: 'string', help: 'the data: .csv (a header row; the label is the last column unless --label names one), .json or .npy' },
+  label: { kind: 'string', help: 'the label column of the CSV or JSON rows (default: the last column)' },
+  task: {
+    kind: 'enum',
+    values: () => ['classify', 'regress'],
+    help: 'classes (cross-entropy) or regression targets (mean squared error); default: the loss the model was compiled with, else inferred from its output layer',
+  },
+  budget: {
+    kind: 'int',
+    min: 1,
+    max: 100_000,
+    maxWhy: 'a probe fit is short: the doctor compares remedies over the same few steps',
+    help: 'steps of each probe fit (the baseline and every remedy)',
+    why: 'a probe fit needs at least one step',
+  },
+  batch: SHAPE.batch as FlagSpec,
+  lr: { kind: 'number', min: 0, help: "learning rate (default: the compiled optimizer's, else 1e-3; 1e-2 for sgd)", why: 'the learning rate must be positive' },
+  optimizer: { kind: 'enum', values: () => DOCTOR_OPTIMIZERS, help: 'the optimizer to train with, by tfjs name (default: the compiled one, else adam)' },
+  curvature: { kind: 'bool', help: 'also estimate the top Hessian eigenvalue and the edge-of-stability ratio η·λmax/2 (a few more gradient evaluations)' },
+  remedies: { kind: 'list', item: 'remedy', help: 'try only these remedies (comma-separated names, as the table shows them); default: every applicable one' },
+  backend: COMMON.backend as FlagSpec,
+  out: { kind: 'string', help: 'folder for report.html and report.json (only a previous doctor report there is replaced)' },
+  apply: {
+    kind: 'string',
+    help: 'apply this remedy (a name from the table) to a copy of the model and save it with --save; only it (and --remedies) is tried',
+  },
+  save: { kind: 'string', help: 'folder to save the remedied model into (model.json + weights.bin; an existing model there is never overwritten)' },
+  seed: { kind: 'int', min: 0, help: 'seed of the batch order' },
+};
+
 /** The flags of each command with their help lines, for the usage text (`compare`'s with `--task mlp`; see `taskFlags`). */
-export const FLAGS = { run: RUN_FLAGS, compare: COMPARE_FLAGS } as const;
+export const FLAGS = { run: RUN_FLAGS, compare: COMPARE_FLAGS, doctor: DOCTOR_FLAGS } as const;
 
 /** A task's size flag as a flag of the command line. */
 function sizeSpec(flag: SizeFlag): FlagSpec {
@@ -183,14 +266,28 @@ function tasksTaking(flag: string): TaskName[] {
   });
 }
 
-const COMMANDS = ['run', 'compare', 'help'] as const;
+const COMMANDS = ['run', 'compare', 'help', 'doctor'] as const;
 
-/** Other tools' spellings of the flags (PyTorch scripts, Keras), with the flag that means the same here. */
-const FLAG_ALIASES: Readonly<Record<string, string>> = {
+/** Other tools' spellings of the flags (PyTorch scripts, Keras), with the flags that mean the same here (the first one the command takes). */
+const FLAG_ALIASES: Readonly<Record<string, string | readonly string[]>> = {
   'learning-rate': 'lr',
   'batch-size': 'batch',
-  epochs: 'steps',
-  iterations: 'steps',
+  epochs: ['steps', 'budget'],
+  iterations: ['steps', 'budget'],
+  steps: 'budget',
+  'max-steps': 'budget',
+  target: 'label',
+  'label-column': 'label',
+  'target-column': 'label',
+  y: 'label',
+  dataset: 'data',
+  csv: 'data',
+  'model-dir': 'model',
+  'model-path': 'model',
+  weights: 'model',
+  remedy: 'remedies',
+  'save-dir': 'save',
+  'output-dir': 'out',
   layers: 'depth',
   'num-layers': 'depth',
   hidden: 'width',
@@ -214,8 +311,8 @@ function suggestFlag(flag: string, valid: readonly string[]): string {
     .replace(/_/g, '-')
     .replace(/([a-z])([A-Z])/g, '$1-$2')
     .toLowerCase();
-  const alias = FLAG_ALIASES[kebab];
-  if (alias !== undefined && valid.includes(alias)) return ` (did you mean --${alias}?)`;
+  const alias = [FLAG_ALIASES[kebab] ?? []].flat().find((a) => valid.includes(a));
+  if (alias !== undefined) return ` (did you mean --${alias}?)`;
   if (kebab !== flag && valid.includes(kebab)) return ` (did you mean --${kebab}?)`;
   return suggest(kebab, valid, '--');
 }
@@ -495,9 +592,9 @@ export function parseArgs(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     const topic = rest[0];
-    return { kind: 'help', topic: topic === 'run' || topic === 'compare' ? topic : undefined };
+    return { kind: 'help', topic: topic === 'run' || topic === 'compare' || topic === 'doctor' ? topic : undefined };
   }
-  if (first === 'run' || first === 'compare') {
+  if (first === 'run' || first === 'compare' || first === 'doctor') {
     if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: first };
   } else {
     throw new UsageError(
@@ -506,6 +603,7 @@ export function parseArgs(argv: readonly string[]): Command {
     );
   }
   if (first === 'compare') return parseCompare(rest);
+  if (first === 'doctor') return parseDoctor(rest);
   const flags = parseFlags(first, rest, RUN_FLAGS);
   const get = <T>(flag: string, fallback: T): T => (flags.has(flag) ? (flags.get(flag) as T) : fallback);
   const d = DEFAULT_CONFIG;
@@ -538,8 +636,41 @@ export function parseArgs(argv: readonly string[]): Command {
   };
 }
 
+/** `doctor …`: `--model` and `--data` are required; `--apply` and `--save` go together. */
+function parseDoctor(rest: readonly string[]): DoctorCommand {
+  const flags = parseFlags('doctor', rest, DOCTOR_FLAGS);
+  const get = <T>(flag: string, fallback: T): T => (flags.has(flag) ? (flags.get(flag) as T) : fallback);
+  for (const [flag, what] of [
+    ['model', 'the saved tfjs-layers model: --model <folder with model.json> or --model <path>/model.json'],
+    ['data', 'the data to diagnose it on: --data <file.csv|file.json|file.npy>'],
+  ] as const)
+    if (!flags.has(flag)) throw new UsageError(`--${flag}`, `doctor needs --${flag}: ${what}`);
+  if (flags.has('save') && !flags.has('apply'))
+    throw new UsageError('--save', "--save needs --apply <remedy>: the remedy to apply to the copy it saves (a name from the doctor's table)");
+  if (flags.has('apply') && !flags.has('save'))
+    throw new UsageError('--apply', '--apply needs --save <folder>: where to write the remedied model (the original is never changed)');
+  return {
+    kind: 'doctor',
+    model: get('model', ''),
+    data: get('data', ''),
+    label: get<string | undefined>('label', undefined),
+    task: get<DoctorTask | undefined>('task', undefined),
+    budget: get('budget', DOCTOR_DEFAULTS.budget),
+    batch: get('batch', DOCTOR_DEFAULTS.batch),
+    lr: get<number | undefined>('lr', undefined),
+    optimizer: get<string | undefined>('optimizer', undefined),
+    curvature: get('curvature', false),
+    remedies: get<string[] | undefined>('remedies', undefined),
+    backend: get('backend', DOCTOR_DEFAULTS.backend),
+    out: get('out', DOCTOR_DEFAULTS.out),
+    apply: get<string | undefined>('apply', undefined),
+    save: get<string | undefined>('save', undefined),
+    seed: get('seed', DOCTOR_DEFAULTS.seed),
+  };
+}
+
 /** The usage text of the CLI, or of one command. */
-export function usage(topic?: 'run' | 'compare'): string {
+export function usage(topic?: HelpTopic): string {
   const describe = (specs: Record<string, FlagSpec>) =>
     Object.entries(specs).map(([flag, spec]) => {
       const values = spec.values?.();
@@ -577,7 +708,26 @@ export function usage(topic?: 'run' | 'compare'): string {
     ...describe(COMPARE_FLAGS),
     ...tasks,
   ];
+  const d = DOCTOR_DEFAULTS;
+  const doctor = [
+    'gradient-lab doctor --model <dir|model.json> --data <file> [flags]    diagnose your own tfjs-layers model on your data, try the remedies on copies, rank them',
+    `  defaults: --budget ${d.budget} --batch ${d.batch} --seed ${d.seed} --backend auto --out ${d.out}`,
+    ...describe(DOCTOR_FLAGS),
+    '  e.g. gradient-lab doctor --model ./my-model --data train.csv --label species',
+    '       gradient-lab doctor --model ./my-model --data train.csv --apply relu-he --save ./my-model-fixed',
+  ];
   if (topic === 'run') return run.join('\n');
   if (topic === 'compare') return compare.join('\n');
-  return ['gradient-lab: vanishing and exploding gradients on real MNIST digits', '', ...run, '', ...compare, '', 'gradient-lab help [run|compare]'].join('\n');
+  if (topic === 'doctor') return doctor.join('\n');
+  return [
+    'gradient-lab: vanishing and exploding gradients on real MNIST digits, and a doctor for your own model',
+    '',
+    ...run,
+    '',
+    ...compare,
+    '',
+    ...doctor,
+    '',
+    'gradient-lab help [run|compare|doctor]',
+  ].join('\n');
 }

@@ -58,7 +58,7 @@ export async function startBackend(choice: BackendFlag, io: LabIO): Promise<{ in
 }
 
 /** Prints a usage error with the help topic and ends the command with exit 2. */
-export function usageError(io: LabIO, message: string, topic?: 'run' | 'compare'): never {
+export function usageError(io: LabIO, message: string, topic?: 'run' | 'compare' | 'doctor'): never {
   io.stderr.write(`gradient-lab: ${message}\n  see: gradient-lab help${topic ? ` ${topic}` : ''}\n`);
   throw new Exit(EXIT.usage);
 }

@@ -7,6 +7,7 @@ import { type CompareCommand, parseArgs, type RunCommand, UsageError, usage } fr
 import { EXIT, Exit, type LabIO, startBackend, usageError } from './cli-io.js';
 import { describeConfig, type LabConfig } from './config.js';
 import { loadMnist, type MnistData, takePerDigit, toTensors } from './data.js';
+import { doctorCommand } from './doctor/command.js';
 import { agreesWith, EXPERIMENTS, experimentConfig, selectExperiments } from './experiments.js';
 import { ProgressBar } from './progress.js';
 import { formatTable, type ReportContext, type ReportEntry, upToRepresentative, writeReport } from './report.js';
@@ -173,13 +174,14 @@ export async function main(argv: readonly string[], io: LabIO): Promise<number> 
     try {
       command = parseArgs(argv);
     } catch (e) {
-      if (e instanceof UsageError) usageError(io, e.message, argv[0] === 'run' || argv[0] === 'compare' ? argv[0] : undefined);
+      if (e instanceof UsageError) usageError(io, e.message, argv[0] === 'run' || argv[0] === 'compare' || argv[0] === 'doctor' ? argv[0] : undefined);
       throw e;
     }
     if (command.kind === 'help') {
       io.stdout.write(`${usage(command.topic)}\n`);
       return EXIT.ok;
     }
+    if (command.kind === 'doctor') return await doctorCommand(command, io, argv);
     return command.kind === 'run' ? await runCommand(command, io) : await compareCommand(command, io, argv);
   } catch (e) {
     if (e instanceof Exit) return e.code;

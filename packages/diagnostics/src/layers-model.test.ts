@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import type { LayersModelLike } from './doctor-types.js';
+import { gatedRecurrence } from './layers-edits.js';
 import { copyLayersModel, type LayersConfig } from './layers-model.js';
 
 const build = () =>
@@ -39,5 +40,20 @@ describe('copyLayersModel', () => {
     expect(await layers[1]!.getWeights()[0]!.data()).not.toEqual(await model.layers[1]!.getWeights()[0]!.data());
     model.dispose();
     copy.dispose();
+  });
+});
+
+describe('copyLayersModel and tensors', () => {
+  it('leaves no tensor behind when a fresh LSTM layer is initialized (tfjs-layers leaves 4 with unitForgetBias outside a tidy)', async () => {
+    const model = tfl.sequential({
+      layers: [tfl.layers.simpleRNN({ units: 4, inputShape: [5, 1], name: 'rnn' }), tfl.layers.dense({ units: 1, name: 'out' })],
+    });
+    const { edit, fresh } = gatedRecurrence(['rnn'], 'LSTM', 3);
+    const before = tf.memory().numTensors;
+    const copy = copyLayersModel(model as unknown as LayersModelLike, edit, fresh);
+    expect((copy as unknown as tfl.Sequential).layers[0]?.getClassName()).toBe('LSTM');
+    copy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
   });
 });

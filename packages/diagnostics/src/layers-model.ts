@@ -33,7 +33,13 @@ export function copyLayersModel(
 ): LayersModelLike {
   const cls = model.constructor as unknown as ModelClass;
   const config = structuredClone(model.getConfig()) as LayersConfig;
-  const copy = cls.fromConfig(cls, edit ? edit(config) : config);
+  // Built inside tidy: a layer's initializer may leave tensors behind (tfjs-layers' LSTM with unitForgetBias
+  // leaves 4); the weights are variables, which tidy keeps.
+  let copy: LayersModelLike | undefined;
+  tf.tidy(() => {
+    copy = cls.fromConfig(cls, edit ? edit(config) : config);
+  });
+  if (copy === undefined) throw new Error('copyLayersModel: the model class built nothing');
   const originals = new Map(layersOf(model).map((l) => [l.name, l]));
   for (const layer of layersOf(copy)) {
     const original = originals.get(layer.name);
