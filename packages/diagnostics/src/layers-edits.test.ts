@@ -91,6 +91,7 @@ describe('layers edits', () => {
     expect(asModel(copy).layers.map((l) => l.name)).toEqual(['h1', 'h1_bn', 'h1_act', 'h2', 'h2_bn', 'h2_act', 'out']);
     expect(cfg(copy, 'h1').activation).toBe('linear');
     expect(cfg(copy, 'h1_act').activation).toBe('sigmoid');
+    expect(cfg(copy, 'h1_bn').momentum).toBe(0.9); // PyTorch's default: the moving statistics settle within a short trial
     // Inference-mode BN at initialization is x / √(1 + ε), ε = 1e-3: the prediction moves by well under 1e-3.
     const x = tf.randomNormal([5, 8], 0, 1, 'float32', 3);
     const [p0, p1] = [model.predict(x) as tf.Tensor, copy.predict(x) as tf.Tensor];
