@@ -30,7 +30,13 @@ export default defineConfig({
   // `vite dev`: pre-bundle what the worker imports (the scanner does not follow workers' lazy imports;
   // discovering them mid-run would reload the page).
   optimizeDeps: {
-    include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'],
+    include: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-layers',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-webgpu',
+    ],
   },
   build: { target: 'es2022', reportCompressedSize: false, chunkSizeWarningLimit: 2000 },
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // End-to-end test of the playground (apps/playground) in a real browser, on cpu, wasm and webgpu.
-//   node tests/playground/run.mjs [--backends cpu,wasm,webgpu] [--screenshots DIR]
+//   node tests/playground/run.mjs [--backends cpu,wasm,webgpu] [--parts training,tasks,doctor,bad] [--screenshots DIR] [--examples DIR]
 // Screenshots go to tests/playground/screenshots/ (git-ignored) unless --screenshots says otherwise.
 // Builds the app once with its own Vite config (the built @gradkit packages, the MNIST asset, tfjs's
 // .wasm files) into a temp dir, serves it on 127.0.0.1 and drives Debian's Chromium headless through
@@ -20,6 +20,10 @@
 // `<backend>-<preset>-fixed.png`. On cpu, their bad input: a sequence too long for memory, a value
 // out of range and a link setting that does not apply to the task each show a message and leave a
 // working page.
+// The "bring your own model" panel (tests/playground/doctor.mjs), on every backend: the lab's deep
+// sigmoid and small conv examples through the file inputs, the verdicts, the recommendation, the
+// downloads; screenshots `<backend>-doctor-deep-sigmoid.png`, `<backend>-doctor-small-conv.png`; on cpu
+// its bad input (`cpu-doctor-bad-model.png`, `cpu-doctor-bad-csv.png`).
 // Without a WebGPU adapter the webgpu runs are skipped with the reason, except under CI (as in `npm test`: failure).
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -29,9 +33,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, loadConfigFromFile } from 'vite';
 import { CHROMIUM, CHROMIUM_ARGS, closeAll, failureLine, launchChromium, originOf, REQUIRE_WEBGPU, serve } from '../support/chromium.mjs';
+import { doctorBadInput, doctorRuns } from './doctor.mjs';
 
-const { values: flags } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,wasm,webgpu' }, screenshots: { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'cpu,wasm,webgpu' },
+    parts: { type: 'string', default: 'training,tasks,doctor,bad' },
+    screenshots: { type: 'string' },
+    examples: { type: 'string' },
+  },
+});
 const BACKENDS = flags.backends.split(',').filter(Boolean);
+/** Which parts run: the MLP's runs (`training`), the other tasks, the doctor's panel, the bad input (cpu). */
+const PARTS = new Set(flags.parts.split(',').filter(Boolean));
 const RUN_TIMEOUT_MS = 120_000; // one 50-step run; SwiftShader compiles WebGPU shaders on the CPU
 const TOTAL_TIMEOUT_MS = 540_000;
 // Small enough for SwiftShader on 2 cores, deep enough to vanish: the gradient lab's depth 10.
@@ -40,6 +54,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const app = join(root, 'apps', 'playground');
 const shots = flags.screenshots ? resolve(flags.screenshots) : join(here, 'screenshots');
+const examples = flags.examples ? resolve(flags.examples) : join(root, 'apps', 'gradient-lab', 'examples');
 const started = performance.now();
 const secs = (t0) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
@@ -117,6 +132,20 @@ async function open(browser, origin, backend, extra = {}, base = { preset: 'base
   await page.goto(url(origin, { backend, ...base, ...extra }), { timeout: 30_000 });
   await page.waitForSelector('#backends[data-ready="true"]', { timeout: 30_000 });
   return { page, errors };
+}
+
+/** Whether this browser offers `backend` (the page's backend list), without training: `{ skipped }` when not. */
+async function supported(browser, origin, backend) {
+  const { page } = await open(browser, origin, backend, {}, {});
+  try {
+    const label = await page.evaluate((b) => {
+      const l = document.querySelector(`#backend-choices label[data-backend="${b}"]`);
+      return { ok: l?.dataset.supported === 'true', text: l?.textContent ?? '' };
+    }, backend);
+    return label.ok ? { lines: [] } : { skipped: label.text.trim() };
+  } finally {
+    await page.close().catch(() => {});
+  }
 }
 
 /** The two runs on one backend. Returns report lines; throws a Failure (or returns a skip). */
@@ -368,6 +397,19 @@ async function fallback(origin) {
 }
 
 let failed = false;
+
+/** Runs one part of the test (`fn` returns its report lines) and prints them, or its failure. */
+async function part(title, fn) {
+  const t0 = performance.now();
+  try {
+    const lines = await fn();
+    console.log(`playground ${title}: ok (${secs(t0)})\n  ${lines.join('\n  ')}`);
+  } catch (e) {
+    failed = true;
+    console.log(`playground ${title}: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
+  }
+}
+
 let browser;
 let server;
 const out = await mkdtemp(join(tmpdir(), 'gradkit-playground-'));
@@ -394,33 +436,40 @@ try {
   browser = await launchChromium();
   console.log(`playground: ${CHROMIUM} ${browser.version()} started in ${secs(t0)}; screenshots in ${relative(process.cwd(), shots) || '.'}`);
   // One backend at a time: each run trains in a worker, and this machine may have 2 cores.
+  const doctorCtx = { open: (b, o, backend) => open(b, o, backend, {}, {}), screenshot, expect, secs, examples };
   for (const backend of BACKENDS) {
     t0 = performance.now();
     try {
-      const r = await backendRuns(browser, origin, backend);
+      // Whether the backend starts in this browser (and, for `training`, the MLP's two runs).
+      const r = PARTS.has('training') ? await backendRuns(browser, origin, backend) : await supported(browser, origin, backend);
       if (r.skipped) {
         if (REQUIRE_WEBGPU) failed = true;
         console.log(`playground ${backend}: ${REQUIRE_WEBGPU ? 'FAILED (CI needs WebGPU)' : 'skipped'}: ${r.skipped}`);
         continue;
       }
-      console.log(`playground ${backend}: ok (${secs(t0)})\n  ${r.lines.join('\n  ')}`);
-      t0 = performance.now();
-      const tasks = await taskRuns(browser, origin, backend);
-      console.log(`playground ${backend} tasks: ok (${secs(t0)})\n  ${tasks.join('\n  ')}`);
+      if (PARTS.has('training')) console.log(`playground ${backend}: ok (${secs(t0)})\n  ${r.lines.join('\n  ')}`);
+      if (PARTS.has('tasks')) {
+        t0 = performance.now();
+        const tasks = await taskRuns(browser, origin, backend);
+        console.log(`playground ${backend} tasks: ok (${secs(t0)})\n  ${tasks.join('\n  ')}`);
+      }
+      if (PARTS.has('doctor')) {
+        t0 = performance.now();
+        const doctor = await doctorRuns(browser, origin, backend, doctorCtx);
+        console.log(`playground ${backend} doctor: ok (${secs(t0)})\n  ${doctor.join('\n  ')}`);
+      }
     } catch (e) {
       failed = true;
       console.log(`playground ${backend}: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
     }
   }
-  t0 = performance.now();
-  try {
-    const lines = [...(await badInput(browser, origin, 'cpu')), ...(await taskBadInput(browser, origin, 'cpu'))];
-    lines.push(await fallback(origin));
-    console.log(`playground bad input (cpu) and fallback: ok (${secs(t0)})\n  ${lines.join('\n  ')}`);
-  } catch (e) {
-    failed = true;
-    console.log(`playground bad input (cpu) and fallback: FAILED (${secs(t0)})\n  ${e instanceof Failure ? e.message : (e?.stack ?? e)}`);
-  }
+  if (PARTS.has('bad'))
+    await part('bad input (cpu) and fallback', async () => [
+      ...(await badInput(browser, origin, 'cpu')),
+      ...(await taskBadInput(browser, origin, 'cpu')),
+      await fallback(origin),
+    ]);
+  if (PARTS.has('doctor')) await part('doctor bad input (cpu)', () => doctorBadInput(browser, origin, 'cpu', doctorCtx));
 } catch (e) {
   failed = true;
   console.error(failureLine('playground', e));

@@ -29,6 +29,7 @@ import {
   type TaskName,
   validateConfig,
 } from './config.js';
+import { initDoctorPanel } from './doctor-panel.js';
 import { type Fix, fixFor, shrinkFixes } from './fixes.js';
 import type { StartMessage, WorkerMessage } from './protocol.js';
 import { configFromUrl, presetControls } from './url-config.js';
@@ -696,6 +697,7 @@ function init(): void {
   setState('idle', 'idle');
   renderVerdict();
   scheduleCharts();
+  initDoctorPanel(selectedBackend);
 }
 
 addEventListener('error', (e) => showMessage('error', `Something went wrong on the page: ${e.message}. The controls still work.`));

@@ -4,10 +4,11 @@
 // trains with minibatch steps while a GradientMonitor watches the gradients (with taps: dead units,
 // saturation, ∂L/∂h per layer and per time step, attention), and posts losses, accuracies and reports
 // (with the temporal profiles and attention entropy) to the page. Every failure becomes an `error` message that says what happened.
-import { Optimizer, useBackend } from '@gradkit/core';
+import { Optimizer } from '@gradkit/core';
 import { type AttentionStats, GradientMonitor } from '@gradkit/diagnostics';
 import { trainStep } from '@gradkit/gradient-lab/model';
 import * as tf from '@tensorflow/tfjs-core';
+import { startBackend, watchDevice } from './backend-start.js';
 import type { PlaygroundConfig } from './config.js';
 import { type Digits, fetchDigits } from './data.js';
 import { runVerdict } from './fixes.js';
@@ -149,7 +150,6 @@ async function train(msg: StartMessage, digits: Digits): Promise<void> {
 }
 
 let cachedDigits: { url: string; digits: Promise<Digits> } | undefined;
-let watchedDevice: unknown;
 
 /** Runs one configuration; a worker may run several, one after the other, on the same backend. */
 async function run(msg: StartMessage): Promise<void> {
@@ -164,36 +164,10 @@ async function run(msg: StartMessage): Promise<void> {
   }
   const digits = cachedDigits.digits;
   try {
-    const wasm = () => import('@tensorflow/tfjs-backend-wasm');
-    const info = await useBackend(msg.backends, {
-      wasmPaths: new URL('tfjs-wasm/', msg.base).href,
-      load: {
-        cpu: () => import('@tensorflow/tfjs-backend-cpu'),
-        wasm,
-        webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
-      },
-    });
+    const { info, threadCount } = await startBackend(msg.backends, msg.base);
     backendName = info.name;
-    // Cross-origin isolated, tfjs runs its threaded build on half the logical cores (1 on 2 cores).
-    const threadCount = info.name === 'wasm' ? (await wasm()).getThreadsCount() : 1;
     post({ type: 'backend', info, threadCount });
-    // WebGPU reports some failures (device lost, out of memory) as events rather than exceptions.
-    type GpuError = { constructor: { name: string }; message: string };
-    const device = (
-      tf.backend() as unknown as {
-        device?: {
-          lost?: Promise<{ message?: string; reason?: string }>;
-          addEventListener?(type: 'uncapturederror', listener: (e: { error: GpuError }) => void): void;
-        };
-      }
-    ).device;
-    if (device && device !== watchedDevice) {
-      watchedDevice = device;
-      device.lost?.then((lost) => fail('training', new Error(`the WebGPU device was lost (${lost.reason ?? 'unknown reason'}): ${lost.message ?? ''}`)));
-      device.addEventListener?.('uncapturederror', ({ error }) =>
-        fail(error.constructor.name === 'GPUOutOfMemoryError' ? 'memory' : 'training', new Error(`WebGPU ${error.constructor.name}: ${error.message}`)),
-      );
-    }
+    watchDevice((error, memory) => fail(memory ? 'memory' : 'training', error));
   } catch (e) {
     fail('backend', e);
     return;
