@@ -155,7 +155,11 @@ function applyToModule(target: GradkitModelTarget, action: RemedyAction, setting
  * ```
  */
 export function applyRemedy<M extends LayersModelLike>(model: M, action: RemedyAction, settings: DoctorSettings): RemediedModel<M, tf.Optimizer>;
-export function applyRemedy(target: GradkitModelTarget, action: RemedyAction, settings: DoctorSettings): RemediedModel<GradkitModelTarget, GradientTransformation>;
+export function applyRemedy(
+  target: GradkitModelTarget,
+  action: RemedyAction,
+  settings: DoctorSettings,
+): RemediedModel<GradkitModelTarget, GradientTransformation>;
 export function applyRemedy(target: DoctorTarget, action: RemedyAction, settings: DoctorSettings): RemediedModel;
 export function applyRemedy(target: DoctorTarget, action: RemedyAction, settings: DoctorSettings): RemediedModel {
   checkTarget(target);

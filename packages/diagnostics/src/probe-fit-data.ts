@@ -46,6 +46,24 @@ export function headOf(data: DoctorData, count: number): { x: tf.Tensor; y: tf.T
 }
 
 /**
+ * The loss of the best constant prediction over the first `EVAL_SAMPLES` samples: `loss(ȳ, y)` with
+ * ȳ the mean of their targets (the label frequencies for one-hot labels), for the losses where the
+ * mean is that prediction (`MEAN_PREDICTED_LOSSES` in stalled.ts).
+ */
+export async function constantLoss(loss: (prediction: tf.Tensor, y: tf.Tensor) => tf.Scalar, data: DoctorData): Promise<number> {
+  const m = Math.min(EVAL_SAMPLES, data.x.shape[0] as number);
+  const value = tf.tidy(() => {
+    const y = tf.cast(tf.slice(data.y, 0, m), 'float32');
+    return loss(tf.broadcastTo(tf.mean(y, 0, true), y.shape), y);
+  });
+  try {
+    return (await value.data())[0] as number;
+  } finally {
+    value.dispose();
+  }
+}
+
+/**
  * The mean loss over the first `EVAL_SAMPLES` samples: `loss(forward(x), y)` (a scalar mean over its
  * samples) over chunks of 256, weighted by their sizes. NaN or ±Infinity when the model gives it.
  */

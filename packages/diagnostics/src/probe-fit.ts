@@ -6,10 +6,11 @@ import type { DoctorData, DoctorProgress, DoctorSettings, DoctorTarget, GradkitM
 import { firstRecurrentLayer, inputGradientNorms, inputTemporal } from './input-gradients.js';
 import { gradientCallback, type ModelWithOptimizer } from './layers-callback.js';
 import { GradientMonitor } from './monitor.js';
-import { batchOrder, evalLoss, gatherBatch, headOf, PROBE_SAMPLES } from './probe-fit-data.js';
+import { batchOrder, constantLoss, evalLoss, gatherBatch, headOf, PROBE_SAMPLES } from './probe-fit-data.js';
 import { fitVerdict, spikeStats } from './probe-fit-verdict.js';
 import type { Finding, GradientReport, Verdict } from './report.js';
 import { sortFindings, verdictOf } from './rules.js';
+import { MEAN_PREDICTED_LOSSES, withNoProgress } from './stalled.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
 import { originalWeightNames, withOriginalNames } from './weight-names.js';
 
@@ -85,9 +86,16 @@ export async function probeFit(spec: ProbeFitSpec): Promise<ProbeFitResult> {
   return isGradkitTarget(spec.target) ? fitGradkit(spec, spec.target) : fitLayers(spec, spec.target);
 }
 
-/** The result of a fit from its reports and step losses. */
-function finish(reports: readonly GradientReport[], losses: number[], initialLoss: number, finalLoss: number, th: DiagnosticsThresholds): ProbeFitResult {
-  const { verdict, findings } = fitVerdict(reports, losses);
+/** The result of a fit from its reports and step losses (with the no-progress rule when the constant prediction's loss is known). */
+function finish(
+  reports: readonly GradientReport[],
+  losses: number[],
+  initialLoss: number,
+  finalLoss: number,
+  th: DiagnosticsThresholds,
+  constant?: number,
+): ProbeFitResult {
+  const { verdict, findings } = withNoProgress(fitVerdict(reports, losses), reports, finalLoss, constant, losses.length);
   return { verdict, findings, reports, losses, initialLoss, finalLoss, spikes: spikeStats(losses, th) };
 }
 
@@ -164,7 +172,8 @@ async function fitLayers(spec: ProbeFitSpec, model: LayersModelLike): Promise<Pr
     const reports = cb.monitor.history.map((r) =>
       withOriginalNames(recurrent === undefined ? r : withInputTemporal(r, inputNorms.get(r.step ?? -1), recurrent), names),
     );
-    return finish(reports, losses, initialLoss, finalLoss, cb.monitor.thresholds);
+    const constant = MEAN_PREDICTED_LOSSES.has(settings.loss.value) ? await constantLoss(loss, data) : undefined;
+    return finish(reports, losses, initialLoss, finalLoss, cb.monitor.thresholds, constant);
   } finally {
     tf.dispose([probe.x, probe.y]);
   }

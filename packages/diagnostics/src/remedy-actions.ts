@@ -110,6 +110,7 @@ const FINDING_KINDS: readonly FindingKind[] = [
   'smallUpdates',
   'lossSpike',
   'edgeOfStability',
+  'noProgress',
 ];
 
 /** Throws a ValueError naming the part of `diagnosis` that is not what `diagnoseModel` returns. */
@@ -182,6 +183,8 @@ function remediesOfKind(kind: FindingKind, c: Context, vanishingToo: boolean): R
       return ['warmup', 'lower-lr'];
     case 'edgeOfStability':
       return ['lower-lr'];
+    case 'noProgress': // only with decaying gradients (stalled.ts): the vanishing finding's remedies answer it
+      return [];
   }
 }
 

@@ -126,7 +126,8 @@ export type FindingKind =
   | 'largeUpdates'
   | 'smallUpdates'
   | 'lossSpike'
-  | 'edgeOfStability';
+  | 'edgeOfStability'
+  | 'noProgress';
 
 /**
  * One thing the diagnostics noticed: what was seen (with the numbers), where (tree paths or tap
