@@ -3,7 +3,7 @@
 // (`artifactsFromFiles`, `loadLayersModelFromArtifacts`, `readDataset`), the orchestration
 // (`runDoctor`: the loss, the diagnosis, each remedy ranked), and the CLI's words (`describeModel`,
 // `describeDataset`, `settingsLines`, `doctorTableRows`, `recommendationText`, report.json).
-import { applyRemedy, type DoctorProgress, type LayersModelLike, type ModelDiagnosis, type RemedyAction } from '@gradkit/diagnostics';
+import { applyRemedy, type DoctorProgress, type LayersModelLike, type ModelDiagnosis, type RemedyAction, savableOptimizer } from '@gradkit/diagnostics';
 import {
   artifactsFromFiles,
   DOCTOR_TABLE_HEADER,
@@ -115,12 +115,15 @@ export async function runDoctorOnFiles(input: DoctorRunInput): Promise<DoctorRun
 export async function remediedFiles(model: LayersModelLike, action: RemedyAction, run: DoctorRun): Promise<{ modelJson: string; weights: ArrayBuffer }> {
   const remedied = applyRemedy(model, action, run.settings);
   const copy = remedied.target as unknown as tfl.LayersModel;
+  // Compiled with tf.train's optimizer where there is one, so that plain tf.loadLayersModel reads model.json.
+  const savable = savableOptimizer(action, run.settings);
   try {
-    if ('applyGradients' in remedied.optimizer) copy.compile({ optimizer: remedied.optimizer as tf.Optimizer, loss: run.settings.loss.value });
+    if (savable !== undefined) copy.compile({ optimizer: savable, loss: run.settings.loss.value });
     const { modelJson, weightsBin } = await modelToFiles(copy);
     return { modelJson: JSON.stringify(modelJson), weights: weightsBin.slice().buffer };
   } finally {
     copy.dispose();
     if ('dispose' in remedied.optimizer) (remedied.optimizer as tf.Optimizer).dispose();
+    savable?.dispose();
   }
 }

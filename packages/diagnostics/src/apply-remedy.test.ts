@@ -3,7 +3,7 @@ import { expectNoLeaks } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { applyRemedy } from './apply-remedy.js';
+import { applyRemedy, savableOptimizer } from './apply-remedy.js';
 import { asTarget, mlp, weightValues } from './doctor-test-support.js';
 import type { LayersModelLike, RemedyAction } from './doctor-types.js';
 import { chainNames } from './remedies.js';
@@ -17,7 +17,7 @@ const model = (m: LayersModelLike) => m as unknown as tfl.LayersModel;
 const transformOf = (o: unknown) => (o as { transform: Parameters<typeof chainNames>[0] }).transform;
 
 describe('applyRemedy', () => {
-  it("relu-he: a copy with relu + He hidden layers and the doctor's tf optimizer; the original is unchanged", async () => {
+  it("relu-he: a copy with relu + He hidden layers and the doctor's optimizer (gradkit's adam, as every trial); the original is unchanged", async () => {
     const original = mlp('sigmoid', 2, 8, 4, 3);
     const before = await weightValues(original);
     const { target, optimizer } = applyRemedy(asTarget(original), action('relu-he', asTarget(original)), settings);
@@ -25,7 +25,7 @@ describe('applyRemedy', () => {
     expect(copy).not.toBe(original);
     expect(copy.layers.map((l) => (l.getConfig() as { activation: string }).activation)).toEqual(['relu', 'relu', 'softmax']);
     expect(original.layers.map((l) => (l.getConfig() as { activation: string }).activation)).toEqual(['sigmoid', 'sigmoid', 'softmax']);
-    expect((optimizer as tf.Optimizer).getClassName()).toBe('Adam');
+    expect((optimizer as unknown as { transform: { name: string } }).transform.name).toBe('adam');
     expect(await weightValues(original)).toEqual(before);
     // The output layer kept the original's weights; the switched layers are fresh.
     expect(await weightValues(copy).then((w) => w[4])).toEqual(before[4]);
@@ -141,6 +141,20 @@ describe('applyRemedy', () => {
         (r.optimizer as tf.Optimizer).dispose();
       });
     }
+    original.dispose();
+  });
+});
+
+describe('savableOptimizer', () => {
+  it("is tf.train's optimizer at the remedy's rate for a model or rate remedy, and none for one that needs gradkit parts", () => {
+    const original = mlp('sigmoid', 2, 8, 4, 3);
+    const relu = savableOptimizer(action('relu-he', asTarget(original)), settings);
+    expect(relu?.getClassName()).toBe('Adam');
+    const lower = savableOptimizer(action('lower-lr', asTarget(original)), settings);
+    expect((lower?.getConfig() as { learningRate: number }).learningRate).toBeCloseTo(settings.optimizer.learningRate / 10, 12);
+    expect(savableOptimizer(action('guard', asTarget(original)), settings)).toBeUndefined();
+    relu?.dispose();
+    lower?.dispose();
     original.dispose();
   });
 });

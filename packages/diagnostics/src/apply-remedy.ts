@@ -6,11 +6,11 @@
 import { applyIfFinite, clipByGlobalNorm } from '@gradkit/clipping';
 import { chain, describeValue, flatten, type GradientTransformation, type ParamTree, ValueError } from '@gradkit/core';
 import { glorotUniform, heNormal, orthogonal } from '@gradkit/initializers';
-import { adamw, muon, scheduleFreeAdamW, toTfOptimizer } from '@gradkit/optimizers';
+import { adamw, muon, scheduleFreeAdamW } from '@gradkit/optimizers';
 import { warmupCosineDecay } from '@gradkit/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkTarget } from './doctor-checks.js';
-import { OPTIMIZER_NAMES, tfOptimizerFor, transformationFor } from './doctor-optimizer.js';
+import { OPTIMIZER_NAMES, tfOptimizerFor, transformationFor, trialOptimizer } from './doctor-optimizer.js';
 import type { DoctorSettings, DoctorTarget, GradkitModelTarget, LayersModelLike, RemediedModel, RemedyAction } from './doctor-types.js';
 import { gatedRecurrence, insertBatchNorm, type LayersEdit, reinitKernels, switchActivation } from './layers-edits.js';
 import { copyLayersModel } from './layers-model.js';
@@ -129,15 +129,37 @@ function applyToModule(target: GradkitModelTarget, action: RemedyAction, setting
 }
 
 /**
+ * The tf.train optimizer equivalent to a remedy's training, for compiling a remedied tfjs-layers
+ * model before `model.save` (tfjs-layers saves only its own optimizers in `model.json`): the doctor's
+ * optimizer at the remedy's rate for the remedies that change the model or the rate; undefined for
+ * those that need gradkit parts (clip-global-norm, guard, warmup, optimizer-*: compile with
+ * `toTfOptimizer` from @gradkit/optimizers, as the remedy's `code` says). The caller disposes it.
+ *
+ * @example
+ * ```ts
+ * const opt = savableOptimizer(action, diagnosis.settings);
+ * if (opt) copy.compile({ optimizer: opt, loss: diagnosis.settings.loss.value });
+ * await copy.save('file://./fixed');
+ * ```
+ */
+export function savableOptimizer(action: RemedyAction, settings: DoctorSettings): tf.Optimizer | undefined {
+  checkAction(action);
+  checkSettings(settings);
+  return stepOf(action, settings) ? undefined : tfOptimizerFor({ ...settings.optimizer, learningRate: rateOf(action, settings) });
+}
+
+/**
  * Applies one remedy to `target` and returns the remedied model and the optimizer to train it with.
  *
  * - tfjs-layers model: a copy (`copyLayersModel`, with the model's own classes) with the remedy's
  *   config edit (relu-he, tanh-glorot, reinit-*, insert-batchnorm, gated-recurrence[-lstm]: the edited
  *   layers freshly initialized, seeded from `settings.seed`; the others with the model's weights) or unchanged (the step
  *   remedies); the original is never changed. The copy is not compiled and is the caller's to
- *   dispose, as is the optimizer: the doctor's tf optimizer (`tf.train.adam(lr)` …; lower-lr and
- *   raise-lr at the new rate) or, for clip-global-norm, guard, warmup and optimizer-*, the gradkit
- *   chain as a tf.Optimizer (`toTfOptimizer`).
+ *   dispose, as is the optimizer: gradkit's transformation of the doctor's optimizer (with tf.train's
+ *   defaults; lower-lr and raise-lr at the new rate), or for clip-global-norm, guard, warmup and
+ *   optimizer-* the remedy's chain, as a tf.Optimizer (`toTfOptimizer`): the same implementation the
+ *   baseline trains with, so that only the remedy differs. To save the copy compiled, see
+ *   `savableOptimizer`.
  * - gradkit module: the same target and a gradkit transformation. A module cannot be copied, so the
  *   reinit-* remedies assign the new values to its parameters in place (snapshot them first, as
  *   `tryRemedies` does); the architecture remedies are not applicable (the user's code).
@@ -168,7 +190,7 @@ export function applyRemedy(target: DoctorTarget, action: RemedyAction, settings
   if (isGradkitTarget(target)) return applyToModule(target, action, settings);
   const edit = editOf(action, target, settings.seed);
   const step = stepOf(action, settings);
-  const optimizer = step ? toTfOptimizer(step) : tfOptimizerFor({ ...settings.optimizer, learningRate: rateOf(action, settings) });
+  const optimizer = trialOptimizer(step ?? transformationFor({ ...settings.optimizer, learningRate: rateOf(action, settings) }));
   try {
     return { target: copyLayersModel(target, edit?.edit, edit?.fresh), optimizer, action };
   } catch (e) {

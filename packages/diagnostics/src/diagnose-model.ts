@@ -4,7 +4,7 @@ import { flatten } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { hessianTopEigenvalue } from './curvature.js';
 import { checkDiagnoseInput } from './doctor-checks.js';
-import { tfOptimizerFor, transformationFor } from './doctor-optimizer.js';
+import { transformationFor, trialOptimizer } from './doctor-optimizer.js';
 import type {
   CurvatureEstimate,
   DiagnoseOptions,
@@ -92,7 +92,7 @@ async function fitLayersCopy(
   onProgress: DiagnoseOptions['onProgress'],
 ): Promise<ProbeFitResult> {
   const copy = copyLayersModel(model);
-  const optimizer = tfOptimizerFor(settings.optimizer);
+  const optimizer = trialOptimizer(transformationFor(settings.optimizer));
   try {
     return await probeFit({ target: copy, optimizer, settings, data, phase: 'baseline', ...(onProgress ? { onProgress } : {}) });
   } finally {

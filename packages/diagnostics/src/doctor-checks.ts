@@ -123,6 +123,11 @@ export async function checkDiagnoseInput(target: unknown, options: unknown): Pro
   const y = checkTensor('data.y', d.y, ['float32', 'int32']);
   const n = x.shape[0] as number;
   if (y.shape[0] !== n) throw new ValueError('data.y', `data.x has ${n} samples and data.y ${y.shape[0]}: give one label per sample`);
+  if (y.dtype === 'int32' && !isGradkitTarget(target))
+    throw new ValueError(
+      'data.y',
+      "data.y is int32, but tfjs-layers' losses take float32 labels (class indices too, for sparseCategoricalCrossentropy): give tf.cast(y, 'float32')",
+    );
   const budget = wholeNumber('budget', o.budget, 100, 1, 'optimizer steps of the probe fit', 1_000_000);
   const batchSize = Math.min(n, wholeNumber('batchSize', o.batchSize, 32, 1, 'samples per step'));
   const every = wholeNumber('every', o.every, Math.max(1, Math.floor(budget / 20)), 1, 'report every that many steps');

@@ -3,7 +3,7 @@
 // that the model's own optimizer (and its state) is never touched and the baseline and each remedy
 // start alike.
 import { describeValue, type GradientTransformation, HyperParameterError, suggestOption } from '@gradkit/core';
-import { adadelta, adagrad, adam, adamax, rmsprop, sgd } from '@gradkit/optimizers';
+import { adadelta, adagrad, adam, adamax, rmsprop, sgd, toTfOptimizer } from '@gradkit/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DoctorSettings } from './doctor-types.js';
 import { learningRateOfOptimizer } from './layers-facts.js';
@@ -24,6 +24,8 @@ const KIND_OF_CLASS: Readonly<Record<string, string>> = {
 
 /** The momentum of `momentum` (tf.train.momentum needs one; Keras' and PyTorch's usual 0.9). */
 const MOMENTUM = 0.9;
+/** tf.train's ε (tfjs's backend epsilon). */
+const TF_EPSILON = 1e-7;
 
 /** Throws a HyperParameterError naming `optimizer` unless `name` is one of `OPTIMIZER_NAMES`. */
 export function checkOptimizerName(name: unknown): string {
@@ -83,7 +85,11 @@ export function tfOptimizerFor(settings: DoctorSettings['optimizer']): tf.Optimi
   }
 }
 
-/** The gradkit transformation of the settings' kind and rate (gradkit targets). */
+/**
+ * The gradkit transformation of the doctor's optimizer with tf.train's defaults (Adam, Adamax and
+ * RMSProp's ε = 1e-7, RMSProp's decay 0.9, Adagrad's initial accumulator 0.1, Adadelta's ρ = 0.95),
+ * so that it trains as the model's compiled tf.train optimizer does.
+ */
 export function transformationFor(settings: DoctorSettings['optimizer']): GradientTransformation {
   const learningRate = settings.learningRate;
   switch (checkOptimizerName(settings.value)) {
@@ -92,14 +98,24 @@ export function transformationFor(settings: DoctorSettings['optimizer']): Gradie
     case 'momentum':
       return sgd({ learningRate, momentum: MOMENTUM });
     case 'rmsprop':
-      return rmsprop({ learningRate });
+      return rmsprop({ learningRate, alpha: 0.9, epsilon: TF_EPSILON });
     case 'adagrad':
-      return adagrad({ learningRate });
+      return adagrad({ learningRate, initialAccumulatorValue: 0.1, epsilon: TF_EPSILON });
     case 'adadelta':
-      return adadelta({ learningRate });
+      return adadelta({ learningRate, rho: 0.95, epsilon: TF_EPSILON });
     case 'adamax':
-      return adamax({ learningRate });
+      return adamax({ learningRate, epsilon: TF_EPSILON });
     default:
-      return adam({ learningRate });
+      return adam({ learningRate, epsilon: TF_EPSILON });
   }
+}
+
+/**
+ * The optimizer every probe fit of a tfjs-layers model trains with, the baseline's and each
+ * remedy's alike: gradkit's transformation (`transformationFor`, or a remedy's chain around it) as a
+ * tf.Optimizer (`toTfOptimizer`). One implementation for all trials, so that a remedy that changes
+ * nothing (a guard that never fires) measures exactly the baseline's loss.
+ */
+export function trialOptimizer(transformation: GradientTransformation): tf.Optimizer {
+  return toTfOptimizer(transformation);
 }

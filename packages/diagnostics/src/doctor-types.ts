@@ -117,7 +117,7 @@ export interface SpikeStats {
   readonly nonFiniteSteps: number;
 }
 
-/** The top Hessian eigenvalue and the edge-of-stability ratio η·λmax/2 (Cohen et al. 2021: plain SGD is stable while it is below 1). @example `if (c.eosRatio > 1) console.log('rate too large for the curvature')` */
+/** The top Hessian eigenvalue and the edge-of-stability ratio η·λmax/2 (Cohen et al. 2021: plain SGD is stable while it is below 1; adaptive optimizers rescale their steps, so the ratio speaks of SGD only). @example `if (settings.optimizer.value === 'sgd' && c.eosRatio > 1) console.log('rate too large for the curvature')` */
 export interface CurvatureEstimate {
   readonly lambdaMax: number;
   readonly eosRatio: number;

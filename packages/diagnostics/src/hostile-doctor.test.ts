@@ -58,6 +58,14 @@ describe('diagnoseModel, hostile', () => {
       },
     },
     {
+      input: "diagnoseModel(model, { data, loss: 'sparseCategoricalCrossentropy' }) with int32 class indices",
+      names: 'data.y',
+      run: () => {
+        const indices = tf.tensor2d([0, 1, 0, 1, 1, 0, 0, 1], [8, 1], 'int32');
+        return run({ data: { x, y: indices }, loss: 'sparseCategoricalCrossentropy' }).finally(() => indices.dispose());
+      },
+    },
+    {
       input: 'diagnoseModel(model, { data }) with 3 one-hot classes for 2 outputs',
       names: 'data.y',
       run: () => {

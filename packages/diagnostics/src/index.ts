@@ -1,4 +1,4 @@
-export { applyRemedy } from './apply-remedy.js';
+export { applyRemedy, savableOptimizer } from './apply-remedy.js';
 export { type HessianEigenOptions, type HessianEigenResult, hessianTopEigenvalue } from './curvature.js';
 export { diagnoseModel } from './diagnose-model.js';
 export type {

@@ -26,7 +26,7 @@ function nonFiniteLoss(step: number, loss: number): Finding {
   return {
     kind: 'nonfinite',
     severity: 'error',
-    what: `the training loss is ${fmt(loss)} at step ${step}: the fit stopped there`,
+    what: `the training loss is ${fmt(loss)} at step ${step}`,
     where: `step ${step}`,
     why: 'once the loss is NaN or infinite, every gradient after it is too and the weights are lost.',
     toTry: [],

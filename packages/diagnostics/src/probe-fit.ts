@@ -71,7 +71,9 @@ const meanScalar = (t: tf.Tensor): tf.Scalar => (t.rank === 0 ? (t as tf.Scalar)
  * for optimizers that keep one, e.g. schedule-free through `toTfOptimizer`), the loss-spike statistics
  * (`spikeStats`) and the verdict over the fit (`fitVerdict`: non-finite if any step or report is,
  * else the majority verdict of the later half of the reports). A step whose loss is NaN or infinite
- * ends the fit there, with verdict `nonfinite` (no throw). Leaves no tensors behind.
+ * makes the verdict `nonfinite` (no throw); the fit ends after `NONFINITE_PATIENCE` such steps in a
+ * row (weights gone NaN give nothing else), so that an optimizer that skips such steps (the `guard`
+ * remedy, `applyIfFinite`) is measured over the whole budget. Leaves no tensors behind.
  *
  * @example
  * ```ts
@@ -84,6 +86,14 @@ const meanScalar = (t: tf.Tensor): tf.Scalar => (t.rank === 0 ? (t as tf.Scalar)
  */
 export async function probeFit(spec: ProbeFitSpec): Promise<ProbeFitResult> {
   return isGradkitTarget(spec.target) ? fitGradkit(spec, spec.target) : fitLayers(spec, spec.target);
+}
+
+/** Non-finite step losses in a row after which a fit ends: weights gone NaN give nothing else, a skipped batch does not last. */
+export const NONFINITE_PATIENCE = 5;
+
+/** Whether the last `NONFINITE_PATIENCE` step losses are all NaN or infinite. */
+function stalledOnNonFinite(losses: readonly number[]): boolean {
+  return losses.length >= NONFINITE_PATIENCE && losses.slice(-NONFINITE_PATIENCE).every((l) => !Number.isFinite(l));
 }
 
 /** The result of a fit from its reports and step losses (with the no-progress rule when the constant prediction's loss is known). */
@@ -161,7 +171,7 @@ async function fitLayers(spec: ProbeFitSpec, model: LayersModelLike): Promise<Pr
         const value = Array.isArray(out) ? (out[0] as number) : out;
         losses.push(value);
         spec.onProgress?.({ phase: spec.phase, step: step + 1, total: settings.budget, loss: value });
-        if (!Number.isFinite(value)) break;
+        if (stalledOnNonFinite(losses)) break;
       }
     } finally {
       await cb.onTrainEnd();
@@ -222,7 +232,7 @@ async function fitGradkit(spec: ProbeFitSpec, target: GradkitModelTarget): Promi
       }
       losses.push(value);
       spec.onProgress?.({ phase: spec.phase, step: step + 1, total: settings.budget, loss: value });
-      if (!Number.isFinite(value)) break;
+      if (stalledOnNonFinite(losses)) break;
     }
     await Promise.all(observations); // a report that could not be made is an error of the doctor's, not of the model
     const evalPoint = hasEvalPoint(transform);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GradkitError } from '@gradkit/core';
-import { applyRemedy, type DoctorProgress, type LayersModelLike, type ModelDiagnosis } from '@gradkit/diagnostics';
+import { applyRemedy, type DoctorProgress, type LayersModelLike, type ModelDiagnosis, savableOptimizer } from '@gradkit/diagnostics';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DoctorCommand } from '../args.js';
@@ -138,9 +138,10 @@ async function applyAndSave(io: LabIO, cmd: DoctorCommand, model: LayersModelLik
   const remedied = applyRemedy(model, action, run.settings);
   const copy = remedied.target as unknown as tfl.LayersModel;
   const loss = run.settings.loss.value;
+  const savable = savableOptimizer(action, run.settings);
   try {
-    const optimizer = optimizerCode(remedied.optimizer);
-    if (optimizer !== undefined) copy.compile({ optimizer: remedied.optimizer as tf.Optimizer, loss });
+    const optimizer = optimizerCode(savable);
+    if (savable !== undefined) copy.compile({ optimizer: savable, loss });
     const saved = await saveModelToDir(copy, cmd.save);
     const compile = saved.hasTrainingConfig
       ? [`  model.json holds the compile the doctor trained it with (${optimizer}, loss '${loss}'): loadLayersModel compiles it.`]
@@ -167,6 +168,7 @@ async function applyAndSave(io: LabIO, cmd: DoctorCommand, model: LayersModelLik
   } finally {
     copy.dispose();
     if ('dispose' in remedied.optimizer) (remedied.optimizer as tf.Optimizer).dispose();
+    savable?.dispose();
   }
 }
 

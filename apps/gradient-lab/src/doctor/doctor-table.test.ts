@@ -83,7 +83,7 @@ describe('settings and findings', () => {
     ]);
     const withCurvature = fakeDiagnosis({ findings: [], curvature: { lambdaMax: 250, eosRatio: 1.25, iterations: 12, converged: true } });
     expect(findingLines(withCurvature).slice(1)).toEqual([
-      'curvature: top Hessian eigenvalue λmax ≈ 250 (12 power iterations); η·λmax/2 = 1.25',
+      "curvature: top Hessian eigenvalue λmax ≈ 250 (12 power iterations); η·λmax/2 = 1.25 (the edge of stability, 1, is plain SGD's; adam rescales its steps)",
       'findings: none (no rule fired)',
     ]);
   });

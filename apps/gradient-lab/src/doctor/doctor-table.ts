@@ -118,7 +118,11 @@ export function findingLines(diagnosis: ModelDiagnosis): string[] {
   const c = diagnosis.curvature;
   if (c !== undefined)
     lines.push(
-      `curvature: top Hessian eigenvalue λmax ≈ ${num(c.lambdaMax)} (${c.iterations} power iterations${c.converged ? '' : ', not converged'}); η·λmax/2 = ${num(c.eosRatio)}`,
+      `curvature: top Hessian eigenvalue λmax ≈ ${num(c.lambdaMax)} (${c.iterations} power iterations${c.converged ? '' : ', not converged'}); η·λmax/2 = ${num(c.eosRatio)}${
+        diagnosis.settings.optimizer.value === 'sgd'
+          ? ''
+          : ` (the edge of stability, 1, is plain SGD's; ${diagnosis.settings.optimizer.value} rescales its steps)`
+      }`,
     );
   if (diagnosis.findings.length === 0) lines.push('findings: none (no rule fired)');
   for (const f of diagnosis.findings) {
