@@ -6,7 +6,10 @@ import { deepSigmoid, doctor, sharpness } from './diagnose-your-model.js';
 /** 128 samples of 8 features ~ U(−1, 1) (a fixed LCG), the class the argmax of three fixed projections, one-hot. */
 function data(): { x: tf.Tensor2D; y: tf.Tensor2D } {
   let s = 12345;
-  const u = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const u = () => {
+    s = (s * 16807) % 2147483647;
+    return (s / 2147483647) * 2 - 1;
+  };
   const xs = Array.from({ length: 128 * 8 }, u);
   const w = Array.from({ length: 8 * 3 }, u);
   const labels = Array.from({ length: 128 }, (_, i) => {
@@ -37,7 +40,7 @@ describe('guide: diagnose your own model', () => {
       expect(losses.at(-1)).toBeLessThan(losses[0] as number);
       // the user's model is untouched
       const after = await Promise.all(model.getWeights().map((w) => w.data()));
-      after.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(before[i] as Float32Array)));
+      for (const [i, w] of after.entries()) expect(Array.from(w)).toEqual(Array.from(before[i] as Float32Array));
       model.dispose();
       tf.dispose([x, y]);
       vi.restoreAllMocks();

@@ -151,7 +151,7 @@ describe('savableOptimizer', () => {
     const relu = savableOptimizer(action('relu-he', asTarget(original)), settings);
     expect(relu?.getClassName()).toBe('Adam');
     const lower = savableOptimizer(action('lower-lr', asTarget(original)), settings);
-    expect((lower?.getConfig() as { learningRate: number }).learningRate).toBeCloseTo(settings.optimizer.learningRate / 10, 12);
+    expect((lower?.getConfig() as { learningRate: number } | undefined)?.learningRate).toBeCloseTo(settings.optimizer.learningRate / 10, 12);
     expect(savableOptimizer(action('guard', asTarget(original)), settings)).toBeUndefined();
     relu?.dispose();
     lower?.dispose();
