@@ -16,7 +16,18 @@ import { gradkitAction, layersAction, type MakeAction } from './remedy-model-act
 import { gradkitCallOf, isOptimizerName, numberText, tfCallOf } from './remedy-optimizers.js';
 import type { FindingKind } from './report.js';
 
-/** Every remedy the doctor can apply, by name. */
+/**
+ * Every remedy the doctor can apply, by name (the names `tryRemedies({ remedies })` and
+ * `gradient-lab doctor --remedies/--apply` take): clipping at a measured norm, a finite guard, a lower
+ * or higher rate, a warm-up with cosine decay, a re-initialization (He, Glorot, orthogonal), relu + He
+ * or tanh + Glorot in place of sigmoid, BatchNormalization after each hidden layer, a GRU or LSTM in
+ * place of a SimpleRNN, and AdamW, Muon or schedule-free AdamW as the optimizer.
+ *
+ * @example
+ * ```ts
+ * await tryRemedies(model, { data, remedies: REMEDY_NAMES.filter((n) => n.startsWith('optimizer-')) });
+ * ```
+ */
 export const REMEDY_NAMES = [
   'clip-global-norm',
   'guard',
@@ -36,7 +47,7 @@ export const REMEDY_NAMES = [
   'optimizer-schedule-free',
 ] as const;
 
-/** A remedy's name. */
+/** A remedy's name: one of `REMEDY_NAMES`. @example `const name: RemedyName = 'relu-he'` */
 export type RemedyName = (typeof REMEDY_NAMES)[number];
 
 /** The percentile of the baseline's global gradient norms the clipping remedy clips at. */
@@ -208,7 +219,7 @@ export function percentile(xs: readonly number[], p: number): number {
  * const clip = remedyAction('clip-global-norm', model, diagnosis); // clip.params.maxNorm: the 90th percentile of the norms
  * ```
  */
-export function remedyAction(name: string, target: DoctorTarget, diagnosis: Diagnosis, answers: readonly FindingKind[] = []): RemedyAction {
+export function remedyAction(name: string, target: DoctorTarget, diagnosis: Omit<ModelDiagnosis, 'remedies'>, answers: readonly FindingKind[] = []): RemedyAction {
   checkTarget(target);
   checkDiagnosis(diagnosis);
   if (!(REMEDY_NAMES as readonly string[]).includes(name))
