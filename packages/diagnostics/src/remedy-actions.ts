@@ -219,7 +219,12 @@ export function percentile(xs: readonly number[], p: number): number {
  * const clip = remedyAction('clip-global-norm', model, diagnosis); // clip.params.maxNorm: the 90th percentile of the norms
  * ```
  */
-export function remedyAction(name: string, target: DoctorTarget, diagnosis: Omit<ModelDiagnosis, 'remedies'>, answers: readonly FindingKind[] = []): RemedyAction {
+export function remedyAction(
+  name: string,
+  target: DoctorTarget,
+  diagnosis: Omit<ModelDiagnosis, 'remedies'>,
+  answers: readonly FindingKind[] = [],
+): RemedyAction {
   checkTarget(target);
   checkDiagnosis(diagnosis);
   if (!(REMEDY_NAMES as readonly string[]).includes(name))
