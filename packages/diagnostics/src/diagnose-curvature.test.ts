@@ -57,3 +57,19 @@ describe('diagnoseModel({ curvature: true })', () => {
     tf.dispose([data.x, data.y]);
   });
 });
+
+describe('diagnoseModel({ curvature: true }) on a model whose loss is not finite', () => {
+  it('gives the nonfinite diagnosis without a curvature, instead of throwing', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+    const bias = model.getWeights()[1];
+    const nan = tf.fill([2, 1], Number.NaN);
+    model.setWeights([nan, bias as tf.Tensor]);
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.tensor2d([1, 0], [2, 1]);
+    const d = await diagnoseModel(asTarget(model), { data: { x, y }, budget: 6, optimizer: 'sgd', learningRate: 0.1, curvature: true });
+    expect(d.verdict).toBe('nonfinite');
+    expect(d.curvature).toBeUndefined();
+    tf.dispose([x, y, nan]);
+    model.dispose();
+  });
+});

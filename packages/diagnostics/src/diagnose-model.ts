@@ -1,6 +1,6 @@
 // diagnoseModel: the doctor's diagnosis of a user's model on the user's data, from a short probe fit
 // on a copy (a tfjs-layers model) or from the module's own variables put back afterwards (gradkit).
-import { flatten } from '@gradkit/core';
+import { flatten, ValueError } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { hessianTopEigenvalue } from './curvature.js';
 import { checkDiagnoseInput } from './doctor-checks.js';
@@ -24,6 +24,16 @@ import { sortFindings } from './rules.js';
 
 /** Samples of the batch the curvature is measured on (the first ones of the data). */
 const CURVATURE_SAMPLES = 256;
+
+/** The curvature, or nothing when the loss is not finite at the weights (the fit then says `nonfinite`). */
+async function curvatureOrNothing(measure: () => Promise<CurvatureEstimate>): Promise<CurvatureEstimate | undefined> {
+  try {
+    return await measure();
+  } catch (e) {
+    if (e instanceof ValueError && e.what === 'loss') return undefined;
+    throw e;
+  }
+}
 
 /**
  * Diagnoses a model on the user's data: a short probe fit from the model's current weights, with the
@@ -62,7 +72,7 @@ const CURVATURE_SAMPLES = 256;
  */
 export async function diagnoseModel(target: DoctorTarget, options: DiagnoseOptions): Promise<ModelDiagnosis> {
   const { settings, data, curvature, onProgress } = await checkDiagnoseInput(target, options);
-  const measured = curvature ? await curvatureOf(target, settings, data, onProgress) : undefined;
+  const measured = curvature ? await curvatureOrNothing(() => curvatureOf(target, settings, data, onProgress)) : undefined;
   const fit = isGradkitTarget(target)
     ? await probeFit({ target, optimizer: transformationFor(settings.optimizer), settings, data, phase: 'baseline', ...(onProgress ? { onProgress } : {}) })
     : await fitLayersCopy(target, settings, data, onProgress);

@@ -2,8 +2,10 @@ import { UnknownOptionError } from '@gradkit/core';
 import { currentBackend, expectNoLeaks, smallOutputMatMul } from '@gradkit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnoseModel } from './diagnose-model.js';
 import { asTarget, classification, mlp, weightValues } from './doctor-test-support.js';
 import type { DoctorProgress, RemedyTrial } from './doctor-types.js';
+import { remedyAction } from './remedy-actions.js';
 import { fakeModule } from './remedy-test-support.js';
 import { tryRemedies } from './try-remedies.js';
 
@@ -125,4 +127,23 @@ describe('tryRemedies: only the remedy differs between trials', () => {
       tf.dispose([data.x, data.y]);
     },
   );
+});
+
+describe('tryRemedies: a remedy that fails on the model', () => {
+  it.skipIf(webgpu())('is that remedy’s outcome (not applied, with the error), and the other remedies are still tried', async () => {
+    const data = classification(3, 64, 6, 3);
+    const model = mlp('relu', 2, 8, 6, 3);
+    const base = { data, budget: 4, learningRate: 0.01 };
+    const diagnosis = await diagnoseModel(asTarget(model), base);
+    const broken = { ...remedyAction('clip-global-norm', asTarget(model), diagnosis), params: { maxNorm: Number.NaN } };
+    const trial = await expectNoLeaks(() =>
+      tryRemedies(asTarget(model), { ...base, diagnosis: { ...diagnosis, remedies: [broken] }, remedies: ['clip-global-norm', 'lower-lr'] }),
+    );
+    const clip = trial.remedies.find((r) => r.name === 'clip-global-norm');
+    expect(clip).toMatchObject({ applied: false });
+    expect(clip?.whyNot).toMatch(/^it failed on this model: .*maxNorm/);
+    expect(trial.remedies.find((r) => r.name === 'lower-lr')?.applied).toBe(true);
+    model.dispose();
+    tf.dispose([data.x, data.y]);
+  });
 });

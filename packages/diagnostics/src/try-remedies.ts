@@ -102,6 +102,16 @@ export async function tryRemedies(target: DoctorTarget, options: TryRemediesOpti
     for (const action of actions) {
       try {
         outcomes.push(await trial(target, action, diagnosis, o));
+      } catch (e) {
+        // One remedy that cannot be built or trained on this model (a config tfjs-layers cannot rebuild)
+        // is that remedy's outcome, not the end of the others'.
+        outcomes.push({
+          name: action.name,
+          title: action.title,
+          code: action.code,
+          applied: false,
+          whyNot: `it failed on this model: ${(e as Error).message}`,
+        });
       } finally {
         saved?.restore();
       }
