@@ -42,7 +42,8 @@ async function curvatureOrNothing(measure: () => Promise<CurvatureEstimate>): Pr
  * How: the settings are resolved (`settings` says where each came from: the loss by `resolveLoss`,
  * the optimizer and rate from the options, else the model's compiled optimizer, else adam at 1e-3),
  * then a tfjs-layers model is copied (`copyLayersModel`: the same classes, config and weights),
- * compiled with that loss and a fresh tf.train optimizer of that kind and rate, probe-fit for `budget`
+ * compiled with that loss and a fresh optimizer of that kind and rate (gradkit's, with tf.train's
+ * defaults, through `toTfOptimizer`: the one every trial of `tryRemedies` uses), probe-fit for `budget`
  * steps (`probeFit`: seeded batches, a GradientMonitor report every `every` steps with the layers'
  * activations on a probe batch, ‖∂L/∂xₜ‖ per time step for recurrent models with a
  * `[batch, time, features]` input), and disposed. A gradkit `{ module, loss }` target is trained in
@@ -51,7 +52,8 @@ async function curvatureOrNothing(measure: () => Promise<CurvatureEstimate>): Pr
  * changed: weights, compiled loss and optimizer (its state included) are as they were.
  *
  * The verdict is the fit's (see `probeFit`: non-finite if any step is, else the majority verdict of
- * the later half of the reports). With `curvature: true`, the top Hessian eigenvalue λmax of the loss
+ * the later half of the reports; a fit stuck at the best constant prediction's loss while the gradient
+ * decays 100× from the last weight layer to the first is vanishing, with a `noProgress` finding). With `curvature: true`, the top Hessian eigenvalue λmax of the loss
  * on the first 256 samples at the initial weights (`hessianTopEigenvalue`) and the edge-of-stability
  * ratio η·λmax/2 (Cohen et al. 2021) are added, and the `edgeOfStability` finding of
  * `edgeOfStabilityFinding` when the ratio is above 1 for plain SGD (a warning: the verdict stays the

@@ -64,7 +64,7 @@ export function resolveOptimizer(
   return { value: kind, learningRate: rate, source };
 }
 
-/** A fresh tf.train optimizer of the settings' kind and rate (tfjs-layers targets); the caller disposes it. */
+/** A fresh tf.train optimizer of the settings' kind and rate, for compiling a remedied model to save (`savableOptimizer`); the caller disposes it. */
 export function tfOptimizerFor(settings: DoctorSettings['optimizer']): tf.Optimizer {
   const lr = settings.learningRate;
   switch (checkOptimizerName(settings.value)) {
