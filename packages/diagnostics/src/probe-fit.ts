@@ -2,13 +2,13 @@
 // GradientMonitor, on batches in a seeded order, with the loss before and after.
 import { flatten, type GradientTransformation, hasEvalPoint, Optimizer, type ParamTree, StateError, unflatten, valueAndGrad, withTaps } from '@gradkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { DoctorData, DoctorProgress, DoctorSettings, DoctorTarget, GradkitModelTarget, LayersModelLike, SpikeStats } from './doctor-types.js';
+import type { DoctorData, DoctorProgress, DoctorSettings, DoctorTarget, GradkitModelTarget, LayersModelLike, ModelDiagnosis } from './doctor-types.js';
 import { firstRecurrentLayer, inputGradientNorms, inputTemporal } from './input-gradients.js';
 import { gradientCallback, type ModelWithOptimizer } from './layers-callback.js';
 import { GradientMonitor } from './monitor.js';
 import { batchOrder, constantLoss, evalLoss, gatherBatch, headOf, PROBE_SAMPLES } from './probe-fit-data.js';
 import { fitVerdict, spikeStats } from './probe-fit-verdict.js';
-import type { Finding, GradientReport, Verdict } from './report.js';
+import type { GradientReport } from './report.js';
 import { sortFindings, verdictOf } from './rules.js';
 import { MEAN_PREDICTED_LOSSES, withNoProgress } from './stalled.js';
 import type { DiagnosticsThresholds } from './thresholds.js';
@@ -36,16 +36,8 @@ export interface ProbeFitSpec {
   readonly onProgress?: (progress: DoctorProgress) => void;
 }
 
-/** What a probe fit measured. */
-export interface ProbeFitResult {
-  readonly verdict: Verdict;
-  readonly findings: readonly Finding[];
-  readonly reports: readonly GradientReport[];
-  readonly losses: readonly number[];
-  readonly initialLoss: number;
-  readonly finalLoss: number;
-  readonly spikes: SpikeStats;
-}
+/** What a probe fit measured: the measured part of a diagnosis. */
+export type ProbeFitResult = Pick<ModelDiagnosis, 'verdict' | 'findings' | 'reports' | 'losses' | 'initialLoss' | 'finalLoss' | 'spikes'>;
 
 type LossFn = (prediction: tf.Tensor, y: tf.Tensor) => tf.Scalar;
 
